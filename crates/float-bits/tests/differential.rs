@@ -1,0 +1,162 @@
+//! Every slice back-end is bit-identical to the scalar reference, for every scheme and `k`.
+
+mod common;
+
+use common::{f32_vec, f64_vec};
+use float_bits::{Backend, Float, Scheme, reference};
+use proptest::prelude::*;
+
+/// All schemes with kept bits, for every `k` their constructors accept (capped to the type).
+fn mantissa_schemes(max_k: u32) -> Vec<Scheme> {
+    let mut v = Vec::new();
+    for k in 0..=max_k + 1 {
+        v.extend(Scheme::atlas(k));
+        v.extend(Scheme::nearest_even(k));
+        v.extend(Scheme::toward_zero(k));
+        v.extend(Scheme::root_float16(k));
+    }
+    v
+}
+
+/// The scheme's reference answer for one value (`None`: out of range for `RntupleQuant`).
+fn oracle<F: Float>(s: &Scheme, x: F) -> Option<F> {
+    Some(match *s {
+        Scheme::Atlas(a) => reference::atlas(x, a.k()),
+        Scheme::NearestEven(a) => reference::nearest_even(x, a.k()),
+        Scheme::TowardZero(a) => reference::toward_zero(x, a.k()),
+        Scheme::RootFloat16(a) => reference::root_float16(x, a.k()),
+        Scheme::RootRange(a) => reference::root_range(x, a.min(), a.max(), a.n()),
+        Scheme::RntupleQuant(a) => return reference::rntuple_quant(x, a.min(), a.max(), a.n()),
+        _ => unreachable!("new scheme without an oracle"),
+    })
+}
+
+fn check_all_backends<F: Float>(s: &Scheme, input: &[F]) -> Result<(), TestCaseError> {
+    let expected: Option<Vec<F>> = input.iter().map(|&x| oracle(s, x)).collect();
+    for backend in Backend::available() {
+        let mut out = vec![F::zero(); input.len()];
+        let into = s.compress_into_with(backend, input, &mut out);
+        let mut inplace = input.to_vec();
+        let inpl = s.compress_in_place_with(backend, &mut inplace);
+        match &expected {
+            Some(exp) => {
+                prop_assert!(into.is_ok() && inpl.is_ok(), "{s} {backend:?}: unexpected error");
+                for (i, ((e, o), p)) in exp.iter().zip(&out).zip(&inplace).enumerate() {
+                    prop_assert_eq!(
+                        e.to_bits(),
+                        o.to_bits(),
+                        "{} {:?} into: input {:?} (bits {:?}) at {}",
+                        s,
+                        backend,
+                        input[i],
+                        input[i].to_bits(),
+                        i
+                    );
+                    prop_assert_eq!(e.to_bits(), p.to_bits(), "{} {:?} in place at {}", s, backend, i);
+                }
+            }
+            None => {
+                prop_assert!(into.is_err() && inpl.is_err(), "{s} {backend:?}: out-of-range accepted");
+                // In-place failure leaves the data untouched.
+                prop_assert!(inplace.iter().zip(input).all(|(a, b)| a.to_bits() == b.to_bits()));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn range_scheme() -> impl Strategy<Value = (f64, f64, u32)> {
+    (-1.0e4f64..1.0e4, 1.0e-3f64..1.0e5, 0u32..34).prop_map(|(min, w, n)| (min, min + w, n))
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn mantissa_schemes_f32(v in f32_vec()) {
+        for s in mantissa_schemes(23) {
+            check_all_backends(&s, &v)?;
+        }
+    }
+
+    #[test]
+    fn mantissa_schemes_f64(v in f64_vec()) {
+        for s in mantissa_schemes(52) {
+            check_all_backends(&s, &v)?;
+        }
+    }
+
+    #[test]
+    fn root_range_f32((min, max, n) in range_scheme(), v in f32_vec(), inside in prop::collection::vec(0.0f64..=1.0, 0..40)) {
+        if let Ok(s) = Scheme::root_range(min, max, n) {
+            let mut v = v;
+            v.extend(inside.iter().map(|u| (min + u * (max - min)) as f32));
+            check_all_backends(&s, &v)?;
+        }
+    }
+
+    #[test]
+    fn root_range_f64((min, max, n) in range_scheme(), v in f64_vec(), inside in prop::collection::vec(0.0f64..=1.0, 0..40)) {
+        if let Ok(s) = Scheme::root_range(min, max, n) {
+            let mut v = v;
+            v.extend(inside.iter().map(|u| min + u * (max - min)));
+            check_all_backends(&s, &v)?;
+        }
+    }
+
+    #[test]
+    fn rntuple_quant_f32((min, max, n) in range_scheme(), inside in prop::collection::vec(0.0f64..=1.0, 0..80), outlier in any::<Option<u32>>()) {
+        if let Ok(s) = Scheme::rntuple_quant(min, max, n) {
+            let mut v: Vec<f32> = inside.iter().map(|u| ((min + u * (max - min)) as f32).clamp(min as f32, max as f32)).collect();
+            v.retain(|&x| f64::from(x) >= min && f64::from(x) <= max);
+            if let Some(o) = outlier {
+                v.push(f32::from_bits(o));
+            }
+            check_all_backends(&s, &v)?;
+        }
+    }
+
+    #[test]
+    fn rntuple_quant_f64((min, max, n) in range_scheme(), inside in prop::collection::vec(0.0f64..=1.0, 0..80), outlier in any::<Option<u64>>()) {
+        if let Ok(s) = Scheme::rntuple_quant(min, max, n) {
+            let mut v: Vec<f64> = inside.iter().map(|u| (min + u * (max - min)).clamp(min, max)).collect();
+            if let Some(o) = outlier {
+                v.push(f64::from_bits(o));
+            }
+            check_all_backends(&s, &v)?;
+        }
+    }
+
+    /// `NearestEven{k:7}` is exactly `half::bf16::from_f32` on finite values.
+    #[test]
+    fn nearest_even_7_is_bfloat16(bits in common::f32_bits()) {
+        let x = f32::from_bits(bits);
+        prop_assume!(x.is_finite());
+        let ours = float_bits::NearestEven::BF16.compress(x);
+        prop_assert_eq!(ours.to_bits(), half::bf16::from_f32(x).to_f32().to_bits());
+    }
+}
+
+#[test]
+fn length_mismatch_and_unavailable_backends_are_errors() {
+    let s = Scheme::atlas(7).unwrap();
+    let mut out = [0f32; 2];
+    assert_eq!(s.compress_into(&[1.0f32; 3], &mut out), Err(float_bits::Error::LengthMismatch { input: 3, output: 2 }));
+    for b in Backend::ALL {
+        let r = s.compress_in_place_with(b, &mut out);
+        assert_eq!(r.is_ok(), b.is_available(), "{b:?}");
+    }
+}
+
+#[test]
+fn large_slices_cover_the_unrolled_loops() {
+    let v: Vec<f32> = (0..10_007u32).map(|i| f32::from_bits(i.wrapping_mul(2_654_435_761))).collect();
+    for s in mantissa_schemes(23) {
+        let expected: Vec<u32> = v.iter().map(|&x| oracle(&s, x).unwrap().to_bits()).collect();
+        for b in Backend::available() {
+            let mut out = vec![0f32; v.len()];
+            s.compress_into_with(b, &v, &mut out).unwrap();
+            assert!(out.iter().map(|x| x.to_bits()).eq(expected.iter().copied()), "{s} {b:?}");
+        }
+    }
+}

@@ -1,0 +1,141 @@
+//! Hand-checked answers for each scheme, from the origin code's arithmetic, bit for bit.
+
+use float_bits::{Atlas, Error, NearestEven, RntupleQuant, RootFloat16, RootRange, Scheme, TowardZero};
+
+fn b32(x: f32) -> u32 {
+    x.to_bits()
+}
+
+#[test]
+fn atlas_rounds_half_away_from_zero_with_carry_and_vmax_guard() {
+    let a = Atlas::new(7).unwrap();
+    // 1.99999 (0x3fffffac) carries into the exponent: 2.0.
+    assert_eq!(b32(a.compress(f32::from_bits(0x3fff_ffac))), 0x4000_0000);
+    assert_eq!(b32(a.compress(-f32::from_bits(0x3fff_ffac))), 0xc000_0000);
+    // Exact tie at k = 7 (r = 1 << 15) rounds up in magnitude, both signs.
+    assert_eq!(b32(a.compress(f32::from_bits(0x3f80_8000))), 0x3f81_0000);
+    assert_eq!(b32(a.compress(f32::from_bits(0xbf80_8000))), 0xbf81_0000);
+    // Just below the tie rounds down.
+    assert_eq!(b32(a.compress(f32::from_bits(0x3f80_7fff))), 0x3f80_0000);
+    // The vmax guard: 0x7f7fffff - r and above are truncated, below is rounded.
+    let vmax = 0x7f7f_ffffu32 - (1 << 15);
+    assert_eq!(b32(a.compress(f32::from_bits(vmax))), 0x7f7f_0000);
+    assert_eq!(b32(a.compress(f32::MAX)), 0x7f7f_0000);
+    assert_eq!(b32(a.compress(f32::from_bits(vmax - 1))), 0x7f7f_0000);
+    assert_eq!(b32(a.compress(f32::from_bits(0x7f7e_8000))), 0x7f7f_0000);
+    // Non-finite values pass through with their payload; -0 stays -0.
+    assert_eq!(b32(a.compress(f32::from_bits(0x7f80_0001))), 0x7f80_0001);
+    assert_eq!(b32(a.compress(f32::from_bits(0xffc0_1234))), 0xffc0_1234);
+    assert_eq!(b32(a.compress(f32::NEG_INFINITY)), b32(f32::NEG_INFINITY));
+    assert_eq!(b32(a.compress(-0.0f32)), 0x8000_0000);
+    // Subnormals follow the same integer arithmetic, up into the normal range.
+    assert_eq!(b32(a.compress(f32::from_bits(0x007f_ffff))), 0x0080_0000);
+    assert_eq!(b32(a.compress(f32::from_bits(0x0000_8000))), 0x0001_0000);
+    // k = 23 is the identity; athena clamps k.
+    assert_eq!(b32(Atlas::new(23).unwrap().compress(0.1f32)), b32(0.1));
+    assert_eq!(Atlas::clamped(0), Atlas::new(5).unwrap());
+    assert_eq!(Atlas::clamped(99), Atlas::new(23).unwrap());
+    // f64 at k = 7: same rule on 52-bit mantissas.
+    assert_eq!(a.compress(1.0f64 + 1.0 / 256.0), 1.0 + 1.0 / 128.0);
+    assert_eq!(a.compress(f64::MAX).to_bits(), 0x7fef_e000_0000_0000);
+}
+
+#[test]
+fn nearest_even_matches_bfloat16_and_overflows() {
+    let n = NearestEven::new(7).unwrap();
+    assert_eq!(b32(n.compress(f32::from_bits(0x3f80_8000))), 0x3f80_0000); // tie → even (down)
+    assert_eq!(b32(n.compress(f32::from_bits(0x3f81_8000))), 0x3f82_0000); // tie → even (up)
+    assert_eq!(n.compress(f32::MAX), f32::INFINITY);
+    assert_eq!(b32(n.compress(f32::from_bits(0x7f80_0001))), 0x7f80_0001);
+    assert_eq!(NearestEven::new(0).unwrap().compress(1.5f32), 2.0); // tie to even at k = 0
+    assert_eq!(NearestEven::new(0).unwrap().compress(1.4f32), 1.0);
+    assert_eq!(n.compress(0.1f64), f64::from(half::bf16::from_f32(0.1).to_f32()));
+}
+
+#[test]
+fn toward_zero_is_a_mask_like_rntuple() {
+    let t = TowardZero::from_rntuple_bits(16).unwrap();
+    assert_eq!(b32(t.compress(f32::from_bits(0x3fff_ffac))), 0x3fff_0000);
+    assert_eq!(b32(t.compress(f32::from_bits(0xbfff_ffac))), 0xbfff_0000);
+    // NaN with payload only in the dropped bits becomes Inf, as RNTuple stores it.
+    assert_eq!(t.compress(f32::from_bits(0x7f80_0001)), f32::INFINITY);
+    assert_eq!(b32(t.compress(f32::from_bits(0x7fc0_0001))), 0x7fc0_0000);
+    assert!(TowardZero::from_rntuple_bits(9).is_err());
+    assert!(TowardZero::from_rntuple_bits(32).is_err());
+    assert_eq!(TowardZero::new(52).unwrap().compress(0.1f64), 0.1);
+}
+
+#[test]
+fn root_float16_saturates_and_loses_negative_zero() {
+    let f = RootFloat16::new(7).unwrap();
+    assert_eq!(b32(f.compress(f32::from_bits(0x3fff_ffac))), 0x3fff_0000); // saturates
+    assert_eq!(b32(f.compress(f32::from_bits(0xbfff_ffac))), 0xbfff_0000);
+    assert_eq!(b32(f.compress(f32::from_bits(0x3f80_8000))), 0x3f81_0000); // half-up
+    assert_eq!(b32(f.compress(-0.0f32)), 0);
+    assert_eq!(b32(f.compress(f32::INFINITY)), 0x7f80_0000);
+    assert_eq!(b32(f.compress(f32::NEG_INFINITY)), 0xff80_0000);
+    assert_eq!(b32(f.compress(f32::from_bits(0x7fc0_0000))), 0x7fc0_0000);
+    assert_eq!(b32(f.compress(f32::from_bits(0xffc0_0000))), 0x7fc0_0000); // NaN loses sign
+    assert_eq!(f.compress(f32::from_bits(0x7f80_0001)), f32::INFINITY); // low payload → Inf
+    assert_eq!(b32(f.compress(f32::MAX)), 0x7f7f_0000); // no overflow
+    // Double32_t goes through float first.
+    assert_eq!(f.compress(1.0e300f64), f64::INFINITY);
+    assert_eq!(RootFloat16::new(14).unwrap().compress(1.0f32 + 3.0 / 65536.0), 1.0 + 4.0 / 65536.0);
+    assert!(RootFloat16::new(1).is_err() && RootFloat16::new(15).is_err());
+}
+
+#[test]
+fn root_range_clamps_and_uses_two_to_the_n() {
+    let r = RootRange::new(0.0, 1.0, 10).unwrap();
+    assert_eq!(r.encode(1.0f32), 1024); // x = max encodes as 2^n
+    assert_eq!(r.encode(-5.0f32), 0);
+    assert_eq!(r.encode(f32::INFINITY), 1024);
+    assert_eq!(r.encode(f32::NAN), 0);
+    assert_eq!(r.encode(0.5f32 / 1024.0), 1); // half-up
+    assert_eq!(r.encode(0.49f32 / 1024.0), 0);
+    assert_eq!(r.compress(0.3f32), 307.0 / 1024.0);
+    let r32 = RootRange::new(-1.0, 1.0, 32).unwrap();
+    assert_eq!(r32.encode(1.0f64), u32::MAX);
+    assert_eq!(r32.encode(-1.0f64), 0);
+    assert!(RootRange::new(0.0, 1.0, 1).is_err());
+    assert!(RootRange::new(0.0, 0.0, 8).is_err());
+    assert!(RootRange::new(f64::NAN, 1.0, 8).is_err());
+    assert!(RootRange::new(-f64::MAX, f64::MAX, 8).is_err()); // width overflows
+}
+
+#[test]
+fn rntuple_quant_uses_two_to_the_n_minus_one_and_rejects_out_of_range() {
+    let q = RntupleQuant::new(-1.0, 1.0, 8).unwrap();
+    assert_eq!(q.encode(1.0f32), Ok(255));
+    assert_eq!(q.encode(-1.0f32), Ok(0));
+    assert_eq!(q.decode::<f32>(255), Ok(1.0));
+    assert!(matches!(q.encode(1.0001f32), Err(Error::OutOfRange { .. })));
+    assert!(matches!(q.encode(f32::NAN), Err(Error::OutOfRange { .. })));
+    assert!(matches!(q.decode::<f32>(256), Err(Error::CodeOutOfRange { code: 256, max: 255, n: 8 })));
+    let q32 = RntupleQuant::new(0.0, 1.0, 32).unwrap();
+    assert_eq!(q32.encode(1.0f64), Ok(u32::MAX));
+    assert_eq!(q32.decode::<f64>(u32::MAX), Ok(1.0));
+    // Slices: the error names the first offending index and leaves the data untouched.
+    let s = Scheme::from(q);
+    let mut v = [0.5f32, 2.0, 0.25, -3.0];
+    assert_eq!(s.compress_in_place(&mut v), Err(Error::OutOfRange { index: 1, value: 2.0, min: -1.0, max: 1.0 }));
+    assert_eq!(v, [0.5, 2.0, 0.25, -3.0]);
+}
+
+#[test]
+fn constructors_reject_bad_parameters_with_typed_errors() {
+    assert_eq!(Atlas::new(4), Err(Error::KeptBitsOutOfRange { scheme: "Atlas", k: 4, min: 5, max: 52 }));
+    assert!(NearestEven::new(53).is_err());
+    assert!(TowardZero::new(53).is_err());
+    assert!(matches!(RntupleQuant::new(0.0, 1.0, 33), Err(Error::BitCountOutOfRange { n: 33, .. })));
+    assert!(matches!(RntupleQuant::new(2.0, 1.0, 8), Err(Error::InvalidRange { .. })));
+    // Messages say what and where.
+    let msg = Atlas::new(4).unwrap_err().to_string();
+    assert!(msg.contains("Atlas") && msg.contains("k = 4"), "{msg}");
+}
+
+#[test]
+fn display_names_the_scheme() {
+    assert_eq!(Scheme::atlas(15).unwrap().to_string(), "Atlas{k=15}");
+    assert_eq!(Scheme::root_range(0.0, 2.0, 12).unwrap().to_string(), "RootRange{min=0, max=2, n=12}");
+}
