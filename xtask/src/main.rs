@@ -1,1 +1,162 @@
-fn main() {}
+//! Developer tasks: `cargo xtask <task>`.
+//!
+//! - `exhaustive [--k K]... [--scheme atlas|nearest-even|toward-zero|root-float16]
+//!   [--backend scalar|avx2|avx512|all]`: compares the slice kernels with the scalar reference
+//!   on all 2^32 `f32` bit patterns, using every core, and reports the time. The default is
+//!   `Atlas` for every k in 5..=23 on the detected back-end.
+
+use std::process::ExitCode;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use float_bits::{Backend, Float, Scheme, reference};
+use indicatif::{ProgressBar, ProgressStyle};
+
+const CHUNK: u64 = 1 << 20;
+const CHUNKS: u64 = (1u64 << 32) / CHUNK;
+
+fn usage() -> ExitCode {
+    eprintln!(
+        "usage: cargo xtask exhaustive [--k K]... [--scheme atlas|nearest-even|toward-zero|root-float16] \
+         [--backend scalar|avx2|avx512|all]"
+    );
+    ExitCode::from(2)
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    match args.first().map(String::as_str) {
+        Some("exhaustive") => exhaustive(&args[1..]),
+        _ => usage(),
+    }
+}
+
+fn exhaustive(args: &[String]) -> ExitCode {
+    let mut ks = Vec::new();
+    let mut scheme = "atlas".to_string();
+    let mut backends = vec![Backend::detect()];
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match (a.as_str(), it.next()) {
+            ("--k", Some(v)) => match v.parse() {
+                Ok(k) => ks.push(k),
+                Err(_) => return usage(),
+            },
+            ("--scheme", Some(v)) => scheme = v.clone(),
+            ("--backend", Some(v)) => {
+                backends = match v.as_str() {
+                    "scalar" => vec![Backend::Scalar],
+                    "avx2" => vec![Backend::Avx2],
+                    "avx512" => vec![Backend::Avx512],
+                    "all" => Backend::available().filter(|b| *b != Backend::Scalar).collect(),
+                    _ => return usage(),
+                }
+            }
+            _ => return usage(),
+        }
+    }
+    let make: fn(u32) -> Result<Scheme, float_bits::Error> = match scheme.as_str() {
+        "atlas" => Scheme::atlas,
+        "nearest-even" => Scheme::nearest_even,
+        "toward-zero" => Scheme::toward_zero,
+        "root-float16" => Scheme::root_float16,
+        _ => return usage(),
+    };
+    if ks.is_empty() {
+        ks = (0..=23).filter(|&k| make(k).is_ok()).collect();
+    }
+    let mut jobs = Vec::new();
+    for &k in &ks {
+        match make(k) {
+            Ok(s) => jobs.extend(backends.iter().map(|&b| (s, b))),
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    for &(_, b) in &jobs {
+        if !b.is_available() {
+            eprintln!("error: back-end {b:?} is not available on this CPU");
+            return ExitCode::FAILURE;
+        }
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    println!("checking {} (scheme, back-end) pairs over all 2^32 f32 bit patterns on {threads} threads", jobs.len());
+    let bar = ProgressBar::new(CHUNKS * jobs.len() as u64);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {percent}% {msg} (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    let start = Instant::now();
+    let mut failed = false;
+    for (scheme, backend) in jobs {
+        bar.set_message(format!("{scheme} {backend:?}"));
+        let t = Instant::now();
+        let (mismatches, first) = check(&scheme, backend, threads, &bar);
+        let secs = t.elapsed().as_secs_f64();
+        let line = format!(
+            "{scheme:<16} {backend:?}: {mismatches} mismatches in 2^32 patterns, {secs:.1} s ({:.2} G values/s){}",
+            (1u64 << 32) as f64 / secs / 1e9,
+            first.map(|b| format!(", first at bits {b:#010x}")).unwrap_or_default()
+        );
+        bar.suspend(|| println!("{line}"));
+        failed |= mismatches > 0;
+    }
+    bar.finish_and_clear();
+    println!("total: {:.1} s", start.elapsed().as_secs_f64());
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
+}
+
+/// The reference answer for one `f32`.
+fn oracle(s: &Scheme, x: f32) -> f32 {
+    match *s {
+        Scheme::Atlas(a) => reference::atlas(x, a.k()),
+        Scheme::NearestEven(a) => reference::nearest_even(x, a.k()),
+        Scheme::TowardZero(a) => reference::toward_zero(x, a.k()),
+        Scheme::RootFloat16(a) => reference::root_float16(x, a.k()),
+        _ => unreachable!("only mantissa schemes are checked exhaustively"),
+    }
+}
+
+/// Mismatch count and the first mismatching input over all 2^32 patterns.
+fn check(scheme: &Scheme, backend: Backend, threads: usize, bar: &ProgressBar) -> (u64, Option<u32>) {
+    let next = AtomicU64::new(0);
+    let mismatches = AtomicU64::new(0);
+    let first = Mutex::new(None::<u32>);
+    std::thread::scope(|s| {
+        for _ in 0..threads {
+            s.spawn(|| {
+                let mut src = vec![0f32; CHUNK as usize];
+                let mut dst = vec![0f32; CHUNK as usize];
+                loop {
+                    let c = next.fetch_add(1, Ordering::Relaxed);
+                    if c >= CHUNKS {
+                        break;
+                    }
+                    let base = (c * CHUNK) as u32;
+                    for (i, x) in src.iter_mut().enumerate() {
+                        *x = f32::from_bits(base + i as u32);
+                    }
+                    scheme.compress_into_with(backend, &src, &mut dst).expect("back-end checked");
+                    let mut bad = 0;
+                    for (x, y) in src.iter().zip(&dst) {
+                        if oracle(scheme, *x).to_bits() != y.to_bits() {
+                            bad += 1;
+                            let mut f = first.lock().expect("no poisoning");
+                            let b = <f32 as Float>::to_bits(*x);
+                            if f.is_none_or(|old| b < old) {
+                                *f = Some(b);
+                            }
+                        }
+                    }
+                    mismatches.fetch_add(bad, Ordering::Relaxed);
+                    bar.inc(1);
+                }
+            });
+        }
+    });
+    (mismatches.into_inner(), first.into_inner().expect("no poisoning"))
+}

@@ -37,12 +37,20 @@ pub fn needed_bits<F: Float>(x: F) -> u32 {
 /// assert_eq!(detect_kept_bits(&[0.0f32, 1.0, -3.0, 5.0]).k(), None); // no evidence
 /// # Ok::<(), float_bits::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug)]
 pub struct KeptBits<F: Float> {
     histogram: [u64; 53],
     non_finite: u64,
-    _type: PhantomData<F>,
+    _type: PhantomData<fn() -> F>,
 }
+
+impl<F: Float> PartialEq for KeptBits<F> {
+    fn eq(&self, other: &Self) -> bool {
+        self.histogram == other.histogram && self.non_finite == other.non_finite
+    }
+}
+
+impl<F: Float> Eq for KeptBits<F> {}
 
 impl<F: Float> Default for KeptBits<F> {
     fn default() -> Self {
@@ -53,6 +61,10 @@ impl<F: Float> Default for KeptBits<F> {
 impl<F: Float> KeptBits<F> {
     /// Values needing at most this many bits are representable at every `k` ATLAS can use
     /// (`k >= 5`): zeros, powers of two, small integers. They carry no evidence about `k`.
+    ///
+    /// ```
+    /// assert_eq!(float_bits::KeptBits::<f32>::UNINFORMATIVE, 5);
+    /// ```
     pub const UNINFORMATIVE: u32 = 5;
 
     /// Add values to the analysis.
@@ -89,7 +101,8 @@ impl<F: Float> KeptBits<F> {
 
     /// The detected kept bits: the smallest `k` every value is consistent with, counting only
     /// values that need more than [`UNINFORMATIVE`](Self::UNINFORMATIVE) bits; `None` when no
-    /// value carries evidence. Uncompressed data gives the full mantissa width (23 or 52).
+    /// value carries evidence. Uncompressed data gives the full mantissa width (23 or 52) as soon
+    /// as one value has its last mantissa bit set.
     ///
     /// ```
     /// assert_eq!(float_bits::detect_kept_bits(&[0.1f32]).k(), Some(23));

@@ -101,6 +101,12 @@ pub enum Error {
         /// The storage type (`"bf16"`, `"f16"`).
         target: &'static str,
     },
+    /// A length whose byte size does not fit in `usize`.
+    #[error("{values} values need more than usize::MAX bytes")]
+    LengthOverflow {
+        /// The number of values asked for.
+        values: usize,
+    },
     /// A buffer too small for the requested operation.
     #[error("buffer too small: {needed} bytes are needed but {have} were given")]
     BufferTooSmall {

@@ -16,8 +16,8 @@ mod sealed {
 ///
 /// ```
 /// use float_bits::Bits;
-/// assert_eq!(<u32 as Bits>::from_u64(0x1_0000_0003), 3);
-/// assert_eq!(7u64.to_u64(), 7);
+/// assert_eq!(<u32 as Bits>::truncate(0x1_0000_0003), 3);
+/// assert_eq!(7u64.widen(), 7);
 /// ```
 pub trait Bits:
     sealed::Sealed
@@ -33,19 +33,29 @@ pub trait Bits:
     /// Width in bits (32 or 64).
     const WIDTH: u32;
     /// Truncating conversion from `u64` (keeps the low `WIDTH` bits).
-    fn from_u64(v: u64) -> Self;
+    ///
+    /// ```
+    /// use float_bits::Bits;
+    /// assert_eq!(<u32 as Bits>::truncate(u64::MAX), u32::MAX);
+    /// ```
+    fn truncate(v: u64) -> Self;
     /// Zero-extending conversion to `u64`.
-    fn to_u64(self) -> u64;
+    ///
+    /// ```
+    /// use float_bits::Bits;
+    /// assert_eq!(u32::MAX.widen(), 0xffff_ffff);
+    /// ```
+    fn widen(self) -> u64;
 }
 
 impl Bits for u32 {
     const WIDTH: u32 = 32;
     #[inline(always)]
-    fn from_u64(v: u64) -> Self {
+    fn truncate(v: u64) -> Self {
         v as u32
     }
     #[inline(always)]
-    fn to_u64(self) -> u64 {
+    fn widen(self) -> u64 {
         u64::from(self)
     }
 }
@@ -53,11 +63,11 @@ impl Bits for u32 {
 impl Bits for u64 {
     const WIDTH: u32 = 64;
     #[inline(always)]
-    fn from_u64(v: u64) -> Self {
+    fn truncate(v: u64) -> Self {
         v
     }
     #[inline(always)]
-    fn to_u64(self) -> u64 {
+    fn widen(self) -> u64 {
         self
     }
 }
@@ -94,14 +104,39 @@ pub trait Float:
     const NAME: &'static str;
 
     /// The raw bits (same as the inherent `to_bits`).
+    ///
+    /// ```
+    /// use float_bits::Float;
+    /// assert_eq!(Float::to_bits(-0.0f64), 1 << 63);
+    /// ```
     fn to_bits(self) -> Self::Bits;
     /// The value with these raw bits (same as the inherent `from_bits`).
+    ///
+    /// ```
+    /// use float_bits::Float;
+    /// assert_eq!(<f32 as Float>::from_bits(0x7f80_0000), f32::INFINITY);
+    /// ```
     fn from_bits(bits: Self::Bits) -> Self;
     /// Exact widening (`f32`) or identity (`f64`) conversion to `f64`.
+    ///
+    /// ```
+    /// use float_bits::Float;
+    /// assert_eq!(Float::to_f64(0.1f32), 0.10000000149011612);
+    /// ```
     fn to_f64(self) -> f64;
     /// Conversion from `f64` with Rust's `as` semantics (round to nearest even; overflow to ±Inf).
+    ///
+    /// ```
+    /// use float_bits::Float;
+    /// assert_eq!(<f32 as Float>::from_f64(1e300), f32::INFINITY);
+    /// ```
     fn from_f64(v: f64) -> Self;
     /// Conversion from `f32` (exact).
+    ///
+    /// ```
+    /// use float_bits::Float;
+    /// assert_eq!(<f64 as Float>::from_f32(0.5), 0.5);
+    /// ```
     fn from_f32(v: f32) -> Self;
 }
 

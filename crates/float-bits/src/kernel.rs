@@ -52,6 +52,10 @@ pub enum Backend {
 
 impl Backend {
     /// Every back-end, widest last.
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Backend::ALL[0], float_bits::Backend::Scalar);
+    /// ```
     pub const ALL: [Backend; 3] = [Backend::Scalar, Backend::Avx2, Backend::Avx512];
 
     /// The widest back-end the running CPU supports.

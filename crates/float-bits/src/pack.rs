@@ -33,7 +33,7 @@ fn check_k(k: u32) -> Result<()> {
 pub fn packed_len(k: u32, n: usize) -> Result<usize> {
     check_k(k)?;
     let bits = (n as u128) * u128::from(bits_per_value(k));
-    usize::try_from(bits.div_ceil(8)).map_err(|_| Error::BufferTooSmall { needed: usize::MAX, have: 0 })
+    usize::try_from(bits.div_ceil(8)).map_err(|_| Error::LengthOverflow { values: n })
 }
 
 /// Calls `$f::<W>(args)` with `W = 9 + k` as a constant, so each width gets its own loop.
@@ -56,7 +56,9 @@ macro_rules! by_width {
 /// `k`) into `dst`; returns the number of bytes written, [`packed_len`]`(k, src.len())`.
 ///
 /// Errors: `k > 23`; `dst` shorter than needed; a value with non-zero bits below the kept ones
-/// ([`Error::NotPackable`], naming the first; `dst` is then partly written).
+/// ([`Error::NotPackable`], naming the first; `dst` is then partly written). NaNs that `Atlas`
+/// and `NearestEven` pass through keep their payload and usually cannot be packed; bytes of
+/// `dst` beyond the packed length are left untouched.
 ///
 /// ```
 /// use float_bits::{pack, Scheme};

@@ -2,10 +2,11 @@
 //! tested against, bit for bit.
 //!
 //! These functions are written for clarity, one value at a time, following the integer and
-//! floating-point steps of the C++ they model. They take parameters as the scheme types in
-//! [`crate::scheme`] validate them; prefer those types (and [`crate::Scheme`]'s slice methods)
-//! in applications. `k` is the number of explicitly kept mantissa bits; `k >=` the type's
-//! mantissa width keeps every bit (identity).
+//! floating-point steps of the C++ they model. Prefer the validated scheme types (and
+//! [`crate::Scheme`]'s slice methods) in applications. `k` is the number of explicitly kept
+//! mantissa bits: for the mantissa-rounding rules, `k >=` the type's mantissa width keeps every
+//! bit (identity). No parameter value makes these functions panic; each function says what it
+//! does with parameters outside its origin's range.
 
 use num_traits::One;
 
@@ -99,12 +100,15 @@ pub fn toward_zero<F: Float>(x: F, k: u32) -> F {
 /// taken from `x < 0`, so `-0.0` and every NaN come back with a positive sign. A NaN whose top
 /// mantissa bits round to zero comes back as `+Inf`.
 ///
+/// `k` outside `2..=14` falls back to 12 bits, as ROOT does for an unusable `//[0,0,k]`.
+///
 /// ```
 /// use float_bits::reference::root_float16_f32;
 /// assert_eq!(root_float16_f32(1.999, 7), 1.9921875); // saturates instead of carrying to 2.0
 /// assert_eq!(root_float16_f32(-0.0, 7).to_bits(), 0); // -0 → +0
 /// ```
 pub fn root_float16_f32(x: f32, k: u32) -> f32 {
+    let k = if (2..=14).contains(&k) { k } else { 12 };
     // Write: exponent byte and a 16-bit mantissa word (transcribed step by step).
     let i = x.to_bits() as i32;
     let the_exp = (((i << 1) >> 24) & 0xff) as u8;
@@ -127,16 +131,22 @@ pub fn root_float16_f32(x: f32, k: u32) -> f32 {
     f
 }
 
-/// [`root_float16_f32`] for any [`Float`]: `Double32_t` in mantissa mode converts the `double`
-/// to `float` first and reads back a `float` widened to `double`.
+/// [`root_float16_f32`] for any [`Float`]: an `f32` goes in bit for bit (signalling NaNs
+/// included); `Double32_t` in mantissa mode converts the `double` to `float` first and reads
+/// back a `float` widened to `double`.
 ///
 /// ```
 /// use float_bits::reference::root_float16;
 /// assert_eq!(root_float16(1.999f64, 7), 1.9921875);
 /// ```
 pub fn root_float16<F: Float>(x: F, k: u32) -> F {
-    // For f32 the round trip through f64 is exact.
-    F::from_f32(root_float16_f32(x.to_f64() as f32, k))
+    if F::MANTISSA_BITS == 23 {
+        // `F` is `f32`: reinterpret the bits (a conversion could quiet a signalling NaN).
+        let y = root_float16_f32(f32::from_bits(x.to_bits().widen() as u32), k);
+        F::from_bits(F::Bits::truncate(u64::from(y.to_bits())))
+    } else {
+        F::from_f32(root_float16_f32(x.to_f64() as f32, k))
+    }
 }
 
 /// The TTree range-mode factor: `2^n / (max - min)`, or `0xffffffff / (max - min)` for `n = 32`
@@ -192,14 +202,14 @@ pub fn root_range<F: Float>(x: F, min: f64, max: f64, n: u32) -> F {
     root_range_decode(root_range_encode(x, min, max, n), min, max, n)
 }
 
-/// The largest RNTuple `Real32Quant` code: `2^n - 1`.
+/// The largest RNTuple `Real32Quant` code: `2^n - 1`, with `n` clamped to RNTuple's `1..=32`.
 ///
 /// ```
 /// assert_eq!(float_bits::reference::rntuple_quant_max(8), 255);
 /// assert_eq!(float_bits::reference::rntuple_quant_max(32), u32::MAX);
 /// ```
 pub fn rntuple_quant_max(n: u32) -> u32 {
-    ((1u64 << n) - 1) as u32
+    ((1u64 << n.clamp(1, 32)) - 1) as u32
 }
 
 /// RNTuple `Real32Quant` writing side (`QuantizeReals`): `None` when `x` is outside `[min, max]`

@@ -51,12 +51,30 @@ pub struct Atlas {
 
 impl Atlas {
     /// Smallest accepted `k` (athena's lower clamp).
+    ///
+    /// ```
+    /// assert!(float_bits::Atlas::new(float_bits::Atlas::MIN_K).is_ok());
+    /// ```
     pub const MIN_K: u32 = 5;
     /// Largest accepted `k` (an `f64` mantissa).
+    ///
+    /// ```
+    /// assert!(float_bits::Atlas::new(float_bits::Atlas::MAX_K + 1).is_err());
+    /// ```
     pub const MAX_K: u32 = MAX_MANTISSA;
     /// `CompressionBitsHigh` of AthenaOutputStream: 7 kept bits (high compression).
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Atlas::HIGH, float_bits::Atlas::new(7)?);
+    /// # Ok::<(), float_bits::Error>(())
+    /// ```
     pub const HIGH: Atlas = Atlas { k: 7 };
     /// `CompressionBitsLow` of AthenaOutputStream: 15 kept bits (low compression).
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Atlas::LOW, float_bits::Atlas::new(15)?);
+    /// # Ok::<(), float_bits::Error>(())
+    /// ```
     pub const LOW: Atlas = Atlas { k: 15 };
 
     /// Keep `k` mantissa bits; `k` must be in `5..=52`.
@@ -120,6 +138,10 @@ pub struct NearestEven {
 
 impl NearestEven {
     /// bfloat16's rounding: 7 kept bits of an `f32`.
+    ///
+    /// ```
+    /// assert_eq!(float_bits::NearestEven::BF16.k(), 7);
+    /// ```
     pub const BF16: NearestEven = NearestEven { k: 7 };
 
     /// Keep `k` mantissa bits; `k` must be in `0..=52`.
@@ -238,10 +260,22 @@ pub struct RootFloat16 {
 
 impl RootFloat16 {
     /// Smallest accepted `k`.
+    ///
+    /// ```
+    /// assert!(float_bits::RootFloat16::new(float_bits::RootFloat16::MIN_K - 1).is_err());
+    /// ```
     pub const MIN_K: u32 = 2;
     /// Largest accepted `k`.
+    ///
+    /// ```
+    /// assert!(float_bits::RootFloat16::new(float_bits::RootFloat16::MAX_K).is_ok());
+    /// ```
     pub const MAX_K: u32 = 14;
     /// Plain `Float16_t` (no `//[...]` in the title): 12 mantissa bits.
+    ///
+    /// ```
+    /// assert_eq!(float_bits::RootFloat16::DEFAULT.k(), 12);
+    /// ```
     pub const DEFAULT: RootFloat16 = RootFloat16 { k: 12 };
 
     /// Keep `k` mantissa bits; `k` must be in `2..=14`.

@@ -1,10 +1,12 @@
 //! Exact conversions of compressed values to the 16-bit storage types of the `half` crate.
 //!
-//! Any `f32` produced by a mantissa scheme with `k <= 7` is exactly a `bfloat16` (same exponent
-//! range, 7 mantissa bits), and [`NearestEven::BF16`](crate::NearestEven::BF16) is exactly
-//! `half::bf16::from_f32` on finite values. IEEE `f16` has 10 mantissa bits but a narrow
+//! Any finite `f32` produced by a mantissa scheme with `k <= 7` is exactly a `bfloat16` (same
+//! exponent range, 7 mantissa bits), and [`NearestEven::BF16`](crate::NearestEven::BF16) is
+//! exactly `half::bf16::from_f32` on finite values. IEEE `f16` has 10 mantissa bits but a narrow
 //! exponent range, so values compressed at `k <= 10` convert exactly only inside that range.
-//! These functions never round: a value that does not fit is an error.
+//! These functions never round a number: a value that does not fit is an error. The one
+//! exception is NaN, which always maps to a NaN of the narrow type (sign kept, payload
+//! truncated to the bits the type has, quiet bit set).
 
 use half::{bf16, f16};
 

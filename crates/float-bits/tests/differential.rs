@@ -65,8 +65,11 @@ fn check_all_backends<F: Float>(s: &Scheme, input: &[F]) -> Result<(), TestCaseE
     Ok(())
 }
 
+/// Ranges of ordinary size, plus very narrow and very wide ones (extreme `factor`s).
 fn range_scheme() -> impl Strategy<Value = (f64, f64, u32)> {
-    (-1.0e4f64..1.0e4, 1.0e-3f64..1.0e5, 0u32..34).prop_map(|(min, w, n)| (min, min + w, n))
+    let min = prop_oneof![4 => -1.0e4f64..1.0e4, 1 => -1.0e300f64..1.0e300, 1 => -1.0e-300f64..1.0e-300];
+    let width = prop_oneof![4 => 1.0e-3f64..1.0e5, 1 => 1.0e-12f64..1.0e-6, 1 => 1.0e100f64..1.0e300];
+    (min, width, 0u32..34).prop_map(|(min, w, n)| (min, min + w, n))
 }
 
 proptest! {
@@ -148,15 +151,21 @@ fn length_mismatch_and_unavailable_backends_are_errors() {
     }
 }
 
-#[test]
-fn large_slices_cover_the_unrolled_loops() {
-    let v: Vec<f32> = (0..10_007u32).map(|i| f32::from_bits(i.wrapping_mul(2_654_435_761))).collect();
-    for s in mantissa_schemes(23) {
-        let expected: Vec<u32> = v.iter().map(|&x| oracle(&s, x).unwrap().to_bits()).collect();
+fn check_large<F: Float>(v: &[F], max_k: u32) {
+    for s in mantissa_schemes(max_k) {
+        let expected: Vec<F::Bits> = v.iter().map(|&x| oracle(&s, x).unwrap().to_bits()).collect();
         for b in Backend::available() {
-            let mut out = vec![0f32; v.len()];
-            s.compress_into_with(b, &v, &mut out).unwrap();
+            let mut out = vec![F::zero(); v.len()];
+            s.compress_into_with(b, v, &mut out).unwrap();
             assert!(out.iter().map(|x| x.to_bits()).eq(expected.iter().copied()), "{s} {b:?}");
         }
     }
+}
+
+#[test]
+fn large_slices_cover_the_unrolled_loops() {
+    let v: Vec<f32> = (0..10_007u32).map(|i| f32::from_bits(i.wrapping_mul(2_654_435_761))).collect();
+    check_large(&v, 23);
+    let w: Vec<f64> = (0..5_003u64).map(|i| f64::from_bits(i.wrapping_mul(0x9e37_79b9_7f4a_7c15))).collect();
+    check_large(&w, 52);
 }

@@ -77,6 +77,12 @@ fn root_float16_saturates_and_loses_negative_zero() {
     assert_eq!(b32(f.compress(f32::from_bits(0x7fc0_0000))), 0x7fc0_0000);
     assert_eq!(b32(f.compress(f32::from_bits(0xffc0_0000))), 0x7fc0_0000); // NaN loses sign
     assert_eq!(f.compress(f32::from_bits(0x7f80_0001)), f32::INFINITY); // low payload → Inf
+    // Signalling NaNs go in bit for bit on every back-end (no conversion may quiet them).
+    for backend in float_bits::Backend::available() {
+        let mut v = [f32::from_bits(0x7f80_0001), f32::from_bits(0x7fa0_0000), f32::from_bits(0xff81_8000)];
+        Scheme::from(f).compress_in_place_with(backend, &mut v).unwrap();
+        assert_eq!(v.map(f32::to_bits), [0x7f80_0000, 0x7fa0_0000, 0x7f82_0000], "{backend:?}");
+    }
     assert_eq!(b32(f.compress(f32::MAX)), 0x7f7f_0000); // no overflow
     // Double32_t goes through float first.
     assert_eq!(f.compress(1.0e300f64), f64::INFINITY);

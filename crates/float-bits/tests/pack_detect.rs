@@ -89,17 +89,45 @@ proptest! {
         prop_assert_eq!(d.histogram().iter().sum::<u64>() + d.non_finite(), c.len() as u64);
     }
 
-    /// Any value compressed at k <= 7 is exactly a bf16.
+    /// Any finite value compressed at k <= 7, by any mantissa scheme, is exactly a bf16; a NaN
+    /// maps to the NaN `half` makes of it (sign and top payload kept, quiet bit set).
     #[test]
-    fn compressed_at_7_is_exact_bf16(bits in common::f32_bits(), k in 0u32..=7) {
-        let x = float_bits::NearestEven::new(k).unwrap().compress(f32::from_bits(bits));
+    fn compressed_at_7_is_exact_bf16(bits in common::f32_bits(), k in 0u32..=7, which in 0usize..4) {
+        let s = [Scheme::nearest_even(k), Scheme::toward_zero(k), Scheme::atlas(k.max(5)), Scheme::root_float16(k.max(2))][which].clone().unwrap();
+        let x = s.compress(f32::from_bits(bits)).unwrap();
         let h = storage::to_bf16_exact(x).unwrap();
         if x.is_nan() {
-            prop_assert!(h.is_nan());
+            prop_assert_eq!(h.to_bits(), ((x.to_bits() >> 16) as u16) | 0x0040);
         } else {
             prop_assert_eq!(h.to_f32().to_bits(), x.to_bits());
         }
     }
+}
+
+#[test]
+fn pack_leaves_spare_bytes_and_ignores_padding() {
+    let v: Vec<f32> = (1..=13).map(|i| i as f32 * 0.75).collect();
+    let mut bytes = vec![0xeeu8; 40];
+    let n = pack::pack(7, &v, &mut bytes).unwrap();
+    assert_eq!(n, 26);
+    assert!(bytes[n..].iter().all(|&b| b == 0xee), "bytes beyond the packed length are untouched");
+    // Padding bits of the last byte (none here at 16 bits) and spare bytes do not matter.
+    let mut back = vec![0f32; v.len()];
+    pack::unpack(7, &bytes, &mut back).unwrap();
+    assert_eq!(back, v);
+    // k = 0: 9 bits per value, 13 values = 117 bits: 3 padding bits set to one are ignored.
+    let w: Vec<f32> = (0..13).map(|i| f32::from_bits((i as u32 % 2) << 31 | ((i as u32 + 100) << 23))).collect();
+    let mut bytes = vec![0u8; pack::packed_len(0, w.len()).unwrap()];
+    pack::pack(0, &w, &mut bytes).unwrap();
+    *bytes.last_mut().unwrap() |= 0b1110_0000;
+    let mut back = vec![0f32; w.len()];
+    pack::unpack(0, &bytes, &mut back).unwrap();
+    assert_eq!(back, w);
+    // A bad value inside a full block is reported by index.
+    let mut z = vec![1.0f32; 20];
+    z[11] = 0.1;
+    let mut bytes = vec![0u8; 40];
+    assert!(matches!(pack::pack(7, &z, &mut bytes), Err(Error::NotPackable { index: 11, .. })));
 }
 
 #[test]
