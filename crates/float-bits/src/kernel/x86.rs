@@ -303,6 +303,16 @@ impl LaneCount for u64 {
     const PER_256: usize = 4;
 }
 
+/// Outputs at least this large (and not in place) are written with non-temporal stores, as
+/// `memcpy` does: the destination is not read into the cache first, which saves a third of the
+/// memory traffic on data far larger than the caches.
+const STREAM_BYTES: usize = 4 << 20;
+
+/// Whether to stream the output of an `n`-lane kernel.
+fn streaming<T>(src: *const T, dst: *mut T, n: usize) -> bool {
+    !core::ptr::eq(src, dst) && n * core::mem::size_of::<T>() >= STREAM_BYTES
+}
+
 /// # Safety
 /// avx512f available; `src` valid for `n` reads, `dst` for `n` writes, equal or disjoint.
 #[target_feature(enable = "avx512f")]
@@ -312,6 +322,27 @@ where
 {
     let step = R::Lane::PER_512;
     let mut i = 0;
+    if streaming(src, dst, n) {
+        // Lanes until `dst` is 64-byte aligned (lanes are naturally aligned, so this is exact).
+        let head = ((64 - (dst as usize) % 64) % 64) / core::mem::size_of::<R::Lane>();
+        // SAFETY: `head < step <= n`; the masked tail code below handles `head` lanes.
+        unsafe { masked512(rule, src, dst, head) };
+        i = head;
+        while i + step <= n {
+            // SAFETY: `i + step <= n` and `dst + i` is 64-byte aligned.
+            unsafe {
+                let v = _mm512_loadu_si512(src.add(i).cast());
+                _mm512_stream_si512(dst.add(i).cast(), rule.v512(v));
+            }
+            i += step;
+        }
+        // SAFETY: orders the streaming stores before any later store; the rest is in bounds.
+        unsafe {
+            _mm_sfence();
+            masked512(rule, src.add(i), dst.add(i), n - i);
+        }
+        return;
+    }
     // Two vectors per iteration keep both load ports busy.
     while i + 2 * step <= n {
         // SAFETY: `i + 2 * step <= n`; unaligned loads and stores.
@@ -333,20 +364,36 @@ where
             }
             i += step;
         } else {
-            // Masked tail: the load and store touch only the `left` valid lanes.
-            // SAFETY: masked-off lanes are neither read nor written (no fault either).
-            unsafe {
-                if step == 16 {
-                    let m: __mmask16 = ((1u32 << left) - 1) as u16;
-                    let v = _mm512_maskz_loadu_epi32(m, src.add(i).cast());
-                    _mm512_mask_storeu_epi32(dst.add(i).cast(), m, rule.v512(v));
-                } else {
-                    let m: __mmask8 = ((1u32 << left) - 1) as u8;
-                    let v = _mm512_maskz_loadu_epi64(m, src.add(i).cast());
-                    _mm512_mask_storeu_epi64(dst.add(i).cast(), m, rule.v512(v));
-                }
-            }
+            // SAFETY: `left < step` lanes remain.
+            unsafe { masked512(rule, src.add(i), dst.add(i), left) };
             i = n;
+        }
+    }
+}
+
+/// The first `left < step` lanes through a masked load and store.
+///
+/// # Safety
+/// avx512f available; `src` valid for `left` reads, `dst` for `left` writes; masked-off lanes
+/// are neither read nor written (and cannot fault).
+#[target_feature(enable = "avx512f")]
+unsafe fn masked512<R: Rule>(rule: R, src: *const R::Lane, dst: *mut R::Lane, left: usize)
+where
+    R::Lane: LaneCount,
+{
+    if left == 0 {
+        return;
+    }
+    // SAFETY: see the function's contract.
+    unsafe {
+        if R::Lane::PER_512 == 16 {
+            let m: __mmask16 = ((1u32 << left) - 1) as u16;
+            let v = _mm512_maskz_loadu_epi32(m, src.cast());
+            _mm512_mask_storeu_epi32(dst.cast(), m, rule.v512(v));
+        } else {
+            let m: __mmask8 = ((1u32 << left) - 1) as u8;
+            let v = _mm512_maskz_loadu_epi64(m, src.cast());
+            _mm512_mask_storeu_epi64(dst.cast(), m, rule.v512(v));
         }
     }
 }
@@ -360,6 +407,25 @@ where
 {
     let step = R::Lane::PER_256;
     let mut i = 0;
+    if streaming(src, dst, n) {
+        // Scalar lanes until `dst` is 32-byte aligned, then aligned streaming stores.
+        let head = ((32 - (dst as usize) % 32) % 32) / core::mem::size_of::<R::Lane>();
+        for j in 0..head {
+            // SAFETY: `head < step <= n`; read before write.
+            unsafe { dst.add(j).write(rule.scalar(src.add(j).read())) };
+        }
+        i = head;
+        while i + step <= n {
+            // SAFETY: `i + step <= n` and `dst + i` is 32-byte aligned.
+            unsafe {
+                let v = _mm256_loadu_si256(src.add(i).cast());
+                _mm256_stream_si256(dst.add(i).cast(), rule.v256(v));
+            }
+            i += step;
+        }
+        // Orders the streaming stores before any later store.
+        _mm_sfence();
+    }
     while i + 2 * step <= n {
         // SAFETY: `i + 2 * step <= n`; unaligned loads and stores.
         unsafe {
