@@ -10,10 +10,6 @@
 //! ```
 //! The data folder is `$HEP_TESTDATA` (default `../shared/data` beside the project root).
 
-#[path = "../tests/common/physlite.rs"]
-mod physlite;
-
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use float_bits::{Atlas, Scheme, detect_kept_bits, pack};
@@ -74,12 +70,11 @@ fn row(name: &str, values: &[f32]) -> String {
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let dir: PathBuf = std::env::var_os("HEP_TESTDATA").map(PathBuf::from).unwrap_or_else(|| "../shared/data".into());
-    let path = dir.join("reference/PHYSLITE_example.floats.parquet");
-    let columns = match physlite::read_float_columns(&path) {
+    let path = hepfloat_testdata::data_dir().join(hepfloat_testdata::PHYSLITE_FLOATS);
+    let columns = match hepfloat_testdata::physlite_floats() {
         Ok(c) => c,
         Err(e) => {
-            eprintln!("error: {e}\n(set HEP_TESTDATA to the folder holding the PHYSLITE samples)");
+            eprintln!("error: {e}");
             return ExitCode::FAILURE;
         }
     };

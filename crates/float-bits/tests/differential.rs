@@ -1,9 +1,7 @@
 //! Every slice back-end is bit-identical to the scalar reference, for every scheme and `k`.
 
-mod common;
-
-use common::{f32_vec, f64_vec};
 use float_bits::{Backend, Float, Scheme, reference};
+use hepfloat_testdata::strategies::{f32_vec, f64_vec};
 use proptest::prelude::*;
 
 /// All schemes with kept bits, for every `k` their constructors accept (capped to the type).
@@ -132,7 +130,7 @@ proptest! {
 
     /// `NearestEven{k:7}` is exactly `half::bf16::from_f32` on finite values.
     #[test]
-    fn nearest_even_7_is_bfloat16(bits in common::f32_bits()) {
+    fn nearest_even_7_is_bfloat16(bits in hepfloat_testdata::strategies::f32_bits()) {
         let x = f32::from_bits(bits);
         prop_assume!(x.is_finite());
         let ours = float_bits::NearestEven::BF16.compress(x);

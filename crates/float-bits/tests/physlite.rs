@@ -1,16 +1,11 @@
 //! The real ATLAS PHYSLITE sample: every float column compressed the way ATLAS does, at
 //! k = 7 and 15, is detected as such, and values already representable stay unchanged.
 
-mod common;
-#[path = "common/physlite.rs"]
-mod physlite;
-
 use float_bits::{Atlas, Scheme, detect_kept_bits, needed_bits};
 
 #[test]
 fn every_physlite_float_column_round_trips_through_atlas_compression() {
-    let path = common::testdata_file("reference/PHYSLITE_example.floats.parquet");
-    let columns = physlite::read_float_columns(&path).expect("reading the reference Parquet file");
+    let columns = hepfloat_testdata::physlite_floats().unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(columns.len(), 380, "the reference file has 380 float columns");
     let total: usize = columns.iter().map(|c| c.values.len()).sum();
     assert!(total > 100_000, "only {total} values read");

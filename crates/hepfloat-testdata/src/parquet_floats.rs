@@ -11,8 +11,11 @@ use arrow_schema::DataType;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
 /// One float column: its name (the ROOT branch name) and every value, lists flattened.
+#[derive(Clone, Debug)]
 pub struct FloatColumn {
+    /// Column (branch) name.
     pub name: String,
+    /// Every value in file order, lists flattened.
     pub values: Vec<f32>,
 }
 
@@ -41,7 +44,8 @@ fn flatten(array: &dyn Array, out: &mut Vec<f32>) -> Result<(), String> {
     Ok(())
 }
 
-/// Every float column of the Parquet file at `path`.
+/// Every float column (`float`, lists and lists of lists of `float`) of the Parquet file at
+/// `path`, in file order.
 pub fn read_float_columns(path: &Path) -> Result<Vec<FloatColumn>, String> {
     let file = File::open(path).map_err(|e| format!("{}: {e}", path.display()))?;
     let reader = ParquetRecordBatchReaderBuilder::try_new(file)

@@ -1,5 +1,4 @@
-//! Shared test inputs: bit patterns from every edge class of IEEE-754, and the test-data path.
-#![allow(dead_code)]
+//! proptest strategies: IEEE-754 bit patterns from every edge class.
 
 use proptest::prelude::*;
 
@@ -77,24 +76,4 @@ pub fn f32_vec() -> impl Strategy<Value = Vec<f32>> {
 /// A vector of `f64` whose length exercises full vectors and every tail length.
 pub fn f64_vec() -> impl Strategy<Value = Vec<f64>> {
     prop::collection::vec(f64_bits().prop_map(f64::from_bits), 0..60)
-}
-
-/// The shared test data folder: `$HEP_TESTDATA`, else `../shared/data` beside the project.
-pub fn testdata_dir() -> std::path::PathBuf {
-    match std::env::var_os("HEP_TESTDATA") {
-        Some(p) => p.into(),
-        None => std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
-
-/// A file of the test data folder, with a clear message when it is missing.
-pub fn testdata_file(name: &str) -> std::path::PathBuf {
-    let p = testdata_dir().join(name);
-    assert!(
-        p.is_file(),
-        "test data file {} is missing: set HEP_TESTDATA to the folder holding the PHYSLITE samples \
-         (default: ../shared/data beside the project root)",
-        p.display()
-    );
-    p
 }

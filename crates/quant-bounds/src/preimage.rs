@@ -1,0 +1,345 @@
+//! The exact preimage of a compressed value: every float the scheme maps to it.
+
+use float_bits::{Bits, Float, RntupleQuant, RootRange, Scheme, reference};
+
+use crate::error::{Error, Result};
+use crate::interval::{Interval, from_key, key};
+
+/// Raw-bit bounds `(lo, hi)` of a mantissa scheme's preimage, or `None` if `c` is no output.
+///
+/// Shared by the scalar and the slice form; written branch-light so that the slice loop
+/// vectorises.
+#[derive(Clone, Copy)]
+pub(crate) enum Rule {
+    Identity,
+    Atlas,
+    NearestEven,
+    TowardZero,
+}
+
+/// Mantissa-rule constants for `k` kept bits of a type with `m` mantissa bits.
+#[derive(Clone, Copy)]
+pub(crate) struct MantissaPre {
+    rule: Rule,
+    shift: u32,
+    low: u64,
+    half: u64,
+    top: u64,
+    inf: u64,
+    abs: u64,
+    sign: u64,
+    max_finite: u64,
+}
+
+impl MantissaPre {
+    pub(crate) fn new<F: Float>(rule: Rule, k: u32) -> Self {
+        let m = F::MANTISSA_BITS;
+        let (rule, k) = if k >= m { (Rule::Identity, m) } else { (rule, k) };
+        let shift = m - k;
+        let low = (1u64 << shift) - 1;
+        let half = if shift == 0 { 0 } else { 1u64 << (shift - 1) };
+        let max_finite = F::MAX_FINITE_BITS.widen();
+        MantissaPre {
+            rule,
+            shift,
+            low,
+            half,
+            top: max_finite & !low,
+            inf: F::INF_BITS.widen(),
+            abs: F::ABS_MASK.widen(),
+            sign: F::SIGN_MASK.widen(),
+            max_finite,
+        }
+    }
+
+    /// `(lo_bits, hi_bits, valid)` for the output bits `b`.
+    #[inline(always)]
+    pub(crate) fn bounds(&self, b: u64) -> (u64, u64, bool) {
+        let m = b & self.abs;
+        let s = b & self.sign;
+        let finite = m < self.inf;
+        // Atlas and NearestEven pass NaN through, whatever its low bits.
+        let passthrough = m > self.inf && matches!(self.rule, Rule::Atlas | Rule::NearestEven);
+        let valid = m & self.low == 0 || passthrough;
+        let (lo_m, hi_m) = match self.rule {
+            Rule::Identity => (m, m),
+            Rule::Atlas => {
+                // Non-finite values pass through unchanged: their preimage is themselves.
+                let lo = if finite { m.saturating_sub(self.half) } else { m };
+                let hi = if !finite {
+                    m
+                } else if m == self.top {
+                    self.max_finite
+                } else {
+                    m.wrapping_add(self.half - 1)
+                };
+                (lo, hi)
+            }
+            Rule::NearestEven => {
+                let odd = (m >> self.shift) & 1;
+                if m > self.inf {
+                    (m, m) // NaN passes through
+                } else {
+                    // Wrapping: for invalid `m` (low bits set) the result is discarded.
+                    let lo = if m == 0 { 0 } else { m.wrapping_sub(self.half).wrapping_add(odd) };
+                    let hi = if m == self.inf { m } else { m.wrapping_add(self.half).wrapping_sub(odd) };
+                    (lo, hi)
+                }
+            }
+            Rule::TowardZero => (m, m | self.low),
+        };
+        // Negative values: the larger magnitude is the lower float.
+        let (lo, hi) = if s != 0 { (s | hi_m, s | lo_m) } else { (lo_m, hi_m) };
+        (lo, hi, valid)
+    }
+}
+
+fn not_an_output<F: Float>(scheme: &Scheme, index: usize, c: F) -> Error {
+    Error::NotAnOutput { index, value: c.to_f64(), bits: c.to_bits().widen(), scheme: scheme.to_string() }
+}
+
+/// The exact preimage of `c` under `scheme`: the interval (in IEEE `totalOrder`) of every float
+/// whose compression is bit-for-bit `c`, or [`Error::NotAnOutput`] if no input produces `c`.
+///
+/// Exact for every scheme of `float-bits`, including the asymmetric intervals at powers of two
+/// (the spacing halves below `2^e`), zero and subnormals, `Atlas`'s `vmax` guard (the top
+/// output also takes every larger finite value), `RootFloat16`'s saturation (the top mantissa
+/// also takes the rest of the binade), and `RootRange`'s clamping (the end codes reach ±Inf).
+///
+/// Non-finite `c`: ±Inf gets the finite values that round to it, if any (e.g. `NearestEven`
+/// overflow), plus itself. A NaN that a scheme passes through gets the interval of NaN bit
+/// patterns that map to it (for `Atlas` and `NearestEven` just itself). Two documented
+/// exceptions, because their preimages are not one interval: `RootFloat16` also maps negative
+/// NaNs (sign dropped) and `RootRange` maps every NaN to code 0; the interval omits those NaNs
+/// (and a NaN output of `RootFloat16` on `f64` gets the point interval of itself).
+///
+/// ```
+/// use float_bits::Scheme;
+/// use quant_bounds::preimage;
+/// let atlas7 = Scheme::atlas(7)?;
+/// let i = preimage(&atlas7, 1.0f32)?;
+/// // Half a step (2^-8) above, but only a quarter step below: the spacing halves below 1.
+/// assert_eq!(i.hi().to_bits(), (1.0f32 + 2f32.powi(-8)).to_bits() - 1);
+/// assert_eq!(i.lo(), 1.0 - 2f32.powi(-9));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preimage<F: Float>(scheme: &Scheme, c: F) -> Result<Interval<F>> {
+    preimage_at(scheme, 0, c)
+}
+
+pub(crate) fn mantissa_pre<F: Float>(scheme: &Scheme) -> Option<MantissaPre> {
+    Some(match scheme {
+        Scheme::Atlas(s) => MantissaPre::new::<F>(Rule::Atlas, s.k()),
+        Scheme::NearestEven(s) => MantissaPre::new::<F>(Rule::NearestEven, s.k()),
+        Scheme::TowardZero(s) => MantissaPre::new::<F>(Rule::TowardZero, s.k()),
+        _ => return None,
+    })
+}
+
+fn preimage_at<F: Float>(scheme: &Scheme, index: usize, c: F) -> Result<Interval<F>> {
+    if let Some(p) = mantissa_pre::<F>(scheme) {
+        let (lo, hi, valid) = p.bounds(c.to_bits().widen());
+        return if valid {
+            Ok(Interval::from_ordered(F::from_bits(F::Bits::truncate(lo)), F::from_bits(F::Bits::truncate(hi))))
+        } else {
+            Err(not_an_output(scheme, index, c))
+        };
+    }
+    let found = match scheme {
+        Scheme::RootFloat16(s) => root_float16(s.k(), c),
+        Scheme::RootRange(s) => root_range(s, c),
+        Scheme::RntupleQuant(s) => rntuple_quant(s, c),
+        other => return Err(Error::Unsupported(other.to_string())),
+    };
+    found.ok_or_else(|| not_an_output(scheme, index, c))
+}
+
+/// `RootFloat16` on `f32` bits: `(lo, hi)` or `None`.
+fn root_float16_f32(k: u32, b: u32) -> Option<(u32, u32)> {
+    let drop = 23 - k;
+    if b & ((1 << drop) - 1) != 0 {
+        return None;
+    }
+    let sign = b & 0x8000_0000;
+    let e = (b >> 23) & 0xff;
+    let q = (b & 0x007f_ffff) >> drop;
+    let qmax = (1u32 << k) - 1;
+    let unit = drop - 1; // the rounded field has k + 1 bits: its unit is 2^(22 - k)
+    // Mantissa range of the inputs: field f = 0 for q = 0, f in {2q-1, 2q} otherwise, plus the
+    // saturated f = 2^(k+1) - 1 for the top q.
+    let mlo = if q == 0 { 0 } else { (2 * q - 1) << unit };
+    let mhi = if q == qmax { 0x007f_ffff } else { ((2 * q + 1) << unit) - 1 };
+    let base = e << 23;
+    if sign == 0 {
+        // +0 also takes -0 (whose sign test `x < 0` is false).
+        let lo = if b == 0 { 0x8000_0000 } else { base | mlo };
+        Some((lo, base | mhi))
+    } else if e == 0xff {
+        // -Inf comes only from -Inf; negative NaN outputs do not exist (NaN loses its sign).
+        (q == 0).then_some((b, b))
+    } else {
+        // Negative outputs: negative inputs of the same binade, -0 excluded (it gives +0).
+        let mlo = if e == 0 && mlo == 0 { 1 } else { mlo };
+        Some((sign | base | mhi, sign | base | mlo))
+    }
+}
+
+fn root_float16<F: Float>(k: u32, c: F) -> Option<Interval<F>> {
+    let k = if (2..=14).contains(&k) { k } else { 12 };
+    if F::MANTISSA_BITS == 23 {
+        let (lo, hi) = root_float16_f32(k, c.to_bits().widen() as u32)?;
+        return Some(Interval::from_ordered(
+            F::from_bits(F::Bits::truncate(u64::from(lo))),
+            F::from_bits(F::Bits::truncate(u64::from(hi))),
+        ));
+    }
+    // f64 (Double32_t): the output is an f32 widened; the preimage is every f64 whose
+    // conversion to f32 lands in the f32 preimage. A NaN output gets the point interval of
+    // itself (the f64 NaNs that map to it are not one interval).
+    let c32 = c.to_f64() as f32;
+    if F::from_f32(c32).to_bits() != c.to_bits() {
+        return None;
+    }
+    if c.is_nan() {
+        return root_float16_f32(k, c32.to_bits()).map(|_| Interval::point(c));
+    }
+    let (lo32, hi32) = root_float16_f32(k, c32.to_bits())?;
+    let (klo, khi) = (key(f32::from_bits(lo32)), key(f32::from_bits(hi32)));
+    let to32 = |x: F| key(x.to_f64() as f32);
+    let lo = first_key::<F>(|x| to32(x) >= klo)?;
+    let hi = last_key::<F>(|x| to32(x) <= khi)?;
+    Some(Interval::from_ordered(lo, hi))
+}
+
+/// Keys of the non-NaN floats of `F`: from `-Inf` to `+Inf`.
+fn non_nan_keys<F: Float>() -> (u64, u64) {
+    (key(F::neg_infinity()), key(F::infinity()))
+}
+
+/// The smallest non-NaN float where the monotone predicate turns true.
+fn first_key<F: Float>(pred: impl Fn(F) -> bool) -> Option<F> {
+    let (mut lo, mut hi) = non_nan_keys::<F>();
+    if !pred(from_key(hi)) {
+        return None;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(from_key(mid)) { hi = mid } else { lo = mid + 1 }
+    }
+    Some(from_key(lo))
+}
+
+/// The largest non-NaN float where the monotone (decreasing) predicate is still true.
+fn last_key<F: Float>(pred: impl Fn(F) -> bool) -> Option<F> {
+    let (mut lo, mut hi) = non_nan_keys::<F>();
+    if !pred(from_key(lo)) {
+        return None;
+    }
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if pred(from_key(mid)) { lo = mid } else { hi = mid - 1 }
+    }
+    Some(from_key(lo))
+}
+
+/// The codes `[a_lo, a_hi]` (within `0..=top`) whose decoding is bit-for-bit `c`.
+fn codes_of<F: Float>(c: F, top: u32, decode: impl Fn(u32) -> F) -> Option<(u32, u32)> {
+    if c.is_nan() {
+        return None;
+    }
+    let kc = key(c);
+    // First code decoding to >= c.
+    let (mut lo, mut hi) = (0u64, u64::from(top) + 1);
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if key(decode(mid as u32)) >= kc { hi = mid } else { lo = mid + 1 }
+    }
+    if lo > u64::from(top) || key(decode(lo as u32)) != kc {
+        return None;
+    }
+    let a_lo = lo as u32;
+    // Last code decoding to <= c.
+    let (mut lo, mut hi) = (u64::from(a_lo), u64::from(top));
+    while lo < hi {
+        let mid = lo + (hi - lo).div_ceil(2);
+        if key(decode(mid as u32)) <= kc { lo = mid } else { hi = mid - 1 }
+    }
+    Some((a_lo, lo as u32))
+}
+
+fn root_range<F: Float>(s: &RootRange, c: F) -> Option<Interval<F>> {
+    let (min, max, n) = (s.min(), s.max(), s.n());
+    let top = reference::root_range_encode(F::infinity(), min, max, n);
+    let (a_lo, a_hi) = codes_of(c, top, |a| s.decode::<F>(a))?;
+    let lo = if a_lo == 0 { F::neg_infinity() } else { first_key::<F>(|x| s.encode(x) >= a_lo)? };
+    let hi = if a_hi == top { F::infinity() } else { last_key::<F>(|x| s.encode(x) <= a_hi)? };
+    Some(Interval::from_ordered(lo, hi))
+}
+
+fn rntuple_quant<F: Float>(s: &RntupleQuant, c: F) -> Option<Interval<F>> {
+    let (min, max) = (s.min(), s.max());
+    let top = s.max_code();
+    let (a_lo, a_hi) = codes_of(c, top, |a| s.decode::<F>(a).unwrap_or(F::nan()))?;
+    // Inputs outside [min, max] are errors, not members: rank them below / above every code.
+    let rank = |x: F| -> i64 {
+        let v = x.to_f64();
+        if v < min {
+            -1
+        } else if v > max {
+            i64::from(top) + 1
+        } else {
+            s.encode(x).map_or(-1, i64::from)
+        }
+    };
+    let lo = first_key::<F>(|x| rank(x) >= i64::from(a_lo))?;
+    let hi = last_key::<F>(|x| rank(x) <= i64::from(a_hi))?;
+    // Both ends must be genuine members (in range, right code).
+    (s.compress(lo).ok()?.to_bits() == c.to_bits()).then_some(Interval::from_ordered(lo, hi))
+}
+
+/// Slice form of [`preimage`]: writes the bounds of each `c[i]` to `lo[i]` and `hi[i]`.
+///
+/// The mantissa schemes (`Atlas`, `NearestEven`, `TowardZero`) use a branch-free closed form
+/// that the compiler vectorises; the others call [`preimage`] per value (a few dozen scheme
+/// evaluations each for the quantising schemes). On error (the first value that is not a
+/// possible output, by index) the output slices are partly written.
+///
+/// ```
+/// use float_bits::Scheme;
+/// let s = Scheme::atlas(7)?;
+/// let mut c = vec![1.0f32, -3.5, 1.0e-3];
+/// s.compress_in_place(&mut c)?;
+/// let (mut lo, mut hi) = (vec![0f32; 3], vec![0f32; 3]);
+/// quant_bounds::preimages(&s, &c, &mut lo, &mut hi)?;
+/// assert!(lo[1] < -3.5 && hi[1] > -3.5);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preimages<F: Float>(scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F]) -> Result<()> {
+    if c.len() != lo.len() || c.len() != hi.len() {
+        return Err(Error::LengthMismatch {
+            what: "compressed vs lo/hi",
+            left: c.len(),
+            right: lo.len().min(hi.len()),
+        });
+    }
+    if let Some(p) = mantissa_pre::<F>(scheme) {
+        let mut all_valid = true;
+        for ((x, l), h) in c.iter().zip(lo.iter_mut()).zip(hi.iter_mut()) {
+            let (a, b, valid) = p.bounds(x.to_bits().widen());
+            *l = F::from_bits(F::Bits::truncate(a));
+            *h = F::from_bits(F::Bits::truncate(b));
+            all_valid &= valid;
+        }
+        if !all_valid {
+            let i = c.iter().position(|x| !p.bounds(x.to_bits().widen()).2).unwrap_or(0);
+            return Err(not_an_output(scheme, i, c[i]));
+        }
+        return Ok(());
+    }
+    for (i, ((x, l), h)) in c.iter().zip(lo.iter_mut()).zip(hi.iter_mut()).enumerate() {
+        let iv = preimage_at(scheme, i, *x)?;
+        *l = iv.lo();
+        *h = iv.hi();
+    }
+    Ok(())
+}

@@ -1,0 +1,104 @@
+//! Hand-derived preimages at the special places: powers of two, zero and subnormals, the `vmax`
+//! guard, saturation, clamping, impossible outputs, non-finite values.
+
+use float_bits::Scheme;
+use quant_bounds::{Error, check_claim, classify, envelope, max_abs_residual, preimage, preimages};
+
+fn bits(i: quant_bounds::Interval<f32>) -> (u32, u32) {
+    (i.lo().to_bits(), i.hi().to_bits())
+}
+
+#[test]
+fn atlas_k7_special_places() {
+    let s = Scheme::atlas(7).unwrap();
+    // r = 1 << 15 in bit space.
+    assert_eq!(bits(preimage(&s, 1.5f32).unwrap()), (0x3fc0_0000 - 0x8000, 0x3fc0_0000 + 0x7fff));
+    // Zero and -0: magnitudes [0, r - 1], sign kept.
+    assert_eq!(bits(preimage(&s, 0.0f32).unwrap()), (0, 0x7fff));
+    assert_eq!(bits(preimage(&s, -0.0f32).unwrap()), (0x8000_7fff, 0x8000_0000));
+    // Subnormal output 2^-133 (bits 0x10000).
+    assert_eq!(bits(preimage(&s, f32::from_bits(0x0001_0000)).unwrap()), (0x8000, 0x0001_7fff));
+    // The vmax guard: the top output takes every larger finite value.
+    assert_eq!(bits(preimage(&s, f32::from_bits(0x7f7f_0000)).unwrap()), (0x7f7e_8000, 0x7f7f_ffff));
+    assert_eq!(bits(preimage(&s, f32::from_bits(0xff7f_0000)).unwrap()), (0xff7f_ffff, 0xff7e_8000));
+    // Non-finite values are their own preimage.
+    assert_eq!(bits(preimage(&s, f32::INFINITY).unwrap()), (0x7f80_0000, 0x7f80_0000));
+    assert_eq!(bits(preimage(&s, f32::from_bits(0x7fc0_0001)).unwrap()), (0x7fc0_0001, 0x7fc0_0001));
+    // Impossible outputs.
+    assert!(matches!(preimage(&s, 0.1f32), Err(Error::NotAnOutput { .. })));
+    let mut lo = [0f32; 2];
+    let mut hi = [0f32; 2];
+    assert!(matches!(preimages(&s, &[1.0f32, 0.1], &mut lo, &mut hi), Err(Error::NotAnOutput { index: 1, .. })));
+}
+
+#[test]
+fn nearest_even_ties_and_overflow() {
+    let s = Scheme::nearest_even(7).unwrap();
+    // 1.0 is even: both ties belong to it; 1 + 2^-7 is odd: neither.
+    assert_eq!(bits(preimage(&s, 1.0f32).unwrap()), (0x3f7f_8000, 0x3f80_8000));
+    assert_eq!(bits(preimage(&s, 1.0078125f32).unwrap()), (0x3f80_8001, 0x3f81_7fff));
+    // +Inf takes the finite values that overflow.
+    assert_eq!(bits(preimage(&s, f32::INFINITY).unwrap()), (0x7f7f_8000, 0x7f80_0000));
+}
+
+#[test]
+fn toward_zero_and_root_float16() {
+    let t = Scheme::toward_zero(7).unwrap();
+    assert_eq!(bits(preimage(&t, 1.0f32).unwrap()), (0x3f80_0000, 0x3f80_ffff));
+    // +Inf also takes the NaNs whose payload is only in the dropped bits.
+    assert_eq!(bits(preimage(&t, f32::INFINITY).unwrap()), (0x7f80_0000, 0x7f80_ffff));
+    let f = Scheme::root_float16(7).unwrap();
+    // Saturation: the top mantissa of a binade takes the rest of the binade (no carry).
+    assert_eq!(bits(preimage(&f, f32::from_bits(0x3fff_0000)).unwrap()), (0x3ffe_8000, 0x3fff_ffff));
+    // +0 takes -0 too; -0 only comes from tiny negatives.
+    assert_eq!(bits(preimage(&f, 0.0f32).unwrap()), (0x8000_0000, 0x7fff));
+    assert_eq!(bits(preimage(&f, -0.0f32).unwrap()), (0x8000_7fff, 0x8000_0001));
+    assert!(preimage(&f, f32::from_bits(0xffc0_0000)).is_err()); // negative NaN is no output
+}
+
+#[test]
+fn quantising_schemes_clamp_and_bound() {
+    let r = Scheme::root_range(0.0, 1.0, 2).unwrap();
+    let i = preimage(&r, 0.0f32).unwrap();
+    assert_eq!((i.lo(), i.hi()), (f32::NEG_INFINITY, 0.125f32 - f32::EPSILON / 16.0));
+    let i = preimage(&r, 1.0f32).unwrap();
+    assert_eq!((i.lo(), i.hi()), (0.875, f32::INFINITY));
+    assert!(preimage(&r, 0.3f32).is_err());
+    let q = Scheme::rntuple_quant(0.0, 1.0, 2).unwrap();
+    let i = preimage(&q, 0.0f32).unwrap();
+    assert_eq!(i.lo(), 0.0); // no clamping: below-range inputs are errors, not members
+    let i = preimage(&q, 1.0f32).unwrap();
+    assert_eq!(i.hi(), 1.0);
+}
+
+#[test]
+fn envelope_constants_and_staircase() {
+    let a = envelope::<f32>(&Scheme::atlas(7).unwrap()).unwrap();
+    let t = envelope::<f32>(&Scheme::toward_zero(7).unwrap()).unwrap();
+    let f = envelope::<f32>(&Scheme::root_float16(7).unwrap()).unwrap();
+    assert_eq!((a.relative, a.step, a.two_sided), (2f64.powi(-8), 0.5, true));
+    assert_eq!((t.relative, t.step, t.two_sided), (2f64.powi(-7), 1.0, false));
+    assert_eq!((f.relative, f.step), (2f64.powi(-8), 1.0));
+    assert_eq!(a.floor, 2f64.powi(-126 - 8));
+    // The staircase agrees with the exact per-value maximum away from binade edges.
+    let s = Scheme::atlas(7).unwrap();
+    for c in [1.5f32, 3.0, 1000.0, 6.0e-3, 5.5e30] {
+        let c = s.compress(c).unwrap();
+        assert_eq!(max_abs_residual(&s, c).unwrap(), a.binade_max(f64::from(c)));
+    }
+}
+
+#[test]
+fn classification_and_claims() {
+    let s = Scheme::atlas(7).unwrap();
+    let r = classify(&s, &[1.0f32, 1.0, 0.1], &[1.0f32 + 2f32.powi(-8), 1.0 - 2f32.powi(-9), 1.0]).unwrap();
+    assert_eq!((r.inside, r.outside, r.not_an_output), (1, 1, 1));
+    // Exactly one float above the preimage: outside by one float spacing / width.
+    assert!(r.excess[0] > 0.0 && r.excess[0] < 1e-3);
+    let mut v: Vec<f32> = (1..1000).map(|i| (i as f32).sqrt()).collect();
+    Scheme::atlas(15).unwrap().compress_in_place(&mut v).unwrap();
+    assert_eq!(check_claim(&Scheme::atlas(15).unwrap(), &v).unwrap().inconsistent, 0);
+    v[10] += 1e-3; // changed after compression
+    let c = check_claim(&Scheme::atlas(15).unwrap(), &v).unwrap();
+    assert_eq!((c.inconsistent, c.first_inconsistent), (1, Some(10)));
+}

@@ -1,0 +1,137 @@
+//! The defining properties of the preimage, for every scheme, on f32 and f64:
+//! `compress(lo) == c`, `compress(hi) == c`, the floats just outside map elsewhere, and
+//! `x ∈ preimage(compress(x))` for every input.
+
+use float_bits::{Float, Scheme};
+use hepfloat_testdata::strategies::{f32_bits, f64_bits};
+use proptest::prelude::*;
+use quant_bounds::interval::{from_key, key};
+use quant_bounds::{Error, preimage, preimages};
+
+fn mantissa_schemes(k: u32) -> Vec<Scheme> {
+    [Scheme::atlas(k), Scheme::nearest_even(k), Scheme::toward_zero(k), Scheme::root_float16(k)]
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect()
+}
+
+fn range_schemes(min: f64, width: f64, n: u32) -> Vec<Scheme> {
+    [Scheme::root_range(min, min + width, n), Scheme::rntuple_quant(min, min + width, n)]
+        .into_iter()
+        .filter_map(Result::ok)
+        .collect()
+}
+
+/// Whether NaN inputs may share this output although the interval cannot list them.
+fn nan_aliases(s: &Scheme) -> bool {
+    matches!(s, Scheme::RootRange(_) | Scheme::RootFloat16(_))
+}
+
+/// Checks every property for input `x` under `s`.
+fn check<F: Float>(s: &Scheme, x: F) -> Result<(), TestCaseError> {
+    let Ok(c) = s.compress(x) else {
+        // Out of range for RntupleQuant: x must not be in any preimage; nothing to check here.
+        return Ok(());
+    };
+    let i = match preimage(s, c) {
+        Ok(i) => i,
+        Err(e) => return Err(TestCaseError::fail(format!("{s}: preimage of output {c} ({:?}): {e}", c.to_bits()))),
+    };
+    let same = |y: F| s.compress(y).map(|z| z.to_bits() == c.to_bits()).unwrap_or(false);
+    let nan_ok = !(x.is_nan() && nan_aliases(s));
+    prop_assert!(
+        !nan_ok || i.contains(x),
+        "{s}: x {x:?} ({:?}) not in preimage [{:?}, {:?}] of {c:?}",
+        x.to_bits(),
+        i.lo(),
+        i.hi()
+    );
+    prop_assert!(same(i.lo()), "{s}: compress(lo = {:?}) != {c:?}", i.lo());
+    prop_assert!(same(i.hi()), "{s}: compress(hi = {:?}) != {c:?}", i.hi());
+    let max_key = key(F::from_bits(F::ABS_MASK)); // +NaN with every bit set
+    if key(i.lo()) > 0 {
+        let below = from_key::<F>(key(i.lo()) - 1);
+        if !(below.is_nan() && nan_aliases(s)) {
+            prop_assert!(!same(below), "{s}: the float below lo ({below:?}) also maps to {c:?}");
+        }
+    }
+    if key(i.hi()) < max_key {
+        let above = from_key::<F>(key(i.hi()) + 1);
+        if !(above.is_nan() && nan_aliases(s)) {
+            prop_assert!(!same(above), "{s}: the float above hi ({above:?}) also maps to {c:?}");
+        }
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    #[test]
+    fn mantissa_schemes_f32(bits in f32_bits(), k in 0u32..=24) {
+        for s in mantissa_schemes(k) {
+            check(&s, f32::from_bits(bits))?;
+        }
+    }
+
+    #[test]
+    fn mantissa_schemes_f64(bits in f64_bits(), k in 0u32..=53) {
+        for s in mantissa_schemes(k) {
+            check(&s, f64::from_bits(bits))?;
+        }
+    }
+
+    #[test]
+    fn root_float16_f64_through_f32(bits in f32_bits(), k in 2u32..=14, wiggle in -3i64..=3) {
+        // Doubles near floats exercise the rounding of the conversion.
+        let x = f64::from(f32::from_bits(bits));
+        let x = if x.is_finite() { f64::from_bits(x.to_bits().wrapping_add_signed(wiggle)) } else { x };
+        check(&Scheme::root_float16(k).unwrap(), x)?;
+    }
+
+    #[test]
+    fn quantising_schemes_f32(min in -1.0e4f64..1.0e4, width in prop_oneof![1.0e-3f64..1.0e4, 1.0e-9f64..1.0e-6], n in 1u32..=32,
+                              u in -0.1f64..1.1, bits in f32_bits(), pick in any::<bool>()) {
+        let x = if pick { (min + u * width) as f32 } else { f32::from_bits(bits) };
+        for s in range_schemes(min, width, n) {
+            check(&s, x)?;
+        }
+    }
+
+    #[test]
+    fn quantising_schemes_f64(min in -1.0e4f64..1.0e4, width in 1.0e-3f64..1.0e4, n in 1u32..=32,
+                              u in -0.1f64..1.1, bits in f64_bits(), pick in any::<bool>()) {
+        let x = if pick { min + u * width } else { f64::from_bits(bits) };
+        for s in range_schemes(min, width, n) {
+            check(&s, x)?;
+        }
+    }
+
+    /// Mantissa schemes: a value is an output exactly when it is a fixed point.
+    #[test]
+    fn not_an_output_iff_not_a_fixed_point(bits in f32_bits(), k in 0u32..=23) {
+        for s in mantissa_schemes(k).into_iter().filter(|s| !matches!(s, Scheme::RootFloat16(_))) {
+            let c = f32::from_bits(bits);
+            let fixed = s.compress(c).unwrap().to_bits() == bits;
+            match preimage(&s, c) {
+                Ok(_) => prop_assert!(fixed, "{s}: {bits:#x}"),
+                Err(Error::NotAnOutput { .. }) => prop_assert!(!fixed, "{s}: {bits:#x}"),
+                Err(e) => prop_assert!(false, "{e}"),
+            }
+        }
+    }
+
+    /// The slice form equals the scalar form.
+    #[test]
+    fn slice_form_matches_scalar(xs in prop::collection::vec(f32_bits(), 0..64), k in 5u32..=23) {
+        for s in mantissa_schemes(k) {
+            let c: Vec<f32> = xs.iter().map(|&b| s.compress(f32::from_bits(b)).unwrap()).collect();
+            let (mut lo, mut hi) = (vec![0f32; c.len()], vec![0f32; c.len()]);
+            preimages(&s, &c, &mut lo, &mut hi).unwrap();
+            for (i, &v) in c.iter().enumerate() {
+                let iv = preimage(&s, v).unwrap();
+                prop_assert_eq!((iv.lo().to_bits(), iv.hi().to_bits()), (lo[i].to_bits(), hi[i].to_bits()));
+            }
+        }
+    }
+}
