@@ -4,6 +4,9 @@
 //!   [--backend scalar|avx2|avx512|all]`: compares the slice kernels with the scalar reference
 //!   on all 2^32 `f32` bit patterns, using every core, and reports the time. The default is
 //!   `Atlas` for every k in 5..=23 on the detected back-end.
+//! - `exhaustive-preimage [--k K]...`: for every one of the 2^32 `f32` bit patterns `x`, checks
+//!   `x ∈ preimage(Atlas{k}, compress(x))` and that both ends of that preimage compress to the
+//!   same value, with the slice forms of both crates. Default k = 7 and 15.
 
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -19,7 +22,7 @@ const CHUNKS: u64 = (1u64 << 32) / CHUNK;
 fn usage() -> ExitCode {
     eprintln!(
         "usage: cargo xtask exhaustive [--k K]... [--scheme atlas|nearest-even|toward-zero|root-float16] \
-         [--backend scalar|avx2|avx512|all]"
+         [--backend scalar|avx2|avx512|all]\n       cargo xtask exhaustive-preimage [--k K]..."
     );
     ExitCode::from(2)
 }
@@ -28,6 +31,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     match args.first().map(String::as_str) {
         Some("exhaustive") => exhaustive(&args[1..]),
+        Some("exhaustive-preimage") => exhaustive_preimage(&args[1..]),
         _ => usage(),
     }
 }
@@ -84,12 +88,7 @@ fn exhaustive(args: &[String]) -> ExitCode {
     }
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!("checking {} (scheme, back-end) pairs over all 2^32 f32 bit patterns on {threads} threads", jobs.len());
-    let bar = ProgressBar::new(CHUNKS * jobs.len() as u64);
-    bar.set_style(
-        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {percent}% {msg} (eta {eta})")
-            .expect("valid template")
-            .progress_chars("=> "),
-    );
+    let bar = progress(CHUNKS * jobs.len() as u64);
     let start = Instant::now();
     let mut failed = false;
     for (scheme, backend) in jobs {
@@ -159,4 +158,102 @@ fn check(scheme: &Scheme, backend: Backend, threads: usize, bar: &ProgressBar) -
         }
     });
     (mismatches.into_inner(), first.into_inner().expect("no poisoning"))
+}
+
+fn progress(len: u64) -> ProgressBar {
+    let bar = ProgressBar::new(len);
+    bar.set_style(
+        ProgressStyle::with_template("{elapsed_precise} [{bar:40}] {percent}% {msg} (eta {eta})")
+            .expect("valid template")
+            .progress_chars("=> "),
+    );
+    bar
+}
+
+fn exhaustive_preimage(args: &[String]) -> ExitCode {
+    let mut ks = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        match (a.as_str(), it.next().map(|v| v.parse::<u32>())) {
+            ("--k", Some(Ok(k))) => ks.push(k),
+            _ => return usage(),
+        }
+    }
+    if ks.is_empty() {
+        ks = vec![7, 15];
+    }
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let bar = progress(CHUNKS * ks.len() as u64);
+    let start = Instant::now();
+    let mut failed = false;
+    for k in ks {
+        let scheme = match Scheme::atlas(k) {
+            Ok(s) => s,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        bar.set_message(format!("{scheme}"));
+        let t = Instant::now();
+        let next = AtomicU64::new(0);
+        let bad = AtomicU64::new(0);
+        let first = Mutex::new(None::<u32>);
+        std::thread::scope(|s| {
+            for _ in 0..threads {
+                s.spawn(|| {
+                    let n = CHUNK as usize;
+                    let (mut x, mut c, mut lo, mut hi, mut back) =
+                        (vec![0f32; n], vec![0f32; n], vec![0f32; n], vec![0f32; n], vec![0f32; n]);
+                    loop {
+                        let chunk = next.fetch_add(1, Ordering::Relaxed);
+                        if chunk >= CHUNKS {
+                            break;
+                        }
+                        let base = (chunk * CHUNK) as u32;
+                        for (i, v) in x.iter_mut().enumerate() {
+                            *v = f32::from_bits(base + i as u32);
+                        }
+                        scheme.compress_into(&x, &mut c).expect("Atlas never fails");
+                        quant_bounds::preimages(&scheme, &c, &mut lo, &mut hi).expect("outputs have preimages");
+                        let mut chunk_bad = 0u64;
+                        let mut note = |i: usize| {
+                            chunk_bad += 1;
+                            let mut f = first.lock().expect("no poisoning");
+                            if f.is_none_or(|old| base + (i as u32) < old) {
+                                *f = Some(base + i as u32);
+                            }
+                        };
+                        for i in 0..n {
+                            let kx = quant_bounds::interval::key(x[i]);
+                            if kx < quant_bounds::interval::key(lo[i]) || kx > quant_bounds::interval::key(hi[i]) {
+                                note(i);
+                            }
+                        }
+                        for ends in [&lo, &hi] {
+                            scheme.compress_into(ends, &mut back).expect("Atlas never fails");
+                            for i in 0..n {
+                                if back[i].to_bits() != c[i].to_bits() {
+                                    note(i);
+                                }
+                            }
+                        }
+                        bad.fetch_add(chunk_bad, Ordering::Relaxed);
+                        bar.inc(1);
+                    }
+                });
+            }
+        });
+        let (bad, first) = (bad.into_inner(), first.into_inner().expect("no poisoning"));
+        let secs = t.elapsed().as_secs_f64();
+        let line = format!(
+            "{scheme:<12}: {bad} failures over 2^32 inputs, {secs:.1} s{}",
+            first.map(|b| format!(", first at bits {b:#010x}")).unwrap_or_default()
+        );
+        bar.suspend(|| println!("{line}"));
+        failed |= bad > 0;
+    }
+    bar.finish_and_clear();
+    println!("total: {:.1} s on {threads} threads", start.elapsed().as_secs_f64());
+    if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }

@@ -24,6 +24,7 @@ pub trait Bits:
     + num_traits::PrimInt
     + num_traits::Unsigned
     + num_traits::WrappingAdd
+    + num_traits::WrappingSub
     + bytemuck::Pod
     + Debug
     + Send

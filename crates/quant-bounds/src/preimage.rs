@@ -1,6 +1,7 @@
 //! The exact preimage of a compressed value: every float the scheme maps to it.
 
 use float_bits::{Bits, Float, RntupleQuant, RootRange, Scheme, reference};
+use num_traits::{One, WrappingAdd, WrappingSub, Zero};
 
 use crate::error::{Error, Result};
 use crate::interval::{Interval, from_key, key};
@@ -323,14 +324,7 @@ pub fn preimages<F: Float>(scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F])
         });
     }
     if let Some(p) = mantissa_pre::<F>(scheme) {
-        let mut all_valid = true;
-        for ((x, l), h) in c.iter().zip(lo.iter_mut()).zip(hi.iter_mut()) {
-            let (a, b, valid) = p.bounds(x.to_bits().widen());
-            *l = F::from_bits(F::Bits::truncate(a));
-            *h = F::from_bits(F::Bits::truncate(b));
-            all_valid &= valid;
-        }
-        if !all_valid {
+        if !bounds_slice(&p, c, lo, hi) {
             let i = c.iter().position(|x| !p.bounds(x.to_bits().widen()).2).unwrap_or(0);
             return Err(not_an_output(scheme, i, c[i]));
         }
@@ -342,4 +336,84 @@ pub fn preimages<F: Float>(scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F])
         *h = iv.hi();
     }
     Ok(())
+}
+
+/// The mantissa-rule loop with the rule hoisted out, so that each rule's loop is branch-free
+/// and vectorises; compiled for AVX-512 or AVX2 when the CPU has them. Returns whether every
+/// value was a possible output.
+fn bounds_slice<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+    #[inline(always)]
+    fn run<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+        #[inline(always)]
+        fn each<F: Float>(
+            c: &[F],
+            lo: &mut [F],
+            hi: &mut [F],
+            f: impl Fn(F::Bits) -> (F::Bits, F::Bits, bool),
+        ) -> bool {
+            let mut ok = true;
+            for ((x, l), h) in c.iter().zip(lo.iter_mut()).zip(hi.iter_mut()) {
+                let (a, b, v) = f(x.to_bits());
+                *l = F::from_bits(a);
+                *h = F::from_bits(b);
+                ok &= v;
+            }
+            ok
+        }
+        let t = |v: u64| F::Bits::truncate(v);
+        let (abs, sign, low, half, inf, top, maxf) =
+            (t(p.abs), t(p.sign), t(p.low), t(p.half), t(p.inf), t(p.top), t(p.max_finite));
+        let zero = F::Bits::zero();
+        let one = F::Bits::one();
+        let order = move |s: F::Bits, lo_m: F::Bits, hi_m: F::Bits| {
+            if s != zero { (s | hi_m, s | lo_m) } else { (lo_m, hi_m) }
+        };
+        match p.rule {
+            Rule::Identity => each(c, lo, hi, |b| (b, b, true)),
+            Rule::Atlas => each(c, lo, hi, |b| {
+                let (m, s) = (b & abs, b & sign);
+                let finite = m < inf;
+                let lo_m = if finite && m >= half { m - half } else if finite { zero } else { m };
+                let hi_m = if !finite { m } else if m == top { maxf } else { m.wrapping_add(&(half - one)) };
+                let (l, h) = order(s, lo_m, hi_m);
+                (l, h, m & low == zero || m > inf)
+            }),
+            Rule::NearestEven => each(c, lo, hi, |b| {
+                let (m, s) = (b & abs, b & sign);
+                let odd = (m >> p.shift as usize) & one;
+                let nan = m > inf;
+                let lo_m = if nan || m == zero { m } else { m.wrapping_sub(&half).wrapping_add(&odd) };
+                let hi_m = if nan || m == inf { m } else { m.wrapping_add(&half).wrapping_sub(&odd) };
+                let (l, h) = order(s, lo_m, hi_m);
+                (l, h, m & low == zero || nan)
+            }),
+            Rule::TowardZero => each(c, lo, hi, |b| {
+                let (m, s) = (b & abs, b & sign);
+                let (l, h) = order(s, m, m | low);
+                (l, h, m & low == zero)
+            }),
+        }
+    }
+    #[cfg(target_arch = "x86_64")]
+    {
+        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+        unsafe fn wide<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+            run(p, c, lo, hi)
+        }
+        #[target_feature(enable = "avx2")]
+        unsafe fn narrow<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+            run(p, c, lo, hi)
+        }
+        let backend = float_bits::Backend::detect();
+        if backend == float_bits::Backend::Avx512 && std::arch::is_x86_feature_detected!("avx512bw") {
+            // SAFETY: AVX-512 F/DQ/VL (the back-end) and BW were detected on this CPU; the
+            // function only runs safe code compiled for them.
+            return unsafe { wide(p, c, lo, hi) };
+        }
+        if float_bits::Backend::Avx2.is_available() {
+            // SAFETY: AVX2 was detected on this CPU.
+            return unsafe { narrow(p, c, lo, hi) };
+        }
+    }
+    run(p, c, lo, hi)
 }
