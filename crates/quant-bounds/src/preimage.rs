@@ -373,8 +373,20 @@ fn bounds_slice<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) 
             Rule::Atlas => each(c, lo, hi, |b| {
                 let (m, s) = (b & abs, b & sign);
                 let finite = m < inf;
-                let lo_m = if finite && m >= half { m - half } else if finite { zero } else { m };
-                let hi_m = if !finite { m } else if m == top { maxf } else { m.wrapping_add(&(half - one)) };
+                let lo_m = if finite && m >= half {
+                    m - half
+                } else if finite {
+                    zero
+                } else {
+                    m
+                };
+                let hi_m = if !finite {
+                    m
+                } else if m == top {
+                    maxf
+                } else {
+                    m.wrapping_add(&(half - one))
+                };
                 let (l, h) = order(s, lo_m, hi_m);
                 (l, h, m & low == zero || m > inf)
             }),
