@@ -4,9 +4,10 @@
 //!   [--backend scalar|avx2|avx512|all]`: compares the slice kernels with the scalar reference
 //!   on all 2^32 `f32` bit patterns, using every core, and reports the time. The default is
 //!   `Atlas` for every k in 5..=23 on the detected back-end.
-//! - `exhaustive-preimage [--k K]...`: for every one of the 2^32 `f32` bit patterns `x`, checks
-//!   `x ∈ preimage(Atlas{k}, compress(x))` and that both ends of that preimage compress to the
-//!   same value, with the slice forms of both crates. Default k = 7 and 15.
+//! - `exhaustive-preimage [--k K]... [--scheme atlas|nearest-even|toward-zero]`: for every one of
+//!   the 2^32 `f32` bit patterns `x`, checks `x ∈ preimage(S{k}, compress(x))` and that both ends
+//!   of that preimage compress to the same value, with the slice forms of both crates. Default
+//!   `Atlas`, k = 7 and 15.
 
 use std::process::ExitCode;
 use std::sync::Mutex;
@@ -22,7 +23,8 @@ const CHUNKS: u64 = (1u64 << 32) / CHUNK;
 fn usage() -> ExitCode {
     eprintln!(
         "usage: cargo xtask exhaustive [--k K]... [--scheme atlas|nearest-even|toward-zero|root-float16] \
-         [--backend scalar|avx2|avx512|all]\n       cargo xtask exhaustive-preimage [--k K]..."
+         [--backend scalar|avx2|avx512|all]\n       cargo xtask exhaustive-preimage [--k K]... \
+         [--scheme atlas|nearest-even|toward-zero]"
     );
     ExitCode::from(2)
 }
@@ -172,10 +174,17 @@ fn progress(len: u64) -> ProgressBar {
 
 fn exhaustive_preimage(args: &[String]) -> ExitCode {
     let mut ks = Vec::new();
+    let mut make: fn(u32) -> Result<Scheme, float_bits::Error> = Scheme::atlas;
     let mut it = args.iter();
     while let Some(a) = it.next() {
-        match (a.as_str(), it.next().map(|v| v.parse::<u32>())) {
-            ("--k", Some(Ok(k))) => ks.push(k),
+        match (a.as_str(), it.next().map(String::as_str)) {
+            ("--k", Some(v)) => match v.parse() {
+                Ok(k) => ks.push(k),
+                Err(_) => return usage(),
+            },
+            ("--scheme", Some("atlas")) => make = Scheme::atlas,
+            ("--scheme", Some("nearest-even")) => make = Scheme::nearest_even,
+            ("--scheme", Some("toward-zero")) => make = Scheme::toward_zero,
             _ => return usage(),
         }
     }
@@ -187,7 +196,7 @@ fn exhaustive_preimage(args: &[String]) -> ExitCode {
     let start = Instant::now();
     let mut failed = false;
     for k in ks {
-        let scheme = match Scheme::atlas(k) {
+        let scheme = match make(k) {
             Ok(s) => s,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -214,7 +223,7 @@ fn exhaustive_preimage(args: &[String]) -> ExitCode {
                         for (i, v) in x.iter_mut().enumerate() {
                             *v = f32::from_bits(base + i as u32);
                         }
-                        scheme.compress_into(&x, &mut c).expect("Atlas never fails");
+                        scheme.compress_into(&x, &mut c).expect("mantissa schemes never fail");
                         quant_bounds::preimages(&scheme, &c, &mut lo, &mut hi).expect("outputs have preimages");
                         let mut chunk_bad = 0u64;
                         let mut note = |i: usize| {
@@ -231,7 +240,7 @@ fn exhaustive_preimage(args: &[String]) -> ExitCode {
                             }
                         }
                         for ends in [&lo, &hi] {
-                            scheme.compress_into(ends, &mut back).expect("Atlas never fails");
+                            scheme.compress_into(ends, &mut back).expect("mantissa schemes never fail");
                             for i in 0..n {
                                 if back[i].to_bits() != c[i].to_bits() {
                                     note(i);

@@ -35,14 +35,17 @@ pub fn max_abs_residual<F: Float>(scheme: &Scheme, c: F) -> Result<f64> {
 /// The continuous bounds on the residual `Δ = x − c` of a mantissa scheme with `k` kept bits,
 /// for an original `x` (see `docs/quantisation-bounds.md` for the derivation).
 ///
-/// - Normal range: `|Δ| < |x| · relative`, i.e. on the log-log plane
+/// - Normal range: `|Δ| < |x| · relative` (a strict bound; the supremum of `|Δ|/|x|` is
+///   `relative / (1 + relative)`), i.e. on the log-log plane
 ///   `log10|Δ| < log10|x| + offset` with `offset = log10(relative)` (slope +1). `relative` is
 ///   `2^-(k+1)` for the rounding schemes (`Atlas`, `NearestEven`, `RootFloat16`) and `2^-k`
 ///   for truncation (`TowardZero`). The prior study's line `log10|x| − m·log10 2` with
 ///   `m = k` is the truncation line: one bit (a factor 2) loose for rounding schemes.
 /// - The exact maximum inside the binade `[2^e, 2^(e+1))` of `x` is the `step` fraction of
 ///   `2^(e−k)`: ½ (rounding: half a step), 1 (truncation, and `RootFloat16` whose mantissa
-///   saturates at the top of each binade, and `Atlas`'s `vmax` guard in the top binade).
+///   saturates at the top of each binade). The highest binade of the type differs
+///   (`top_step`): `Atlas`'s `vmax` guard truncates there (a full step), and `NearestEven`
+///   rounds its top half-step to ±Inf (an infinite residual, outside the relative bound too).
 /// - Subnormals and zero: a constant floor `|Δ| ≤ floor` (the spacing no longer shrinks).
 /// - Sign: rounding residuals take both signs (the mirrored line `Δ = −|x|·relative` bounds the
 ///   negative side); truncation residuals have the sign of `x` (one-sided).
@@ -59,12 +62,16 @@ pub fn max_abs_residual<F: Float>(scheme: &Scheme, c: F) -> Result<f64> {
 pub struct Envelope {
     /// Kept mantissa bits.
     pub k: u32,
-    /// `sup |Δ| / |x|` over normal originals: `2^-(k+1)` or `2^-k`.
+    /// Strict bound on `|Δ| / |x|` over normal originals: `2^-(k+1)` or `2^-k`.
     pub relative: f64,
     /// `log10(relative)`: the intercept of the slope-+1 line on the log-log plane.
     pub offset: f64,
     /// The binade maximum as a fraction of the step `2^(e−k)`: 0.5 or 1.
     pub step: f64,
+    /// The same fraction in the highest binade of the type (`max_exponent`).
+    pub top_step: f64,
+    /// Exponent of the highest binade (127 for `f32`, 1023 for `f64`).
+    pub max_exponent: i32,
     /// Whether the residual can have the opposite sign of `x` (rounding) or not (truncation).
     pub two_sided: bool,
     /// Largest `|Δ|` for subnormal or zero originals.
@@ -119,12 +126,15 @@ impl Envelope {
         } else {
             e
         };
-        self.step * 2f64.powf(e - f64::from(self.k))
+        let step = if e >= f64::from(self.max_exponent) { self.top_step } else { self.step };
+        step * 2f64.powf(e - f64::from(self.k))
     }
 }
 
 /// The [`Envelope`] of a mantissa scheme on type `F`; [`Error::Unsupported`] for the quantising
-/// schemes (their error is absolute, `(max − min) / 2^(n+1)`, not relative).
+/// schemes (their error is absolute, `(max − min) / 2^(n+1)`, not relative) and for
+/// `RootFloat16` on `f64` (`Double32_t` rounds to `f32` first; use `envelope::<f32>`, plus half
+/// an `f32` ulp).
 ///
 /// ```
 /// let e = quant_bounds::envelope::<f32>(&float_bits::Scheme::root_float16(12)?)?;
@@ -137,8 +147,8 @@ pub fn envelope<F: Float>(scheme: &Scheme) -> Result<Envelope> {
         Scheme::Atlas(s) => (s.k(), false, false),
         Scheme::NearestEven(s) => (s.k(), false, false),
         Scheme::TowardZero(s) => (s.k(), true, false),
-        Scheme::RootFloat16(s) => (s.k().min(23), false, true),
-        other => return Err(Error::Unsupported(format!("{other} has no relative envelope"))),
+        Scheme::RootFloat16(s) if F::MANTISSA_BITS == 23 => (s.k(), false, true),
+        other => return Err(Error::Unsupported(format!("{other} has no relative envelope on {}", F::NAME))),
     };
     let k = k.min(F::MANTISSA_BITS);
     let min_normal = F::min_positive_value().to_f64();
@@ -159,7 +169,23 @@ pub fn envelope<F: Float>(scheme: &Scheme) -> Result<Envelope> {
         0.5
     };
     let floor = if exact { 0.0 } else { step * 2f64.powf(emin - f64::from(k)) };
-    Ok(Envelope { k, relative, offset: relative.log10(), step, two_sided: !truncation, floor, min_normal })
+    let top_step = match scheme {
+        _ if exact => 0.0,
+        Scheme::Atlas(_) => 1.0,
+        Scheme::NearestEven(_) => f64::INFINITY,
+        _ => step,
+    };
+    Ok(Envelope {
+        k,
+        relative,
+        offset: relative.log10(),
+        step,
+        top_step,
+        max_exponent: (1i32 << (F::EXPONENT_BITS - 1)) - 1,
+        two_sided: !truncation,
+        floor,
+        min_normal,
+    })
 }
 
 /// The histogram of `log10|Δ|` expected when each original is uniform (in value) inside its

@@ -113,17 +113,18 @@ impl<F: Float> Interval<F> {
         key(self.lo) <= k && k <= key(self.hi)
     }
 
-    /// Number of floats in the interval.
+    /// Number of floats (bit patterns) in the interval; `u128` because every `f64` is 2^64.
     ///
     /// ```
     /// assert_eq!(quant_bounds::Interval::new(-0.0f32, 0.0)?.count(), 2);
     /// # Ok::<(), quant_bounds::Error>(())
     /// ```
-    pub fn count(&self) -> u64 {
-        key(self.hi) - key(self.lo) + 1
+    pub fn count(&self) -> u128 {
+        u128::from(key(self.hi) - key(self.lo)) + 1
     }
 
-    /// `hi - lo` in `f64` (exact for `f32` bounds; `+Inf` for unbounded intervals).
+    /// `hi - lo` in `f64` (exact for the preimage intervals of `f32` values; `+Inf` for
+    /// unbounded intervals).
     ///
     /// ```
     /// assert_eq!(quant_bounds::Interval::new(1.0f32, 1.0078125)?.width(), 0.0078125);
@@ -156,8 +157,9 @@ impl<F: Float> Interval<F> {
     }
 
     /// How far `x` lies outside the interval, in units of its width: 0 inside, otherwise the
-    /// distance to the nearer bound divided by `width()` (a zero-width interval uses the spacing
-    /// of floats at its value instead). NaN for NaN `x`.
+    /// distance to the nearer bound divided by `width()`. An interval without a finite positive
+    /// width (a single float, or one reaching ±Inf) uses the spacing of floats at the violated
+    /// bound instead; `+Inf` when that bound is not finite. NaN for NaN `x`.
     ///
     /// ```
     /// let i = quant_bounds::Interval::new(1.0f64, 2.0)?;
@@ -173,15 +175,28 @@ impl<F: Float> Interval<F> {
         if self.contains(x) {
             return 0.0;
         }
-        let v = x.to_f64();
-        let (lo, hi) = (self.lo.to_f64(), self.hi.to_f64());
-        let d = if v <= lo { lo - v } else { v - hi };
-        let mut w = self.width();
-        if w == 0.0 || !w.is_finite() {
-            let next = from_key::<F>(key(self.hi) + 1).to_f64();
-            w = (next - hi).abs();
+        let below = key(x) < key(self.lo);
+        let bound = if below { self.lo } else { self.hi };
+        let (v, b) = (x.to_f64(), bound.to_f64());
+        if !b.is_finite() {
+            return f64::INFINITY;
         }
-        // A sign-of-zero miss (e.g. -0.0 against [+0, ...]) is outside by one float.
-        if d == 0.0 { f64::MIN_POSITIVE } else { d / w }
+        let d = (v - b).abs();
+        let mut w = self.width();
+        if !(w > 0.0 && w.is_finite()) {
+            // Spacing of floats at the violated bound, towards x (keys of finite floats have
+            // room on both sides).
+            let k = key(bound);
+            let next = from_key::<F>(if below { k - 1 } else { k + 1 }).to_f64();
+            w = (next - b).abs();
+        }
+        if d == 0.0 {
+            // A sign-of-zero miss (-0.0 against [+0, ...]): outside by one float.
+            f64::MIN_POSITIVE
+        } else if w.is_finite() && w > 0.0 {
+            d / w
+        } else {
+            f64::INFINITY
+        }
     }
 }

@@ -102,3 +102,43 @@ fn classification_and_claims() {
     let c = check_claim(&Scheme::atlas(15).unwrap(), &v).unwrap();
     assert_eq!((c.inconsistent, c.first_inconsistent), (1, Some(10)));
 }
+
+#[test]
+fn unreachable_decoded_values_and_unbounded_intervals() {
+    // A code step finer than the float spacing near 1.0: 1.0 is decoded from a code that no
+    // input encodes to, so it is no possible output.
+    let r = Scheme::root_range(0.9999749332666397, 1.0000603824853898, 10).unwrap();
+    let c = 1.0f32;
+    match preimage(&r, c) {
+        Err(Error::NotAnOutput { .. }) => {}
+        Ok(i) => assert!(r.compress(i.lo()).unwrap() == c && r.compress(i.hi()).unwrap() == c, "{i:?}"),
+        Err(e) => panic!("{e}"),
+    }
+    // Half-infinite preimages: excess is finite (float spacing at the finite end) or infinite.
+    let q = Scheme::root_range(0.0, 1.0, 2).unwrap();
+    let top = preimage(&q, 1.0f32).unwrap();
+    assert_eq!(top.hi(), f32::INFINITY);
+    let e = top.excess(0.5);
+    assert!(e.is_finite() && e > 0.0, "{e}");
+    let inf = preimage(&Scheme::toward_zero(0).unwrap(), f64::INFINITY).unwrap();
+    assert_eq!(inf.excess(1.0), f64::INFINITY); // the violated bound is +Inf
+    let all = quant_bounds::Interval::new(f64::from_bits(u64::MAX), f64::from_bits(0x7fff_ffff_ffff_ffff)).unwrap();
+    assert_eq!(all.count(), 1u128 << 64);
+}
+
+#[test]
+fn envelope_top_binade_and_f64() {
+    let a = envelope::<f32>(&Scheme::atlas(7).unwrap()).unwrap();
+    let s = Scheme::atlas(7).unwrap();
+    let top = f32::from_bits(0x7f7f_0000); // Atlas's largest output: the vmax guard adds a full step
+    assert_eq!(a.binade_max(f64::from(top)), max_abs_residual(&s, top).unwrap() + 2f64.powi(104));
+    let n = envelope::<f32>(&Scheme::nearest_even(7).unwrap()).unwrap();
+    assert_eq!(n.binade_max(3.0e38), f64::INFINITY);
+    assert!(envelope::<f64>(&Scheme::root_float16(12).unwrap()).is_err());
+    let d = envelope::<f64>(&Scheme::atlas(40).unwrap()).unwrap();
+    assert_eq!((d.relative, d.max_exponent), (2f64.powi(-41), 1023));
+    for c in [1.5f64, 3.0, 1.0e300, 1.0e-300] {
+        let c = Scheme::atlas(40).unwrap().compress(c).unwrap();
+        assert_eq!(max_abs_residual(&Scheme::atlas(40).unwrap(), c).unwrap(), d.binade_max(c));
+    }
+}

@@ -135,3 +135,97 @@ proptest! {
         }
     }
 }
+
+fn quant_codes(s: &Scheme) -> u32 {
+    match s {
+        Scheme::RootRange(r) => r.encode(f64::INFINITY),
+        Scheme::RntupleQuant(q) => q.max_code(),
+        _ => 0,
+    }
+}
+
+fn decode<F: Float>(s: &Scheme, a: u32) -> F {
+    match s {
+        Scheme::RootRange(r) => r.decode(a),
+        Scheme::RntupleQuant(q) => q.decode(a).unwrap(),
+        _ => unreachable!(),
+    }
+}
+
+/// Every decoded code is either a genuine output with a consistent preimage, or reported as no
+/// output (no input reaches that code when the code step is finer than the float spacing).
+fn check_code<F: Float>(s: &Scheme, u: f64) -> Result<(), TestCaseError> {
+    check_code_at::<F>(s, (u * f64::from(quant_codes(s))) as u32)
+}
+
+fn check_code_at<F: Float>(s: &Scheme, a: u32) -> Result<(), TestCaseError> {
+    let c: F = decode(s, a.min(quant_codes(s)));
+    match preimage(s, c) {
+        Ok(i) => {
+            prop_assert!(key(i.lo()) <= key(i.hi()));
+            for end in [i.lo(), i.hi()] {
+                prop_assert_eq!(s.compress(end).map(|z| z.to_bits()).ok(), Some(c.to_bits()), "{} end {:?}", s, end);
+            }
+        }
+        Err(Error::NotAnOutput { .. }) => {
+            // Then no input near the code's value maps to c.
+            let near = F::from_f64(c.to_f64());
+            for d in -4i64..=4 {
+                let y = from_key::<F>(key(near).wrapping_add_signed(d));
+                prop_assert!(s.compress(y).map(|z| z.to_bits() != c.to_bits()).unwrap_or(true), "{} {:?}", s, y);
+            }
+        }
+        Err(e) => prop_assert!(false, "{e}"),
+    }
+    Ok(())
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    /// Decoded codes, including ranges so narrow that codes are finer than floats.
+    #[test]
+    fn quantising_schemes_every_decoded_code(min in -1.0e4f64..1.0e4, width in prop_oneof![1.0e-3f64..1.0e4, 1.0e-9f64..1.0e-3],
+                                             n in prop_oneof![1u32..=32, 10u32..=32], u in 0.0f64..=1.0) {
+        for s in range_schemes(min, width, n) {
+            check_code::<f32>(&s, u)?;
+            check_code::<f64>(&s, u)?;
+        }
+    }
+
+    /// Code steps comparable to the f32 spacing at a power of two, where a decoded value can
+    /// come from a code that no input reaches.
+    #[test]
+    fn quantising_schemes_codes_near_powers_of_two(p in -10i32..10, n in 4u32..=20, f in 0.3f64..1.2, v in 0.1f64..0.9) {
+        let ulp = 2f64.powi(p - 23);
+        let width = 2f64.powi(n as i32) * ulp * f;
+        let min = 2f64.powi(p) - width * v;
+        for s in range_schemes(min, width, n) {
+            let centre = ((2f64.powi(p) - min) / width * 2f64.powi(n as i32)) as i64;
+            for a in (centre - 3).max(0)..=centre + 3 {
+                check_code_at::<f32>(&s, a as u32)?;
+            }
+        }
+    }
+
+    /// The slice form equals the scalar form for f64, every small k, and invalid inputs too.
+    #[test]
+    fn slice_form_matches_scalar_everywhere(xs in prop::collection::vec(f64_bits(), 0..40), k in 0u32..=53, raw in any::<bool>()) {
+        for s in mantissa_schemes(k).into_iter().filter(|s| !matches!(s, Scheme::RootFloat16(_))) {
+            let c: Vec<f64> = xs.iter().map(|&b| if raw { f64::from_bits(b) } else { s.compress(f64::from_bits(b)).unwrap() }).collect();
+            let (mut lo, mut hi) = (vec![0f64; c.len()], vec![0f64; c.len()]);
+            let slice = preimages(&s, &c, &mut lo, &mut hi);
+            let first_bad = c.iter().position(|&v| preimage(&s, v).is_err());
+            match (slice, first_bad) {
+                (Ok(()), None) => {
+                    for (i, &v) in c.iter().enumerate() {
+                        let iv = preimage(&s, v).unwrap();
+                        prop_assert_eq!((iv.lo().to_bits(), iv.hi().to_bits()), (lo[i].to_bits(), hi[i].to_bits()));
+                    }
+                }
+                (Err(Error::NotAnOutput { index, .. }), Some(b)) => prop_assert_eq!(index, b),
+                (r, b) => prop_assert!(false, "{s}: slice {r:?}, scalar first bad {b:?}"),
+            }
+        }
+    }
+}
