@@ -1,0 +1,28 @@
+//! The crate's error type.
+
+/// What can go wrong when measuring.
+///
+/// ```
+/// let e = metrics::Pointwise::new().add(&[1.0f32], &[]).unwrap_err();
+/// assert_eq!(e, metrics::Error::LengthMismatch { left: 1, right: 0 });
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Paired slices of different lengths.
+    #[error("length mismatch: {left} values vs {right}")]
+    LengthMismatch {
+        /// Length of the first slice.
+        left: usize,
+        /// Length of the other.
+        right: usize,
+    },
+}
+
+/// `Result` with this crate's [`Error`].
+///
+/// ```
+/// fn f() -> metrics::Result<()> { Ok(()) }
+/// assert!(f().is_ok());
+/// ```
+pub type Result<T, E = Error> = core::result::Result<T, E>;

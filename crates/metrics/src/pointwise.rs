@@ -1,0 +1,453 @@
+//! Pointwise metrics: how far each reconstructed value is from its original.
+
+use crate::error::{Error, Result};
+use crate::sum::Sum;
+use crate::value::Value;
+
+/// Resolution of the effective-bits histogram used for the median: 1/64 bit.
+const BITS_PER_BIN: f64 = 1.0 / 64.0;
+/// The histogram covers effective bits in `[BITS_LO, BITS_HI)` (16 384 bins, 128 KiB, allocated
+/// on the first inexact pair); values outside go to the end bins.
+const BITS_LO: f64 = -64.0;
+const BITS_HI: f64 = 192.0;
+const BITS_BINS: usize = ((BITS_HI - BITS_LO) / BITS_PER_BIN) as usize;
+
+/// A mergeable streaming accumulator of pointwise metrics between originals `x` and candidates
+/// `x̂` (a reconstruction, or the compressed values themselves as the baseline).
+///
+/// All arithmetic is in `f64` with compensated sums ([`Sum`]); [`merge`](Self::merge) of the
+/// accumulators of the parts of a data set equals the accumulator of the whole up to the
+/// second-order rounding of those sums (counts, maxima and the histogram merge exactly).
+///
+/// **Pairs used.** A pair is *used* when both values are finite; pairs with a NaN or ±Inf on
+/// either side are excluded from every metric and counted in [`non_finite`](Self::non_finite).
+/// With `d = x̂ − x` over the `n` used pairs:
+///
+/// | metric | formula | pairs |
+/// |---|---|---|
+/// | [`mse`](Self::mse) | `Σ d² / n` | used |
+/// | [`rmse`](Self::rmse) | `√mse` | used |
+/// | [`mae`](Self::mae) | `Σ \|d\| / n` | used |
+/// | [`max_abs`](Self::max_abs) | `max \|d\|` | used |
+/// | [`relative_mse`](Self::relative_mse) | `Σ (d / x)² / n_rel` | used, `x ≠ 0` |
+/// | [`log_mse`](Self::log_mse) | `Σ (log10\|x̂\| − log10\|x\|)² / n_log` | used, `x ≠ 0` and `x̂ ≠ 0` |
+/// | [`effective_bits_mean`](Self::effective_bits_mean) | `Σ −log2(\|d\| / \|x\|) / n_bits` | used, `x ≠ 0`, `x̂ ≠ x` |
+///
+/// `log_mse` compares magnitudes only: a sign flip (`x̂` and `x` of opposite signs) does not
+/// change it, so flips are counted separately in [`sign_flips`](Self::sign_flips); pairs with a
+/// zero on either side are counted in [`log_excluded`](Self::log_excluded). Exact matches
+/// (`x̂ == x`, including `x = 0`) have infinitely many effective bits: they are counted in
+/// [`exact`](Self::exact) and left out of the mean and median.
+///
+/// ```
+/// use metrics::Pointwise;
+/// let x = [1.0f32, 2.0, -4.0, 0.0];
+/// let xhat = [1.0f32, 2.5, 4.0, 0.0];
+/// let mut p = Pointwise::new();
+/// p.add(&x, &xhat)?;
+/// assert_eq!(p.mse(), Some((0.25 + 64.0) / 4.0));
+/// assert_eq!(p.max_abs(), Some(8.0));
+/// assert_eq!(p.sign_flips(), 1);
+/// assert_eq!(p.exact(), 2);
+/// # Ok::<(), metrics::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct Pointwise {
+    used: u64,
+    non_finite: u64,
+    sq: Sum,
+    abs: Sum,
+    max_abs: f64,
+    rel_n: u64,
+    rel_sq: Sum,
+    log_n: u64,
+    log_sq: Sum,
+    log_excluded: u64,
+    sign_flips: u64,
+    exact: u64,
+    bits_n: u64,
+    bits: Sum,
+    bits_hist: Vec<u64>,
+}
+
+impl Default for Pointwise {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Pointwise {
+    /// An empty accumulator.
+    ///
+    /// ```
+    /// assert_eq!(metrics::Pointwise::new().mse(), None);
+    /// ```
+    pub fn new() -> Self {
+        Pointwise {
+            used: 0,
+            non_finite: 0,
+            sq: Sum::default(),
+            abs: Sum::default(),
+            max_abs: 0.0,
+            rel_n: 0,
+            rel_sq: Sum::default(),
+            log_n: 0,
+            log_sq: Sum::default(),
+            log_excluded: 0,
+            sign_flips: 0,
+            exact: 0,
+            bits_n: 0,
+            bits: Sum::default(),
+            bits_hist: Vec::new(),
+        }
+    }
+
+    /// Add pairs `(original[i], candidate[i])`; [`Error::LengthMismatch`] if the lengths differ.
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// assert!(p.add(&[1.0f64], &[1.0, 2.0]).is_err());
+    /// ```
+    pub fn add<T: Value>(&mut self, original: &[T], candidate: &[T]) -> Result<()> {
+        if original.len() != candidate.len() {
+            return Err(Error::LengthMismatch { left: original.len(), right: candidate.len() });
+        }
+        for (&x, &y) in original.iter().zip(candidate) {
+            self.add_pair(x.widen(), y.widen());
+        }
+        Ok(())
+    }
+
+    #[inline]
+    fn add_pair(&mut self, x: f64, y: f64) {
+        if !(x.is_finite() && y.is_finite()) {
+            self.non_finite += 1;
+            return;
+        }
+        self.used += 1;
+        let d = y - x;
+        let a = d.abs();
+        self.sq.add(d * d);
+        self.abs.add(a);
+        if a > self.max_abs {
+            self.max_abs = a;
+        }
+        if x != 0.0 {
+            let r = d / x;
+            self.rel_n += 1;
+            self.rel_sq.add(r * r);
+        }
+        if x != 0.0 && y != 0.0 {
+            // log10|y| − log10|x| as one logarithm of the ratio (accurate when y ≈ x); the
+            // difference of logarithms where the ratio over- or underflows.
+            let ratio = (y / x).abs();
+            let l = if ratio.is_normal() { ratio.log10() } else { y.abs().log10() - x.abs().log10() };
+            self.log_n += 1;
+            self.log_sq.add(l * l);
+            if (x < 0.0) != (y < 0.0) {
+                self.sign_flips += 1;
+            }
+        } else {
+            self.log_excluded += 1;
+        }
+        if d == 0.0 {
+            self.exact += 1;
+        } else if x != 0.0 {
+            let b = -(a / x.abs()).log2();
+            let b = if b.is_finite() { b } else { -(a.log2() - x.abs().log2()) };
+            self.bits_n += 1;
+            self.bits.add(b);
+            let bin = ((b - BITS_LO) / BITS_PER_BIN).floor().clamp(0.0, (BITS_BINS - 1) as f64) as usize;
+            if self.bits_hist.is_empty() {
+                self.bits_hist = vec![0; BITS_BINS];
+            }
+            self.bits_hist[bin] += 1;
+        }
+    }
+
+    /// Combine with the accumulator of other pairs (another chunk or thread).
+    ///
+    /// ```
+    /// use metrics::Pointwise;
+    /// let (x, y) = ([1.0f32, 2.0, 3.0], [1.5f32, 2.0, 2.0]);
+    /// let mut whole = Pointwise::new();
+    /// whole.add(&x, &y)?;
+    /// let (mut a, mut b) = (Pointwise::new(), Pointwise::new());
+    /// a.add(&x[..1], &y[..1])?;
+    /// b.add(&x[1..], &y[1..])?;
+    /// a.merge(&b);
+    /// assert_eq!(a.mse(), whole.mse());
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn merge(&mut self, other: &Pointwise) {
+        self.used += other.used;
+        self.non_finite += other.non_finite;
+        self.sq.merge(&other.sq);
+        self.abs.merge(&other.abs);
+        self.max_abs = self.max_abs.max(other.max_abs);
+        self.rel_n += other.rel_n;
+        self.rel_sq.merge(&other.rel_sq);
+        self.log_n += other.log_n;
+        self.log_sq.merge(&other.log_sq);
+        self.log_excluded += other.log_excluded;
+        self.sign_flips += other.sign_flips;
+        self.exact += other.exact;
+        self.bits_n += other.bits_n;
+        self.bits.merge(&other.bits);
+        if self.bits_hist.is_empty() {
+            self.bits_hist.clone_from(&other.bits_hist);
+        } else {
+            for (a, b) in self.bits_hist.iter_mut().zip(&other.bits_hist) {
+                *a += b;
+            }
+        }
+    }
+
+    fn mean(sum: &Sum, n: u64) -> Option<f64> {
+        (n > 0).then(|| sum.value() / n as f64)
+    }
+
+    /// Pairs used (both values finite).
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[1.0f32, f32::NAN], &[1.0, 1.0])?;
+    /// assert_eq!((p.used(), p.non_finite()), (1, 1));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn used(&self) -> u64 {
+        self.used
+    }
+
+    /// Pairs with a NaN or ±Inf on either side (excluded from every metric).
+    ///
+    /// ```
+    /// assert_eq!(metrics::Pointwise::new().non_finite(), 0);
+    /// ```
+    pub fn non_finite(&self) -> u64 {
+        self.non_finite
+    }
+
+    /// Mean squared error `Σ (x̂ − x)² / n` over used pairs; `None` without pairs.
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[1.0f64, 2.0], &[1.0, 2.0])?;
+    /// assert_eq!(p.mse(), Some(0.0));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn mse(&self) -> Option<f64> {
+        Self::mean(&self.sq, self.used)
+    }
+
+    /// Root mean squared error `√mse`.
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[0.0f64, 0.0], &[3.0, -3.0])?;
+    /// assert_eq!(p.rmse(), Some(3.0));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn rmse(&self) -> Option<f64> {
+        self.mse().map(f64::sqrt)
+    }
+
+    /// Mean absolute error `Σ |x̂ − x| / n` over used pairs.
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[0.0f64, 0.0], &[1.0, -3.0])?;
+    /// assert_eq!(p.mae(), Some(2.0));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn mae(&self) -> Option<f64> {
+        Self::mean(&self.abs, self.used)
+    }
+
+    /// Largest absolute error `max |x̂ − x|` over used pairs.
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[0.0f64, 0.0], &[1.0, -3.0])?;
+    /// assert_eq!(p.max_abs(), Some(3.0));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn max_abs(&self) -> Option<f64> {
+        (self.used > 0).then_some(self.max_abs)
+    }
+
+    /// Relative MSE `Σ ((x̂ − x) / x)² / n_rel` over used pairs with `x ≠ 0`.
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[2.0f64, 0.0], &[3.0, 1.0])?;
+    /// assert_eq!(p.relative_mse(), Some(0.25));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn relative_mse(&self) -> Option<f64> {
+        Self::mean(&self.rel_sq, self.rel_n)
+    }
+
+    /// Log-MSE `Σ (log10|x̂| − log10|x|)² / n_log` over used pairs with `x ≠ 0` and `x̂ ≠ 0`.
+    /// Magnitudes only: see [`sign_flips`](Self::sign_flips) and
+    /// [`log_excluded`](Self::log_excluded).
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[1.0f64, 5.0, 0.0], &[10.0, -5.0, 1.0])?;
+    /// assert_eq!(p.log_mse(), Some(0.5)); // (1² + 0²) / 2; the zero pair is excluded
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn log_mse(&self) -> Option<f64> {
+        Self::mean(&self.log_sq, self.log_n)
+    }
+
+    /// Pairs in the log-MSE whose signs differ (invisible to the log-MSE itself).
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[1.0f64], &[-1.0])?;
+    /// assert_eq!((p.log_mse(), p.sign_flips()), (Some(0.0), 1));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn sign_flips(&self) -> u64 {
+        self.sign_flips
+    }
+
+    /// Used pairs left out of the log-MSE because `x = 0` or `x̂ = 0`.
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[0.0f64, 1.0], &[0.0, 0.0])?;
+    /// assert_eq!((p.log_mse(), p.log_excluded()), (None, 2));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn log_excluded(&self) -> u64 {
+        self.log_excluded
+    }
+
+    /// Used pairs with `x̂ == x` exactly (infinitely many effective bits).
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[0.0f32, 1.0], &[0.0, 1.0])?;
+    /// assert_eq!(p.exact(), 2);
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn exact(&self) -> u64 {
+        self.exact
+    }
+
+    /// Mean effective bits of precision `Σ −log2(|x̂ − x| / |x|) / n_bits` over used pairs with
+    /// `x ≠ 0` and `x̂ ≠ x`.
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[1.0f64, 1.0], &[1.0 + 2f64.powi(-8), 1.0 - 2f64.powi(-10)])?;
+    /// assert_eq!(p.effective_bits_mean(), Some(9.0));
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn effective_bits_mean(&self) -> Option<f64> {
+        Self::mean(&self.bits, self.bits_n)
+    }
+
+    /// Median effective bits over the same pairs as the mean, to 1/64 bit: the centre of the
+    /// histogram bin where the cumulative count first reaches half (bins cover `[−64, 192)`
+    /// bits; values beyond fall into the end bins).
+    ///
+    /// ```
+    /// let mut p = metrics::Pointwise::new();
+    /// p.add(&[1.0f64; 3], &[1.0 + 2f64.powi(-4), 1.0 + 2f64.powi(-8), 1.0 + 2f64.powi(-20)])?;
+    /// assert!((p.effective_bits_median().unwrap() - 8.0).abs() <= 1.0 / 128.0);
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn effective_bits_median(&self) -> Option<f64> {
+        if self.bits_n == 0 {
+            return None;
+        }
+        let half = self.bits_n.div_ceil(2);
+        let mut seen = 0;
+        for (i, &c) in self.bits_hist.iter().enumerate() {
+            seen += c;
+            if seen >= half {
+                return Some(BITS_LO + (i as f64 + 0.5) * BITS_PER_BIN);
+            }
+        }
+        None
+    }
+}
+
+/// Fraction of candidates inside given intervals `[lo, hi]` (inclusive, IEEE `totalOrder`, so
+/// `-0.0` is not inside `[+0.0, …]`): for checking that a reconstruction never leaves the
+/// preimages of its compressed values. Mergeable.
+///
+/// ```
+/// let mut c = metrics::Coverage::default();
+/// c.add(&[1.0f32, 2.0, 5.0], &[0.5, 2.0, 3.0], &[1.5, 2.5, 4.0])?;
+/// assert_eq!((c.inside(), c.total()), (2, 3));
+/// assert_eq!(c.fraction(), Some(2.0 / 3.0));
+/// # Ok::<(), metrics::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Coverage {
+    inside: u64,
+    total: u64,
+}
+
+impl Coverage {
+    /// Add candidates with their interval bounds (all three slices of equal length).
+    ///
+    /// ```
+    /// assert!(metrics::Coverage::default().add(&[1.0f64], &[0.0], &[]).is_err());
+    /// ```
+    pub fn add<T: Value>(&mut self, candidate: &[T], lo: &[T], hi: &[T]) -> Result<()> {
+        if candidate.len() != lo.len() || candidate.len() != hi.len() {
+            return Err(Error::LengthMismatch { left: candidate.len(), right: lo.len().min(hi.len()) });
+        }
+        for ((x, l), h) in candidate.iter().zip(lo).zip(hi) {
+            let k = x.total_key();
+            self.inside += u64::from(l.total_key() <= k && k <= h.total_key());
+        }
+        self.total += candidate.len() as u64;
+        Ok(())
+    }
+
+    /// Combine with another coverage count.
+    ///
+    /// ```
+    /// let mut a = metrics::Coverage::default();
+    /// a.merge(&metrics::Coverage::default());
+    /// assert_eq!(a.total(), 0);
+    /// ```
+    pub fn merge(&mut self, other: &Coverage) {
+        self.inside += other.inside;
+        self.total += other.total;
+    }
+
+    /// Candidates inside their interval.
+    ///
+    /// ```
+    /// assert_eq!(metrics::Coverage::default().inside(), 0);
+    /// ```
+    pub fn inside(&self) -> u64 {
+        self.inside
+    }
+
+    /// Candidates seen.
+    ///
+    /// ```
+    /// assert_eq!(metrics::Coverage::default().total(), 0);
+    /// ```
+    pub fn total(&self) -> u64 {
+        self.total
+    }
+
+    /// `inside / total`; `None` before any candidate.
+    ///
+    /// ```
+    /// assert_eq!(metrics::Coverage::default().fraction(), None);
+    /// ```
+    pub fn fraction(&self) -> Option<f64> {
+        (self.total > 0).then(|| self.inside as f64 / self.total as f64)
+    }
+}
