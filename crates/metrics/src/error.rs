@@ -17,6 +17,9 @@ pub enum Error {
         /// Length of the other.
         right: usize,
     },
+    /// An argument outside what the metric accepts (bad edges, an empty sample, …).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
 }
 
 /// `Result` with this crate's [`Error`].
