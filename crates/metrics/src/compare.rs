@@ -31,7 +31,7 @@ impl Default for CompareOptions {
 /// One row: a metric for the baseline and the candidate, and `candidate / baseline`.
 #[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Row {
-    /// Metric name (with the direction that is better, e.g. "MSE (lower is better)").
+    /// Metric name, e.g. "MSE".
     pub metric: String,
     /// Value for the compressed baseline against the original.
     pub baseline: Option<f64>,
@@ -75,8 +75,10 @@ impl Comparison {
     /// assert!(r.is_err());
     /// ```
     pub fn new<T: Value>(original: &[T], baseline: &[T], candidate: &[T], options: CompareOptions) -> Result<Self> {
-        if original.len() != baseline.len() || original.len() != candidate.len() {
-            return Err(Error::LengthMismatch { left: original.len(), right: baseline.len().min(candidate.len()) });
+        for other in [baseline.len(), candidate.len()] {
+            if other != original.len() {
+                return Err(Error::LengthMismatch { left: original.len(), right: other });
+            }
         }
         let (mut pb, mut pc) = (Pointwise::new(), Pointwise::new());
         pb.add(original, baseline)?;
@@ -116,6 +118,9 @@ impl Comparison {
                 kl_divergence(&ho, &hc, options.kl_alpha).ok(),
             );
             push(&format!("Jensen–Shannon on {name}"), js_divergence(&ho, &hb).ok(), js_divergence(&ho, &hc).ok());
+            // Mass the divergences cannot see: outside the original's range (or zero on the log scale).
+            let outside = |h: &Histogram| Some((h.underflow() + h.overflow() + h.zeros()) as f64);
+            push(&format!("values outside the histogram of {name}"), outside(&hb), outside(&hc));
         }
         push("Wasserstein-1", wasserstein1(original, baseline).ok(), wasserstein1(original, candidate).ok());
         let (kb, kc) = (ks_two_sample(original, baseline).ok(), ks_two_sample(original, candidate).ok());
@@ -154,7 +159,11 @@ impl Comparison {
             String::from("| metric | compressed → original | candidate → original | candidate / compressed |\n");
         s.push_str("|---|---:|---:|---:|\n");
         for r in &self.rows {
-            let ratio = r.ratio.map_or("—".to_string(), |v| format!("{v:.4}"));
+            let ratio = match r.ratio {
+                None => "—".to_string(),
+                Some(v) if v == 0.0 || (1e-3..1e4).contains(&v.abs()) => format!("{v:.4}"),
+                Some(v) => format!("{v:.4e}"),
+            };
             let name = r.metric.replace('|', "\\|");
             let _ = writeln!(s, "| {name} | {} | {} | {ratio} |", f(r.baseline), f(r.candidate));
         }

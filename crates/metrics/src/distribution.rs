@@ -17,6 +17,9 @@ pub enum Scale {
     Log10Abs,
 }
 
+/// Most bins a histogram may have (16 Mi).
+pub const MAX_BINS: usize = 1 << 24;
+
 /// Explicit, strictly increasing bin edges on a [`Scale`]: bin `i` is `[edges[i], edges[i+1])`,
 /// the last bin also takes `edges[n]`. Chosen once (e.g. from the original with
 /// [`Edges::from_original`]) so that every candidate is binned identically.
@@ -30,7 +33,7 @@ pub enum Scale {
 /// assert_eq!(e.bin(1.5), None);
 /// # Ok::<(), metrics::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Edges {
     scale: Scale,
     edges: Vec<f64>,
@@ -43,7 +46,11 @@ impl Edges {
     /// assert!(metrics::Edges::new(metrics::Scale::Linear, vec![0.0, 0.0]).is_err());
     /// ```
     pub fn new(scale: Scale, edges: Vec<f64>) -> Result<Self> {
-        if edges.len() < 2 || edges.iter().any(|e| !e.is_finite()) || edges.windows(2).any(|w| w[0] >= w[1]) {
+        if edges.len() < 2
+            || edges.len() > MAX_BINS + 1
+            || edges.iter().any(|e| !e.is_finite())
+            || edges.windows(2).any(|w| w[0] >= w[1])
+        {
             return Err(Error::InvalidArgument(
                 "edges must be at least two finite, strictly increasing numbers".into(),
             ));
@@ -60,17 +67,31 @@ impl Edges {
     /// # Ok::<(), metrics::Error>(())
     /// ```
     pub fn uniform(scale: Scale, lo: f64, hi: f64, n: usize) -> Result<Self> {
-        if n == 0 || lo.partial_cmp(&hi) != Some(core::cmp::Ordering::Less) {
+        if n == 0 || n > MAX_BINS || lo.partial_cmp(&hi) != Some(core::cmp::Ordering::Less) {
             return Err(Error::InvalidArgument(format!(
-                "uniform edges need lo < hi and n > 0, got [{lo}, {hi}], n = {n}"
+                "uniform edges need finite lo < hi and 0 < n <= {MAX_BINS}, got [{lo}, {hi}], n = {n}"
             )));
         }
-        Self::new(scale, (0..=n).map(|i| lo + (hi - lo) * i as f64 / n as f64).collect())
+        let width = hi - lo;
+        let edges = (0..=n)
+            .map(|i| match i {
+                // The ends are exact, so that lo and hi themselves are always in range.
+                0 => lo,
+                _ if i == n => hi,
+                _ if width.is_finite() => lo + width * i as f64 / n as f64,
+                _ => {
+                    let t = i as f64 / n as f64;
+                    lo * (1.0 - t) + hi * t
+                }
+            })
+            .collect();
+        Self::new(scale, edges)
     }
 
     /// `n` equal bins spanning the finite range of `original` on `scale` (zeros ignored for
-    /// [`Scale::Log10Abs`]); [`Error::InvalidArgument`] if it has fewer than two distinct
-    /// values there.
+    /// [`Scale::Log10Abs`]): every finite original value is in range. [`Error::InvalidArgument`]
+    /// if it has fewer than two distinct values there, or if they are so close that `n` bins
+    /// would not have strictly increasing edges.
     ///
     /// ```
     /// let e = metrics::Edges::from_original(metrics::Scale::Linear, &[1.0f32, 3.0, 2.0], 2)?;
@@ -158,7 +179,7 @@ fn transform(scale: Scale, x: f64) -> Option<f64> {
 /// assert_eq!((h.overflow(), h.not_finite()), (1, 1));
 /// # Ok::<(), metrics::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize)]
 pub struct Histogram {
     edges: Edges,
     counts: Vec<u64>,
@@ -315,7 +336,8 @@ fn same_edges(p: &Histogram, q: &Histogram) -> Result<()> {
 }
 
 /// Kullback–Leibler divergence `KL(p‖q) = Σ_i p_i ln(p_i / q_i)` in nats, between the in-range
-/// bin counts of two histograms on the same edges, with **additive smoothing**: every bin of
+/// bin counts of two histograms on the same edges (values outside the edges, and zeros on the
+/// log scale, are not part of it: report them apart), with **additive smoothing**: every bin of
 /// both histograms gets `alpha` extra counts before normalising,
 /// `p_i = (c_i + α) / (N + α·B)` (B bins), so empty bins give a finite answer. `alpha = 0.5` is
 /// the Krichevsky–Trofimov choice; `alpha = 0` is the unsmoothed divergence (`+Inf` when `q`
@@ -349,7 +371,7 @@ pub fn kl_divergence(p: &Histogram, q: &Histogram, alpha: f64) -> Result<f64> {
 }
 
 /// Jensen–Shannon divergence in nats: `½ KL(p‖m) + ½ KL(q‖m)` with `m = (p + q) / 2`, on the
-/// normalised in-range counts (no smoothing needed: `m` is positive wherever `p` or `q` is;
+/// normalised in-range counts (as for [`kl_divergence`], out-of-range values are not part of it) (no smoothing needed: `m` is positive wherever `p` or `q` is;
 /// `0 · ln 0 = 0`). Symmetric, between 0 and `ln 2`.
 ///
 /// ```
@@ -413,8 +435,12 @@ pub fn wasserstein1<T: Value>(a: &[T], b: &[T]) -> Result<f64> {
             (None, Some(&y)) => y,
             (None, None) => break,
         };
-        // On [prev, t) the CDFs are constant: F_a = i / na, F_b = j / nb.
-        w += (i as f64 / na - j as f64 / nb).abs() * (t - prev);
+        // On [prev, t) the CDFs are constant: F_a = i / na, F_b = j / nb (an exact zero gap
+        // contributes nothing, even over an infinite span).
+        let gap = (i as f64 / na - j as f64 / nb).abs();
+        if gap != 0.0 {
+            w += gap * (t - prev);
+        }
         while i < a.len() && a[i] == t {
             i += 1;
         }

@@ -9,7 +9,9 @@ mod sum;
 mod value;
 
 pub use compare::{CompareOptions, Comparison, Row};
-pub use distribution::{Edges, Histogram, KsTest, Scale, js_divergence, kl_divergence, ks_two_sample, wasserstein1};
+pub use distribution::{
+    Edges, Histogram, KsTest, MAX_BINS, Scale, js_divergence, kl_divergence, ks_two_sample, wasserstein1,
+};
 pub use error::{Error, Result};
 pub use pointwise::{Coverage, Pointwise};
 pub use sum::Sum;

@@ -32,6 +32,11 @@ impl Sum {
     #[inline(always)]
     pub fn add(&mut self, x: f64) {
         let t = self.sum + x;
+        if !t.is_finite() {
+            // Overflow, ±Inf or NaN terms: the sum is that, and no compensation applies.
+            self.sum = t;
+            return;
+        }
         if self.sum.abs() >= x.abs() {
             self.compensation += (self.sum - t) + x;
         } else {
@@ -61,6 +66,6 @@ impl Sum {
     /// ```
     #[inline]
     pub fn value(&self) -> f64 {
-        self.sum + self.compensation
+        if self.sum.is_finite() { self.sum + self.compensation } else { self.sum }
     }
 }

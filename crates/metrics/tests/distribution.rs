@@ -97,3 +97,36 @@ fn bad_arguments_are_errors() {
     assert!(kl_divergence(&a, &b, 0.5).is_err());
     assert!(kl_divergence(&a, &a, 0.5).is_err()); // empty
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(10_000))]
+
+    /// Edges chosen from the original hold every finite original value (on both scales).
+    #[test]
+    fn edges_from_the_original_hold_all_of_it(v in prop::collection::vec(prop_oneof![-1.0e30f64..1.0e30, -1.0f64..1.0, Just(0.0)], 2..60), n in 1usize..300) {
+        for scale in [Scale::Linear, Scale::Log10Abs] {
+            if let Ok(e) = Edges::from_original(scale, &v, n) {
+                let mut h = Histogram::new(e);
+                h.add(&v);
+                prop_assert_eq!((h.underflow(), h.overflow()), (0, 0));
+            }
+        }
+    }
+}
+
+#[test]
+fn extreme_values_stay_finite_where_defined() {
+    let a = [-f64::MAX, f64::MAX];
+    assert_eq!(wasserstein1(&a, &a).unwrap(), 0.0);
+    let mut s = metrics::Sum::default();
+    s.add(1.0);
+    s.add(f64::INFINITY);
+    s.add(1.0);
+    assert_eq!(s.value(), f64::INFINITY);
+    let mut p = metrics::Pointwise::new();
+    p.add(&[-1e308f64, 0.0], &[1e308, 1.0]).unwrap();
+    assert_eq!(p.mse(), Some(f64::INFINITY));
+    assert_eq!(p.mae(), Some(f64::INFINITY));
+    assert!(Edges::uniform(Scale::Linear, -f64::MAX, f64::MAX, 4).is_ok());
+    assert!(Edges::uniform(Scale::Linear, 0.0, 1.0, metrics::MAX_BINS + 1).is_err());
+}

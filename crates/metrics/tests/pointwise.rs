@@ -154,3 +154,36 @@ fn coverage_uses_total_order() {
     c.add(&[-0.0f32, 0.0, f32::NAN], &[0.0, -0.0, 0.0], &[1.0, 0.0, 1.0]).unwrap();
     assert_eq!((c.inside(), c.total()), (1, 3));
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(300))]
+
+    /// The vectorised block kernel (blocks of 1024 pairs) agrees with the pair-at-a-time path.
+    #[test]
+    fn block_kernel_matches_the_scalar_path(pairs in prop::collection::vec((values_one(), values_one()), 1024..3100)) {
+        let (x, y): (Vec<f32>, Vec<f32>) = pairs.into_iter().unzip();
+        let mut blocked = Pointwise::new();
+        blocked.add(&x, &y).unwrap();
+        let mut scalar = Pointwise::new();
+        for (cx, cy) in x.chunks(100).zip(y.chunks(100)) {
+            scalar.add(cx, cy).unwrap();
+        }
+        prop_assert_eq!((blocked.used(), blocked.non_finite(), blocked.exact(), blocked.sign_flips(), blocked.log_excluded()),
+                        (scalar.used(), scalar.non_finite(), scalar.exact(), scalar.sign_flips(), scalar.log_excluded()));
+        prop_assert_eq!(blocked.max_abs(), scalar.max_abs());
+        prop_assert_eq!(blocked.effective_bits_median(), scalar.effective_bits_median());
+        for (a, b) in [(blocked.mse(), scalar.mse()), (blocked.mae(), scalar.mae()), (blocked.relative_mse(), scalar.relative_mse()),
+                       (blocked.log_mse(), scalar.log_mse()), (blocked.effective_bits_mean(), scalar.effective_bits_mean())] {
+            prop_assert!(close_opt(a, b, 1e-12), "{:?} vs {:?}", a, b);
+        }
+    }
+}
+
+fn values_one() -> impl Strategy<Value = f32> {
+    prop_oneof![
+        6 => -1.0e6f32..1.0e6,
+        1 => Just(0.0f32),
+        1 => (-5i32..5).prop_map(|v| v as f32),
+        1 => prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(f32::MIN_POSITIVE / 8.0)],
+    ]
+}
