@@ -420,36 +420,51 @@ fn sorted<T: Value>(x: &[T]) -> Vec<f64> {
 /// # Ok::<(), metrics::Error>(())
 /// ```
 pub fn wasserstein1<T: Value>(a: &[T], b: &[T]) -> Result<f64> {
-    let (a, b) = (sorted(a), sorted(b));
-    if a.is_empty() || b.is_empty() {
-        return Err(Error::InvalidArgument("Wasserstein distance of an empty sample".into()));
-    }
-    let (na, nb) = (a.len() as f64, b.len() as f64);
-    let (mut i, mut j) = (0usize, 0usize);
+    let (a, b) = two_samples(a, b, "Wasserstein distance")?;
     let mut w = 0.0;
     let mut prev = a[0].min(b[0]);
-    while i < a.len() || j < b.len() {
+    walk_cdfs(&a, &b, |t, before, _| {
+        // On [prev, t) the CDFs are constant (an exact zero gap contributes nothing, even over
+        // an infinite span).
+        if before != 0.0 {
+            w += before * (t - prev);
+        }
+        prev = t;
+    });
+    Ok(w)
+}
+
+/// The sorted finite values of both samples, neither empty.
+fn two_samples<T: Value>(a: &[T], b: &[T], what: &str) -> Result<(Vec<f64>, Vec<f64>)> {
+    let (a, b) = (sorted(a), sorted(b));
+    if a.is_empty() || b.is_empty() {
+        return Err(Error::InvalidArgument(format!("{what} of an empty sample")));
+    }
+    Ok((a, b))
+}
+
+/// Walks the distinct values `t` of two sorted samples in increasing order, calling
+/// `f(t, |F_a − F_b| just below t, |F_a − F_b| at t)` with the empirical CDFs.
+fn walk_cdfs(a: &[f64], b: &[f64], mut f: impl FnMut(f64, f64, f64)) {
+    let (na, nb) = (a.len() as f64, b.len() as f64);
+    let gap = |i: usize, j: usize| (i as f64 / na - j as f64 / nb).abs();
+    let (mut i, mut j) = (0usize, 0usize);
+    loop {
         let t = match (a.get(i), b.get(j)) {
             (Some(&x), Some(&y)) => x.min(y),
             (Some(&x), None) => x,
             (None, Some(&y)) => y,
-            (None, None) => break,
+            (None, None) => return,
         };
-        // On [prev, t) the CDFs are constant: F_a = i / na, F_b = j / nb (an exact zero gap
-        // contributes nothing, even over an infinite span).
-        let gap = (i as f64 / na - j as f64 / nb).abs();
-        if gap != 0.0 {
-            w += gap * (t - prev);
-        }
+        let before = gap(i, j);
         while i < a.len() && a[i] == t {
             i += 1;
         }
         while j < b.len() && b[j] == t {
             j += 1;
         }
-        prev = t;
+        f(t, before, gap(i, j));
     }
-    Ok(w)
 }
 
 /// The two-sample Kolmogorov–Smirnov test: the statistic and its asymptotic p-value.
@@ -500,24 +515,10 @@ fn q_ks(lambda: f64) -> f64 {
 /// # Ok::<(), metrics::Error>(())
 /// ```
 pub fn ks_two_sample<T: Value>(a: &[T], b: &[T]) -> Result<KsTest> {
-    let (a, b) = (sorted(a), sorted(b));
-    if a.is_empty() || b.is_empty() {
-        return Err(Error::InvalidArgument("Kolmogorov-Smirnov test of an empty sample".into()));
-    }
-    let (na, nb) = (a.len() as f64, b.len() as f64);
-    let (mut i, mut j) = (0usize, 0usize);
+    let (a, b) = two_samples(a, b, "Kolmogorov-Smirnov test")?;
     let mut d = 0.0f64;
-    while i < a.len() && j < b.len() {
-        let t = a[i].min(b[j]);
-        while i < a.len() && a[i] == t {
-            i += 1;
-        }
-        while j < b.len() && b[j] == t {
-            j += 1;
-        }
-        d = d.max((i as f64 / na - j as f64 / nb).abs());
-    }
-    // Past the end of one sample the other's CDF climbs to 1: the gap only shrinks.
+    walk_cdfs(&a, &b, |_, _, at| d = d.max(at));
+    let (na, nb) = (a.len() as f64, b.len() as f64);
     let ne = na * nb / (na + nb);
     let sq = ne.sqrt();
     let p = q_ks((sq + 0.12 + 0.11 / sq) * d);
