@@ -13,6 +13,7 @@ use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use float_bits::Scheme;
+use plotters::coord::types::RangedCoordf64;
 use plotters::prelude::*;
 use quant_bounds::{Envelope, envelope, expected_log10_residual_histogram, max_abs_residual, preimage};
 
@@ -144,6 +145,19 @@ fn main() -> ExitCode {
     ExitCode::SUCCESS
 }
 
+type Chart<'a> = ChartContext<'a, SVGBackend<'a>, Cartesian2d<RangedCoordf64, RangedCoordf64>>;
+
+/// The legend box, upper left.
+fn draw_legend(chart: &mut Chart<'_>) -> Result<(), String> {
+    chart
+        .configure_series_labels()
+        .position(SeriesLabelPosition::UpperLeft)
+        .background_style(WHITE.mix(0.85))
+        .border_style(BLACK)
+        .draw()
+        .map_err(|e| e.to_string())
+}
+
 /// Residuals on the log-log plane with the exact staircase, the (k+1)-bit line and the prior
 /// study's k-bit line.
 fn draw_plane(path: &std::path::Path, points: &[(f64, f64)], env: &Envelope, k: u32) -> Result<(), String> {
@@ -192,13 +206,7 @@ fn draw_plane(path: &std::path::Path, points: &[(f64, f64)], env: &Envelope, k: 
         .map_err(|e| e.to_string())?
         .label(format!("log10|x| − {k}·log10 2 (prior study)"))
         .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], GREEN.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    draw_legend(&mut chart)?;
     root.present().map_err(|e| e.to_string())
 }
 
@@ -264,12 +272,6 @@ fn draw_histogram(
         .map_err(|e| e.to_string())?
         .label("same, only values whose original was not exactly representable")
         .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], dark.stroke_width(2)));
-    chart
-        .configure_series_labels()
-        .position(SeriesLabelPosition::UpperLeft)
-        .background_style(WHITE.mix(0.85))
-        .border_style(BLACK)
-        .draw()
-        .map_err(|e| e.to_string())?;
+    draw_legend(&mut chart)?;
     root.present().map_err(|e| e.to_string())
 }
