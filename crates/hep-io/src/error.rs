@@ -1,0 +1,93 @@
+//! The crate's error type: every failure names the file offset (and the structure) involved.
+
+/// What can go wrong reading a ROOT file. Every variant says what was being read and where.
+///
+/// ```
+/// let e = hep_io::RootFile::from_bytes(b"nope".to_vec()).unwrap_err();
+/// assert!(matches!(e, hep_io::Error::BadMagic { offset: 0, .. }));
+/// assert!(e.to_string().contains("offset 0"));
+/// ```
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Reading the file itself failed.
+    #[error("cannot read {path}: {source}")]
+    Io {
+        /// The file.
+        path: String,
+        /// The operating-system error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The file does not start with the ROOT magic `root`.
+    #[error("not a ROOT file: bytes at offset {offset} are {found:?}, expected \"root\"")]
+    BadMagic {
+        /// Where the magic was expected.
+        offset: u64,
+        /// What was there.
+        found: Vec<u8>,
+    },
+    /// A structure runs past the end of the file (or of its enclosing record).
+    #[error("truncated {what} at offset {offset}: needs {need} bytes, {have} available")]
+    Truncated {
+        /// The structure being read.
+        what: &'static str,
+        /// Its offset in the file.
+        offset: u64,
+        /// Bytes needed.
+        need: u64,
+        /// Bytes available.
+        have: u64,
+    },
+    /// A field holds a value that cannot be right (negative length, pointer outside the file…).
+    #[error("malformed {what} at offset {offset}: {detail}")]
+    Malformed {
+        /// The structure being read.
+        what: &'static str,
+        /// Its offset in the file.
+        offset: u64,
+        /// What is wrong.
+        detail: String,
+    },
+    /// A compressed block uses an algorithm this reader does not know.
+    #[error("unknown compression algorithm {tag:?} in the block at offset {offset}")]
+    UnknownCodec {
+        /// The block's offset in the file.
+        offset: u64,
+        /// Its two-byte tag.
+        tag: [u8; 2],
+    },
+    /// A codec rejected a block, or produced a different size than the header says.
+    #[error("{codec} block at offset {offset}: {detail}")]
+    Decompression {
+        /// The block's offset in the file.
+        offset: u64,
+        /// The codec.
+        codec: &'static str,
+        /// What went wrong.
+        detail: String,
+    },
+    /// A size from the file exceeds a configured limit ([`Limits`](crate::Limits)).
+    #[error("{what} at offset {offset} declares {size} bytes, above the limit of {limit}")]
+    LimitExceeded {
+        /// The structure being read.
+        what: &'static str,
+        /// Its offset in the file.
+        offset: u64,
+        /// The declared size.
+        size: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// No key of that name.
+    #[error("no key named {0:?}")]
+    NoSuchKey(String),
+}
+
+/// `Result` with this crate's [`Error`].
+///
+/// ```
+/// fn f() -> hep_io::Result<()> { Ok(()) }
+/// assert!(f().is_ok());
+/// ```
+pub type Result<T, E = Error> = core::result::Result<T, E>;

@@ -1,0 +1,442 @@
+//! The ROOT file structure: header, keys, directories, and the objects the keys point at.
+
+use std::path::Path;
+
+use crate::compression::decompress;
+use crate::cursor::Cursor;
+use crate::error::{Error, Result};
+
+/// Bounds on what a file may make this reader do. Every size read from a file is checked against
+/// the file's own size and against these limits before anything is allocated.
+///
+/// ```
+/// let l = hep_io::Limits::default();
+/// assert_eq!(l.max_object_bytes, 1 << 31);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Largest decompressed object (bytes).
+    pub max_object_bytes: u64,
+    /// Largest decompressed-to-compressed ratio accepted for one object.
+    pub max_ratio: u64,
+    /// Most keys in one directory.
+    pub max_keys: usize,
+    /// Deepest directory nesting followed by [`RootFile::walk`].
+    pub max_depth: usize,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits { max_object_bytes: 1 << 31, max_ratio: 10_000, max_keys: 1 << 20, max_depth: 64 }
+    }
+}
+
+/// The fixed header at the start of every ROOT file (`TFile`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Header {
+    /// ROOT version that wrote the file (`fVersion`; ≥ 1 000 000 means 64-bit seeks).
+    pub version: i32,
+    /// Offset of the first key (`fBEGIN`).
+    pub begin: u64,
+    /// End of the used part of the file (`fEND`).
+    pub end: u64,
+    /// Bytes of the file's own key and name (`fNbytesName`): the top directory record follows.
+    pub nbytes_name: u32,
+    /// Compression setting (`fCompress`: 100 × algorithm + level).
+    pub compress: i32,
+    /// Offset of the streamer-info record (`fSeekInfo`).
+    pub seek_info: u64,
+    /// Size of the streamer-info record (`fNbytesInfo`).
+    pub nbytes_info: u32,
+}
+
+/// A key: the directory entry of one stored object (`TKey`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Key {
+    /// Class of the object, e.g. `TTree`.
+    pub class_name: String,
+    /// Name of the object.
+    pub name: String,
+    /// Title of the object.
+    pub title: String,
+    /// Cycle number (several versions of one name may exist).
+    pub cycle: i16,
+    /// Bytes on disk, key header included (`fNbytes`).
+    pub nbytes: u32,
+    /// Bytes of the object once decompressed (`fObjlen`).
+    pub obj_len: u32,
+    /// Bytes of the key header (`fKeylen`).
+    pub key_len: u16,
+    /// Offset of the key header in the file (`fSeekKey`).
+    pub seek_key: u64,
+    /// Offset of the directory holding the key (`fSeekPdir`).
+    pub seek_pdir: u64,
+}
+
+impl Key {
+    /// Whether the key holds a subdirectory.
+    ///
+    /// ```
+    /// # let k = hep_io::Key { class_name: "TDirectoryFile".into(), name: "d".into(), title: String::new(),
+    /// #   cycle: 1, nbytes: 0, obj_len: 0, key_len: 0, seek_key: 0, seek_pdir: 0 };
+    /// assert!(k.is_directory());
+    /// ```
+    pub fn is_directory(&self) -> bool {
+        matches!(self.class_name.as_str(), "TDirectory" | "TDirectoryFile")
+    }
+}
+
+/// A ROOT file held in memory, parsed lazily: opening reads and checks the header; keys and
+/// objects are read on request.
+///
+/// ```no_run
+/// let f = hep_io::RootFile::open("PHYSLITE_example.root")?;
+/// for key in f.keys()? {
+///     println!("{} {} ({} bytes)", key.class_name, key.name, key.obj_len);
+/// }
+/// let tree = f.get("CollectionTree")?;
+/// let bytes = f.read_object(&tree)?; // the streamed TTree, decompressed
+/// # Ok::<(), hep_io::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct RootFile {
+    data: Vec<u8>,
+    header: Header,
+    limits: Limits,
+}
+
+/// A `u64` from a signed field that must be a non-negative offset or size.
+fn non_negative(c: &Cursor<'_>, at: u64, field: &str, v: i64) -> Result<u64> {
+    u64::try_from(v).map_err(|_| c.malformed(at, format!("{field} is negative ({v})")))
+}
+
+impl RootFile {
+    /// Read the file at `path` into memory and check its header.
+    ///
+    /// ```
+    /// assert!(matches!(hep_io::RootFile::open("/no/such/file.root"), Err(hep_io::Error::Io { .. })));
+    /// ```
+    pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        let path = path.as_ref();
+        let data = std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
+        Self::from_bytes(data)
+    }
+
+    /// Parse a file already in memory, with the default [`Limits`].
+    ///
+    /// ```
+    /// assert!(hep_io::RootFile::from_bytes(b"root".to_vec()).is_err()); // truncated header
+    /// ```
+    pub fn from_bytes(data: Vec<u8>) -> Result<Self> {
+        Self::with_limits(data, Limits::default())
+    }
+
+    /// Parse a file already in memory with explicit [`Limits`].
+    ///
+    /// ```
+    /// let tight = hep_io::Limits { max_keys: 10, ..Default::default() };
+    /// assert!(hep_io::RootFile::with_limits(vec![0; 3], tight).is_err());
+    /// ```
+    pub fn with_limits(data: Vec<u8>, limits: Limits) -> Result<Self> {
+        let mut c = Cursor::new(&data, 0, "file header");
+        let magic = c.bytes(4).map_err(|_| Error::BadMagic { offset: 0, found: data.clone() })?;
+        if magic != b"root" {
+            return Err(Error::BadMagic { offset: 0, found: magic.to_vec() });
+        }
+        let at = c.offset();
+        let version = c.i32()?;
+        let begin = i64::from(c.i32()?);
+        let large = version >= 1_000_000;
+        let wide = |c: &mut Cursor<'_>| -> Result<i64> { if large { c.i64() } else { c.i32().map(i64::from) } };
+        let end = wide(&mut c)?;
+        let _seek_free = wide(&mut c)?;
+        let _nbytes_free = c.i32()?;
+        let _nfree = c.i32()?;
+        let nbytes_name = c.i32()?;
+        let _units = c.u8()?;
+        let compress = c.i32()?;
+        let seek_info = wide(&mut c)?;
+        let nbytes_info = c.i32()?;
+        let header = Header {
+            version,
+            begin: non_negative(&c, at, "fBEGIN", begin)?,
+            end: non_negative(&c, at, "fEND", end)?,
+            nbytes_name: u32::try_from(nbytes_name)
+                .map_err(|_| c.malformed(at, format!("fNbytesName is {nbytes_name}")))?,
+            compress,
+            seek_info: non_negative(&c, at, "fSeekInfo", seek_info)?,
+            nbytes_info: u32::try_from(nbytes_info)
+                .map_err(|_| c.malformed(at, format!("fNbytesInfo is {nbytes_info}")))?,
+        };
+        let file = RootFile { data, header, limits };
+        file.check_range("top directory", file.header.begin, u64::from(file.header.nbytes_name))?;
+        Ok(file)
+    }
+
+    /// The file header.
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("f.root")?;
+    /// println!("written by ROOT {}", f.header().version);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn header(&self) -> &Header {
+        &self.header
+    }
+
+    /// The size of the file in bytes.
+    ///
+    /// ```no_run
+    /// println!("{}", hep_io::RootFile::open("f.root")?.len());
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn len(&self) -> u64 {
+        self.data.len() as u64
+    }
+
+    /// Whether the file is empty (never true for a parsed file).
+    ///
+    /// ```no_run
+    /// assert!(!hep_io::RootFile::open("f.root")?.is_empty());
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn is_empty(&self) -> bool {
+        self.data.is_empty()
+    }
+
+    /// `[offset, offset + len)` must lie inside the file.
+    fn check_range(&self, what: &'static str, offset: u64, len: u64) -> Result<()> {
+        let size = self.len();
+        match offset.checked_add(len) {
+            Some(end) if end <= size => Ok(()),
+            _ => Err(Error::Truncated { what, offset, need: len, have: size.saturating_sub(offset) }),
+        }
+    }
+
+    /// The bytes `[offset, offset + len)`, bounds-checked.
+    fn slice(&self, what: &'static str, offset: u64, len: u64) -> Result<&[u8]> {
+        self.check_range(what, offset, len)?;
+        // Both fit in the file, hence in usize.
+        Ok(&self.data[offset as usize..(offset + len) as usize])
+    }
+
+    /// A cursor from `offset` to the end of the file.
+    fn cursor_at(&self, what: &'static str, offset: u64) -> Result<Cursor<'_>> {
+        let rest = self.len().checked_sub(offset).ok_or(Error::Truncated { what, offset, need: 1, have: 0 })?;
+        Ok(Cursor::new(self.slice(what, offset, rest)?, offset, what))
+    }
+
+    /// Parse a key header at the cursor.
+    fn key_at(c: &mut Cursor<'_>) -> Result<Key> {
+        let at = c.offset();
+        let nbytes = c.i32()?;
+        let version = c.i16()?;
+        let obj_len = c.i32()?;
+        let _datime = c.u32()?;
+        let key_len = c.i16()?;
+        let cycle = c.i16()?;
+        let (seek_key, seek_pdir) =
+            if version > 1000 { (c.i64()?, c.i64()?) } else { (i64::from(c.i32()?), i64::from(c.i32()?)) };
+        let class_name = c.string()?;
+        let name = c.string()?;
+        let title = c.string()?;
+        let bad = |field: &str, v: i64| c.malformed(at, format!("{field} is {v}"));
+        Ok(Key {
+            class_name,
+            name,
+            title,
+            cycle,
+            nbytes: u32::try_from(nbytes).map_err(|_| bad("fNbytes", nbytes.into()))?,
+            obj_len: u32::try_from(obj_len).map_err(|_| bad("fObjlen", obj_len.into()))?,
+            key_len: u16::try_from(key_len).map_err(|_| bad("fKeylen", key_len.into()))?,
+            seek_key: u64::try_from(seek_key).map_err(|_| bad("fSeekKey", seek_key))?,
+            seek_pdir: u64::try_from(seek_pdir).map_err(|_| bad("fSeekPdir", seek_pdir))?,
+        })
+    }
+
+    /// The keys of the directory whose record starts at `dir_at`.
+    fn keys_of_directory(&self, dir_at: u64) -> Result<Vec<Key>> {
+        let mut c = self.cursor_at("directory record", dir_at)?;
+        let version = c.i16()?;
+        let _ctime = c.u32()?;
+        let _mtime = c.u32()?;
+        let nbytes_keys = c.i32()?;
+        let _nbytes_name = c.i32()?;
+        let (_seek_dir, _seek_parent, seek_keys) = if version > 1000 {
+            (c.i64()?, c.i64()?, c.i64()?)
+        } else {
+            (i64::from(c.i32()?), i64::from(c.i32()?), i64::from(c.i32()?))
+        };
+        let seek_keys = non_negative(&c, dir_at, "fSeekKeys", seek_keys)?;
+        let nbytes_keys = non_negative(&c, dir_at, "fNbytesKeys", nbytes_keys.into())?;
+        if seek_keys == 0 {
+            return Ok(Vec::new()); // an empty directory
+        }
+        // The key list: its own key header, the number of keys, then one header per key.
+        let list = self.slice("key list", seek_keys, nbytes_keys)?;
+        let mut c = Cursor::new(list, seek_keys, "key list");
+        let own = Self::key_at(&mut c)?;
+        let skip = usize::from(own.key_len).checked_sub(c.pos()).ok_or_else(|| {
+            c.malformed(seek_keys, format!("key list header is {} bytes, shorter than its fields", own.key_len))
+        })?;
+        c.bytes(skip)?;
+        let at = c.offset();
+        let n = c.i32()?;
+        // A key header is at least 26 bytes: the count cannot exceed what the list holds.
+        let n = usize::try_from(n).map_err(|_| c.malformed(at, format!("negative key count {n}")))?;
+        if n > self.limits.max_keys || n > list.len() / 26 {
+            return Err(Error::LimitExceeded {
+                what: "key count",
+                offset: at,
+                size: n as u64,
+                limit: (self.limits.max_keys.min(list.len() / 26)) as u64,
+            });
+        }
+        (0..n).map(|_| Self::key_at(&mut c)).collect()
+    }
+
+    /// The keys of the top directory, in file order.
+    ///
+    /// ```no_run
+    /// let names: Vec<String> = hep_io::RootFile::open("f.root")?.keys()?.into_iter().map(|k| k.name).collect();
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn keys(&self) -> Result<Vec<Key>> {
+        self.keys_of_directory(self.header.begin + u64::from(self.header.nbytes_name))
+    }
+
+    /// The keys of a subdirectory.
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("f.root")?;
+    /// for d in f.keys()?.iter().filter(|k| k.is_directory()) {
+    ///     println!("{}: {} keys", d.name, f.keys_in(d)?.len());
+    /// }
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn keys_in(&self, dir: &Key) -> Result<Vec<Key>> {
+        if !dir.is_directory() {
+            return Err(Error::Malformed {
+                what: "directory key",
+                offset: dir.seek_key,
+                detail: format!("{} is a {}, not a directory", dir.name, dir.class_name),
+            });
+        }
+        self.keys_of_directory(dir.seek_key + u64::from(dir.key_len))
+    }
+
+    /// Every key of the file with its path (`dir/sub/name`), directories first-order, following
+    /// at most [`Limits::max_depth`] levels and never the same directory twice.
+    ///
+    /// ```no_run
+    /// for (path, key) in hep_io::RootFile::open("f.root")?.walk()? {
+    ///     println!("{path}: {}", key.class_name);
+    /// }
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn walk(&self) -> Result<Vec<(String, Key)>> {
+        let mut out = Vec::new();
+        let mut seen = std::collections::HashSet::new();
+        let mut stack = vec![(String::new(), self.keys()?, 0usize)];
+        while let Some((prefix, keys, depth)) = stack.pop() {
+            for k in keys {
+                let path = if prefix.is_empty() { k.name.clone() } else { format!("{prefix}/{}", k.name) };
+                if k.is_directory() && depth < self.limits.max_depth && seen.insert(k.seek_key) {
+                    stack.push((path.clone(), self.keys_in(&k)?, depth + 1));
+                }
+                out.push((path, k));
+            }
+        }
+        Ok(out)
+    }
+
+    /// The key of the highest cycle named `name` in the top directory.
+    ///
+    /// ```no_run
+    /// let tree = hep_io::RootFile::open("f.root")?.get("CollectionTree")?;
+    /// assert_eq!(tree.class_name, "TTree");
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn get(&self, name: &str) -> Result<Key> {
+        self.keys()?
+            .into_iter()
+            .filter(|k| k.name == name)
+            .max_by_key(|k| k.cycle)
+            .ok_or_else(|| Error::NoSuchKey(name.to_string()))
+    }
+
+    /// The key of the streamer-info record (the class layouts the file was written with).
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("f.root")?;
+    /// let info = f.read_object(&f.streamer_info_key()?)?;
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn streamer_info_key(&self) -> Result<Key> {
+        let mut c = self.cursor_at("streamer info key", self.header.seek_info)?;
+        Self::key_at(&mut c)
+    }
+
+    /// The codec of the first compressed block of a key's object; `None` if it is stored
+    /// uncompressed.
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("f.root")?;
+    /// println!("{:?}", f.codec_of(&f.get("CollectionTree")?)?);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn codec_of(&self, key: &Key) -> Result<Option<crate::Codec>> {
+        let data_at = key.seek_key + u64::from(key.key_len);
+        let data_len = u64::from(key.nbytes).saturating_sub(u64::from(key.key_len));
+        if data_len == u64::from(key.obj_len) {
+            return Ok(None);
+        }
+        let tag = self.slice("compressed block header", data_at, 2)?;
+        let tag = [tag[0], tag[1]];
+        crate::Codec::from_tag(tag).map(Some).ok_or(Error::UnknownCodec { offset: data_at, tag })
+    }
+
+    /// The object a key points at, decompressed (exactly `obj_len` bytes). The key header on
+    /// disk at `seek_key` must agree with the key (name, class and sizes), which catches keys
+    /// pointing at the wrong place.
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("f.root")?;
+    /// let key = f.get("CollectionTree")?;
+    /// assert_eq!(f.read_object(&key)?.len(), key.obj_len as usize);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn read_object(&self, key: &Key) -> Result<Vec<u8>> {
+        let at = key.seek_key;
+        self.check_range("object", at, u64::from(key.nbytes))?;
+        let on_disk = Self::key_at(&mut self.cursor_at("key", at)?)?;
+        if on_disk.name != key.name
+            || on_disk.class_name != key.class_name
+            || on_disk.nbytes != key.nbytes
+            || on_disk.obj_len != key.obj_len
+            || on_disk.key_len != key.key_len
+        {
+            return Err(Error::Malformed {
+                what: "key",
+                offset: at,
+                detail: format!(
+                    "the key on disk ({} {}, {} bytes) disagrees with the directory entry ({} {}, {} bytes)",
+                    on_disk.class_name, on_disk.name, on_disk.nbytes, key.class_name, key.name, key.nbytes
+                ),
+            });
+        }
+        let data_len = u64::from(key.nbytes).checked_sub(u64::from(key.key_len)).ok_or_else(|| Error::Malformed {
+            what: "key",
+            offset: at,
+            detail: format!("fKeylen {} exceeds fNbytes {}", key.key_len, key.nbytes),
+        })?;
+        let obj_len = u64::from(key.obj_len);
+        let limit = self.limits.max_object_bytes.min(data_len.saturating_mul(self.limits.max_ratio));
+        if obj_len > limit {
+            return Err(Error::LimitExceeded { what: "object", offset: at, size: obj_len, limit });
+        }
+        let data_at = at + u64::from(key.key_len);
+        let src = self.slice("object data", data_at, data_len)?;
+        decompress(src, data_at, obj_len as usize)
+    }
+}
