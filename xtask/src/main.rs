@@ -14,7 +14,7 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
-use float_bits::{Backend, Float, Scheme, reference};
+use float_bits::{Backend, Scheme, reference};
 use indicatif::{ProgressBar, ProgressStyle};
 
 const CHUNK: u64 = 1 << 20;
@@ -124,42 +124,64 @@ fn oracle(s: &Scheme, x: f32) -> f32 {
 
 /// Mismatch count and the first mismatching input over all 2^32 patterns.
 fn check(scheme: &Scheme, backend: Backend, threads: usize, bar: &ProgressBar) -> (u64, Option<u32>) {
+    over_all_f32(
+        threads,
+        bar,
+        || vec![0f32; CHUNK as usize],
+        |dst, src, fail| {
+            scheme.compress_into_with(backend, src, dst).expect("back-end checked");
+            for (i, (x, y)) in src.iter().zip(dst.iter()).enumerate() {
+                if oracle(scheme, *x).to_bits() != y.to_bits() {
+                    fail(i);
+                }
+            }
+        },
+    )
+}
+
+/// Runs `check` over all 2^32 `f32` bit patterns, in chunks of `CHUNK` consecutive patterns
+/// shared out to `threads` workers (each with its own `scratch()`); `check` calls `fail(i)` for
+/// every failure at index `i` of its chunk. Returns the failure count and the lowest failing
+/// bit pattern.
+fn over_all_f32<S>(
+    threads: usize,
+    bar: &ProgressBar,
+    scratch: impl Fn() -> S + Sync,
+    check: impl Fn(&mut S, &[f32], &mut dyn FnMut(usize)) + Sync,
+) -> (u64, Option<u32>) {
     let next = AtomicU64::new(0);
-    let mismatches = AtomicU64::new(0);
+    let failures = AtomicU64::new(0);
     let first = Mutex::new(None::<u32>);
     std::thread::scope(|s| {
         for _ in 0..threads {
             s.spawn(|| {
-                let mut src = vec![0f32; CHUNK as usize];
-                let mut dst = vec![0f32; CHUNK as usize];
+                let mut x = vec![0f32; CHUNK as usize];
+                let mut state = scratch();
                 loop {
-                    let c = next.fetch_add(1, Ordering::Relaxed);
-                    if c >= CHUNKS {
+                    let chunk = next.fetch_add(1, Ordering::Relaxed);
+                    if chunk >= CHUNKS {
                         break;
                     }
-                    let base = (c * CHUNK) as u32;
-                    for (i, x) in src.iter_mut().enumerate() {
-                        *x = f32::from_bits(base + i as u32);
+                    let base = (chunk * CHUNK) as u32;
+                    for (i, v) in x.iter_mut().enumerate() {
+                        *v = f32::from_bits(base + i as u32);
                     }
-                    scheme.compress_into_with(backend, &src, &mut dst).expect("back-end checked");
-                    let mut bad = 0;
-                    for (x, y) in src.iter().zip(&dst) {
-                        if oracle(scheme, *x).to_bits() != y.to_bits() {
-                            bad += 1;
-                            let mut f = first.lock().expect("no poisoning");
-                            let b = <f32 as Float>::to_bits(*x);
-                            if f.is_none_or(|old| b < old) {
-                                *f = Some(b);
-                            }
+                    let mut bad = 0u64;
+                    check(&mut state, &x, &mut |i| {
+                        bad += 1;
+                        let b = base + i as u32;
+                        let mut f = first.lock().expect("no poisoning");
+                        if f.is_none_or(|old| b < old) {
+                            *f = Some(b);
                         }
-                    }
-                    mismatches.fetch_add(bad, Ordering::Relaxed);
+                    });
+                    failures.fetch_add(bad, Ordering::Relaxed);
                     bar.inc(1);
                 }
             });
         }
     });
-    (mismatches.into_inner(), first.into_inner().expect("no poisoning"))
+    (failures.into_inner(), first.into_inner().expect("no poisoning"))
 }
 
 fn progress(len: u64) -> ProgressBar {
@@ -205,55 +227,30 @@ fn exhaustive_preimage(args: &[String]) -> ExitCode {
         };
         bar.set_message(format!("{scheme}"));
         let t = Instant::now();
-        let next = AtomicU64::new(0);
-        let bad = AtomicU64::new(0);
-        let first = Mutex::new(None::<u32>);
-        std::thread::scope(|s| {
-            for _ in 0..threads {
-                s.spawn(|| {
-                    let n = CHUNK as usize;
-                    let (mut x, mut c, mut lo, mut hi, mut back) =
-                        (vec![0f32; n], vec![0f32; n], vec![0f32; n], vec![0f32; n], vec![0f32; n]);
-                    loop {
-                        let chunk = next.fetch_add(1, Ordering::Relaxed);
-                        if chunk >= CHUNKS {
-                            break;
-                        }
-                        let base = (chunk * CHUNK) as u32;
-                        for (i, v) in x.iter_mut().enumerate() {
-                            *v = f32::from_bits(base + i as u32);
-                        }
-                        scheme.compress_into(&x, &mut c).expect("mantissa schemes never fail");
-                        quant_bounds::preimages(&scheme, &c, &mut lo, &mut hi).expect("outputs have preimages");
-                        let mut chunk_bad = 0u64;
-                        let mut note = |i: usize| {
-                            chunk_bad += 1;
-                            let mut f = first.lock().expect("no poisoning");
-                            if f.is_none_or(|old| base + (i as u32) < old) {
-                                *f = Some(base + i as u32);
-                            }
-                        };
-                        for i in 0..n {
-                            let kx = quant_bounds::interval::key(x[i]);
-                            if kx < quant_bounds::interval::key(lo[i]) || kx > quant_bounds::interval::key(hi[i]) {
-                                note(i);
-                            }
-                        }
-                        for ends in [&lo, &hi] {
-                            scheme.compress_into(ends, &mut back).expect("mantissa schemes never fail");
-                            for i in 0..n {
-                                if back[i].to_bits() != c[i].to_bits() {
-                                    note(i);
-                                }
-                            }
-                        }
-                        bad.fetch_add(chunk_bad, Ordering::Relaxed);
-                        bar.inc(1);
+        let n = CHUNK as usize;
+        let (bad, first) = over_all_f32(
+            threads,
+            &bar,
+            || [vec![0f32; n], vec![0f32; n], vec![0f32; n], vec![0f32; n]],
+            |[c, lo, hi, back], x, fail| {
+                scheme.compress_into(x, c).expect("mantissa schemes never fail");
+                quant_bounds::preimages(&scheme, c, lo, hi).expect("outputs have preimages");
+                for i in 0..n {
+                    let kx = quant_bounds::interval::key(x[i]);
+                    if kx < quant_bounds::interval::key(lo[i]) || kx > quant_bounds::interval::key(hi[i]) {
+                        fail(i);
                     }
-                });
-            }
-        });
-        let (bad, first) = (bad.into_inner(), first.into_inner().expect("no poisoning"));
+                }
+                for ends in [&*lo, &*hi] {
+                    scheme.compress_into(ends, back).expect("mantissa schemes never fail");
+                    for i in 0..n {
+                        if back[i].to_bits() != c[i].to_bits() {
+                            fail(i);
+                        }
+                    }
+                }
+            },
+        );
         let secs = t.elapsed().as_secs_f64();
         let line = format!(
             "{scheme:<12}: {bad} failures over 2^32 inputs, {secs:.1} s{}",
