@@ -1,7 +1,7 @@
 //! Residual classification: are candidate originals inside their preimages, and is a column
 //! really compressed the way it is said to be?
 
-use float_bits::{Bits, Float, Scheme};
+use float_bits::{Float, Scheme};
 
 use crate::error::{Error, Result};
 use crate::preimage::{mantissa_pre, preimage};
@@ -144,7 +144,7 @@ pub fn check_claim<F: Float>(scheme: &Scheme, values: &[F]) -> Result<ClaimCheck
     let fast = mantissa_pre::<F>(scheme);
     for (i, &v) in values.iter().enumerate() {
         let ok = match &fast {
-            Some(p) => p.bounds(v.to_bits().widen()).2,
+            Some(p) => p.bounds(v.to_bits()).2,
             None => match preimage(scheme, v) {
                 Ok(_) => true,
                 Err(Error::NotAnOutput { .. }) => false,

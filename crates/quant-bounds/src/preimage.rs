@@ -1,15 +1,11 @@
 //! The exact preimage of a compressed value: every float the scheme maps to it.
 
 use float_bits::{Bits, Float, RntupleQuant, RootRange, Scheme, reference};
-use num_traits::{One, WrappingAdd, WrappingSub, Zero};
 
 use crate::error::{Error, Result};
 use crate::interval::{Interval, from_key, key};
 
-/// Raw-bit bounds `(lo, hi)` of a mantissa scheme's preimage, or `None` if `c` is no output.
-///
-/// Shared by the scalar and the slice form; written branch-light so that the slice loop
-/// vectorises.
+/// A mantissa-rounding rule, as far as its preimage is concerned.
 #[derive(Clone, Copy)]
 pub(crate) enum Rule {
     Identity,
@@ -18,22 +14,25 @@ pub(crate) enum Rule {
     TowardZero,
 }
 
-/// Mantissa-rule constants for `k` kept bits of a type with `m` mantissa bits.
+/// Mantissa-rule constants for `k` kept bits, in the raw-bit type `B` of the float.
+///
+/// Each rule is written once, branch-light so that the slice loop vectorises, and used by the
+/// scalar [`preimage`] and the slice [`preimages`] alike.
 #[derive(Clone, Copy)]
-pub(crate) struct MantissaPre {
+pub(crate) struct MantissaPre<B> {
     rule: Rule,
-    shift: u32,
-    low: u64,
-    half: u64,
-    top: u64,
-    inf: u64,
-    abs: u64,
-    sign: u64,
-    max_finite: u64,
+    shift: usize,
+    low: B,
+    half: B,
+    top: B,
+    inf: B,
+    abs: B,
+    sign: B,
+    max_finite: B,
 }
 
-impl MantissaPre {
-    pub(crate) fn new<F: Float>(rule: Rule, k: u32) -> Self {
+impl<B: Bits> MantissaPre<B> {
+    pub(crate) fn new<F: Float<Bits = B>>(rule: Rule, k: u32) -> Self {
         let m = F::MANTISSA_BITS;
         let (rule, k) = if k >= m { (Rule::Identity, m) } else { (rule, k) };
         let shift = m - k;
@@ -42,56 +41,78 @@ impl MantissaPre {
         let max_finite = F::MAX_FINITE_BITS.widen();
         MantissaPre {
             rule,
-            shift,
-            low,
-            half,
-            top: max_finite & !low,
-            inf: F::INF_BITS.widen(),
-            abs: F::ABS_MASK.widen(),
-            sign: F::SIGN_MASK.widen(),
-            max_finite,
+            shift: shift as usize,
+            low: B::truncate(low),
+            half: B::truncate(half),
+            top: B::truncate(max_finite & !low),
+            inf: F::INF_BITS,
+            abs: F::ABS_MASK,
+            sign: F::SIGN_MASK,
+            max_finite: F::MAX_FINITE_BITS,
         }
     }
 
     /// `(lo_bits, hi_bits, valid)` for the output bits `b`.
     #[inline(always)]
-    pub(crate) fn bounds(&self, b: u64) -> (u64, u64, bool) {
-        let m = b & self.abs;
-        let s = b & self.sign;
+    pub(crate) fn bounds(&self, b: B) -> (B, B, bool) {
+        match self.rule {
+            Rule::Identity => (b, b, true),
+            Rule::Atlas => self.atlas(b),
+            Rule::NearestEven => self.nearest_even(b),
+            Rule::TowardZero => self.toward_zero(b),
+        }
+    }
+
+    /// Negative values: the larger magnitude is the lower float.
+    #[inline(always)]
+    fn order(s: B, lo_m: B, hi_m: B) -> (B, B) {
+        if s != B::zero() { (s | hi_m, s | lo_m) } else { (lo_m, hi_m) }
+    }
+
+    /// Magnitudes `[m − half, m + half − 1]`; the top output also takes every larger finite
+    /// value (the `vmax` guard); non-finite values (NaN whatever its low bits) are themselves.
+    #[inline(always)]
+    fn atlas(&self, b: B) -> (B, B, bool) {
+        let (m, s) = (b & self.abs, b & self.sign);
         let finite = m < self.inf;
-        // Atlas and NearestEven pass NaN through, whatever its low bits.
-        let passthrough = m > self.inf && matches!(self.rule, Rule::Atlas | Rule::NearestEven);
-        let valid = m & self.low == 0 || passthrough;
-        let (lo_m, hi_m) = match self.rule {
-            Rule::Identity => (m, m),
-            Rule::Atlas => {
-                // Non-finite values pass through unchanged: their preimage is themselves.
-                let lo = if finite { m.saturating_sub(self.half) } else { m };
-                let hi = if !finite {
-                    m
-                } else if m == self.top {
-                    self.max_finite
-                } else {
-                    m.wrapping_add(self.half - 1)
-                };
-                (lo, hi)
-            }
-            Rule::NearestEven => {
-                let odd = (m >> self.shift) & 1;
-                if m > self.inf {
-                    (m, m) // NaN passes through
-                } else {
-                    // Wrapping: for invalid `m` (low bits set) the result is discarded.
-                    let lo = if m == 0 { 0 } else { m.wrapping_sub(self.half).wrapping_add(odd) };
-                    let hi = if m == self.inf { m } else { m.wrapping_add(self.half).wrapping_sub(odd) };
-                    (lo, hi)
-                }
-            }
-            Rule::TowardZero => (m, m | self.low),
+        let lo_m = if finite && m >= self.half {
+            m - self.half
+        } else if finite {
+            B::zero()
+        } else {
+            m
         };
-        // Negative values: the larger magnitude is the lower float.
-        let (lo, hi) = if s != 0 { (s | hi_m, s | lo_m) } else { (lo_m, hi_m) };
-        (lo, hi, valid)
+        let hi_m = if !finite {
+            m
+        } else if m == self.top {
+            self.max_finite
+        } else {
+            // Wrapping: for invalid `m` (low bits set) the result is discarded.
+            m.wrapping_add(&(self.half - B::one()))
+        };
+        let (l, h) = Self::order(s, lo_m, hi_m);
+        (l, h, m & self.low == B::zero() || m > self.inf)
+    }
+
+    /// Both ties for an even output, neither for an odd one; `+Inf` also takes the finite
+    /// values that overflow; NaN is itself.
+    #[inline(always)]
+    fn nearest_even(&self, b: B) -> (B, B, bool) {
+        let (m, s) = (b & self.abs, b & self.sign);
+        let odd = (m >> self.shift) & B::one();
+        let nan = m > self.inf;
+        let lo_m = if nan || m == B::zero() { m } else { m.wrapping_sub(&self.half).wrapping_add(&odd) };
+        let hi_m = if nan || m == self.inf { m } else { m.wrapping_add(&self.half).wrapping_sub(&odd) };
+        let (l, h) = Self::order(s, lo_m, hi_m);
+        (l, h, m & self.low == B::zero() || nan)
+    }
+
+    /// Every magnitude sharing the kept bits (one-sided).
+    #[inline(always)]
+    fn toward_zero(&self, b: B) -> (B, B, bool) {
+        let (m, s) = (b & self.abs, b & self.sign);
+        let (l, h) = Self::order(s, m, m | self.low);
+        (l, h, m & self.low == B::zero())
     }
 }
 
@@ -128,7 +149,7 @@ pub fn preimage<F: Float>(scheme: &Scheme, c: F) -> Result<Interval<F>> {
     preimage_at(scheme, 0, c)
 }
 
-pub(crate) fn mantissa_pre<F: Float>(scheme: &Scheme) -> Option<MantissaPre> {
+pub(crate) fn mantissa_pre<F: Float>(scheme: &Scheme) -> Option<MantissaPre<F::Bits>> {
     Some(match scheme {
         Scheme::Atlas(s) => MantissaPre::new::<F>(Rule::Atlas, s.k()),
         Scheme::NearestEven(s) => MantissaPre::new::<F>(Rule::NearestEven, s.k()),
@@ -139,9 +160,9 @@ pub(crate) fn mantissa_pre<F: Float>(scheme: &Scheme) -> Option<MantissaPre> {
 
 fn preimage_at<F: Float>(scheme: &Scheme, index: usize, c: F) -> Result<Interval<F>> {
     if let Some(p) = mantissa_pre::<F>(scheme) {
-        let (lo, hi, valid) = p.bounds(c.to_bits().widen());
+        let (lo, hi, valid) = p.bounds(c.to_bits());
         return if valid {
-            Ok(Interval::from_ordered(F::from_bits(F::Bits::truncate(lo)), F::from_bits(F::Bits::truncate(hi))))
+            Ok(Interval::from_ordered(F::from_bits(lo), F::from_bits(hi)))
         } else {
             Err(not_an_output(scheme, index, c))
         };
@@ -327,7 +348,7 @@ pub fn preimages<F: Float>(scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F])
     }
     if let Some(p) = mantissa_pre::<F>(scheme) {
         if !bounds_slice(&p, c, lo, hi) {
-            let i = c.iter().position(|x| !p.bounds(x.to_bits().widen()).2).unwrap_or(0);
+            let i = c.iter().position(|x| !p.bounds(x.to_bits()).2).unwrap_or(0);
             return Err(not_an_output(scheme, i, c[i]));
         }
         return Ok(());
@@ -343,9 +364,9 @@ pub fn preimages<F: Float>(scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F])
 /// The mantissa-rule loop with the rule hoisted out, so that each rule's loop is branch-free
 /// and vectorises; compiled for AVX-512 or AVX2 when the CPU has them. Returns whether every
 /// value was a possible output.
-fn bounds_slice<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+fn bounds_slice<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
     #[inline(always)]
-    fn run<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+    fn run<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
         #[inline(always)]
         fn each<F: Float>(
             c: &[F],
@@ -362,60 +383,21 @@ fn bounds_slice<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) 
             }
             ok
         }
-        let t = |v: u64| F::Bits::truncate(v);
-        let (abs, sign, low, half, inf, top, maxf) =
-            (t(p.abs), t(p.sign), t(p.low), t(p.half), t(p.inf), t(p.top), t(p.max_finite));
-        let zero = F::Bits::zero();
-        let one = F::Bits::one();
-        let order = move |s: F::Bits, lo_m: F::Bits, hi_m: F::Bits| {
-            if s != zero { (s | hi_m, s | lo_m) } else { (lo_m, hi_m) }
-        };
         match p.rule {
             Rule::Identity => each(c, lo, hi, |b| (b, b, true)),
-            Rule::Atlas => each(c, lo, hi, |b| {
-                let (m, s) = (b & abs, b & sign);
-                let finite = m < inf;
-                let lo_m = if finite && m >= half {
-                    m - half
-                } else if finite {
-                    zero
-                } else {
-                    m
-                };
-                let hi_m = if !finite {
-                    m
-                } else if m == top {
-                    maxf
-                } else {
-                    m.wrapping_add(&(half - one))
-                };
-                let (l, h) = order(s, lo_m, hi_m);
-                (l, h, m & low == zero || m > inf)
-            }),
-            Rule::NearestEven => each(c, lo, hi, |b| {
-                let (m, s) = (b & abs, b & sign);
-                let odd = (m >> p.shift as usize) & one;
-                let nan = m > inf;
-                let lo_m = if nan || m == zero { m } else { m.wrapping_sub(&half).wrapping_add(&odd) };
-                let hi_m = if nan || m == inf { m } else { m.wrapping_add(&half).wrapping_sub(&odd) };
-                let (l, h) = order(s, lo_m, hi_m);
-                (l, h, m & low == zero || nan)
-            }),
-            Rule::TowardZero => each(c, lo, hi, |b| {
-                let (m, s) = (b & abs, b & sign);
-                let (l, h) = order(s, m, m | low);
-                (l, h, m & low == zero)
-            }),
+            Rule::Atlas => each(c, lo, hi, |b| p.atlas(b)),
+            Rule::NearestEven => each(c, lo, hi, |b| p.nearest_even(b)),
+            Rule::TowardZero => each(c, lo, hi, |b| p.toward_zero(b)),
         }
     }
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
-        unsafe fn wide<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+        unsafe fn wide<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
             run(p, c, lo, hi)
         }
         #[target_feature(enable = "avx2")]
-        unsafe fn narrow<F: Float>(p: &MantissaPre, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+        unsafe fn narrow<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
             run(p, c, lo, hi)
         }
         let backend = float_bits::Backend::detect();
