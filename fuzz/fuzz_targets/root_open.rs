@@ -1,5 +1,6 @@
 //! Any bytes as a ROOT file: open, walk every directory, read every object and the streamer
-//! info. Must return errors, never panic, and stay within the configured limits.
+//! info, open every TTree and read every supported branch in batches. Must return errors, never
+//! panic, and stay within the configured limits.
 #![no_main]
 
 use hep_io::{Limits, RootFile};
@@ -18,4 +19,14 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let _ = f.streamer_info_key().and_then(|k| f.read_object(&k));
+    for path in f.trees().unwrap_or_default() {
+        let Ok(tree) = f.tree(&path) else { continue };
+        let _ = tree.show();
+        let Ok(sel) = tree.select_supported(&["*"]) else { continue };
+        for batch in tree.batches(&sel).entries_per_batch(64) {
+            if let Ok(b) = batch {
+                assert_eq!(b.num_columns(), sel.columns().len());
+            }
+        }
+    }
 });

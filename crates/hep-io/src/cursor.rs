@@ -27,6 +27,25 @@ impl<'a> Cursor<'a> {
         self.pos
     }
 
+    /// Bytes left.
+    pub(crate) fn remaining(&self) -> usize {
+        self.data.len() - self.pos
+    }
+
+    /// Move to position `pos` (relative to the start of the data), at most the end.
+    pub(crate) fn seek(&mut self, pos: usize) -> Result<()> {
+        if pos > self.data.len() {
+            return Err(Error::Truncated {
+                what: self.what,
+                offset: self.base + pos as u64,
+                need: (pos - self.pos.min(pos)) as u64,
+                have: self.remaining() as u64,
+            });
+        }
+        self.pos = pos;
+        Ok(())
+    }
+
     /// The next `n` bytes.
     pub(crate) fn bytes(&mut self, n: usize) -> Result<&'a [u8]> {
         let have = self.data.len() - self.pos;
@@ -47,6 +66,9 @@ impl<'a> Cursor<'a> {
     pub(crate) fn u8(&mut self) -> Result<u8> {
         Ok(self.array::<1>()?[0])
     }
+    pub(crate) fn u16(&mut self) -> Result<u16> {
+        Ok(u16::from_be_bytes(self.array()?))
+    }
     pub(crate) fn i16(&mut self) -> Result<i16> {
         Ok(i16::from_be_bytes(self.array()?))
     }
@@ -58,6 +80,34 @@ impl<'a> Cursor<'a> {
     }
     pub(crate) fn i64(&mut self) -> Result<i64> {
         Ok(i64::from_be_bytes(self.array()?))
+    }
+
+    /// A count from the file for items of at least `min_size` bytes each: it must be
+    /// non-negative and the items must fit in what is left, so it can size an allocation.
+    pub(crate) fn count(&mut self, field: &str, min_size: usize) -> Result<usize> {
+        let at = self.offset();
+        let n = self.i32()?;
+        let n = usize::try_from(n).map_err(|_| self.malformed(at, format!("{field} is negative ({n})")))?;
+        if n.saturating_mul(min_size.max(1)) > self.remaining() {
+            return Err(Error::Truncated {
+                what: self.what,
+                offset: at,
+                need: n as u64 * min_size.max(1) as u64,
+                have: self.remaining() as u64,
+            });
+        }
+        Ok(n)
+    }
+
+    /// A NUL-terminated string (class names after a new-class tag).
+    pub(crate) fn c_string(&mut self) -> Result<String> {
+        let at = self.offset();
+        let rest = &self.data[self.pos..];
+        let n =
+            rest.iter().position(|&b| b == 0).ok_or_else(|| self.malformed(at, "unterminated class name".into()))?;
+        let s = String::from_utf8_lossy(&rest[..n]).into_owned();
+        self.pos += n + 1;
+        Ok(s)
     }
 
     /// A ROOT `TString`: one length byte, or 255 followed by a 4-byte length.

@@ -82,6 +82,48 @@ pub enum Error {
     /// No key of that name.
     #[error("no key named {0:?}")]
     NoSuchKey(String),
+    /// A structure this reader recognises but does not read (a class version, an algorithm).
+    #[error("unsupported {what} at offset {offset}: {detail}")]
+    Unsupported {
+        /// The structure.
+        what: &'static str,
+        /// Its offset in the file.
+        offset: u64,
+        /// What it is.
+        detail: String,
+    },
+    /// No branch of that name, or no branch matching that glob.
+    #[error("no branch matches {0:?}")]
+    NoSuchBranch(String),
+    /// A selected branch has a type this reader does not decode.
+    #[error("branch {branch}: unsupported type ({detail}); skip it with select_supported")]
+    UnsupportedBranch {
+        /// The branch.
+        branch: String,
+        /// Its type, and why.
+        detail: String,
+    },
+    /// An entry range outside the tree or branch.
+    #[error("entry range {start}..{end} is outside 0..{entries}")]
+    BadRange {
+        /// First entry asked for.
+        start: u64,
+        /// One past the last entry asked for.
+        end: u64,
+        /// Entries available.
+        entries: u64,
+    },
+    /// An error reading one branch (and basket), with the cause.
+    #[error("branch {branch}{}: {source}", basket.map(|b| format!(", basket {b}")).unwrap_or_default())]
+    InBranch {
+        /// The branch.
+        branch: String,
+        /// The basket index, when one was involved.
+        basket: Option<usize>,
+        /// What went wrong.
+        #[source]
+        source: Box<Error>,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

@@ -439,4 +439,89 @@ impl RootFile {
         let src = self.slice("object data", data_at, data_len)?;
         decompress(src, data_at, obj_len as usize)
     }
+
+    /// Decompress `obj_len` bytes stored in `[at, at + len)`, within the limits.
+    fn payload(&self, at: u64, len: u64, obj_len: u64) -> Result<Vec<u8>> {
+        let limit = self.limits.max_object_bytes.min(len.saturating_mul(self.limits.max_ratio));
+        if obj_len > limit {
+            return Err(Error::LimitExceeded { what: "basket", offset: at, size: obj_len, limit });
+        }
+        decompress(self.slice("basket data", at, len)?, at, obj_len as usize)
+    }
+
+    /// The basket at `seek`, which the branch says is `nbytes` long on disk: its key and basket
+    /// headers, its decompressed data and its entry offsets, all checked.
+    pub(crate) fn read_basket(&self, seek: u64, nbytes: u32, entries: usize) -> Result<Basket> {
+        self.check_range("basket", seek, u64::from(nbytes))?;
+        let mut c = self.cursor_at("basket header", seek)?;
+        let key = Self::key_at(&mut c)?;
+        let bad = |detail: String| Error::Malformed { what: "basket header", offset: seek, detail };
+        if key.nbytes != nbytes || key.class_name != "TBasket" {
+            return Err(bad(format!(
+                "the key on disk is a {} of {} bytes, the branch expects a TBasket of {nbytes}",
+                key.class_name, key.nbytes
+            )));
+        }
+        let _version = c.i16()?;
+        let _buffer_size = c.i32()?;
+        let _nev_buf_size = c.i32()?;
+        let nev_buf = c.i32()?;
+        let last = c.i32()?;
+        let _flag = c.u8()?;
+        let key_len = usize::from(key.key_len);
+        if c.pos() > key_len {
+            return Err(bad(format!("fKeylen {key_len} is shorter than the basket header ({} bytes)", c.pos())));
+        }
+        if usize::try_from(nev_buf).ok() != Some(entries) {
+            return Err(bad(format!("holds {nev_buf} entries, the branch expects {entries}")));
+        }
+        let obj_len = key.obj_len as usize;
+        let border =
+            usize::try_from(last).ok().and_then(|l| l.checked_sub(key_len)).filter(|&b| b <= obj_len).ok_or_else(
+                || bad(format!("fLast {last} is outside the key ({key_len}) and data ({obj_len}) bytes")),
+            )?;
+        let data_at = seek + key_len as u64;
+        let data = self.payload(data_at, u64::from(nbytes) - key_len as u64, obj_len as u64)?;
+        let offsets =
+            if border < obj_len { Some(entry_offsets(&data, border, entries, key_len, data_at)?) } else { None };
+        Ok(Basket { data, border, offsets, offset: seek })
+    }
+}
+
+/// A basket's data, decompressed: entries live in `data[..border]`; `offsets` (one per entry,
+/// then `border`) mark where each begins when entries vary in size.
+#[derive(Debug)]
+pub(crate) struct Basket {
+    pub data: Vec<u8>,
+    pub border: usize,
+    pub offsets: Option<Vec<usize>>,
+    pub offset: u64,
+}
+
+/// The entry-offset array after a basket's data: a count, then one offset per entry (counted
+/// from the start of the key), sometimes one more. They must rise and stay inside the data.
+fn entry_offsets(data: &[u8], border: usize, entries: usize, key_len: usize, at: u64) -> Result<Vec<usize>> {
+    let mut c = Cursor::new(&data[border..], at + border as u64, "entry offsets");
+    let n = c.count("entry offset count", 4)?;
+    if n < entries {
+        return Err(c.malformed(at + border as u64, format!("{n} entry offsets for {entries} entries")));
+    }
+    let mut out = Vec::with_capacity(entries + 1);
+    for i in 0..entries {
+        let o = c.i32()?;
+        let o = usize::try_from(o).ok().and_then(|o| o.checked_sub(key_len));
+        match o {
+            Some(o) if o <= border && out.last().is_none_or(|&p| p <= o) => out.push(o),
+            _ => {
+                return Err(
+                    c.malformed(c.offset() - 4, format!("entry {i} offset is out of order or outside the data"))
+                );
+            }
+        }
+    }
+    if out.first().is_some_and(|&o| o != 0) {
+        return Err(c.malformed(at + border as u64, "the first entry does not start at the data".into()));
+    }
+    out.push(border);
+    Ok(out)
 }

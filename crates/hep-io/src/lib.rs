@@ -3,9 +3,16 @@
 
 mod compression;
 mod cursor;
+mod decode;
 mod error;
 mod file;
+mod object;
+mod tree;
+mod types;
 
 pub use compression::Codec;
 pub use error::{Error, Result};
 pub use file::{Header, Key, Limits, RootFile};
+pub use object::{StreamerElement, StreamerInfo};
+pub use tree::{Batches, Branch, Selection, Tree};
+pub use types::{ColumnType, Layout, Primitive};

@@ -41,6 +41,32 @@ fn exercise(bytes: Vec<u8>) -> bool {
         Ok(_) => {}
         Err(_) => all_ok = false,
     }
+    all_ok &= read_trees(&f);
+    all_ok
+}
+
+/// Opens every tree and reads every supported branch in batches; `Ok` must mean complete data.
+fn read_trees(f: &RootFile) -> bool {
+    let Ok(trees) = f.trees() else { return false };
+    let mut all_ok = true;
+    for path in trees {
+        let Ok(tree) = f.tree(&path) else {
+            all_ok = false;
+            continue;
+        };
+        let Ok(sel) = tree.select_supported(&["*"]) else { continue };
+        let mut rows = 0;
+        for batch in tree.batches(&sel).entries_per_batch(40) {
+            match batch {
+                Ok(b) => {
+                    assert_eq!(b.num_columns(), sel.columns().len());
+                    rows += b.num_rows() as u64;
+                }
+                Err(_) => all_ok = false,
+            }
+        }
+        all_ok &= rows == tree.entries();
+    }
     all_ok
 }
 
@@ -52,6 +78,13 @@ fn hot_spots(clean: &[u8]) -> Vec<(u64, u64)> {
     let mut spots = vec![(0, 120), (h.begin, u64::from(h.nbytes_name) + 80), (h.seek_info, 200)];
     for (_, k) in f.walk().expect("the clean file walks") {
         spots.push((k.seek_key, u64::from(k.key_len) + 64));
+    }
+    // Basket headers and the start of their data.
+    for path in f.trees().expect("the clean file lists its trees") {
+        let tree = f.tree(&path).expect("the clean tree opens");
+        for b in tree.branches().iter().step_by(7) {
+            spots.extend(b.basket_offsets().into_iter().map(|at| (at, 120)));
+        }
     }
     let n = clean.len() as u64;
     spots.push((n.saturating_sub(4096), 4096));
@@ -146,6 +179,15 @@ fn specific_damage_gives_specific_errors() {
     b[(tree.seek_key + u64::from(tree.key_len) + 50) as usize] ^= 0x55;
     let e = RootFile::from_bytes(b).unwrap().read_object(&tree).unwrap_err();
     assert!(matches!(e, hep_io::Error::Decompression { .. }), "{e}");
+    // A flipped byte inside a compressed basket: the error names the branch and the basket.
+    let jets = f.tree("CollectionTree").unwrap().branch("AnalysisJetsAuxDyn.pt").unwrap().basket_offsets()[0];
+    let mut b = clean.clone();
+    b[jets as usize + 120] ^= 0x55;
+    let g = RootFile::from_bytes(b).unwrap();
+    let t = g.tree("CollectionTree").unwrap();
+    let e = t.read(&t.select(&["AnalysisJetsAuxDyn.pt"]).unwrap(), 0..100).unwrap_err();
+    assert!(matches!(&e, hep_io::Error::InBranch { basket: Some(0), .. }), "{e}");
+    assert!(e.to_string().contains("AnalysisJetsAuxDyn.pt, basket 0"), "{e}");
     // An unknown codec tag.
     let mut b = clean;
     let at = (tree.seek_key + u64::from(tree.key_len)) as usize;

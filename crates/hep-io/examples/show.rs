@@ -1,0 +1,23 @@
+//! Show a tree's branches and read every supported one (`cargo run -p hep-io --example show -- FILE [TREE]`).
+
+fn main() -> Result<(), hep_io::Error> {
+    let mut args = std::env::args().skip(1);
+    let path = args.next().unwrap_or_else(|| "../shared/data/PHYSLITE_example.root".into());
+    let file = hep_io::RootFile::open(&path)?;
+    let name = match args.next() {
+        Some(n) => n,
+        None => file.trees()?.into_iter().next().ok_or_else(|| hep_io::Error::NoSuchKey("any TTree".into()))?,
+    };
+    let tree = file.tree(&name)?;
+    print!("{}", tree.show());
+    let sel = tree.select_supported(&["*"])?;
+    let batch = tree.read(&sel, 0..tree.entries())?;
+    println!(
+        "read {} supported branches ({} rows, {} bytes in Arrow); {} unsupported skipped",
+        batch.num_columns(),
+        batch.num_rows(),
+        batch.get_array_memory_size(),
+        sel.skipped().len()
+    );
+    Ok(())
+}

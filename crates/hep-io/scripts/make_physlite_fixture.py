@@ -1,0 +1,70 @@
+"""Checksums of every non-float numeric branch of PHYSLITE_example.root, as decoded by uproot.
+
+The float branches are checked bit for bit against the shared reference Parquet file; this
+fixture covers the other types (integers, bool, double; scalars, C arrays, vectors, vectors of
+vectors). For each branch: entries, values, a checksum of the per-entry lengths at each list
+level, and the wrapping 64-bit sum of the values' bit patterns (sign-extended integers, bool as
+0/1, doubles as IEEE bits).
+
+    python3 scripts/make_physlite_fixture.py ../../../shared/data/PHYSLITE_example.root \
+        > tests/fixtures/physlite_other_types.json
+"""
+
+import json
+import sys
+
+import awkward as ak
+import numpy as np
+import uproot
+
+MASK = (1 << 64) - 1
+
+
+def levels(arr):
+    """Per-level list lengths and the flat values of an awkward array."""
+    lens = []
+    while arr.ndim > 1:
+        lens.append(ak.to_numpy(ak.num(arr, axis=1)))
+        arr = ak.flatten(arr, axis=1)
+    return lens, ak.to_numpy(arr)
+
+
+def bits_sum(values):
+    if values.dtype == np.float64:
+        u = values.view(np.uint64)
+    elif values.dtype == np.bool_:
+        u = values.astype(np.uint64)
+    else:
+        u = values.astype(np.int64).view(np.uint64) if values.dtype.kind == "i" else values.astype(np.uint64)
+    return int(u.sum(dtype=np.uint64)) & MASK
+
+
+def lengths_sum(lens):
+    # Position-weighted so a moved boundary changes it.
+    return int(sum((i + 1) * int(n) for i, n in enumerate(lens))) & MASK
+
+
+def main(path):
+    tree = uproot.open(path)["CollectionTree"]
+    out = {}
+    for key in tree.keys(recursive=True):
+        branch = tree[key]
+        interp = str(branch.interpretation)
+        if not (interp.startswith("AsDtype") or interp.startswith("AsJagged(AsDtype") or "AsVector(False, dtype" in interp):
+            continue
+        if "f4" in interp:
+            continue  # floats: the bit-exact Parquet reference covers them
+        arr = branch.array(library="ak")
+        lens, values = levels(arr)
+        out[key] = {
+            "type": branch.typename,
+            "entries": len(arr),
+            "values": int(values.size),
+            "lengths": [lengths_sum(l) for l in lens],
+            "bits_sum": bits_sum(values),
+        }
+    json.dump(out, sys.stdout, indent=0, sort_keys=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1])

@@ -1,0 +1,251 @@
+//! The column types this reader decodes, and their names in C++ and in Arrow.
+
+use std::sync::Arc;
+
+use arrow_schema::{DataType, Field};
+
+/// The element type of a column.
+///
+/// ```
+/// use hep_io::Primitive;
+/// assert_eq!(Primitive::from_cpp("Float_t"), Some(Primitive::F32));
+/// assert_eq!(Primitive::from_cpp("unsigned int"), Some(Primitive::U32));
+/// assert_eq!(Primitive::U32.size(), 4);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Primitive {
+    /// `bool`
+    Bool,
+    /// `char`, `int8_t`
+    I8,
+    /// `unsigned char`, `uint8_t`
+    U8,
+    /// `short`
+    I16,
+    /// `unsigned short`
+    U16,
+    /// `int`
+    I32,
+    /// `unsigned int`
+    U32,
+    /// `long`, `long long`, `Long64_t`
+    I64,
+    /// `unsigned long`, `ULong64_t`
+    U64,
+    /// `float`
+    F32,
+    /// `double`
+    F64,
+}
+
+impl Primitive {
+    /// Bytes per value on disk.
+    ///
+    /// ```
+    /// assert_eq!(hep_io::Primitive::F64.size(), 8);
+    /// ```
+    pub fn size(self) -> usize {
+        match self {
+            Primitive::Bool | Primitive::I8 | Primitive::U8 => 1,
+            Primitive::I16 | Primitive::U16 => 2,
+            Primitive::I32 | Primitive::U32 | Primitive::F32 => 4,
+            Primitive::I64 | Primitive::U64 | Primitive::F64 => 8,
+        }
+    }
+
+    /// The C++ name (fixed-width spelling).
+    ///
+    /// ```
+    /// assert_eq!(hep_io::Primitive::U16.cpp_name(), "uint16_t");
+    /// ```
+    pub fn cpp_name(self) -> &'static str {
+        match self {
+            Primitive::Bool => "bool",
+            Primitive::I8 => "int8_t",
+            Primitive::U8 => "uint8_t",
+            Primitive::I16 => "int16_t",
+            Primitive::U16 => "uint16_t",
+            Primitive::I32 => "int32_t",
+            Primitive::U32 => "uint32_t",
+            Primitive::I64 => "int64_t",
+            Primitive::U64 => "uint64_t",
+            Primitive::F32 => "float",
+            Primitive::F64 => "double",
+        }
+    }
+
+    /// The Arrow type of one value.
+    ///
+    /// ```
+    /// assert_eq!(hep_io::Primitive::F32.data_type(), arrow_schema::DataType::Float32);
+    /// ```
+    pub fn data_type(self) -> DataType {
+        match self {
+            Primitive::Bool => DataType::Boolean,
+            Primitive::I8 => DataType::Int8,
+            Primitive::U8 => DataType::UInt8,
+            Primitive::I16 => DataType::Int16,
+            Primitive::U16 => DataType::UInt16,
+            Primitive::I32 => DataType::Int32,
+            Primitive::U32 => DataType::UInt32,
+            Primitive::I64 => DataType::Int64,
+            Primitive::U64 => DataType::UInt64,
+            Primitive::F32 => DataType::Float32,
+            Primitive::F64 => DataType::Float64,
+        }
+    }
+
+    /// A C++ or ROOT type name (`float`, `Float_t`, `unsigned int`, `uint32_t`, …).
+    ///
+    /// ```
+    /// assert_eq!(hep_io::Primitive::from_cpp("ULong64_t"), Some(hep_io::Primitive::U64));
+    /// assert_eq!(hep_io::Primitive::from_cpp("string"), None);
+    /// ```
+    pub fn from_cpp(name: &str) -> Option<Primitive> {
+        Some(match name.trim() {
+            "bool" | "Bool_t" => Primitive::Bool,
+            "char" | "Char_t" | "signed char" | "int8_t" => Primitive::I8,
+            "unsigned char" | "UChar_t" | "uint8_t" => Primitive::U8,
+            "short" | "Short_t" | "short int" | "int16_t" => Primitive::I16,
+            "unsigned short" | "UShort_t" | "unsigned short int" | "uint16_t" => Primitive::U16,
+            "int" | "Int_t" | "int32_t" => Primitive::I32,
+            "unsigned int" | "unsigned" | "UInt_t" | "uint32_t" => Primitive::U32,
+            "long" | "Long_t" | "long int" | "long long" | "Long64_t" | "int64_t" => Primitive::I64,
+            "unsigned long" | "ULong_t" | "unsigned long int" | "unsigned long long" | "ULong64_t" | "uint64_t"
+            | "size_t" => Primitive::U64,
+            "float" | "Float_t" => Primitive::F32,
+            "double" | "Double_t" => Primitive::F64,
+            _ => return None,
+        })
+    }
+
+    /// The type of a ROOT streamer type code (`kFloat` = 5 …) for the basic types.
+    pub(crate) fn from_code(code: i32) -> Option<Primitive> {
+        Some(match code {
+            1 => Primitive::I8,
+            2 => Primitive::I16,
+            3 | 6 => Primitive::I32,
+            4 | 16 => Primitive::I64,
+            5 => Primitive::F32,
+            8 => Primitive::F64,
+            11 => Primitive::U8,
+            12 => Primitive::U16,
+            13 => Primitive::U32,
+            14 | 17 => Primitive::U64,
+            18 => Primitive::Bool,
+            _ => return None,
+        })
+    }
+}
+
+/// How a branch lays out one entry.
+///
+/// ```
+/// use hep_io::{ColumnType, Layout, Primitive};
+/// let t = ColumnType::from_cpp("vector<vector<float> >").unwrap();
+/// assert_eq!(t, ColumnType { primitive: Primitive::F32, layout: Layout::VectorVector });
+/// assert_eq!(t.cpp_name(), "std::vector<std::vector<float>>");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Layout {
+    /// One value.
+    Scalar,
+    /// A fixed-length C array (`x[3]`).
+    Array(usize),
+    /// A variable-length array with no per-entry header: C arrays with a count leaf (`x[n]`),
+    /// members of split collections.
+    Jagged,
+    /// `std::vector<T>`, streamed with a byte count, version and length per entry.
+    Vector,
+    /// `std::vector<std::vector<T>>`.
+    VectorVector,
+}
+
+/// The type of a column: an element type and a layout.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct ColumnType {
+    /// Element type.
+    pub primitive: Primitive,
+    /// Layout of an entry.
+    pub layout: Layout,
+}
+
+impl ColumnType {
+    /// Parse a C++ class name: a primitive, `vector<T>` or `vector<vector<T>>` (with or without
+    /// `std::`, spaces, or the default allocator).
+    ///
+    /// ```
+    /// use hep_io::{ColumnType, Layout};
+    /// assert_eq!(ColumnType::from_cpp("std::vector<unsigned char>").unwrap().layout, Layout::Vector);
+    /// assert!(ColumnType::from_cpp("vector<ElementLink<DataVector<xAOD::Jet_v1> > >").is_none());
+    /// ```
+    pub fn from_cpp(name: &str) -> Option<ColumnType> {
+        let name: String = name.replace("std::", "");
+        let name = name.trim();
+        if let Some(p) = Primitive::from_cpp(name) {
+            return Some(ColumnType { primitive: p, layout: Layout::Scalar });
+        }
+        let inner = vector_argument(name)?;
+        if let Some(p) = Primitive::from_cpp(inner) {
+            return Some(ColumnType { primitive: p, layout: Layout::Vector });
+        }
+        let p = Primitive::from_cpp(vector_argument(inner)?)?;
+        Some(ColumnType { primitive: p, layout: Layout::VectorVector })
+    }
+
+    /// The C++ spelling, as `uproot` shows it.
+    ///
+    /// ```
+    /// use hep_io::{ColumnType, Layout, Primitive};
+    /// assert_eq!(ColumnType { primitive: Primitive::I32, layout: Layout::Jagged }.cpp_name(), "int32_t[]");
+    /// ```
+    pub fn cpp_name(&self) -> String {
+        let p = self.primitive.cpp_name();
+        match self.layout {
+            Layout::Scalar => p.to_string(),
+            Layout::Array(n) => format!("{p}[{n}]"),
+            Layout::Jagged => format!("{p}[]"),
+            Layout::Vector => format!("std::vector<{p}>"),
+            Layout::VectorVector => format!("std::vector<std::vector<{p}>>"),
+        }
+    }
+
+    /// The Arrow type: the primitive, in a `FixedSizeList` for arrays, a `LargeList` for
+    /// variable lengths, two `LargeList`s for vectors of vectors. Items are not nullable.
+    ///
+    /// ```
+    /// use hep_io::{ColumnType, Primitive, Layout};
+    /// let t = ColumnType { primitive: Primitive::F32, layout: Layout::Vector };
+    /// assert!(matches!(t.data_type(), arrow_schema::DataType::LargeList(_)));
+    /// ```
+    pub fn data_type(&self) -> DataType {
+        let p = self.primitive.data_type();
+        match self.layout {
+            Layout::Scalar => p,
+            Layout::Array(n) => DataType::FixedSizeList(item(p), n as i32),
+            Layout::Jagged | Layout::Vector => DataType::LargeList(item(p)),
+            Layout::VectorVector => DataType::LargeList(item(DataType::LargeList(item(p)))),
+        }
+    }
+}
+
+/// The list item field used throughout.
+pub(crate) fn item(dt: DataType) -> Arc<Field> {
+    Arc::new(Field::new("item", dt, false))
+}
+
+/// `T` of `vector<T>` or `vector<T, allocator<T>>`.
+fn vector_argument(name: &str) -> Option<&str> {
+    let body = name.strip_prefix("vector")?.trim_start().strip_prefix('<')?.trim_end().strip_suffix('>')?;
+    // Cut at a top-level comma (the allocator argument).
+    let mut depth = 0i32;
+    for (i, ch) in body.char_indices() {
+        match ch {
+            '<' => depth += 1,
+            '>' => depth -= 1,
+            ',' if depth == 0 => return Some(body[..i].trim()),
+            _ => {}
+        }
+    }
+    Some(body.trim())
+}
