@@ -113,6 +113,16 @@ pub enum Error {
         /// Entries available.
         entries: u64,
     },
+    /// Writing an output file failed.
+    #[error("writing {format} file {path}: {detail}")]
+    Write {
+        /// The file.
+        path: String,
+        /// The format (`Parquet`, `Arrow IPC`).
+        format: &'static str,
+        /// What went wrong.
+        detail: String,
+    },
     /// An error reading one branch (and basket), with the cause.
     #[error("branch {branch}{}: {source}", basket.map(|b| format!(", basket {b}")).unwrap_or_default())]
     InBranch {

@@ -9,6 +9,7 @@ mod file;
 mod object;
 mod tree;
 mod types;
+mod write;
 
 pub use compression::Codec;
 pub use error::{Error, Result};
@@ -16,3 +17,4 @@ pub use file::{Header, Key, Limits, RootFile};
 pub use object::{StreamerElement, StreamerInfo};
 pub use tree::{Batches, Branch, Selection, Tree};
 pub use types::{ColumnType, Layout, Primitive};
+pub use write::{ParquetOptions, WriteSummary, write_ipc, write_parquet};
