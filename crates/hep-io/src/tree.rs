@@ -777,8 +777,12 @@ impl Batches<'_, '_> {
         self
     }
 
-    /// The entries per batch this iterator uses.
+    /// The entries per batch this iterator uses. With no columns a batch costs nothing, so one
+    /// batch holds every row (a damaged entry count cannot make the iteration endless).
     fn step(&self) -> u64 {
+        if self.readers.is_empty() {
+            return u64::MAX;
+        }
         self.step.unwrap_or_else(|| {
             let per_entry: f64 =
                 self.readers.iter().map(|r| r.branch.uncompressed_bytes as f64 / r.branch.entries.max(1) as f64).sum();

@@ -118,16 +118,29 @@ pub fn write_parquet(
     let props = options.properties(&schema).map_err(|e| fail(e.to_string()))?;
     let file = File::create(path).map_err(io_error(path))?;
     let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| fail(e.to_string()))?;
+    let (rows, n) = drain(batches, |b| w.write(b).map_err(|e| fail(e.to_string())))?;
+    w.close().map_err(|e| fail(e.to_string()))?;
+    summary(path, rows, n)
+}
+
+/// Feed every batch to `write`, stopping at the first error; returns rows and batches written.
+fn drain(
+    batches: impl IntoIterator<Item = Result<RecordBatch>>,
+    mut write: impl FnMut(&RecordBatch) -> Result<()>,
+) -> Result<(u64, u64)> {
     let (mut rows, mut n) = (0, 0);
     for batch in batches {
         let batch = batch?;
+        write(&batch)?;
         rows += batch.num_rows() as u64;
         n += 1;
-        w.write(&batch).map_err(|e| fail(e.to_string()))?;
     }
-    w.close().map_err(|e| fail(e.to_string()))?;
+    Ok((rows, n))
+}
+
+fn summary(path: &Path, rows: u64, batches: u64) -> Result<WriteSummary> {
     let bytes = std::fs::metadata(path).map_err(io_error(path))?.len();
-    Ok(WriteSummary { rows, batches: n, bytes })
+    Ok(WriteSummary { rows, batches, bytes })
 }
 
 /// Write batches to an Arrow IPC file (uncompressed, readable by any Arrow implementation).
@@ -151,14 +164,7 @@ pub fn write_ipc(
     let fail = write_error(path, "Arrow IPC");
     let file = File::create(path).map_err(io_error(path))?;
     let mut w = arrow_ipc::writer::FileWriter::try_new(file, &schema).map_err(|e| fail(e.to_string()))?;
-    let (mut rows, mut n) = (0, 0);
-    for batch in batches {
-        let batch = batch?;
-        rows += batch.num_rows() as u64;
-        n += 1;
-        w.write(&batch).map_err(|e| fail(e.to_string()))?;
-    }
+    let (rows, n) = drain(batches, |b| w.write(b).map_err(|e| fail(e.to_string())))?;
     w.finish().map_err(|e| fail(e.to_string()))?;
-    let bytes = std::fs::metadata(path).map_err(io_error(path))?.len();
-    Ok(WriteSummary { rows, batches: n, bytes })
+    summary(path, rows, n)
 }

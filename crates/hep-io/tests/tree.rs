@@ -304,3 +304,15 @@ fn selection_errors_and_globs() {
     let show = t.show();
     assert!(show.contains("AnalysisElectronsAuxDyn.pt") && show.contains("unsupported"));
 }
+
+#[test]
+fn an_empty_selection_streams_one_batch_of_rows() {
+    // Found by fuzzing: with no columns, a damaged entry count made the batch loop endless.
+    let f = physlite();
+    let t = f.tree("CollectionTree").unwrap();
+    let none = t.select_supported(&["AnalysisJetsAuxDyn.GhostTrack"]).unwrap();
+    assert!(none.columns().is_empty());
+    let batches: Vec<_> = t.batches(&none).entries_per_batch(7).map(|b| b.unwrap()).collect();
+    assert_eq!(batches.len(), 1);
+    assert_eq!((batches[0].num_rows(), batches[0].num_columns()), (100, 0));
+}
