@@ -430,23 +430,24 @@ impl RootFile {
             offset: at,
             detail: format!("fKeylen {} exceeds fNbytes {}", key.key_len, key.nbytes),
         })?;
-        let obj_len = u64::from(key.obj_len);
-        let limit = self.limits.max_object_bytes.min(data_len.saturating_mul(self.limits.max_ratio));
-        if obj_len > limit {
-            return Err(Error::LimitExceeded { what: "object", offset: at, size: obj_len, limit });
-        }
-        let data_at = at + u64::from(key.key_len);
-        let src = self.slice("object data", data_at, data_len)?;
-        decompress(src, data_at, obj_len as usize)
+        self.payload(("object", "object data"), at, at + u64::from(key.key_len), data_len, u64::from(key.obj_len))
     }
 
-    /// Decompress `obj_len` bytes stored in `[at, at + len)`, within the limits.
-    fn payload(&self, at: u64, len: u64, obj_len: u64) -> Result<Vec<u8>> {
+    /// Decompress the `obj_len` bytes stored in `[at, at + len)` of the record whose key is at
+    /// `key_at`, within the limits; `what` names the record and its data in errors.
+    fn payload(
+        &self,
+        what: (&'static str, &'static str),
+        key_at: u64,
+        at: u64,
+        len: u64,
+        obj_len: u64,
+    ) -> Result<Vec<u8>> {
         let limit = self.limits.max_object_bytes.min(len.saturating_mul(self.limits.max_ratio));
         if obj_len > limit {
-            return Err(Error::LimitExceeded { what: "basket", offset: at, size: obj_len, limit });
+            return Err(Error::LimitExceeded { what: what.0, offset: key_at, size: obj_len, limit });
         }
-        decompress(self.slice("basket data", at, len)?, at, obj_len as usize)
+        decompress(self.slice(what.1, at, len)?, at, obj_len as usize)
     }
 
     /// The basket at `seek`, which the branch says is `nbytes` long on disk: its key and basket
@@ -480,8 +481,11 @@ impl RootFile {
             usize::try_from(last).ok().and_then(|l| l.checked_sub(key_len)).filter(|&b| b <= obj_len).ok_or_else(
                 || bad(format!("fLast {last} is outside the key ({key_len}) and data ({obj_len}) bytes")),
             )?;
+        let data_len = u64::from(nbytes)
+            .checked_sub(key_len as u64)
+            .ok_or_else(|| bad(format!("fKeylen {key_len} exceeds fNbytes {nbytes}")))?;
         let data_at = seek + key_len as u64;
-        let data = self.payload(data_at, u64::from(nbytes) - key_len as u64, obj_len as u64)?;
+        let data = self.payload(("basket", "basket data"), data_at, data_at, data_len, obj_len as u64)?;
         let offsets =
             if border < obj_len { Some(entry_offsets(&data, border, entries, key_len, data_at)?) } else { None };
         Ok(Basket { data, border, offsets, offset: seek })
@@ -506,21 +510,26 @@ fn entry_offsets(data: &[u8], border: usize, entries: usize, key_len: usize, at:
     if n < entries {
         return Err(c.malformed(at + border as u64, format!("{n} entry offsets for {entries} entries")));
     }
-    let mut out = Vec::with_capacity(entries + 1);
-    for i in 0..entries {
-        let o = c.i32()?;
-        let o = usize::try_from(o).ok().and_then(|o| o.checked_sub(key_len));
-        match o {
-            Some(o) if o <= border && out.last().is_none_or(|&p| p <= o) => out.push(o),
-            _ => {
-                return Err(
-                    c.malformed(c.offset() - 4, format!("entry {i} offset is out of order or outside the data"))
-                );
-            }
-        }
-    }
+    let first = c.offset();
+    let raw = (0..entries).map(|_| c.i32().map(i64::from)).collect::<Result<Vec<_>>>()?;
+    let out = rising_offsets(&raw, key_len, border).map_err(|i| {
+        c.malformed(first + 4 * i as u64, format!("entry {i} offset is out of order or outside the data"))
+    })?;
     if out.first().is_some_and(|&o| o != 0) {
         return Err(c.malformed(at + border as u64, "the first entry does not start at the data".into()));
+    }
+    Ok(out)
+}
+
+/// Entry start offsets less `key_len`, checked to rise and stay within `border`, followed by
+/// `border`; `Err` holds the index of the first offending entry.
+pub(crate) fn rising_offsets(raw: &[i64], key_len: usize, border: usize) -> Result<Vec<usize>, usize> {
+    let mut out = Vec::with_capacity(raw.len() + 1);
+    for (i, &o) in raw.iter().enumerate() {
+        match usize::try_from(o).ok().and_then(|o| o.checked_sub(key_len)) {
+            Some(o) if o <= border && out.last().is_none_or(|&p| p <= o) => out.push(o),
+            _ => return Err(i),
+        }
     }
     out.push(border);
     Ok(out)

@@ -1,16 +1,17 @@
 //! `TTree`s: branches with their types and baskets, branch selection by name or glob, and
 //! reading entry ranges into Arrow `RecordBatch`es, whole or streamed in bounded batches.
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 use std::ops::Range;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use arrow_array::{ArrayRef, RecordBatch, RecordBatchOptions};
 use arrow_schema::{Field, Schema, SchemaRef};
 
 use crate::decode::ColumnBuilder;
 use crate::error::{Error, Result};
-use crate::file::{Basket, RootFile};
+use crate::file::{Basket, RootFile, rising_offsets};
 use crate::object::{BranchRec, LeafRec, Obj, ObjReader, StreamerInfo};
 use crate::types::{ColumnType, Layout, Primitive};
 
@@ -204,7 +205,7 @@ fn leaf_primitive(leaf: &LeafRec) -> Option<Primitive> {
 /// Resolves branch types, reading the streamer info only when a branch needs it.
 struct Resolver<'a> {
     file: &'a RootFile,
-    infos: OnceLock<Result<Vec<StreamerInfo>, String>>,
+    infos: OnceCell<Result<Vec<StreamerInfo>, String>>,
 }
 
 impl Resolver<'_> {
@@ -313,15 +314,9 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Vec<BasketRef>> {
             let offsets = match &b.offsets {
                 None => None,
                 Some(o) => {
-                    let mut v: Vec<usize> = Vec::with_capacity(o.len() + 1);
-                    for &x in o {
-                        match usize::try_from(x).ok().filter(|&x| x <= b.data.len() && v.last().is_none_or(|&p| p <= x))
-                        {
-                            Some(x) => v.push(x),
-                            None => return Err(bad("an embedded basket has entry offsets out of order".into())),
-                        }
-                    }
-                    v.push(b.data.len());
+                    let raw: Vec<i64> = o.iter().map(|&x| i64::from(x)).collect();
+                    let v = rising_offsets(&raw, 0, b.data.len())
+                        .map_err(|_| bad("an embedded basket has entry offsets out of order".into()))?;
                     Some(v)
                 }
             };
@@ -406,7 +401,7 @@ impl RootFile {
             offset: key.seek_key,
             detail: format!("{entries} entries"),
         })?;
-        let resolver = Resolver { file: self, infos: OnceLock::new() };
+        let resolver = Resolver { file: self, infos: OnceCell::new() };
         let mut branches = Vec::new();
         let mut stack: Vec<(usize, usize, String)> = top.into_iter().rev().map(|i| (i, 0, String::new())).collect();
         while let Some((i, depth, parent)) = stack.pop() {
@@ -620,8 +615,7 @@ impl<'f> Tree<'f> {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn read(&self, sel: &Selection, range: Range<u64>) -> Result<RecordBatch> {
-        let mut readers: Vec<ColumnReader<'_>> = self.readers(sel);
-        self.batch(sel, &mut readers, range)
+        self.batch(self.schema(sel), &mut self.readers(sel), range)
     }
 
     /// Stream the selected branches in `RecordBatch`es of bounded size.
@@ -638,7 +632,7 @@ impl<'f> Tree<'f> {
     pub fn batches<'t>(&'t self, sel: &Selection) -> Batches<'t, 'f> {
         Batches {
             tree: self,
-            sel: sel.clone(),
+            schema: self.schema(sel),
             readers: self.readers(sel),
             next: 0,
             end: self.entries,
@@ -651,14 +645,14 @@ impl<'f> Tree<'f> {
         sel.columns.iter().map(|&i| ColumnReader { branch: &self.branches[i], cached: None }).collect()
     }
 
-    fn batch(&self, sel: &Selection, readers: &mut [ColumnReader<'_>], range: Range<u64>) -> Result<RecordBatch> {
+    fn batch(&self, schema: SchemaRef, readers: &mut [ColumnReader<'_>], range: Range<u64>) -> Result<RecordBatch> {
         if range.start > range.end || range.end > self.entries {
             return Err(Error::BadRange { start: range.start, end: range.end, entries: self.entries });
         }
         let columns =
             readers.iter_mut().map(|r| r.read(self.file, range.clone())).collect::<Result<Vec<ArrayRef>>>()?;
         let options = RecordBatchOptions::new().with_row_count(Some((range.end - range.start) as usize));
-        RecordBatch::try_new_with_options(self.schema(sel), columns, &options).map_err(|e| Error::Malformed {
+        RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| Error::Malformed {
             what: "record batch",
             offset: 0,
             detail: e.to_string(),
@@ -726,7 +720,7 @@ impl ColumnReader<'_> {
 #[derive(Debug)]
 pub struct Batches<'t, 'f> {
     tree: &'t Tree<'f>,
-    sel: Selection,
+    schema: SchemaRef,
     readers: Vec<ColumnReader<'t>>,
     next: u64,
     end: u64,
@@ -801,7 +795,7 @@ impl Iterator for Batches<'_, '_> {
         let stop = self.end.min(self.next.saturating_add(self.step()));
         let range = self.next..stop;
         self.next = stop;
-        let out = self.tree.batch(&self.sel, &mut self.readers, range);
+        let out = self.tree.batch(self.schema.clone(), &mut self.readers, range);
         if out.is_err() {
             self.next = self.end; // stop after an error
         }
