@@ -5,6 +5,11 @@ use std::path::Path;
 use crate::compression::decompress;
 use crate::cursor::Cursor;
 use crate::error::{Error, Result};
+use crate::source::{POSITIONED, Source};
+
+/// The most bytes a file header, directory record or lone key header can take: they are read
+/// through a window this long (less at the end of the file).
+const HEADER_WINDOW: u64 = 1 << 16;
 
 /// Bounds on what a file may make this reader do. Every size read from a file is checked against
 /// the file's own size and against these limits before anything is allocated.
@@ -86,8 +91,9 @@ impl Key {
     }
 }
 
-/// A ROOT file held in memory, parsed lazily: opening reads and checks the header; keys and
-/// objects are read on request.
+/// A ROOT file, parsed lazily: opening reads and checks the header; keys, objects and baskets
+/// are read on request. [`RootFile::open`] reads them from disk at their offsets (memory stays
+/// bounded by the records in use); [`RootFile::from_bytes`] parses a file already in memory.
 ///
 /// ```no_run
 /// let f = hep_io::RootFile::open("PHYSLITE_example.root")?;
@@ -100,7 +106,7 @@ impl Key {
 /// ```
 #[derive(Debug)]
 pub struct RootFile {
-    data: Vec<u8>,
+    source: Source,
     header: Header,
     limits: Limits,
 }
@@ -111,15 +117,34 @@ fn non_negative(c: &Cursor<'_>, at: u64, field: &str, v: i64) -> Result<u64> {
 }
 
 impl RootFile {
-    /// Read the file at `path` into memory and check its header.
+    /// Open the file at `path` and check its header, with the default [`Limits`]. The file is
+    /// not read into memory: keys, objects and baskets are read at their offsets when asked
+    /// for, so memory stays bounded by what is in use, whatever the file's size.
     ///
     /// ```
     /// assert!(matches!(hep_io::RootFile::open("/no/such/file.root"), Err(hep_io::Error::Io { .. })));
     /// ```
     pub fn open(path: impl AsRef<Path>) -> Result<Self> {
+        Self::open_with_limits(path, Limits::default())
+    }
+
+    /// Open the file at `path` with explicit [`Limits`] (see [`RootFile::open`]).
+    ///
+    /// ```
+    /// let tight = hep_io::Limits { max_keys: 10, ..Default::default() };
+    /// assert!(hep_io::RootFile::open_with_limits("/no/such/file.root", tight).is_err());
+    /// ```
+    pub fn open_with_limits(path: impl AsRef<Path>, limits: Limits) -> Result<Self> {
         let path = path.as_ref();
-        let data = std::fs::read(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-        Self::from_bytes(data)
+        let io = |source| Error::Io { path: path.display().to_string(), source };
+        let source = if POSITIONED {
+            let file = std::fs::File::open(path).map_err(io)?;
+            let len = file.metadata().map_err(io)?.len();
+            Source::File { file, len, path: path.display().to_string() }
+        } else {
+            Source::Memory(std::fs::read(path).map_err(io)?)
+        };
+        Self::from_source(source, limits)
     }
 
     /// Parse a file already in memory, with the default [`Limits`].
@@ -138,8 +163,17 @@ impl RootFile {
     /// assert!(hep_io::RootFile::with_limits(vec![0; 3], tight).is_err());
     /// ```
     pub fn with_limits(data: Vec<u8>, limits: Limits) -> Result<Self> {
-        let mut c = Cursor::new(&data, 0, "file header");
-        let magic = c.bytes(4).map_err(|_| Error::BadMagic { offset: 0, found: data.clone() })?;
+        Self::from_source(Source::Memory(data), limits)
+    }
+
+    fn from_source(source: Source, limits: Limits) -> Result<Self> {
+        let window = match source.window("file header", 0, HEADER_WINDOW) {
+            Ok(w) => w,
+            Err(Error::Truncated { .. }) => return Err(Error::BadMagic { offset: 0, found: Vec::new() }),
+            Err(e) => return Err(e),
+        };
+        let mut c = Cursor::new(&window, 0, "file header");
+        let magic = c.bytes(4).map_err(|_| Error::BadMagic { offset: 0, found: window.to_vec() })?;
         if magic != b"root" {
             return Err(Error::BadMagic { offset: 0, found: magic.to_vec() });
         }
@@ -168,8 +202,9 @@ impl RootFile {
             nbytes_info: u32::try_from(nbytes_info)
                 .map_err(|_| c.malformed(at, format!("fNbytesInfo is {nbytes_info}")))?,
         };
-        let file = RootFile { data, header, limits };
-        file.check_range("top directory", file.header.begin, u64::from(file.header.nbytes_name))?;
+        drop(window);
+        let file = RootFile { source, header, limits };
+        file.source.check("top directory", file.header.begin, u64::from(file.header.nbytes_name))?;
         Ok(file)
     }
 
@@ -191,7 +226,7 @@ impl RootFile {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn len(&self) -> u64 {
-        self.data.len() as u64
+        self.source.len()
     }
 
     /// Whether the file is empty (never true for a parsed file).
@@ -201,29 +236,7 @@ impl RootFile {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn is_empty(&self) -> bool {
-        self.data.is_empty()
-    }
-
-    /// `[offset, offset + len)` must lie inside the file.
-    fn check_range(&self, what: &'static str, offset: u64, len: u64) -> Result<()> {
-        let size = self.len();
-        match offset.checked_add(len) {
-            Some(end) if end <= size => Ok(()),
-            _ => Err(Error::Truncated { what, offset, need: len, have: size.saturating_sub(offset) }),
-        }
-    }
-
-    /// The bytes `[offset, offset + len)`, bounds-checked.
-    fn slice(&self, what: &'static str, offset: u64, len: u64) -> Result<&[u8]> {
-        self.check_range(what, offset, len)?;
-        // Both fit in the file, hence in usize.
-        Ok(&self.data[offset as usize..(offset + len) as usize])
-    }
-
-    /// A cursor from `offset` to the end of the file.
-    fn cursor_at(&self, what: &'static str, offset: u64) -> Result<Cursor<'_>> {
-        let rest = self.len().checked_sub(offset).ok_or(Error::Truncated { what, offset, need: 1, have: 0 })?;
-        Ok(Cursor::new(self.slice(what, offset, rest)?, offset, what))
+        self.len() == 0
     }
 
     /// Parse a key header at the cursor.
@@ -256,7 +269,8 @@ impl RootFile {
 
     /// The keys of the directory whose record starts at `dir_at`.
     fn keys_of_directory(&self, dir_at: u64) -> Result<Vec<Key>> {
-        let mut c = self.cursor_at("directory record", dir_at)?;
+        let record = self.source.window("directory record", dir_at, HEADER_WINDOW)?;
+        let mut c = Cursor::new(&record, dir_at, "directory record");
         let version = c.i16()?;
         let _ctime = c.u32()?;
         let _mtime = c.u32()?;
@@ -273,8 +287,8 @@ impl RootFile {
             return Ok(Vec::new()); // an empty directory
         }
         // The key list: its own key header, the number of keys, then one header per key.
-        let list = self.slice("key list", seek_keys, nbytes_keys)?;
-        let mut c = Cursor::new(list, seek_keys, "key list");
+        let list = self.source.read("key list", seek_keys, nbytes_keys)?;
+        let mut c = Cursor::new(&list, seek_keys, "key list");
         let own = Self::key_at(&mut c)?;
         let skip = usize::from(own.key_len).checked_sub(c.pos()).ok_or_else(|| {
             c.malformed(seek_keys, format!("key list header is {} bytes, shorter than its fields", own.key_len))
@@ -373,8 +387,9 @@ impl RootFile {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn streamer_info_key(&self) -> Result<Key> {
-        let mut c = self.cursor_at("streamer info key", self.header.seek_info)?;
-        Self::key_at(&mut c)
+        let at = self.header.seek_info;
+        let window = self.source.window("streamer info key", at, HEADER_WINDOW)?;
+        Self::key_at(&mut Cursor::new(&window, at, "streamer info key"))
     }
 
     /// The codec of the first compressed block of a key's object; `None` if it is stored
@@ -391,7 +406,7 @@ impl RootFile {
         if data_len == u64::from(key.obj_len) {
             return Ok(None);
         }
-        let tag = self.slice("compressed block header", data_at, 2)?;
+        let tag = self.source.read("compressed block header", data_at, 2)?;
         let tag = [tag[0], tag[1]];
         crate::Codec::from_tag(tag).map(Some).ok_or(Error::UnknownCodec { offset: data_at, tag })
     }
@@ -408,8 +423,8 @@ impl RootFile {
     /// ```
     pub fn read_object(&self, key: &Key) -> Result<Vec<u8>> {
         let at = key.seek_key;
-        self.check_range("object", at, u64::from(key.nbytes))?;
-        let on_disk = Self::key_at(&mut self.cursor_at("key", at)?)?;
+        let record = self.source.read("object", at, u64::from(key.nbytes))?;
+        let on_disk = Self::key_at(&mut Cursor::new(&record, at, "key"))?;
         if on_disk.name != key.name
             || on_disk.class_name != key.class_name
             || on_disk.nbytes != key.nbytes
@@ -425,36 +440,29 @@ impl RootFile {
                 ),
             });
         }
-        let data_len = u64::from(key.nbytes).checked_sub(u64::from(key.key_len)).ok_or_else(|| Error::Malformed {
+        let stored = record.get(usize::from(key.key_len)..).ok_or_else(|| Error::Malformed {
             what: "key",
             offset: at,
             detail: format!("fKeylen {} exceeds fNbytes {}", key.key_len, key.nbytes),
         })?;
-        self.payload(("object", "object data"), at, at + u64::from(key.key_len), data_len, u64::from(key.obj_len))
+        self.payload("object", at, stored, at + u64::from(key.key_len), u64::from(key.obj_len))
     }
 
-    /// Decompress the `obj_len` bytes stored in `[at, at + len)` of the record whose key is at
-    /// `key_at`, within the limits; `what` names the record and its data in errors.
-    fn payload(
-        &self,
-        what: (&'static str, &'static str),
-        key_at: u64,
-        at: u64,
-        len: u64,
-        obj_len: u64,
-    ) -> Result<Vec<u8>> {
-        let limit = self.limits.max_object_bytes.min(len.saturating_mul(self.limits.max_ratio));
+    /// Decompress the `obj_len` bytes held in `stored` (at file offset `at`) of the `what`
+    /// record whose key is at `key_at`, within the limits.
+    fn payload(&self, what: &'static str, key_at: u64, stored: &[u8], at: u64, obj_len: u64) -> Result<Vec<u8>> {
+        let limit = self.limits.max_object_bytes.min((stored.len() as u64).saturating_mul(self.limits.max_ratio));
         if obj_len > limit {
-            return Err(Error::LimitExceeded { what: what.0, offset: key_at, size: obj_len, limit });
+            return Err(Error::LimitExceeded { what, offset: key_at, size: obj_len, limit });
         }
-        decompress(self.slice(what.1, at, len)?, at, obj_len as usize)
+        decompress(stored, at, obj_len as usize)
     }
 
     /// The basket at `seek`, which the branch says is `nbytes` long on disk: its key and basket
     /// headers, its decompressed data and its entry offsets, all checked.
     pub(crate) fn read_basket(&self, seek: u64, nbytes: u32, entries: usize) -> Result<Basket> {
-        self.check_range("basket", seek, u64::from(nbytes))?;
-        let mut c = self.cursor_at("basket header", seek)?;
+        let record = self.source.read("basket", seek, u64::from(nbytes))?;
+        let mut c = Cursor::new(&record, seek, "basket header");
         let key = Self::key_at(&mut c)?;
         let bad = |detail: String| Error::Malformed { what: "basket header", offset: seek, detail };
         if key.nbytes != nbytes || key.class_name != "TBasket" {
@@ -481,11 +489,9 @@ impl RootFile {
             usize::try_from(last).ok().and_then(|l| l.checked_sub(key_len)).filter(|&b| b <= obj_len).ok_or_else(
                 || bad(format!("fLast {last} is outside the key ({key_len}) and data ({obj_len}) bytes")),
             )?;
-        let data_len = u64::from(nbytes)
-            .checked_sub(key_len as u64)
-            .ok_or_else(|| bad(format!("fKeylen {key_len} exceeds fNbytes {nbytes}")))?;
+        let stored = record.get(key_len..).ok_or_else(|| bad(format!("fKeylen {key_len} exceeds fNbytes {nbytes}")))?;
         let data_at = seek + key_len as u64;
-        let data = self.payload(("basket", "basket data"), data_at, data_at, data_len, obj_len as u64)?;
+        let data = self.payload("basket", data_at, stored, data_at, obj_len as u64)?;
         let offsets =
             if border < obj_len { Some(entry_offsets(&data, border, entries, key_len, data_at)?) } else { None };
         Ok(Basket { data, border, offsets, offset: seek })

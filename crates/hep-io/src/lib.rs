@@ -7,6 +7,7 @@ mod decode;
 mod error;
 mod file;
 mod object;
+mod source;
 mod tree;
 mod types;
 mod write;
