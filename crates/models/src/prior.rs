@@ -117,11 +117,11 @@ fn value_counts(values: &[f32]) -> Vec<(f32, u32)> {
     out
 }
 
-/// The atoms of a sorted list that lie in `[lo, hi]`.
-fn in_range<T>(atoms: &[T], value: impl Fn(&T) -> f32, lo: f32, hi: f32) -> &[T] {
-    let a = atoms.partition_point(|t| key(value(t)) < key(lo));
-    let b = atoms.partition_point(|t| key(value(t)) <= key(hi));
-    &atoms[a..b.max(a)]
+/// The indices of the atoms (sorted in `totalOrder`) that lie in `[lo, hi]`.
+fn in_range(atoms: &[(f32, f64)], lo: f32, hi: f32) -> std::ops::Range<usize> {
+    let a = atoms.partition_point(|t| key(t.0) < key(lo));
+    let b = atoms.partition_point(|t| key(t.0) <= key(hi));
+    a..b.max(a)
 }
 
 /// Integers or multiples of a power of two, with how often training saw each point.
@@ -184,9 +184,11 @@ fn points(step: f64, lo: f32, hi: f32) -> Option<(f64, f64)> {
 /// Repeated exact values plus a learned shape of the position inside the interval.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Histogram {
-    /// Exact values seen at least `min_count` times: (value, count, count of other training
-    /// originals behind the same compressed value), sorted in `totalOrder`.
-    pub atoms: Vec<(f32, f64, f64)>,
+    /// Exact values seen at least `min_count` times, with their counts, sorted in `totalOrder`.
+    pub atoms: Vec<(f32, f64)>,
+    /// For each atom, the count of the other training originals behind the same compressed
+    /// value (the weight of the continuous part beside it).
+    pub rest: Vec<f64>,
     /// Cumulative distribution of `u = (x − lo) / (hi − lo)` over equal bins (`cdf[0] = 0`,
     /// last = 1), learned from the training originals that are not atoms.
     pub cdf: Vec<f64>,
@@ -231,12 +233,13 @@ impl Histogram {
             cdf.push(acc);
         }
         *cdf.last_mut().expect("bins > 0") = 1.0;
-        let mut atoms = Vec::new();
+        let (mut atoms, mut others) = (Vec::new(), Vec::new());
         for &(x, n) in counts.iter().filter(|a| a.1 >= min_count) {
             let c = scheme.compress(x)?;
-            atoms.push((x, f64::from(n), f64::from(rest.get(&c.to_bits()).copied().unwrap_or(0))));
+            atoms.push((x, f64::from(n)));
+            others.push(f64::from(rest.get(&c.to_bits()).copied().unwrap_or(0)));
         }
-        Ok(Histogram { atoms, cdf, mean_u })
+        Ok(Histogram { atoms, rest: others, cdf, mean_u })
     }
 }
 
@@ -297,7 +300,7 @@ impl Prior {
                 let post = match self {
                     Prior::Identity | Prior::Uniform => uniform(l, h),
                     Prior::Lattice(lat) => lat.posterior(l, h, &mut lattice_atoms),
-                    Prior::Histogram(hist) => hist.posterior(l, h, &mut lattice_atoms),
+                    Prior::Histogram(hist) => hist.posterior(l, h),
                 };
                 o[i] = post.estimate(how, draw);
             }
@@ -320,7 +323,7 @@ impl Lattice {
         while m <= m1 {
             let p = (m * self.step) as f32;
             if clamp_into(p, lo, hi).to_bits() == p.to_bits() {
-                let seen = in_range(&self.counts, |a| a.0, p, p).first().map_or(0.0, |a| a.1);
+                let seen = self.counts.binary_search_by_key(&key(p), |a| key(a.0)).map_or(0.0, |i| self.counts[i].1);
                 buf[n] = (p, seen + self.alpha);
                 n += 1;
             }
@@ -334,16 +337,11 @@ impl Lattice {
 }
 
 impl Histogram {
-    fn posterior<'a>(&'a self, lo: f32, hi: f32, buf: &'a mut [(f32, f64); MAX_LATTICE_POINTS]) -> Posterior<'a> {
+    fn posterior(&self, lo: f32, hi: f32) -> Posterior<'_> {
         let shape = Shape::Binned { cdf: &self.cdf, mean_u: self.mean_u };
-        let atoms = in_range(&self.atoms, |a| a.0, lo, hi);
-        let Some(&(_, _, rest)) = atoms.first() else {
-            return Posterior { lo, hi, atoms: &[], cont: 1.0, shape };
-        };
-        let n = atoms.len().min(MAX_LATTICE_POINTS);
-        for (b, a) in buf.iter_mut().zip(atoms) {
-            *b = (a.0, a.1);
-        }
-        Posterior { lo, hi, atoms: &buf[..n], cont: rest, shape }
+        let at = in_range(&self.atoms, lo, hi);
+        // Atoms in one interval share its compressed value, hence its continuous weight.
+        let cont = if at.is_empty() { 1.0 } else { self.rest[at.start] };
+        Posterior { lo, hi, atoms: &self.atoms[at], cont, shape }
     }
 }
