@@ -4,7 +4,9 @@
 //! cargo bench -p hepfloat-benches --bench models
 //! ```
 //! Throughput is compressed values per second (one `f32` in, one `f32` out), for the uniform
-//! prior and for a fitted histogram prior (atoms plus a within-interval shape), mean and sample.
+//! prior and for a fitted histogram prior (atoms plus a within-interval shape), mean and sample,
+//! and for the joint posterior of relation groups (values = the group's compressed members):
+//! truth four-momenta (`px, py, pz, e` compressed, `m` kept) and tagger triples.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -12,7 +14,7 @@ use std::time::Duration;
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use float_bits::Scheme;
 use hepfloat_benches::physics_like;
-use models::{Estimate, FitOptions, Prior, Seed};
+use models::{Estimate, FitOptions, Group, Prior, Relation, Seed};
 
 fn config() -> Criterion {
     Criterion::default().sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(3))
@@ -48,5 +50,65 @@ fn upsample(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group! { name = benches; config = config(); targets = upsample }
+/// Deterministic uniform numbers for the synthetic objects.
+fn lcg(seed: u64) -> impl FnMut() -> f64 {
+    let mut state = seed;
+    move || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        (state >> 11) as f64 / (1u64 << 53) as f64
+    }
+}
+
+fn groups(c: &mut Criterion) {
+    let rows = 1 << 14;
+    let atlas = Scheme::atlas(7).expect("valid");
+    let mut uni = lcg(7);
+    // Electrons flat in pt (20–100 GeV), eta (±2.5) and phi, m = 0.511 MeV kept.
+    let mut particle: [Vec<f32>; 5] = Default::default();
+    // Tagger triples (pu, pc, pb).
+    let mut tagger: [Vec<f32>; 3] = Default::default();
+    for _ in 0..rows {
+        let (pt, eta, phi) = (20e3 + 80e3 * uni(), 5.0 * uni() - 2.5, std::f64::consts::PI * (2.0 * uni() - 1.0));
+        let (px, py, pz, m) = (pt * phi.cos(), pt * phi.sin(), pt * eta.sinh(), 0.511);
+        let e = (px * px + py * py + pz * pz + m * m).sqrt();
+        for (col, v) in particle.iter_mut().zip([px, py, pz, e, m]) {
+            col.push(v as f32);
+        }
+        let (x, y) = (0.5 * uni(), 0.2 * uni());
+        for (col, v) in tagger.iter_mut().zip([1.0 - x - y, x, y]) {
+            col.push(v as f32);
+        }
+    }
+    let compress = |v: &[f32]| {
+        let mut c = v.to_vec();
+        atlas.compress_in_place(&mut c).expect("valid");
+        c
+    };
+    let particle: Vec<(Vec<f32>, bool)> = particle
+        .iter()
+        .enumerate()
+        .map(|(i, c)| if i == 4 { (c.clone(), false) } else { (compress(c), true) })
+        .collect();
+    let tagger: Vec<(Vec<f32>, bool)> = tagger.iter().map(|c| (compress(c), true)).collect();
+    let four = Group::new(Relation::FourMomentum, ["px", "py", "pz", "e", "m"]).expect("valid");
+    let sum = Group::new(Relation::SumToOne, ["pu", "pc", "pb"]).expect("valid");
+    let mut g = c.benchmark_group("group_atlas_k7_16Ki_rows");
+    for (name, group, cols, values) in [("four_momentum", &four, &particle, 4), ("sum_to_one", &sum, &tagger, 3)] {
+        let inputs: Vec<(&[f32], bool)> = cols.iter().map(|c| (c.0.as_slice(), c.1)).collect();
+        let mut out: Vec<Vec<f32>> = cols.iter().map(|c| c.0.clone()).collect();
+        g.throughput(Throughput::Elements((rows * values) as u64));
+        for how in [Estimate::Mean, Estimate::Sample] {
+            g.bench_function(format!("{name}_{how}"), |b| {
+                b.iter(|| {
+                    let mut refs: Vec<&mut [f32]> = out.iter_mut().map(|o| o.as_mut_slice()).collect();
+                    group.upsample(&atlas, black_box(&inputs), how, Seed::default(), &mut refs).expect("outputs");
+                    black_box(&out);
+                })
+            });
+        }
+    }
+    g.finish();
+}
+
+criterion_group! { name = benches; config = config(); targets = upsample, groups }
 criterion_main!(benches);

@@ -17,6 +17,20 @@ pub struct FloatColumn {
     pub name: String,
     /// Every value in file order, lists flattened.
     pub values: Vec<f32>,
+    /// Where each event's values start in `values`, plus the total (one more than the events).
+    pub offsets: Vec<usize>,
+}
+
+impl FloatColumn {
+    /// The flattened values of events `range` (row indices of the file).
+    ///
+    /// ```
+    /// let c = hepfloat_testdata::FloatColumn { name: "x".into(), values: vec![1.0, 2.0, 3.0], offsets: vec![0, 2, 2, 3] };
+    /// assert_eq!(c.events(1..3), [3.0]);
+    /// ```
+    pub fn events(&self, range: std::ops::Range<usize>) -> &[f32] {
+        &self.values[self.offsets[range.start]..self.offsets[range.end]]
+    }
 }
 
 fn flatten(array: &dyn Array, out: &mut Vec<f32>) -> Result<(), String> {
@@ -57,10 +71,15 @@ pub fn read_float_columns(path: &Path) -> Result<Vec<FloatColumn>, String> {
         let schema = batch.schema();
         for (i, field) in schema.fields().iter().enumerate() {
             if columns.len() <= i {
-                columns.push(FloatColumn { name: field.name().clone(), values: Vec::new() });
+                columns.push(FloatColumn { name: field.name().clone(), values: Vec::new(), offsets: vec![0] });
             }
             let array: &ArrayRef = batch.column(i);
-            flatten(array.as_ref(), &mut columns[i].values).map_err(|e| format!("column {}: {e}", field.name()))?;
+            let column = &mut columns[i];
+            for row in 0..array.len() {
+                flatten(array.slice(row, 1).as_ref(), &mut column.values)
+                    .map_err(|e| format!("column {}: {e}", field.name()))?;
+                column.offsets.push(column.values.len());
+            }
         }
     }
     Ok(columns)

@@ -5,13 +5,16 @@
 use float_bits::Scheme;
 use serde::{Deserialize, Serialize};
 
-use crate::prior::{Histogram, Lattice, Training, splitmix64};
-use crate::{Error, Estimate, Prior, Result, Seed};
+use std::collections::HashMap;
 
-/// The model file's format name and version; a file with another version is refused.
+use crate::prior::{Histogram, Lattice, Training, splitmix64};
+use crate::{Error, Estimate, Group, Prior, Result, Seed};
+
+/// The model file's format name and version; a file of a newer version is refused (version 1,
+/// before groups, is still read).
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 
 /// A compression scheme as stored in a model file.
 ///
@@ -101,8 +104,13 @@ pub struct Score {
 pub struct ColumnModel {
     /// The column (branch) name.
     pub name: String,
-    /// The chosen prior.
+    /// The column's own chosen prior (also the fallback of a group's rows that its relation
+    /// cannot inform).
     pub prior: Prior,
+    /// Whether the column's values come from its [`Group`]'s joint posterior (see
+    /// [`Model::upsample_table`]) rather than from `prior` alone.
+    #[serde(default)]
+    pub constraint: bool,
     /// Every candidate's validation score, the chosen one included.
     pub scores: Vec<Score>,
     /// Training values used.
@@ -136,6 +144,7 @@ pub struct ColumnModel {
 pub struct Model {
     scheme: Scheme,
     columns: Vec<ColumnModel>,
+    groups: Vec<Group>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -144,40 +153,96 @@ struct ModelFile {
     version: u32,
     scheme: SchemeSpec,
     columns: Vec<ColumnModel>,
+    #[serde(default)]
+    groups: Vec<Group>,
 }
 
-/// Squared errors of the pairs whose original is finite (a non-finite estimate of a finite
-/// original counts as infinitely wrong).
-fn squared_errors(original: &[f32], estimate: &[f32]) -> Vec<f64> {
-    original
-        .iter()
-        .zip(estimate)
-        .filter(|(x, _)| x.is_finite())
-        .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
-        .map(|d| if d.is_nan() { f64::INFINITY } else { d })
-        .collect()
+impl ColumnModel {
+    /// What the column's values come from: `constraint`, or its prior's name.
+    ///
+    /// ```
+    /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[("x", &[1.5], &[2.5])], Default::default())?;
+    /// assert_eq!(m.columns()[0].choice(), "identity");
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn choice(&self) -> &'static str {
+        if self.constraint { "constraint" } else { self.prior.name() }
+    }
 }
 
-/// Whether errors `new` beat `old` (paired, same values) by more than two standard errors of the
-/// mean difference: a candidate must earn its place against noise, so a small validation split
-/// does not pick a prior that only got lucky.
-fn significantly_better(new: &[f64], old: &[f64]) -> bool {
-    let n = new.len() as f64;
-    if new.is_empty() || new.len() != old.len() {
-        return false;
+/// The fewest validation values on which the gate moves a column off the identity: below it a
+/// paired test has too few points to estimate its own noise.
+pub const MIN_VALIDATION: usize = 20;
+
+/// A column's validation split: originals, their compressed values, and for each finite
+/// original `1 / width²` of its preimage (the weight that puts every value's error on the same
+/// footing in the significance test).
+struct Validation<'a> {
+    original: &'a [f32],
+    compressed: Vec<f32>,
+    norm: Vec<f64>,
+}
+
+impl<'a> Validation<'a> {
+    fn new(scheme: &Scheme, original: &'a [f32]) -> Result<Self> {
+        let mut compressed = original.to_vec();
+        scheme.compress_in_place(&mut compressed)?;
+        let (mut lo, mut hi) = (vec![0f32; original.len()], vec![0f32; original.len()]);
+        quant_bounds::preimages(scheme, &compressed, &mut lo, &mut hi)?;
+        let norm = (0..original.len())
+            .filter(|&i| original[i].is_finite())
+            .map(|i| {
+                let w = f64::from(hi[i]) - f64::from(lo[i]);
+                if w.is_finite() && w > 0.0 { 1.0 / (w * w) } else { 0.0 }
+            })
+            .collect();
+        Ok(Validation { original, compressed, norm })
     }
-    let d: Vec<f64> = old.iter().zip(new).map(|(o, n)| o - n).collect();
-    if d.iter().any(|x| !x.is_finite()) {
-        return new.iter().sum::<f64>() < old.iter().sum::<f64>();
+
+    /// Squared errors of the pairs whose original is finite (a non-finite estimate of a finite
+    /// original counts as infinitely wrong).
+    fn errors(&self, estimate: &[f32]) -> Vec<f64> {
+        self.original
+            .iter()
+            .zip(estimate)
+            .filter(|(x, _)| x.is_finite())
+            .map(|(&x, &y)| (f64::from(x) - f64::from(y)).powi(2))
+            .map(|d| if d.is_nan() { f64::INFINITY } else { d })
+            .collect()
     }
-    let mean = d.iter().sum::<f64>() / n;
-    let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
-    mean > 0.0 && mean > 2.0 * (var / n).sqrt()
+
+    /// Whether errors `new` beat `old` (paired, same values): a lower total squared error (the
+    /// objective) *and* a mean improvement, each value's measured in units of its own interval
+    /// width², above two standard errors. The width normalisation keeps a few large values
+    /// from drowning the test in their variance; the two-SE bar makes a candidate earn its
+    /// place against noise, so a small validation split does not pick a prior that only got
+    /// lucky.
+    fn better(&self, new: &[f64], old: &[f64]) -> bool {
+        if new.len() < MIN_VALIDATION || new.len() != old.len() || new.len() != self.norm.len() {
+            return false;
+        }
+        if new.iter().chain(old).any(|x| !x.is_finite()) {
+            return new.iter().sum::<f64>() < old.iter().sum::<f64>();
+        }
+        if new.iter().sum::<f64>() >= old.iter().sum::<f64>() {
+            return false;
+        }
+        let d: Vec<f64> = old.iter().zip(new).zip(&self.norm).map(|((o, n), w)| (o - n) * w).collect();
+        let n = d.len() as f64;
+        let mean = d.iter().sum::<f64>() / n;
+        let var = d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1.0);
+        mean > 0.0 && mean > 2.0 * (var / n).sqrt()
+    }
 }
 
 /// A stream identifier for a column's draws.
 fn stream(seed: u64, column: &str) -> u64 {
     column.bytes().fold(splitmix64(seed), |h, b| splitmix64(h ^ u64::from(b)))
+}
+
+/// A stream identifier for a group's joint draws.
+fn group_stream(seed: u64, group: &Group) -> u64 {
+    group.members.iter().fold(splitmix64(seed ^ 0x0067_726f_7570), |h, m| stream(h, m))
 }
 
 /// Every prior fitted on training originals `train` (compressed with `scheme` as the producer
@@ -206,38 +271,148 @@ impl Model {
     /// keep the best. Candidates are tried in the order identity, uniform, lattice, histogram;
     /// one replaces the current choice only if its squared errors are lower by more than two
     /// standard errors of the paired mean difference, so noise on a small validation split
-    /// keeps the simpler choice. Fitting holds the given slices; cap them to bound memory.
+    /// keeps the simpler choice; a column without validation values keeps the identity.
+    /// Fitting holds the given slices; cap them to bound memory.
     pub fn fit(scheme: &Scheme, columns: &[(&str, &[f32], &[f32])], opts: FitOptions) -> Result<Model> {
+        Self::fit_groups(scheme, columns, &[], &[], opts)
+    }
+
+    /// [`Model::fit`] with relation groups: after each column's own prior is chosen, every group's
+    /// joint posterior is scored on validation as one more candidate of its compressed members
+    /// (`constraint`), kept under the same significance rule. `kept` are columns stored at full
+    /// precision (e.g. `m` under the ATLAS exemptions): members of groups that are known
+    /// exactly. Every member of a group must be among `columns` or `kept`, with equally long
+    /// validation slices (one row per object), and a column may be in one group only.
+    ///
+    /// ```
+    /// use models::{Group, Model, Relation};
+    /// let scheme = float_bits::Scheme::atlas(7)?;
+    /// // Probability triples that sum to one.
+    /// let (mut pu, mut pc, mut pb) = (vec![], vec![], vec![]);
+    /// for i in 0..4000 {
+    ///     let (x, y) = ((i as f32 * 0.618).fract() * 0.5, (i as f32 * 0.414).fract() * 0.3);
+    ///     pu.push(1.0 - x - y);
+    ///     pc.push(x);
+    ///     pb.push(y);
+    /// }
+    /// let cols: Vec<(&str, &[f32], &[f32])> =
+    ///     vec![("pu", &pu[..2000], &pu[2000..]), ("pc", &pc[..2000], &pc[2000..]), ("pb", &pb[..2000], &pb[2000..])];
+    /// let group = Group::new(Relation::SumToOne, ["pu", "pc", "pb"])?;
+    /// let model = Model::fit_groups(&scheme, &cols, &[], &[group], Default::default())?;
+    /// assert_eq!(model.column("pu").unwrap().choice(), "constraint");
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn fit_groups(
+        scheme: &Scheme,
+        columns: &[(&str, &[f32], &[f32])],
+        kept: &[(&str, &[f32], &[f32])],
+        groups: &[Group],
+        opts: FitOptions,
+    ) -> Result<Model> {
+        let mut member_of: HashMap<&str, usize> = HashMap::new();
+        for (g, group) in groups.iter().enumerate() {
+            group.check()?;
+            for m in &group.members {
+                if member_of.insert(m, g).is_some() {
+                    return Err(Error::InvalidArgument(format!("column {m:?} is in more than one group")));
+                }
+                if !columns.iter().chain(kept).any(|c| c.0 == m) {
+                    return Err(Error::InvalidArgument(format!("group member {m:?} is not among the columns")));
+                }
+            }
+        }
         let mut out = Vec::with_capacity(columns.len());
+        // For group members: the compressed validation values, and the own prior's estimates and errors.
+        let mut own: HashMap<&str, (Validation<'_>, Vec<f32>, Vec<f64>)> = HashMap::new();
         for &(name, train, valid) in columns {
             if valid.is_empty() {
-                return Err(Error::NotEnoughData { column: name.into(), detail: "no validation values".into() });
+                // Nothing to score a prior on: the column stays as it was.
+                let (train, valid) = (train.len() as u64, 0);
+                let prior = Prior::Identity;
+                out.push(ColumnModel { name: name.into(), prior, constraint: false, scores: vec![], train, valid });
+                continue;
             }
             let mut candidates = candidates(scheme, train, &opts)?;
-            let mut compressed = valid.to_vec();
-            scheme.compress_in_place(&mut compressed)?;
+            let validation = Validation::new(scheme, valid)?;
+            let compressed = &validation.compressed;
             let mut est = vec![0f32; valid.len()];
             let seed = Seed { stream: stream(opts.seed, name), first_row: 0 };
-            let mut scores = Vec::with_capacity(candidates.len());
-            let (mut best, mut best_err) = (0, Vec::new());
+            let mut scores = Vec::with_capacity(candidates.len() + 1);
+            let (mut best, mut best_err, mut best_est) = (0, Vec::new(), Vec::new());
             for (i, prior) in candidates.iter().enumerate() {
-                prior.upsample(scheme, &compressed, opts.estimate, seed, &mut est)?;
-                let err = squared_errors(valid, &est);
+                prior.upsample(scheme, compressed, opts.estimate, seed, &mut est)?;
+                let err = validation.errors(&est);
                 let mse = err.iter().sum::<f64>() / err.len().max(1) as f64;
-                if i == 0 || significantly_better(&err, &best_err) {
+                if i == 0 || validation.better(&err, &best_err) {
                     (best, best_err) = (i, err);
+                    best_est.clone_from(&est);
                 }
                 scores.push(Score { prior: prior.name().into(), mse });
+            }
+            if member_of.contains_key(name) {
+                own.insert(name, (validation, best_est, best_err));
             }
             out.push(ColumnModel {
                 name: name.into(),
                 prior: candidates.swap_remove(best),
+                constraint: false,
                 scores,
                 train: train.len() as u64,
                 valid: valid.len() as u64,
             });
         }
-        Ok(Model { scheme: *scheme, columns: out })
+        let mut used = Vec::new();
+        for group in groups {
+            if !group.members.iter().any(|m| own.contains_key(m.as_str())) {
+                continue; // every member kept at full precision: nothing to upsample
+            }
+            let inputs: Vec<(&[f32], bool)> = group
+                .members
+                .iter()
+                .map(|m| match own.get(m.as_str()) {
+                    Some(o) => (o.0.compressed.as_slice(), true),
+                    None => (kept.iter().find(|c| c.0 == m).map_or(&[][..], |c| c.2), false),
+                })
+                .collect();
+            let mut est: Vec<Vec<f32>> =
+                group.members.iter().map(|m| own.get(m.as_str()).map_or_else(Vec::new, |o| o.1.clone())).collect();
+            let seed = Seed { stream: group_stream(opts.seed, group), first_row: 0 };
+            group.estimate(scheme, &inputs, opts.estimate, seed, |m, row, v| {
+                if let Some(e) = est[m].get_mut(row) {
+                    *e = v;
+                }
+            })?;
+            let mut chosen = false;
+            for (m, name) in group.members.iter().enumerate() {
+                let (Some((validation, _, own_err)), Some(col)) =
+                    (own.get(name.as_str()), out.iter_mut().find(|c| &c.name == name))
+                else {
+                    continue;
+                };
+                let err = validation.errors(&est[m]);
+                let mse = err.iter().sum::<f64>() / err.len().max(1) as f64;
+                col.scores.push(Score { prior: "constraint".into(), mse });
+                if validation.better(&err, own_err) {
+                    col.constraint = true;
+                    chosen = true;
+                }
+            }
+            if chosen {
+                used.push(group.clone());
+            }
+        }
+        Ok(Model { scheme: *scheme, columns: out, groups: used })
+    }
+
+    /// The relation groups some column of the model takes its values from.
+    ///
+    /// ```
+    /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[], Default::default())?;
+    /// assert!(m.groups().is_empty());
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn groups(&self) -> &[Group] {
+        &self.groups
     }
 
     /// The scheme the model expects its input to be compressed with.
@@ -312,6 +487,85 @@ impl Model {
         col.prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, name), first_row }, out)
     }
 
+    /// Upsample a table of aligned columns at once: `outputs[i]` receives column `inputs[i]`
+    /// upsampled — through its group's joint posterior where the gate chose the constraint, its
+    /// own prior otherwise — or copied unchanged if the model does not know it (a column kept
+    /// at full precision). A group whose joint posterior is used needs all its members among
+    /// `inputs`, equally long. `first_row` and `seed` are as in [`Model::upsample_seeded`].
+    ///
+    /// ```
+    /// use models::{Estimate, Group, Model, Relation};
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// let a: Vec<f32> = (0..3000).map(|i| 0.2 + 0.6 * (i as f32 * 0.618).fract()).collect();
+    /// let b: Vec<f32> = a.iter().map(|x| 1.0 - x).collect();
+    /// let g = Group::new(Relation::SumToOne, ["a", "b"])?;
+    /// let m = Model::fit_groups(&s, &[("a", &a[..1500], &a[1500..]), ("b", &b[..1500], &b[1500..])], &[], &[g], Default::default())?;
+    /// let (mut ca, mut cb) = (a[1500..].to_vec(), b[1500..].to_vec());
+    /// s.compress_in_place(&mut ca)?;
+    /// s.compress_in_place(&mut cb)?;
+    /// let (mut oa, mut ob) = (vec![0f32; ca.len()], vec![0f32; cb.len()]);
+    /// m.upsample_table(&[("a", &ca), ("b", &cb)], Estimate::Mean, 0, 1500, &mut [&mut oa, &mut ob])?;
+    /// let sq = |y: &[f32], x: &[f32]| y.iter().zip(x).map(|(p, q)| ((p - q) as f64).powi(2)).sum::<f64>();
+    /// assert!(sq(&oa, &a[1500..]) < 0.5 * sq(&ca, &a[1500..]));
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn upsample_table(
+        &self,
+        inputs: &[(&str, &[f32])],
+        how: Estimate,
+        seed: u64,
+        first_row: u64,
+        outputs: &mut [&mut [f32]],
+    ) -> Result<()> {
+        if inputs.len() != outputs.len() {
+            return Err(Error::LengthMismatch {
+                what: "input vs output columns",
+                left: inputs.len(),
+                right: outputs.len(),
+            });
+        }
+        for (&(name, values), out) in inputs.iter().zip(outputs.iter_mut()) {
+            if self.column(name).is_some() {
+                self.upsample_seeded(name, values, how, seed, first_row, out)?;
+            } else if values.len() != out.len() {
+                return Err(Error::LengthMismatch { what: "compressed vs out", left: values.len(), right: out.len() });
+            } else {
+                out.copy_from_slice(values);
+            }
+        }
+        for group in &self.groups {
+            // Where each member is among the inputs, and whether its output is the joint one.
+            let mut at = Vec::with_capacity(group.members.len());
+            for m in &group.members {
+                let i = inputs.iter().position(|c| c.0 == m);
+                let joint = self.column(m).is_some_and(|c| c.constraint);
+                at.push((i, joint));
+            }
+            if !at.iter().any(|&(i, joint)| i.is_some() && joint) {
+                continue;
+            }
+            if let Some(m) = at.iter().position(|a| a.0.is_none()) {
+                return Err(Error::InvalidArgument(format!(
+                    "column {:?} is needed: the {} group of {:?} takes its values from it",
+                    group.members[m], group.relation, group.members
+                )));
+            }
+            let columns: Vec<(&[f32], bool)> = group
+                .members
+                .iter()
+                .zip(&at)
+                .map(|(m, a)| (inputs[a.0.unwrap_or(0)].1, self.column(m).is_some()))
+                .collect();
+            let seed = Seed { stream: group_stream(seed, group), first_row };
+            group.estimate(&self.scheme, &columns, how, seed, |m, row, v| {
+                if let (Some(i), true) = at[m] {
+                    outputs[i][row] = v;
+                }
+            })?;
+        }
+        Ok(())
+    }
+
     /// The model as versioned JSON.
     ///
     /// ```
@@ -325,6 +579,7 @@ impl Model {
             version: FORMAT_VERSION,
             scheme: SchemeSpec::try_from(&self.scheme)?,
             columns: self.columns.clone(),
+            groups: self.groups.clone(),
         };
         serde_json::to_string(&file).map_err(|e| Error::ModelFile { path: "<memory>".into(), detail: e.to_string() })
     }
@@ -346,12 +601,21 @@ impl Model {
             return Err(bad(format!("format is {format:?}, expected {FORMAT:?}")));
         }
         let version = head.get("version").and_then(|v| v.as_u64());
-        if version != Some(u64::from(FORMAT_VERSION)) {
-            return Err(bad(format!("format version {version:?}; this build reads version {FORMAT_VERSION}")));
+        if !version.is_some_and(|v| (1..=u64::from(FORMAT_VERSION)).contains(&v)) {
+            return Err(bad(format!("format version {version:?}; this build reads versions 1 to {FORMAT_VERSION}")));
         }
         let file: ModelFile = serde_json::from_value(head).map_err(|e| bad(format!("damaged: {e}")))?;
         let scheme = Scheme::try_from(&file.scheme).map_err(|e| bad(format!("scheme: {e}")))?;
-        Ok(Model { scheme, columns: file.columns })
+        let groups = file.groups;
+        for g in &groups {
+            g.check().map_err(|e| bad(format!("group {:?}: {e}", g.members)))?;
+        }
+        for c in file.columns.iter().filter(|c| c.constraint) {
+            if !groups.iter().any(|g| g.members.contains(&c.name)) {
+                return Err(bad(format!("column {:?} takes its values from a group the file does not have", c.name)));
+            }
+        }
+        Ok(Model { scheme, columns: file.columns, groups })
     }
 
     /// Write the model to `path` (through a temporary file renamed into place, so an

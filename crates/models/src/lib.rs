@@ -1,12 +1,14 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod constraint;
 mod error;
 mod gate;
 mod posterior;
 mod prior;
 
+pub use constraint::{Group, MAX_FREE, Relation, Rule, detect_groups};
 pub use error::{Error, Result};
-pub use gate::{ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, Model, SchemeSpec, Score, candidates};
+pub use gate::{ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, MIN_VALIDATION, Model, SchemeSpec, Score, candidates};
 pub use posterior::Estimate;
 pub use prior::{Histogram, Lattice, MAX_LATTICE_POINTS, Prior, Seed};

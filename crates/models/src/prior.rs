@@ -67,8 +67,12 @@ pub struct Seed {
 impl Seed {
     /// The uniform number in [0, 1) for value `i` of the call.
     pub fn draw(&self, i: usize) -> f64 {
-        let z = splitmix64(self.stream ^ splitmix64(self.first_row.wrapping_add(i as u64)));
-        (z >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        (self.state(i) >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+    }
+
+    /// The 64 random bits behind [`Seed::draw`] (seeds further draws for value `i`).
+    pub(crate) fn state(&self, i: usize) -> u64 {
+        splitmix64(self.stream ^ splitmix64(self.first_row.wrapping_add(i as u64)))
     }
 }
 
@@ -102,7 +106,7 @@ impl<'a> Training<'a> {
 /// Where the compressed value itself is the answer: zeros, non-finite values or bounds, and
 /// intervals of a single float.
 #[inline]
-fn certain(c: f32, lo: f32, hi: f32) -> bool {
+pub(crate) fn certain(c: f32, lo: f32, hi: f32) -> bool {
     c == 0.0 || !c.is_finite() || !lo.is_finite() || !hi.is_finite() || lo.to_bits() == hi.to_bits()
 }
 
@@ -175,6 +179,14 @@ impl Lattice {
     }
 }
 
+/// The 0.1 % upper critical value of χ² with `df` degrees of freedom (Wilson–Hilferty; within
+/// 1 % of the exact value from `df = 3` up).
+fn chi2_critical(df: f64) -> f64 {
+    const Z: f64 = 3.090_232; // the standard normal's 99.9 % quantile
+    let a = 2.0 / (9.0 * df);
+    df * (1.0 - a + Z * a.sqrt()).powi(3)
+}
+
 /// The lattice indices `(m0, m1)` of the first and last multiples of `step` in `[lo, hi]`, if any.
 fn points(step: f64, lo: f32, hi: f32) -> Option<(f64, f64)> {
     let (m0, m1) = ((f64::from(lo) / step).ceil(), (f64::from(hi) / step).floor());
@@ -198,7 +210,8 @@ pub struct Histogram {
 
 impl Histogram {
     /// Fit on training originals: atoms seen `min_count` times or more, and a `bins`-bin
-    /// histogram of the relative position of the others, with one pseudo-count per bin.
+    /// histogram of the relative position of the others, with one pseudo-count per bin — flat
+    /// unless a χ² test against flat rejects it at the 0.1 % level.
     pub(crate) fn fit(scheme: &Scheme, t: &Training<'_>, min_count: u32, bins: usize) -> Result<Histogram> {
         if bins == 0 || min_count == 0 {
             return Err(Error::InvalidArgument(format!("histogram of {bins} bins, atoms seen {min_count} times")));
@@ -221,6 +234,16 @@ impl Histogram {
             }
             let u = (f64::from(x) - f64::from(lo)) / width;
             hist[((u * bins as f64) as usize).min(bins - 1)] += 1.0;
+        }
+        // A shape the training values do not demand (χ² against flat below the 0.1 % critical
+        // value) would only fit noise: keep the continuous part flat then.
+        let seen: f64 = hist.iter().map(|h| h - 1.0).sum();
+        if seen > 0.0 {
+            let expect = seen / bins as f64;
+            let chi2: f64 = hist.iter().map(|h| (h - 1.0 - expect).powi(2) / expect).sum();
+            if bins < 2 || chi2 < chi2_critical((bins - 1) as f64) {
+                hist.iter_mut().for_each(|h| *h = 1.0);
+            }
         }
         let total: f64 = hist.iter().sum();
         let mut cdf = Vec::with_capacity(bins + 1);

@@ -166,9 +166,16 @@ fn model_files_round_trip_and_reject_other_versions() {
     let m = Model::fit(&s, &[("x", &t[..2000], &t[2000..])], FitOptions::default()).unwrap();
     let json = m.to_json().unwrap();
     assert_eq!(Model::from_json(&json).unwrap(), m);
-    let other = json.replace("\"version\":1", "\"version\":2");
-    let e = Model::from_json(&other).unwrap_err();
+    let newer = json.replace(&format!("\"version\":{}", models::FORMAT_VERSION), "\"version\":99");
+    let e = Model::from_json(&newer).unwrap_err();
     assert!(e.to_string().contains("version"), "{e}");
+    // A version-1 file (before groups) still reads.
+    let v1 = json
+        .replace(&format!("\"version\":{}", models::FORMAT_VERSION), "\"version\":1")
+        .replace(",\"groups\":[]", "")
+        .replace(",\"constraint\":false", "");
+    assert_ne!(v1, json);
+    assert_eq!(Model::from_json(&v1).unwrap(), m);
     let e = Model::from_json(&json[..json.len() / 2]).unwrap_err();
     assert!(matches!(e, models::Error::ModelFile { .. }), "{e}");
     let e = Model::from_json(&json.replace("\"atlas\"", "\"zip\"")).unwrap_err();

@@ -1,0 +1,738 @@
+//! Joint priors for fields of one object bound by an exact relation.
+//!
+//! A truth particle stores `px, py, pz, e, m` with `e² = px² + py² + pz² + m²`; a flavour tagger
+//! stores probabilities `pu, pc, pb` that sum to one. Compressing each field on its own loses the
+//! relation, but it still holds between the originals, so the posterior of the group is the
+//! preimage *box* of its compressed fields restricted to the relation's surface, with a flat
+//! prior inside the box. Its mean is computed here by an exact reduction, not by sampling:
+//!
+//! * both relations are separable, `Σ φ(xᵢ) ∈ [A, B]` with `φ(x) = x²` (on `|x|`; the energy's
+//!   interval gives the shell `[A, B]`) or `φ(x) = x` (the slab `1 ± tolerance`);
+//! * the innermost variable is integrated in closed form (its allowed range is an interval
+//!   given by inverting `φ`), the others by Gauss–Legendre quadrature on pieces split at every
+//!   point where the inner range changes form (`φ(xᵢ)` equal to the bound minus a corner of the
+//!   remaining box), so every piece is smooth and 4 nodes integrate it to near rounding error.
+//!
+//! The median is the marginal median of each field (bisection on the marginal distribution
+//! function, each step an exact integral), and a sample is an exact draw from the restricted box
+//! (uniform outer fields, closed-form innermost range, acceptance by its length).
+
+use serde::{Deserialize, Serialize};
+
+use crate::posterior::clamp_into;
+use crate::prior::splitmix64;
+use crate::{Error, Estimate, Result};
+
+/// An exact relation between the fields of one object.
+///
+/// ```
+/// use models::Relation;
+/// assert_eq!("four_momentum".parse::<Relation>()?, Relation::FourMomentum);
+/// assert_eq!(Relation::SumToOne.to_string(), "sum_to_one");
+/// # Ok::<(), models::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Relation {
+    /// `e² = px² + py² + pz² + m²`; the members are `[px, py, pz, e, m]` in that order. The
+    /// tolerance is relative, on `e²`.
+    FourMomentum,
+    /// The members (2 to [`MAX_FREE`]) sum to one, e.g. a tagger's `pu, pc, pb`. The tolerance is
+    /// absolute, on the sum.
+    SumToOne,
+}
+
+/// The most members of a group that can be uncertain at once (the quadrature's depth).
+pub const MAX_FREE: usize = 4;
+
+impl std::fmt::Display for Relation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Relation::FourMomentum => "four_momentum",
+            Relation::SumToOne => "sum_to_one",
+        })
+    }
+}
+
+impl std::str::FromStr for Relation {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        match s {
+            "four_momentum" => Ok(Relation::FourMomentum),
+            "sum_to_one" => Ok(Relation::SumToOne),
+            _ => Err(Error::InvalidArgument(format!("relation {s:?}: expected four_momentum or sum_to_one"))),
+        }
+    }
+}
+
+/// Columns holding the fields of one object that obey a [`Relation`], row by row.
+///
+/// ```
+/// use models::{Group, Relation};
+/// let g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"])?;
+/// assert_eq!(g.tolerance, Group::DEFAULT_TOLERANCE);
+/// assert!(Group::new(Relation::FourMomentum, ["px", "py"]).is_err()); // needs px, py, pz, e, m
+/// # Ok::<(), models::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Group {
+    /// The relation.
+    pub relation: Relation,
+    /// The member columns, in the relation's order.
+    pub members: Vec<String>,
+    /// How far the stored originals may miss the relation (they were rounded to `float32`
+    /// after it was computed): relative on `e²` for [`Relation::FourMomentum`], absolute on the
+    /// sum for [`Relation::SumToOne`].
+    pub tolerance: f64,
+}
+
+impl Group {
+    /// The default tolerance: 3 × 10⁻⁷, about 2.5 units in the last place of a `float32` near
+    /// one; the PHYSLITE sample's relations hold to 1.2 × 10⁻⁷.
+    pub const DEFAULT_TOLERANCE: f64 = 3e-7;
+
+    /// A group with the default tolerance; the member count must fit the relation (5 for
+    /// [`Relation::FourMomentum`], 2 to [`MAX_FREE`] for [`Relation::SumToOne`]) and the names
+    /// must differ.
+    pub fn new<S: Into<String>>(relation: Relation, members: impl IntoIterator<Item = S>) -> Result<Group> {
+        let members: Vec<String> = members.into_iter().map(Into::into).collect();
+        let ok = match relation {
+            Relation::FourMomentum => members.len() == 5,
+            Relation::SumToOne => (2..=MAX_FREE).contains(&members.len()),
+        };
+        if !ok {
+            return Err(Error::InvalidArgument(format!(
+                "a {relation} group cannot have the {} members {members:?}",
+                members.len()
+            )));
+        }
+        if let Some(m) = members.iter().enumerate().find(|(i, m)| members[..*i].contains(m)) {
+            return Err(Error::InvalidArgument(format!("column {:?} appears twice in one group", m.1)));
+        }
+        Ok(Group { relation, members, tolerance: Self::DEFAULT_TOLERANCE })
+    }
+
+    /// The same group with another tolerance (finite, ≥ 0).
+    ///
+    /// ```
+    /// let g = models::Group::new(models::Relation::SumToOne, ["a", "b"])?.with_tolerance(1e-6)?;
+    /// assert_eq!(g.tolerance, 1e-6);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn with_tolerance(mut self, tolerance: f64) -> Result<Group> {
+        if !(tolerance.is_finite() && tolerance >= 0.0) {
+            return Err(Error::InvalidArgument(format!("group tolerance {tolerance}")));
+        }
+        self.tolerance = tolerance;
+        Ok(self)
+    }
+
+    /// That the (public, deserialisable) fields describe a valid group.
+    pub(crate) fn check(&self) -> Result<()> {
+        Group::new(self.relation, self.members.iter().cloned())?.with_tolerance(self.tolerance).map(|_| ())
+    }
+}
+
+/// A rule that finds groups from column names: every prefix `P` for which all of `P + suffix`
+/// exist forms one group, members in the order of `suffixes`.
+///
+/// ```
+/// use models::Rule;
+/// let rule: Rule = "four_momentum:.px,.py,.pz,.e,.m".parse()?;
+/// assert_eq!(rule.suffixes.len(), 5);
+/// assert!("sum_to_one:_pu".parse::<Rule>().is_err()); // one member is no relation
+/// # Ok::<(), models::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Rule {
+    /// The relation the matched columns obey.
+    pub relation: Relation,
+    /// The name endings, in the relation's member order.
+    pub suffixes: Vec<String>,
+}
+
+impl Rule {
+    /// The rules for ATLAS xAOD names: truth four-momenta (`<Container>.px` … `.m`) and flavour
+    /// tagger probabilities (`<Tagger>_pu`, `_pc`, `_pb`).
+    ///
+    /// ```
+    /// assert_eq!(models::Rule::defaults().len(), 2);
+    /// ```
+    pub fn defaults() -> Vec<Rule> {
+        let rule = |relation, s: &[&str]| Rule { relation, suffixes: s.iter().map(|s| s.to_string()).collect() };
+        vec![
+            rule(Relation::FourMomentum, &[".px", ".py", ".pz", ".e", ".m"]),
+            rule(Relation::SumToOne, &["_pu", "_pc", "_pb"]),
+        ]
+    }
+}
+
+impl std::str::FromStr for Rule {
+    type Err = Error;
+    /// `relation:suffix,suffix,…`
+    fn from_str(s: &str) -> Result<Self> {
+        let (relation, rest) = s
+            .split_once(':')
+            .ok_or_else(|| Error::InvalidArgument(format!("rule {s:?}: expected RELATION:SUFFIX,…")))?;
+        let suffixes: Vec<String> = rest.split(',').map(str::to_string).collect();
+        let relation: Relation = relation.parse()?;
+        if suffixes.iter().any(String::is_empty) {
+            return Err(Error::InvalidArgument(format!("rule {s:?}: an empty suffix")));
+        }
+        Group::new(relation, suffixes.clone())?;
+        Ok(Rule { relation, suffixes })
+    }
+}
+
+/// The groups `rules` find among `names`: for each rule, every prefix that carries all of its
+/// suffixes, sorted by prefix. A column joins at most one group (the first rule that takes it).
+///
+/// ```
+/// use models::{Relation, Rule, detect_groups};
+/// let names = ["Jets.DL1_pu", "Jets.DL1_pc", "Jets.DL1_pb", "Truth.px", "Truth.py", "Truth.pz", "Truth.e", "Truth.m"];
+/// let groups = detect_groups(&names, &Rule::defaults());
+/// assert_eq!(groups.len(), 2);
+/// assert_eq!(groups[0].relation, Relation::FourMomentum);
+/// assert_eq!(groups[1].members, ["Jets.DL1_pu", "Jets.DL1_pc", "Jets.DL1_pb"]);
+/// ```
+pub fn detect_groups(names: &[&str], rules: &[Rule]) -> Vec<Group> {
+    let set: std::collections::HashSet<&str> = names.iter().copied().collect();
+    let mut taken = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for rule in rules {
+        let Some(first) = rule.suffixes.first() else { continue };
+        let mut prefixes: Vec<&str> = names.iter().filter_map(|n| n.strip_suffix(first.as_str())).collect();
+        prefixes.sort_unstable();
+        prefixes.dedup();
+        for p in prefixes {
+            let members: Vec<String> = rule.suffixes.iter().map(|s| format!("{p}{s}")).collect();
+            if members.iter().all(|m| set.contains(m.as_str()) && !taken.contains(m))
+                && let Ok(g) = Group::new(rule.relation, members.clone())
+            {
+                taken.extend(members);
+                out.push(g);
+            }
+        }
+    }
+    out
+}
+
+impl Group {
+    /// The joint posterior estimate `how` of aligned member columns: `columns[m]` holds member
+    /// `m`'s values and whether they were compressed with `scheme` (`false`: kept at full
+    /// precision, known exactly). `out[m][row]` is overwritten wherever the relation informs
+    /// that value — a compressed, uncertain member of a row whose preimage box meets the
+    /// relation — and left as it was elsewhere (pre-fill it with each column's own estimate).
+    /// Returns how many values were written; each lies inside its own preimage.
+    ///
+    /// ```
+    /// use models::{Estimate, Group, Relation, Seed};
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// let g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"])?;
+    /// let (pu, pc, pb) = ([s.compress(0.7731f32)?], [s.compress(0.2001f32)?], [s.compress(0.0268f32)?]);
+    /// let (mut ou, mut oc, mut ob) = (pu, pc, pb);
+    /// let n = g.upsample(&s, &[(&pu, true), (&pc, true), (&pb, true)], Estimate::Mean, Seed::default(), &mut [&mut ou, &mut oc, &mut ob])?;
+    /// assert_eq!(n, 3);
+    /// assert!((0.7731 - ou[0]).abs() < (0.7731 - pu[0]).abs()); // the sum pins the widest member
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn upsample(
+        &self,
+        scheme: &float_bits::Scheme,
+        columns: &[(&[f32], bool)],
+        how: Estimate,
+        seed: crate::Seed,
+        out: &mut [&mut [f32]],
+    ) -> Result<usize> {
+        self.check()?;
+        if columns.len() != self.members.len() || out.len() != self.members.len() {
+            return Err(Error::InvalidArgument(format!(
+                "the group {:?} has {} members; {} input and {} output columns given",
+                self.members,
+                self.members.len(),
+                columns.len(),
+                out.len()
+            )));
+        }
+        if let Some(o) = out.iter().find(|o| o.len() != columns[0].0.len()) {
+            return Err(Error::LengthMismatch {
+                what: "group input vs output",
+                left: columns[0].0.len(),
+                right: o.len(),
+            });
+        }
+        let mut n = 0;
+        self.estimate(scheme, columns, how, seed, |m, row, v| {
+            out[m][row] = v;
+            n += 1;
+        })?;
+        Ok(n)
+    }
+
+    /// [`Group::upsample`] handing each estimate to `sink(member, row, value)`.
+    pub(crate) fn estimate(
+        &self,
+        scheme: &float_bits::Scheme,
+        columns: &[(&[f32], bool)],
+        how: Estimate,
+        seed: crate::Seed,
+        mut sink: impl FnMut(usize, usize, f32),
+    ) -> Result<()> {
+        const CHUNK: usize = 1024;
+        self.check()?;
+        if columns.len() != self.members.len() {
+            return Err(Error::LengthMismatch {
+                what: "group members vs columns",
+                left: self.members.len(),
+                right: columns.len(),
+            });
+        }
+        let rows = columns.first().map_or(0, |c| c.0.len());
+        if let Some(c) = columns.iter().find(|c| c.0.len() != rows) {
+            return Err(Error::LengthMismatch { what: "members of one group", left: rows, right: c.0.len() });
+        }
+        let n = columns.len();
+        let mut lo = vec![0f32; n * CHUNK];
+        let mut hi = vec![0f32; n * CHUNK];
+        let mut fields = vec![Field { c: 0.0, lo: 0.0, hi: 0.0, known: true }; n];
+        let mut out = vec![None; n];
+        for start in (0..rows).step_by(CHUNK) {
+            let len = CHUNK.min(rows - start);
+            for (m, &(values, compressed)) in columns.iter().enumerate() {
+                let (l, h) = (&mut lo[m * CHUNK..m * CHUNK + len], &mut hi[m * CHUNK..m * CHUNK + len]);
+                if compressed {
+                    quant_bounds::preimages(scheme, &values[start..start + len], l, h)?;
+                }
+            }
+            for i in 0..len {
+                for (m, &(values, compressed)) in columns.iter().enumerate() {
+                    let c = values[start + i];
+                    let (l, h) = (lo[m * CHUNK + i], hi[m * CHUNK + i]);
+                    fields[m] = if compressed && !crate::prior::certain(c, l, h) {
+                        Field { c, lo: l, hi: h, known: false }
+                    } else {
+                        Field { c, lo: c, hi: c, known: true }
+                    };
+                }
+                joint(self.relation, self.tolerance, &fields, how, seed.state(start + i), &mut out);
+                for (m, v) in out.iter().enumerate() {
+                    if let Some(v) = *v {
+                        sink(m, start + i, v);
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One member's value at one row: its compressed value and preimage, or (`known`) a value kept
+/// at full precision or certain, with `lo = hi = c`.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Field {
+    pub c: f32,
+    pub lo: f32,
+    pub hi: f32,
+    pub known: bool,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq)]
+enum Phi {
+    /// `φ(t) = t`.
+    Linear,
+    /// `φ(t) = t²` on `t ≥ 0`.
+    Square,
+}
+
+impl Phi {
+    #[inline]
+    fn f(self, t: f64) -> f64 {
+        match self {
+            Phi::Linear => t,
+            Phi::Square => t * t,
+        }
+    }
+    #[inline]
+    fn inv(self, y: f64) -> f64 {
+        match self {
+            Phi::Linear => y,
+            Phi::Square => y.max(0.0).sqrt(),
+        }
+    }
+}
+
+/// Gauss–Legendre nodes and weights on [-1, 1].
+const GL4: [(f64, f64); 4] = [
+    (-0.861_136_311_594_052_6, 0.347_854_845_137_453_8),
+    (-0.339_981_043_584_856_3, 0.652_145_154_862_546_1),
+    (0.339_981_043_584_856_3, 0.652_145_154_862_546_1),
+    (0.861_136_311_594_052_6, 0.347_854_845_137_453_8),
+];
+const GL3: [(f64, f64); 3] =
+    [(-0.774_596_669_241_483_4, 5.0 / 9.0), (0.0, 8.0 / 9.0), (0.774_596_669_241_483_4, 5.0 / 9.0)];
+
+/// Integrals over the restricted box: its volume, `∫ tᵢ`, and `∫ √(k + Σ φ)` (the energy).
+#[derive(Clone, Copy, Debug, Default)]
+struct Moments {
+    mass: f64,
+    first: [f64; MAX_FREE],
+    root: f64,
+}
+
+/// The box `tᵢ ∈ [lo_i, hi_i]` (`i < n`) restricted to `Σ φ(tᵢ) ∈ [a, b]`; `k` is the constant
+/// part of the energy's square (fixed members), used by `root` only.
+#[derive(Clone, Copy, Debug)]
+struct Region {
+    phi: Phi,
+    n: usize,
+    lo: [f64; MAX_FREE],
+    hi: [f64; MAX_FREE],
+    a: f64,
+    b: f64,
+    k: f64,
+    root: bool,
+}
+
+impl Region {
+    /// The range of the innermost variable given the others' `Σ φ = s`: `[t0, t1]`, if any.
+    #[inline]
+    fn inner(&self, s: f64) -> Option<(f64, f64)> {
+        let j = self.n - 1;
+        let (lo, hi, phi) = (self.lo[j], self.hi[j], self.phi);
+        let t0 = if self.a - s <= phi.f(lo) { lo } else { phi.inv(self.a - s).min(hi) };
+        let t1 = if self.b - s >= phi.f(hi) { hi } else { phi.inv(self.b - s).max(lo) };
+        (t1 > t0).then_some((t0, t1))
+    }
+
+    /// Add `w ×` the integrals over the variables `level..n` given `t[..level]` (with `Σ φ = s`).
+    fn integrate(&self, level: usize, s: f64, t: &mut [f64; MAX_FREE], w: f64, acc: &mut Moments) {
+        let phi = self.phi;
+        if level + 1 == self.n {
+            let Some((t0, t1)) = self.inner(s) else { return };
+            let len = t1 - t0;
+            acc.mass += w * len;
+            for (f, x) in acc.first.iter_mut().zip(&t[..level]) {
+                *f += w * len * x;
+            }
+            acc.first[level] += w * len * 0.5 * (t0 + t1);
+            if self.root {
+                let (mid, half) = (0.5 * (t0 + t1), 0.5 * len);
+                let r: f64 = GL3.iter().map(|&(x, g)| g * (self.k + s + phi.f(mid + half * x)).max(0.0).sqrt()).sum();
+                acc.root += w * half * r;
+            }
+            return;
+        }
+        let (lo, hi) = (self.lo[level], self.hi[level]);
+        let rest = level + 1..self.n;
+        let rest_min: f64 = rest.clone().map(|i| phi.f(self.lo[i])).sum();
+        let rest_max: f64 = rest.clone().map(|i| phi.f(self.hi[i])).sum();
+        // Where this variable can reach the shell at all, and the points where the inner range
+        // changes form: φ(t) = bound − s − φ(a corner of the remaining box).
+        let y0 = phi.f(lo).max(self.a - s - rest_max);
+        let y1 = phi.f(hi).min(self.b - s - rest_min);
+        if y0 >= y1 {
+            return;
+        }
+        let mut cuts = [0f64; 2 + 2 * (1 << (MAX_FREE - 1))];
+        cuts[0] = if y0 <= phi.f(lo) { lo } else { phi.inv(y0).clamp(lo, hi) };
+        cuts[1] = if y1 >= phi.f(hi) { hi } else { phi.inv(y1).clamp(lo, hi) };
+        let mut n = 2;
+        let others = self.n - level - 1;
+        for bound in [self.a, self.b] {
+            for corner in 0..1usize << others {
+                let c: f64 = (0..others)
+                    .map(|i| phi.f(if corner >> i & 1 == 1 { self.hi[level + 1 + i] } else { self.lo[level + 1 + i] }))
+                    .sum();
+                let y = bound - s - c;
+                if y > y0 && y < y1 {
+                    cuts[n] = phi.inv(y).clamp(lo, hi);
+                    n += 1;
+                }
+            }
+        }
+        let cuts = &mut cuts[..n];
+        cuts.sort_unstable_by(f64::total_cmp);
+        for p in cuts.windows(2) {
+            let (mid, half) = (0.5 * (p[0] + p[1]), 0.5 * (p[1] - p[0]));
+            if half <= 0.0 {
+                continue;
+            }
+            for &(x, g) in &GL4 {
+                t[level] = mid + half * x;
+                self.integrate(level + 1, s + phi.f(t[level]), t, w * g * half, acc);
+            }
+        }
+    }
+
+    fn moments(&self) -> Moments {
+        let mut acc = Moments::default();
+        self.integrate(0, 0.0, &mut [0.0; MAX_FREE], 1.0, &mut acc);
+        acc
+    }
+
+    /// A uniform draw from the region (`None` if `MAX_TRIES` proposals all miss it).
+    fn sample(&self, mut state: u64) -> Option<[f64; MAX_FREE]> {
+        const MAX_TRIES: usize = 4096;
+        let mut next = || {
+            state = splitmix64(state);
+            (state >> 11) as f64 * (1.0 / (1u64 << 53) as f64)
+        };
+        let j = self.n - 1;
+        let width = self.hi[j] - self.lo[j];
+        // The longest the innermost range can be: its width, or the shell's thickness in its
+        // direction (Δt ≤ Δφ / φ'(lo)).
+        let longest = match self.phi {
+            Phi::Linear => width.min(self.b - self.a),
+            Phi::Square if self.lo[j] > 0.0 => width.min((self.b - self.a) / (2.0 * self.lo[j])),
+            Phi::Square => width,
+        };
+        let mut t = [0f64; MAX_FREE];
+        for _ in 0..MAX_TRIES {
+            let mut s = 0.0;
+            for ((x, lo), hi) in t[..j].iter_mut().zip(&self.lo).zip(&self.hi) {
+                *x = lo + next() * (hi - lo);
+                s += self.phi.f(*x);
+            }
+            if let Some((t0, t1)) = self.inner(s)
+                && next() * longest < t1 - t0
+            {
+                t[j] = t0 + next() * (t1 - t0);
+                return Some(t);
+            }
+        }
+        None
+    }
+}
+
+/// The joint estimate of a group's uncertain members at one row: `out[m]` is set for each member
+/// the relation informs, left `None` for known members, members too wide or too narrow to take
+/// part, and rows where the relation cannot hold (the caller falls back to each column's own
+/// prior there). `state` seeds [`Estimate::Sample`].
+pub(crate) fn joint(
+    relation: Relation,
+    tolerance: f64,
+    fields: &[Field],
+    how: Estimate,
+    state: u64,
+    out: &mut [Option<f32>],
+) {
+    out.iter_mut().for_each(|o| *o = None);
+    if fields.iter().any(|f| !(f.c.is_finite() && f.lo.is_finite() && f.hi.is_finite())) {
+        return;
+    }
+    let (phi, vars, energy, a, b) = match relation {
+        Relation::FourMomentum => {
+            let e = fields[3];
+            if e.lo < 0.0 {
+                return;
+            }
+            let (elo, ehi) = (f64::from(e.lo), f64::from(e.hi));
+            (
+                Phi::Square,
+                [0, 1, 2, 4].as_slice(),
+                Some(3),
+                elo * elo * (1.0 - tolerance),
+                ehi * ehi * (1.0 + tolerance),
+            )
+        }
+        Relation::SumToOne => (Phi::Linear, &[0usize, 1, 2, 3][..fields.len()], None, 1.0 - tolerance, 1.0 + tolerance),
+    };
+    // A zero tolerance on a known energy or a sum leaves a shell of no thickness: keep a sliver
+    // of relative width 1e-12 so the surface's measure survives as a limit.
+    let sliver = 1e-12 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE);
+    let (a, b) = if b - a < sliver { (0.5 * (a + b) - 0.5 * sliver, 0.5 * (a + b) + 0.5 * sliver) } else { (a, b) };
+    // Split the members into fixed ones (their φ moves the shell) and free ones (integrated).
+    let mut region = Region { phi, n: 0, lo: [0.0; MAX_FREE], hi: [0.0; MAX_FREE], a, b, k: 0.0, root: false };
+    let mut free = [0usize; MAX_FREE];
+    let mut sign = [1f64; MAX_FREE];
+    let mut fixed = 0.0;
+    let thickness = b - a;
+    for &m in vars {
+        let f = fields[m];
+        let (mut lo, mut hi) = (f64::from(f.lo), f64::from(f.hi));
+        let mut sg = 1.0;
+        if phi == Phi::Square && hi <= 0.0 {
+            (lo, hi, sg) = (-hi, -lo, -1.0);
+        }
+        if phi == Phi::Square && lo < 0.0 {
+            return; // an interval across zero: not something the schemes produce, no reduction
+        }
+        let spread = phi.f(hi) - phi.f(lo);
+        if f.known || lo == hi || spread <= 1e-12 * thickness {
+            fixed += phi.f(0.5 * (lo + hi));
+            continue;
+        }
+        free[region.n] = m;
+        sign[region.n] = sg;
+        region.lo[region.n] = lo;
+        region.hi[region.n] = hi;
+        region.n += 1;
+    }
+    region.a -= fixed;
+    region.b -= fixed;
+    region.k = fixed;
+    let energy = energy.filter(|&e| !fields[e].known && fields[e].lo != fields[e].hi);
+    region.root = energy.is_some();
+    // Innermost the widest (most constrained) variable: the outer integrands are then smoothest.
+    let mut order = [0, 1, 2, 3];
+    let spread = |i: usize| phi.f(region.hi[i]) - phi.f(region.lo[i]);
+    order[..region.n].sort_unstable_by(|&x, &y| spread(x).total_cmp(&spread(y)));
+    let order = &order[..region.n];
+    let r0 = region;
+    for (new, &old) in order.iter().enumerate() {
+        region.lo[new] = r0.lo[old];
+        region.hi[new] = r0.hi[old];
+    }
+    let (free, sign) = {
+        let (mut f, mut s) = ([0usize; MAX_FREE], [1f64; MAX_FREE]);
+        for (new, &old) in order.iter().enumerate() {
+            (f[new], s[new]) = (free[old], sign[old]);
+        }
+        (f, s)
+    };
+    let put = |out: &mut [Option<f32>], m: usize, v: f64| {
+        let f = fields[m];
+        out[m] = Some(clamp_into(v as f32, f.lo, f.hi));
+    };
+    if region.n == 0 {
+        // Everything but the energy is known: the relation fixes it.
+        if let Some(e) = energy
+            && region.a <= 0.0
+            && 0.0 <= region.b
+        {
+            put(out, e, fixed.sqrt());
+        }
+        return;
+    }
+    // The box's own range of Σ φ must meet the shell, or the relation does not hold here.
+    let (lowest, highest) =
+        (0..region.n).fold((0.0, 0.0), |(l, h), i| (l + phi.f(region.lo[i]), h + phi.f(region.hi[i])));
+    if highest < region.a || lowest > region.b {
+        return;
+    }
+    if how == Estimate::Sample
+        && let Some(t) = region.sample(state)
+    {
+        let mut s = fixed;
+        for i in 0..region.n {
+            put(out, free[i], sign[i] * t[i]);
+            s += phi.f(t[i]);
+        }
+        if let Some(e) = energy {
+            put(out, e, s.max(0.0).sqrt());
+        }
+        return;
+    }
+    let m = region.moments();
+    if !(m.mass.is_finite() && m.mass > 0.0) {
+        return;
+    }
+    match how {
+        // A region too thin for the sampler's proposals: its mean is still a member of it.
+        Estimate::Mean | Estimate::Sample => {
+            for i in 0..region.n {
+                put(out, free[i], sign[i] * m.first[i] / m.mass);
+            }
+            if let Some(e) = energy {
+                put(out, e, m.root / m.mass);
+            }
+        }
+        Estimate::Median => {
+            for i in 0..region.n {
+                let t = marginal_median(&region, i, m.mass);
+                put(out, free[i], sign[i] * t);
+            }
+            if let Some(e) = energy {
+                // P(e ≤ q) is the mass of the shell cut at q² − k.
+                let (mut lo, mut hi) = (region.a.max(0.0), region.b);
+                for _ in 0..64 {
+                    let mid = 0.5 * (lo + hi);
+                    if mid <= lo || mid >= hi || (lo + fixed).sqrt() as f32 == (hi + fixed).sqrt() as f32 {
+                        break;
+                    }
+                    let below = Region { b: mid, root: false, ..region }.moments().mass;
+                    if below < 0.5 * m.mass { lo = mid } else { hi = mid }
+                }
+                put(out, e, (0.5 * (lo + hi) + fixed).max(0.0).sqrt());
+            }
+        }
+    }
+}
+
+/// The median of free variable `i`'s marginal, by bisection on its distribution function (each
+/// step the exact mass of the region cut at the trial point), to `float32` resolution.
+fn marginal_median(region: &Region, i: usize, mass: f64) -> f64 {
+    let (mut lo, mut hi) = (region.lo[i], region.hi[i]);
+    for _ in 0..64 {
+        let mid = 0.5 * (lo + hi);
+        if mid <= lo || mid >= hi || lo as f32 == hi as f32 {
+            break;
+        }
+        let mut cut = *region;
+        cut.hi[i] = mid;
+        cut.root = false;
+        if cut.moments().mass < 0.5 * mass {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    0.5 * (lo + hi)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn field(lo: f32, hi: f32) -> Field {
+        Field { c: 0.5 * (lo + hi), lo, hi, known: false }
+    }
+
+    /// A brute-force mean: a midpoint grid of `n` points per free axis over the box.
+    fn grid_mean(fields: &[Field], m: f32, tol: f64, n: usize) -> [f64; 4] {
+        let (mut w, mut acc) = (0.0, [0.0; 4]);
+        let ax =
+            |f: Field, i: usize| f64::from(f.lo) + (i as f64 + 0.5) / n as f64 * (f64::from(f.hi) - f64::from(f.lo));
+        let (elo, ehi) = (f64::from(fields[3].lo), f64::from(fields[3].hi));
+        for i in 0..n {
+            for j in 0..n {
+                for l in 0..n {
+                    let (x, y, z) = (ax(fields[0], i), ax(fields[1], j), ax(fields[2], l));
+                    let s = x * x + y * y + z * z + f64::from(m) * f64::from(m);
+                    if s >= elo * elo * (1.0 - tol) && s <= ehi * ehi * (1.0 + tol) {
+                        w += 1.0;
+                        acc[0] += x;
+                        acc[1] += y;
+                        acc[2] += z;
+                        acc[3] += s.sqrt();
+                    }
+                }
+            }
+        }
+        acc.map(|a| a / w)
+    }
+
+    #[test]
+    fn the_reduction_agrees_with_a_fine_grid() {
+        // A particle with px, py, pz, e compressed (k = 7 wide boxes) and m exact.
+        let fields = [
+            field(30.0, 30.25),
+            field(-40.5, -40.25),
+            field(118.0, 118.5),
+            field(128.5, 129.0),
+            Field { c: 0.1, lo: 0.1, hi: 0.1, known: true },
+        ];
+        let mut out = [None; 5];
+        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, &mut out);
+        let grid = grid_mean(&fields, 0.1, 0.0, 240);
+        let mut moved = 0.0f64;
+        for (k, m) in [0, 1, 2, 3].into_iter().enumerate() {
+            let got = f64::from(out[m].unwrap());
+            let width = f64::from(fields[m].hi - fields[m].lo);
+            assert!((got - grid[k]).abs() < 4e-3 * width, "member {m}: {got} vs grid {}", grid[k]);
+            moved = moved.max((got - f64::from(fields[m].c)).abs() / width);
+        }
+        assert!(moved > 0.05, "the relation should move the estimate off the box centre");
+        assert!(out[4].is_none());
+    }
+}
