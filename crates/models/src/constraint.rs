@@ -541,12 +541,11 @@ pub(crate) fn joint(
     // of relative width 1e-12 so the surface's measure survives as a limit.
     let sliver = 1e-12 * a.abs().max(b.abs()).max(f64::MIN_POSITIVE);
     let (a, b) = if b - a < sliver { (0.5 * (a + b) - 0.5 * sliver, 0.5 * (a + b) + 0.5 * sliver) } else { (a, b) };
-    // Split the members into fixed ones (their φ moves the shell) and free ones (integrated).
-    let mut region = Region { phi, n: 0, lo: [0.0; MAX_FREE], hi: [0.0; MAX_FREE], a, b, k: 0.0, root: false };
-    let mut free = [0usize; MAX_FREE];
-    let mut sign = [1f64; MAX_FREE];
+    // Split the members into fixed ones (their φ moves the shell) and free ones (integrated),
+    // each free one as (member, sign, |lo|, |hi|).
+    let mut vars_free = [(0usize, 1f64, 0f64, 0f64); MAX_FREE];
+    let mut n = 0;
     let mut fixed = 0.0;
-    let thickness = b - a;
     for &m in vars {
         let f = fields[m];
         let (mut lo, mut hi) = (f64::from(f.lo), f64::from(f.hi));
@@ -557,39 +556,31 @@ pub(crate) fn joint(
         if phi == Phi::Square && lo < 0.0 {
             return; // an interval across zero: not something the schemes produce, no reduction
         }
-        let spread = phi.f(hi) - phi.f(lo);
-        if f.known || lo == hi || spread <= 1e-12 * thickness {
+        if f.known || lo == hi || phi.f(hi) - phi.f(lo) <= 1e-12 * (b - a) {
             fixed += phi.f(0.5 * (lo + hi));
             continue;
         }
-        free[region.n] = m;
-        sign[region.n] = sg;
-        region.lo[region.n] = lo;
-        region.hi[region.n] = hi;
-        region.n += 1;
+        vars_free[n] = (m, sg, lo, hi);
+        n += 1;
     }
-    region.a -= fixed;
-    region.b -= fixed;
-    region.k = fixed;
-    let energy = energy.filter(|&e| !fields[e].known && fields[e].lo != fields[e].hi);
-    region.root = energy.is_some();
     // Innermost the widest (most constrained) variable: the outer integrands are then smoothest.
-    let mut order = [0, 1, 2, 3];
-    let spread = |i: usize| phi.f(region.hi[i]) - phi.f(region.lo[i]);
-    order[..region.n].sort_unstable_by(|&x, &y| spread(x).total_cmp(&spread(y)));
-    let order = &order[..region.n];
-    let r0 = region;
-    for (new, &old) in order.iter().enumerate() {
-        region.lo[new] = r0.lo[old];
-        region.hi[new] = r0.hi[old];
-    }
-    let (free, sign) = {
-        let (mut f, mut s) = ([0usize; MAX_FREE], [1f64; MAX_FREE]);
-        for (new, &old) in order.iter().enumerate() {
-            (f[new], s[new]) = (free[old], sign[old]);
-        }
-        (f, s)
+    let spread = |v: &(usize, f64, f64, f64)| phi.f(v.3) - phi.f(v.2);
+    vars_free[..n].sort_unstable_by(|x, y| spread(x).total_cmp(&spread(y)));
+    let energy = energy.filter(|&e| !fields[e].known && fields[e].lo != fields[e].hi);
+    let mut region = Region {
+        phi,
+        n,
+        lo: [0.0; MAX_FREE],
+        hi: [0.0; MAX_FREE],
+        a: a - fixed,
+        b: b - fixed,
+        k: fixed,
+        root: energy.is_some(),
     };
+    let (mut free, mut sign) = ([0usize; MAX_FREE], [1f64; MAX_FREE]);
+    for (i, &(m, sg, lo, hi)) in vars_free[..n].iter().enumerate() {
+        (free[i], sign[i], region.lo[i], region.hi[i]) = (m, sg, lo, hi);
+    }
     let put = |out: &mut [Option<f32>], m: usize, v: f64| {
         let f = fields[m];
         out[m] = Some(clamp_into(v as f32, f.lo, f.hi));
@@ -610,52 +601,44 @@ pub(crate) fn joint(
     if highest < region.a || lowest > region.b {
         return;
     }
-    if how == Estimate::Sample
-        && let Some(t) = region.sample(state)
-    {
-        let mut s = fixed;
-        for i in 0..region.n {
-            put(out, free[i], sign[i] * t[i]);
-            s += phi.f(t[i]);
+    // The free members' |values| and the energy: a draw, the mean or the marginal medians.
+    let drawn = if how == Estimate::Sample { region.sample(state) } else { None };
+    let (t, energy_value) = if let Some(t) = drawn {
+        (t, (fixed + t[..region.n].iter().map(|&x| phi.f(x)).sum::<f64>()).max(0.0).sqrt())
+    } else {
+        let m = region.moments();
+        if !(m.mass.is_finite() && m.mass > 0.0) {
+            return;
         }
-        if let Some(e) = energy {
-            put(out, e, s.max(0.0).sqrt());
-        }
-        return;
-    }
-    let m = region.moments();
-    if !(m.mass.is_finite() && m.mass > 0.0) {
-        return;
-    }
-    match how {
-        // A region too thin for the sampler's proposals: its mean is still a member of it.
-        Estimate::Mean | Estimate::Sample => {
-            for i in 0..region.n {
-                put(out, free[i], sign[i] * m.first[i] / m.mass);
-            }
-            if let Some(e) = energy {
-                put(out, e, m.root / m.mass);
-            }
-        }
-        Estimate::Median => {
-            for i in 0..region.n {
-                let t = marginal_median(&region, i, m.mass);
-                put(out, free[i], sign[i] * t);
-            }
-            if let Some(e) = energy {
+        match how {
+            // Sample here: a region too thin for the sampler's proposals; its mean is still a member.
+            Estimate::Mean | Estimate::Sample => (m.first.map(|f| f / m.mass), m.root / m.mass),
+            Estimate::Median => {
+                let mut t = [0f64; MAX_FREE];
+                for (i, x) in t[..region.n].iter_mut().enumerate() {
+                    *x = marginal_median(&region, i, m.mass);
+                }
                 // P(e ≤ q) is the mass of the shell cut at q² − k.
                 let (mut lo, mut hi) = (region.a.max(0.0), region.b);
-                for _ in 0..64 {
-                    let mid = 0.5 * (lo + hi);
-                    if mid <= lo || mid >= hi || (lo + fixed).sqrt() as f32 == (hi + fixed).sqrt() as f32 {
-                        break;
+                if energy.is_some() {
+                    for _ in 0..64 {
+                        let mid = 0.5 * (lo + hi);
+                        if mid <= lo || mid >= hi || (lo + fixed).sqrt() as f32 == (hi + fixed).sqrt() as f32 {
+                            break;
+                        }
+                        let below = Region { b: mid, root: false, ..region }.moments().mass;
+                        if below < 0.5 * m.mass { lo = mid } else { hi = mid }
                     }
-                    let below = Region { b: mid, root: false, ..region }.moments().mass;
-                    if below < 0.5 * m.mass { lo = mid } else { hi = mid }
                 }
-                put(out, e, (0.5 * (lo + hi) + fixed).max(0.0).sqrt());
+                (t, (0.5 * (lo + hi) + fixed).max(0.0).sqrt())
             }
         }
+    };
+    for i in 0..region.n {
+        put(out, free[i], sign[i] * t[i]);
+    }
+    if let Some(e) = energy {
+        put(out, e, energy_value);
     }
 }
 

@@ -185,10 +185,7 @@ struct Validation<'a> {
 
 impl<'a> Validation<'a> {
     fn new(scheme: &Scheme, original: &'a [f32]) -> Result<Self> {
-        let mut compressed = original.to_vec();
-        scheme.compress_in_place(&mut compressed)?;
-        let (mut lo, mut hi) = (vec![0f32; original.len()], vec![0f32; original.len()]);
-        quant_bounds::preimages(scheme, &compressed, &mut lo, &mut hi)?;
+        let Training { compressed, lo, hi, .. } = Training::new(scheme, original)?;
         let norm = (0..original.len())
             .filter(|&i| original[i].is_finite())
             .map(|i| {
