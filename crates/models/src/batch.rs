@@ -1,0 +1,397 @@
+//! Apache Arrow record batches in and out: the `float` values of a column (plain, or inside lists
+//! of any depth, as ROOT and awkward write them), compression of a batch the way a producer does
+//! it, and streaming upsampling that keeps every column's name, rows, list structure and nulls.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::Float32Type;
+use arrow_array::{Array, ArrayRef, FixedSizeListArray, Float32Array, LargeListArray, ListArray, RecordBatch};
+use arrow_buffer::{NullBuffer, OffsetBuffer, ScalarBuffer};
+use arrow_schema::DataType;
+use float_bits::Scheme;
+
+use crate::{Error, Estimate, Model, Result};
+
+/// Whether `data_type` is `float` or a (nested) list of `float`.
+///
+/// ```
+/// use arrow_schema::{DataType, Field};
+/// use std::sync::Arc;
+/// assert!(models::batch::is_float(&DataType::Float32));
+/// assert!(models::batch::is_float(&DataType::LargeList(Arc::new(Field::new("item", DataType::Float32, false)))));
+/// assert!(!models::batch::is_float(&DataType::Float64));
+/// ```
+pub fn is_float(data_type: &DataType) -> bool {
+    match data_type {
+        DataType::Float32 => true,
+        DataType::List(f) | DataType::LargeList(f) | DataType::FixedSizeList(f, _) => is_float(f.data_type()),
+        _ => false,
+    }
+}
+
+/// The non-null `float` values of `array` in order (lists of any depth flattened, only the
+/// values its rows refer to), or `None` if it is not a float column (see [`is_float`]).
+///
+/// ```
+/// use arrow_array::{Array, Float32Array};
+/// let a = Float32Array::from(vec![Some(1.0), None, Some(3.0)]);
+/// assert_eq!(models::batch::float_values(&a), Some(vec![1.0, 3.0]));
+/// ```
+pub fn float_values(array: &dyn Array) -> Option<Vec<f32>> {
+    if !is_float(array.data_type()) {
+        return None;
+    }
+    let mut out = Vec::new();
+    visit(array, &mut |a| match a.nulls() {
+        None => out.extend_from_slice(a.values()),
+        Some(n) => out.extend(a.values().iter().zip(n.iter()).filter_map(|(v, ok)| ok.then_some(*v))),
+    });
+    Some(out)
+}
+
+/// Call `f` on every `float` leaf of `array`, restricted to the values its rows refer to.
+fn visit(array: &dyn Array, f: &mut impl FnMut(&Float32Array)) {
+    match array.data_type() {
+        DataType::Float32 => f(array.as_primitive::<Float32Type>()),
+        DataType::List(_) => {
+            let l = array.as_list::<i32>();
+            let (s, e) = (l.value_offsets()[0] as usize, l.value_offsets()[l.len()] as usize);
+            visit(l.values().slice(s, e - s).as_ref(), f);
+        }
+        DataType::LargeList(_) => {
+            let l = array.as_list::<i64>();
+            let (s, e) = (l.value_offsets()[0] as usize, l.value_offsets()[l.len()] as usize);
+            visit(l.values().slice(s, e - s).as_ref(), f);
+        }
+        DataType::FixedSizeList(_, n) => {
+            let l = array.as_fixed_size_list();
+            let n = *n as usize;
+            visit(l.values().slice(l.offset() * n, l.len() * n).as_ref(), f);
+        }
+        _ => {}
+    }
+}
+
+/// `array` with its non-null `float` values replaced, in the order of [`float_values`]: same
+/// type, rows, list structure and nulls.
+///
+/// ```
+/// use arrow_array::{Array, Float32Array};
+/// let a = Float32Array::from(vec![Some(1.0), None, Some(3.0)]);
+/// let b = models::batch::with_float_values(&a, &[10.0, 30.0])?;
+/// assert_eq!(models::batch::float_values(b.as_ref()), Some(vec![10.0, 30.0]));
+/// assert!(b.is_null(1));
+/// # Ok::<(), models::Error>(())
+/// ```
+pub fn with_float_values(array: &dyn Array, values: &[f32]) -> Result<ArrayRef> {
+    if !is_float(array.data_type()) {
+        return Err(Error::InvalidArgument(format!("a column of type {} holds no floats", array.data_type())));
+    }
+    let mut rest = values;
+    let out = rebuild(array, &mut rest)?;
+    if !rest.is_empty() {
+        return Err(Error::LengthMismatch {
+            what: "float values vs column",
+            left: values.len(),
+            right: values.len() - rest.len(),
+        });
+    }
+    Ok(out)
+}
+
+fn take<'a>(rest: &mut &'a [f32], n: usize) -> Result<&'a [f32]> {
+    if rest.len() < n {
+        return Err(Error::InvalidArgument(format!("{} float values given where more are needed", rest.len())));
+    }
+    let (head, tail) = rest.split_at(n);
+    *rest = tail;
+    Ok(head)
+}
+
+fn shifted<O: arrow_array::OffsetSizeTrait>(offsets: &OffsetBuffer<O>) -> OffsetBuffer<O> {
+    let first = offsets[0];
+    OffsetBuffer::new(ScalarBuffer::from(offsets.iter().map(|&o| o - first).collect::<Vec<O>>()))
+}
+
+fn rebuild(array: &dyn Array, rest: &mut &[f32]) -> Result<ArrayRef> {
+    let bad = |e: arrow_schema::ArrowError| Error::InvalidArgument(e.to_string());
+    Ok(match array.data_type() {
+        DataType::Float32 => {
+            let nulls = array.logical_nulls().filter(|n| n.null_count() > 0);
+            let values: Vec<f32> = match &nulls {
+                None => take(rest, array.len())?.to_vec(),
+                Some(n) => {
+                    let mut it = take(rest, array.len() - n.null_count())?.iter();
+                    n.iter().map(|ok| if ok { it.next().copied().unwrap_or(0.0) } else { 0.0 }).collect()
+                }
+            };
+            Arc::new(Float32Array::new(values.into(), nulls))
+        }
+        DataType::List(field) => {
+            let l = array.as_list::<i32>();
+            let (s, e) = (l.value_offsets()[0] as usize, l.value_offsets()[l.len()] as usize);
+            let child = rebuild(l.values().slice(s, e - s).as_ref(), rest)?;
+            Arc::new(ListArray::try_new(field.clone(), shifted(l.offsets()), child, l.nulls().cloned()).map_err(bad)?)
+        }
+        DataType::LargeList(field) => {
+            let l = array.as_list::<i64>();
+            let (s, e) = (l.value_offsets()[0] as usize, l.value_offsets()[l.len()] as usize);
+            let child = rebuild(l.values().slice(s, e - s).as_ref(), rest)?;
+            Arc::new(
+                LargeListArray::try_new(field.clone(), shifted(l.offsets()), child, l.nulls().cloned()).map_err(bad)?,
+            )
+        }
+        DataType::FixedSizeList(field, n) => {
+            let l = array.as_fixed_size_list();
+            let size = *n as usize;
+            let child = rebuild(l.values().slice(l.offset() * size, l.len() * size).as_ref(), rest)?;
+            let nulls: Option<NullBuffer> = l.nulls().cloned();
+            Arc::new(FixedSizeListArray::try_new(field.clone(), *n, child, nulls).map_err(bad)?)
+        }
+        other => return Err(Error::InvalidArgument(format!("a column of type {other} holds no floats"))),
+    })
+}
+
+/// Whether column `name` is exempt from compression by `keep`: an entry matches the whole name or
+/// its variable name, the part after the last `.` (ATLAS keeps `pt`, `eta`, `phi`, `m` of every
+/// container).
+///
+/// ```
+/// let keep = ["pt", "eta", "phi", "m"];
+/// assert!(models::batch::is_kept("AnalysisJetsAuxDyn.pt", &keep));
+/// assert!(!models::batch::is_kept("AnalysisJetsAuxDyn.JetConstitScaleMomentum_pt", &keep));
+/// assert!(models::batch::is_kept("x", &["x"]));
+/// ```
+pub fn is_kept(name: &str, keep: &[impl AsRef<str>]) -> bool {
+    let var = name.rsplit_once('.').map_or(name, |(_, v)| v);
+    keep.iter().any(|k| k.as_ref() == name || k.as_ref() == var)
+}
+
+/// What [`compress_batch`] did.
+///
+/// ```
+/// let c = models::batch::Compressed::default();
+/// assert_eq!((c.values, c.kept), (0, 0));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Compressed {
+    /// Float values rounded by the scheme.
+    pub values: u64,
+    /// Float values left at full precision (kept columns).
+    pub kept: u64,
+}
+
+/// `batch` with every `float` column except the [`is_kept`] ones compressed by `scheme`, as a
+/// producer writes it; other columns pass through unchanged.
+///
+/// ```
+/// use arrow_array::{Float32Array, RecordBatch};
+/// use std::sync::Arc;
+/// let b = RecordBatch::try_from_iter([
+///     ("c.pt", Arc::new(Float32Array::from(vec![1.2345678f32])) as _),
+///     ("c.x", Arc::new(Float32Array::from(vec![1.2345678f32])) as _),
+/// ])?;
+/// let (out, n) = models::batch::compress_batch(&float_bits::Scheme::atlas(7)?, &b, &["pt"])?;
+/// assert_eq!((n.values, n.kept), (1, 1));
+/// assert_eq!(models::batch::float_values(out.column(0).as_ref()), Some(vec![1.2345678]));
+/// assert_eq!(models::batch::float_values(out.column(1).as_ref()), Some(vec![1.234375]));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compress_batch(
+    scheme: &Scheme,
+    batch: &RecordBatch,
+    keep: &[impl AsRef<str>],
+) -> Result<(RecordBatch, Compressed)> {
+    let mut counts = Compressed::default();
+    let mut columns = Vec::with_capacity(batch.num_columns());
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        let Some(mut values) = float_values(column.as_ref()) else {
+            columns.push(column.clone());
+            continue;
+        };
+        if is_kept(field.name(), keep) {
+            counts.kept += values.len() as u64;
+            columns.push(column.clone());
+            continue;
+        }
+        scheme.compress_in_place(&mut values).map_err(|e| column_error(field.name(), e.into()))?;
+        counts.values += values.len() as u64;
+        columns.push(with_float_values(column.as_ref(), &values)?);
+    }
+    let out = RecordBatch::try_new(batch.schema(), columns).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    Ok((out, counts))
+}
+
+/// Prefix an error with the column it happened in.
+fn column_error(name: &str, e: Error) -> Error {
+    Error::InvalidArgument(format!("column {name:?}: {e}"))
+}
+
+/// Streaming upsampling of record batches with a fitted [`Model`]: every float column the model
+/// knows is upsampled (through its group's joint posterior where the gate chose it), all other
+/// columns pass through unchanged. Draws of [`Estimate::Sample`] are seeded per value by its
+/// position in its column across all batches, so splitting a file into batches differently
+/// gives the same output.
+///
+/// ```
+/// use arrow_array::{Float32Array, RecordBatch};
+/// use std::sync::Arc;
+/// let s = float_bits::Scheme::atlas(7)?;
+/// let x: Vec<f32> = (0..400).map(|i| (i % 7) as f32).collect(); // integers: restored exactly
+/// let model = models::Model::fit(&s, &[("x", &x[..200], &x[200..])], Default::default())?;
+/// let original = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(x.clone())) as _)])?;
+/// let (compressed, _) = models::batch::compress_batch(&s, &original, &["pt"])?;
+/// let mut up = models::batch::Upsampler::new(&model, models::Estimate::Mean, 0);
+/// let out = up.upsample(&compressed)?;
+/// assert_eq!(out, original);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct Upsampler<'m> {
+    model: &'m Model,
+    how: Estimate,
+    seed: u64,
+    /// Values of each column seen so far (the global index of the next one).
+    rows: HashMap<String, u64>,
+}
+
+impl<'m> Upsampler<'m> {
+    /// An upsampler with `model`, estimator `how` and draw seed `seed`, starting at row 0.
+    ///
+    /// ```
+    /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[], Default::default())?;
+    /// let up = models::batch::Upsampler::new(&m, models::Estimate::Sample, 42);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn new(model: &'m Model, how: Estimate, seed: u64) -> Self {
+        Upsampler { model, how, seed, rows: HashMap::new() }
+    }
+
+    /// Upsample the next batch (same schema as the previous ones). Columns the model does not
+    /// know pass through; a column it knows must hold floats.
+    ///
+    /// ```
+    /// use arrow_array::{Float32Array, RecordBatch};
+    /// use std::sync::Arc;
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// // Values around 1: the preimage of 1.0 is asymmetric, its midpoint helps.
+    /// let x: Vec<f32> = (0..400).map(|i| 0.998 + 0.0098 * (i as f32 * 0.618).fract()).collect();
+    /// let m = models::Model::fit(&s, &[("x", &x[..200], &x[200..])], Default::default())?;
+    /// assert_eq!(m.column("x").unwrap().choice(), "uniform");
+    /// let batch = |v: &[f32]| RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(v.to_vec())) as _)]);
+    /// let c = vec![1.0f32; 8];
+    /// let mut up = models::batch::Upsampler::new(&m, models::Estimate::Sample, 1);
+    /// let (first, second) = (up.upsample(&batch(&c[..5])?)?, up.upsample(&batch(&c[5..])?)?);
+    /// let whole = models::batch::Upsampler::new(&m, models::Estimate::Sample, 1).upsample(&batch(&c)?)?;
+    /// assert_eq!(whole.slice(5, 3), second); // the second batch continues the draws of the first
+    /// assert_ne!(first.slice(0, 3), second);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn upsample(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
+        let schema = batch.schema();
+        let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+        let mut values: Vec<Option<Vec<f32>>> = vec![None; names.len()];
+        for (i, name) in names.iter().enumerate() {
+            if self.model.column(name).is_some() {
+                values[i] = Some(float_values(batch.column(i).as_ref()).ok_or_else(|| {
+                    Error::InvalidArgument(format!(
+                        "column {name:?} is of type {}, the model expects floats",
+                        batch.column(i).data_type()
+                    ))
+                })?);
+            }
+        }
+        let mut outputs: Vec<Option<Vec<f32>>> =
+            values.iter().map(|v| v.as_ref().map(|v| vec![0f32; v.len()])).collect();
+        let mut done = vec![false; names.len()];
+        // Each used group with its members, aligned (one row per object).
+        for group in self.model.groups() {
+            let at: Vec<usize> = group
+                .members
+                .iter()
+                .map(|m| {
+                    names.iter().position(|n| n == m).ok_or_else(|| {
+                        Error::InvalidArgument(format!(
+                            "column {m:?} is needed: the {} group of {:?} takes its values from it",
+                            group.relation, group.members
+                        ))
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let inputs: Vec<Vec<f32>> = at
+                .iter()
+                .map(|&i| match &values[i] {
+                    Some(v) => v.clone(),
+                    None => float_values(batch.column(i).as_ref()).unwrap_or_default(),
+                })
+                .collect();
+            // Members are aligned: any compressed one counts the group's rows.
+            let first = at.iter().find(|&&i| values[i].is_some()).map_or(names[at[0]], |&i| names[i]);
+            let first_row = self.rows.get(first).copied().unwrap_or(0);
+            let table: Vec<(&str, &[f32])> = at.iter().zip(&inputs).map(|(&i, v)| (names[i], v.as_slice())).collect();
+            let mut outs: Vec<Vec<f32>> = inputs.iter().map(|v| vec![0f32; v.len()]).collect();
+            let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|v| v.as_mut_slice()).collect();
+            self.model.upsample_table(&table, self.how, self.seed, first_row, &mut refs)?;
+            for (&i, out) in at.iter().zip(outs) {
+                if values[i].is_some() {
+                    outputs[i] = Some(out);
+                    done[i] = true;
+                }
+            }
+        }
+        for (i, name) in names.iter().enumerate() {
+            if let (Some(v), Some(out), false) = (&values[i], &mut outputs[i], done[i]) {
+                let first_row = self.rows.get(*name).copied().unwrap_or(0);
+                self.model
+                    .upsample_seeded(name, v, self.how, self.seed, first_row, out)
+                    .map_err(|e| column_error(name, e))?;
+            }
+        }
+        let mut columns = Vec::with_capacity(names.len());
+        for (i, name) in names.iter().enumerate() {
+            match &outputs[i] {
+                Some(out) => {
+                    *self.rows.entry((*name).to_string()).or_insert(0) += out.len() as u64;
+                    columns.push(with_float_values(batch.column(i).as_ref(), out)?);
+                }
+                None => columns.push(batch.column(i).clone()),
+            }
+        }
+        RecordBatch::try_new(schema, columns).map_err(|e| Error::InvalidArgument(e.to_string()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use arrow_schema::Field;
+
+    fn nested() -> ArrayRef {
+        // [[[1, 2], []], null, [[3]]] sliced to its last two rows, with a null float.
+        let inner = Arc::new(Field::new("item", DataType::Float32, true));
+        let leaf = Float32Array::from(vec![Some(1.0), Some(2.0), None, Some(3.0)]);
+        let mid = LargeListArray::new(inner, OffsetBuffer::new(vec![0i64, 2, 2, 3, 4].into()), Arc::new(leaf), None);
+        let outer = Arc::new(Field::new("item", mid.data_type().clone(), false));
+        let top = ListArray::new(
+            outer,
+            OffsetBuffer::new(vec![0i32, 2, 3, 4].into()),
+            Arc::new(mid),
+            Some(NullBuffer::from(vec![true, false, true])),
+        );
+        Arc::new(top.slice(1, 2))
+    }
+
+    #[test]
+    fn nested_lists_round_trip() {
+        let a = nested();
+        assert_eq!(float_values(a.as_ref()), Some(vec![3.0]));
+        let b = with_float_values(a.as_ref(), &[30.0]).unwrap();
+        assert_eq!(b.len(), 2);
+        assert!(b.is_null(0));
+        assert_eq!(float_values(b.as_ref()), Some(vec![30.0]));
+        assert!(with_float_values(a.as_ref(), &[]).is_err());
+        assert!(with_float_values(a.as_ref(), &[1.0, 2.0]).is_err());
+    }
+}
