@@ -6,7 +6,9 @@
 //! Throughput is compressed values per second (one `f32` in, one `f32` out), for the uniform
 //! prior and for a fitted histogram prior (atoms plus a within-interval shape), mean and sample,
 //! and for the joint posterior of relation groups (values = the group's compressed members):
-//! truth four-momenta (`px, py, pz, e` compressed, `m` kept) and tagger triples.
+//! truth four-momenta (`px, py, pz, e` compressed, `m` kept) and tagger triples; and a whole
+//! toy table (`hep-toy`, 20 000 events, every column the gate fitted) through
+//! `models::batch::Upsampler`, the path of `hepfloat upsample`, against an Arrow copy of the batch.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -110,5 +112,44 @@ fn groups(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group! { name = benches; config = config(); targets = upsample, groups }
+/// The whole-table path on toy data: a model fitted by the gate (relation groups included),
+/// then `Upsampler::upsample` on a compressed batch of 20 000 events.
+fn table(c: &mut Criterion) {
+    use models::batch::{Upsampler, compress_batch, float_values, is_float, is_kept};
+    let atlas = Scheme::atlas(7).expect("valid");
+    let toy = hep_toy::Toy::new(1);
+    let (train, valid) = (toy.batch(0..20_000).expect("toy"), toy.batch(20_000..40_000).expect("toy"));
+    let schema = hep_toy::schema();
+    let names: Vec<&str> =
+        schema.fields().iter().filter(|f| is_float(f.data_type())).map(|f| f.name().as_str()).collect();
+    let col = |b: &arrow_array::RecordBatch, n: &str| {
+        float_values(b.column_by_name(n).expect("column").as_ref()).expect("floats")
+    };
+    let data: Vec<(&str, Vec<f32>, Vec<f32>)> = names.iter().map(|n| (*n, col(&train, n), col(&valid, n))).collect();
+    let (mut columns, mut kept) = (Vec::new(), Vec::new());
+    for (n, t, v) in &data {
+        let entry = (*n, t.as_slice(), v.as_slice());
+        if is_kept(n, &hep_toy::KEEP) { kept.push(entry) } else { columns.push(entry) }
+    }
+    let model =
+        models::Model::fit_groups(&atlas, &columns, &kept, &hep_toy::groups(), FitOptions::default()).expect("fits");
+    let batch = toy.batch(40_000..60_000).expect("toy");
+    let (compressed, counts) = compress_batch(&atlas, &batch, &hep_toy::KEEP).expect("compresses");
+    let mut g = c.benchmark_group("upsample_toy_table_20k_events");
+    g.throughput(Throughput::Elements(counts.values));
+    g.bench_function("arrow_copy_of_the_floats", |b| {
+        b.iter(|| {
+            let copies: Vec<Vec<f32>> = names.iter().map(|n| col(black_box(&compressed), n)).collect();
+            black_box(copies);
+        })
+    });
+    for how in [Estimate::Mean, Estimate::Sample] {
+        g.bench_function(format!("upsampler_{how}"), |b| {
+            b.iter(|| black_box(Upsampler::new(&model, how, 0).upsample(black_box(&compressed)).expect("upsamples")))
+        });
+    }
+    g.finish();
+}
+
+criterion_group! { name = benches; config = config(); targets = upsample, groups, table }
 criterion_main!(benches);

@@ -160,6 +160,17 @@ impl Selection {
     }
 }
 
+/// Whether `name` matches `pattern`, a branch name or a glob with `*` (any run of characters)
+/// and `?` (any one character), as [`Tree::select`] matches them (bytes, case-sensitive).
+///
+/// ```
+/// assert!(hep_io::glob_match("Analysis*.pt", "AnalysisJetsAuxDyn.pt"));
+/// assert!(!hep_io::glob_match("Analysis*.pt", "AnalysisJetsAuxDyn.pt2"));
+/// ```
+pub fn glob_match(pattern: &str, name: &str) -> bool {
+    glob(pattern.as_bytes(), name.as_bytes())
+}
+
 /// Whether `name` matches a glob with `*` (any run) and `?` (any one character).
 fn glob(pattern: &[u8], name: &[u8]) -> bool {
     // Iterative matching with one backtrack point: linear in practice, never recursive.

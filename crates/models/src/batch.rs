@@ -308,6 +308,10 @@ impl<'m> Upsampler<'m> {
         let mut done = vec![false; names.len()];
         // Each used group with its members, aligned (one row per object).
         for group in self.model.groups() {
+            let joint = |m: &String| names.contains(&m.as_str()) && self.model.column(m).is_some_and(|c| c.constraint);
+            if !group.members.iter().any(joint) {
+                continue; // none of the batch's columns takes its values from this group
+            }
             let at: Vec<usize> = group
                 .members
                 .iter()

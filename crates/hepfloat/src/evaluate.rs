@@ -1,0 +1,353 @@
+//! `hepfloat evaluate`: original vs compressed vs upsampled, per column and overall, as Markdown,
+//! JSON and plots.
+
+use std::fmt::Write as _;
+use std::path::PathBuf;
+
+use anyhow::{Context, Result, bail};
+use arrow_array::RecordBatch;
+use clap::Args;
+use float_bits::Scheme;
+use metrics::{Coverage, Edges, Histogram, Pointwise, Scale, kl_divergence, ks_two_sample};
+use models::SchemeSpec;
+use models::batch::{float_values, is_float};
+use serde::Serialize;
+
+use crate::Out;
+use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME};
+
+/// `hepfloat evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// The original data (ROOT, Parquet or `toy[:EVENTS[:SEED]]`).
+    #[arg(long)]
+    pub original: String,
+    /// The compressed data (from `hepfloat compress`: it records the scheme).
+    #[arg(long)]
+    pub compressed: String,
+    /// The upsampled data (from `hepfloat upsample`).
+    #[arg(long)]
+    pub upsampled: String,
+    /// The TTree of a ROOT original.
+    #[arg(long)]
+    pub tree: Option<String>,
+    /// Events to evaluate, `A..B`, the same in all three files.
+    #[arg(long, value_parser = crate::io::parse_entries, default_value = "..")]
+    pub entries: std::ops::Range<u64>,
+    /// Directory of the report (report.md, report.json, plots).
+    #[arg(long)]
+    pub report: PathBuf,
+    /// Values per column kept for the distribution metrics (KL, KS) and the plots; MSE,
+    /// log-MSE, effective bits and coverage use every value.
+    #[arg(long, default_value_t = 2_000_000)]
+    pub max_values: usize,
+    /// Bins of the fine log10|x| histograms behind the KL divergence.
+    #[arg(long, default_value_t = 1000)]
+    pub bins: usize,
+}
+
+/// One column's results.
+#[derive(Debug, Clone, Serialize)]
+pub struct ColumnReport {
+    /// Column (branch) name.
+    pub column: String,
+    /// Values compared.
+    pub values: u64,
+    /// MSE of the compressed values against the original.
+    pub mse_compressed: Option<f64>,
+    /// MSE of the upsampled values.
+    pub mse_upsampled: Option<f64>,
+    /// `mse_upsampled / mse_compressed` (absent where the compressed values are exact).
+    pub ratio: Option<f64>,
+    /// log-MSE of compressed and upsampled.
+    pub log_mse_compressed: Option<f64>,
+    /// log-MSE of the upsampled values.
+    pub log_mse_upsampled: Option<f64>,
+    /// Mean effective bits of compressed and upsampled.
+    pub bits_compressed: Option<f64>,
+    /// Mean effective bits of the upsampled values.
+    pub bits_upsampled: Option<f64>,
+    /// KL(original ‖ compressed) on fine log10|x| bins.
+    pub kl_compressed: Option<f64>,
+    /// KL(original ‖ upsampled).
+    pub kl_upsampled: Option<f64>,
+    /// Two-sample KS statistic, compressed vs original.
+    pub ks_compressed: Option<f64>,
+    /// KS statistic, upsampled vs original.
+    pub ks_upsampled: Option<f64>,
+    /// Fraction of upsampled values inside the preimage of their compressed value.
+    pub inside: Option<f64>,
+    /// The oracle's MSE ratio (toy data only).
+    pub oracle_ratio: Option<f64>,
+}
+
+/// The overall results.
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// Columns with a compression error to reduce (ratio defined).
+    pub scored: usize,
+    /// Mean MSE ratio over scored columns.
+    pub mean_ratio: f64,
+    /// Largest ratio.
+    pub max_ratio: f64,
+    /// Columns above 1.05.
+    pub above: usize,
+    /// Summed KL of the compressed values over columns.
+    pub kl_compressed: f64,
+    /// Summed KL of the upsampled values.
+    pub kl_upsampled: f64,
+    /// Fraction of all upsampled values inside their preimage.
+    pub inside: f64,
+    /// Mean oracle MSE ratio (toy data only).
+    pub oracle_mean_ratio: Option<f64>,
+    /// Float values compared.
+    pub values: u64,
+}
+
+struct Acc {
+    name: String,
+    base: Pointwise,
+    up: Pointwise,
+    oracle: Option<Pointwise>,
+    coverage: Coverage,
+    compressed_by_scheme: bool,
+    sample: [Vec<f32>; 3],
+}
+
+fn scheme_of(input: &Input) -> Result<(Scheme, Vec<String>)> {
+    let spec = input
+        .metadata()
+        .get(META_SCHEME)
+        .with_context(|| format!("{} does not record its scheme (write it with `hepfloat compress`)", input.name))?;
+    let spec: SchemeSpec = serde_json::from_str(spec).with_context(|| format!("{}: bad {META_SCHEME}", input.name))?;
+    let keep = input
+        .metadata()
+        .get(META_KEEP)
+        .map_or_else(Vec::new, |k| k.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect());
+    Ok((Scheme::try_from(&spec)?, keep))
+}
+
+fn values(batch: &RecordBatch, name: &str, file: &str) -> Result<Vec<f32>> {
+    batch
+        .column_by_name(name)
+        .and_then(|c| float_values(c.as_ref()))
+        .with_context(|| format!("{file} has no float column {name:?}"))
+}
+
+/// Run the evaluation and write the report.
+pub fn run(a: &EvaluateArgs, out: Out) -> Result<Summary> {
+    let original = Input::open(&a.original, a.tree.as_deref(), &[])?;
+    let compressed = Input::open(&a.compressed, None, &[])?;
+    let upsampled = Input::open(&a.upsampled, None, &[])?;
+    let (scheme, keep) = scheme_of(&compressed)?;
+    let toy = a.original.starts_with("toy");
+    let names: Vec<String> = original
+        .schema()
+        .fields()
+        .iter()
+        .filter(|f| is_float(f.data_type()))
+        .filter(|f| {
+            compressed.schema().field_with_name(f.name()).is_ok()
+                && upsampled.schema().field_with_name(f.name()).is_ok()
+        })
+        .map(|f| f.name().clone())
+        .collect();
+    if names.is_empty() {
+        bail!("the three files share no float column");
+    }
+    let mut acc: Vec<Acc> = names
+        .iter()
+        .map(|n| Acc {
+            name: n.clone(),
+            base: Pointwise::new(),
+            up: Pointwise::new(),
+            oracle: toy.then(Pointwise::new),
+            coverage: Coverage::default(),
+            compressed_by_scheme: true,
+            sample: Default::default(),
+        })
+        .collect();
+    let range = a.entries.clone();
+    let total = range.end.min(original.entries()) - range.start.min(original.entries());
+    let bar = out.bar(total, "evaluating");
+    let mut streams = [
+        original.batches(range.clone(), BATCH_EVENTS)?,
+        compressed.batches(range.clone(), BATCH_EVENTS)?,
+        upsampled.batches(range, BATCH_EVENTS)?,
+    ];
+    let files = [&a.original, &a.compressed, &a.upsampled];
+    loop {
+        let next: Vec<Option<RecordBatch>> = streams.iter_mut().map(|s| s.next().transpose()).collect::<Result<_>>()?;
+        let (Some(o), Some(c), Some(u)) = (&next[0], &next[1], &next[2]) else {
+            if next.iter().any(Option::is_some) {
+                bail!("the files hold different numbers of events");
+            }
+            break;
+        };
+        if o.num_rows() != c.num_rows() || o.num_rows() != u.num_rows() {
+            bail!(
+                "the files do not line up: batches of {}, {} and {} events",
+                o.num_rows(),
+                c.num_rows(),
+                u.num_rows()
+            );
+        }
+        let oracle = if toy { Some(hep_toy::oracle_mean(&scheme, c, &keep)?) } else { None };
+        for acc in &mut acc {
+            let n = &acc.name;
+            let (x, y, z) = (values(o, n, files[0])?, values(c, n, files[1])?, values(u, n, files[2])?);
+            if x.len() != y.len() || x.len() != z.len() {
+                bail!("column {n:?}: {}, {} and {} values in the same events", x.len(), y.len(), z.len());
+            }
+            acc.base.add(&x, &y)?;
+            acc.up.add(&x, &z)?;
+            if let (Some(p), Some(b)) = (&mut acc.oracle, &oracle) {
+                p.add(&x, &values(b, n, "the oracle")?)?;
+            }
+            if acc.compressed_by_scheme {
+                let (mut lo, mut hi) = (vec![0f32; y.len()], vec![0f32; y.len()]);
+                match quant_bounds::preimages(&scheme, &y, &mut lo, &mut hi) {
+                    Ok(()) => acc.coverage.add(&z, &lo, &hi)?,
+                    Err(_) => acc.compressed_by_scheme = false, // a kept column: no preimage to check
+                }
+            }
+            let room = a.max_values.saturating_sub(acc.sample[0].len()).min(x.len());
+            for (s, v) in acc.sample.iter_mut().zip([&x, &y, &z]) {
+                s.extend_from_slice(&v[..room]);
+            }
+        }
+        bar.inc(o.num_rows() as u64);
+    }
+    bar.finish_and_clear();
+    let rows: Vec<ColumnReport> = acc.iter().map(|a2| column_report(a2, a.bins)).collect();
+    let summary = summarize(&rows, &acc);
+    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
+    let md = markdown(&rows, &summary, &scheme, &a.original);
+    std::fs::write(a.report.join("report.md"), &md)?;
+    let json = serde_json::json!({"scheme": scheme.to_string(), "summary": summary, "columns": rows});
+    std::fs::write(a.report.join("report.json"), serde_json::to_string_pretty(&json)?)?;
+    let plots =
+        crate::plot::all(&a.report, &scheme, &rows, &acc.iter().map(|a| (&a.name, &a.sample)).collect::<Vec<_>>())?;
+    out.say(md.lines().take(12).collect::<Vec<_>>().join("\n"));
+    out.say(format!("report: {} ({} plots)", a.report.join("report.md").display(), plots));
+    out.json(&json);
+    Ok(summary)
+}
+
+fn column_report(a: &Acc, bins: usize) -> ColumnReport {
+    let ratio = match (a.base.mse(), a.up.mse()) {
+        (Some(b), Some(u)) if b > 0.0 => Some(u / b),
+        _ => None,
+    };
+    let [x, y, z] = &a.sample;
+    let (mut kl_c, mut kl_u) = (None, None);
+    if let Ok(edges) = Edges::from_original(Scale::Log10Abs, x, bins.max(1)) {
+        let hist = |v: &[f32]| {
+            let mut h = Histogram::new(edges.clone());
+            h.add(v);
+            h
+        };
+        let (ho, hc, hu) = (hist(x), hist(y), hist(z));
+        kl_c = kl_divergence(&ho, &hc, 0.5).ok();
+        kl_u = kl_divergence(&ho, &hu, 0.5).ok();
+    }
+    let oracle_ratio = match (a.base.mse(), a.oracle.as_ref().and_then(Pointwise::mse)) {
+        (Some(b), Some(o)) if b > 0.0 => Some(o / b),
+        _ => None,
+    };
+    ColumnReport {
+        column: a.name.clone(),
+        values: a.base.used(),
+        mse_compressed: a.base.mse(),
+        mse_upsampled: a.up.mse(),
+        ratio,
+        log_mse_compressed: a.base.log_mse(),
+        log_mse_upsampled: a.up.log_mse(),
+        bits_compressed: a.base.effective_bits_mean(),
+        bits_upsampled: a.up.effective_bits_mean(),
+        kl_compressed: kl_c,
+        kl_upsampled: kl_u,
+        ks_compressed: ks_two_sample(x, y).ok().map(|k| k.statistic),
+        ks_upsampled: ks_two_sample(x, z).ok().map(|k| k.statistic),
+        inside: if a.compressed_by_scheme { a.coverage.fraction() } else { None },
+        oracle_ratio,
+    }
+}
+
+fn summarize(rows: &[ColumnReport], acc: &[Acc]) -> Summary {
+    let ratios: Vec<f64> = rows.iter().filter_map(|r| r.ratio).collect();
+    let oracle: Vec<f64> = rows.iter().filter_map(|r| r.oracle_ratio).collect();
+    let (inside, total) = acc
+        .iter()
+        .filter(|a| a.compressed_by_scheme)
+        .fold((0u64, 0u64), |(i, t), a| (i + a.coverage.inside(), t + a.coverage.total()));
+    Summary {
+        scored: ratios.len(),
+        mean_ratio: ratios.iter().sum::<f64>() / ratios.len().max(1) as f64,
+        max_ratio: ratios.iter().copied().fold(0.0, f64::max),
+        above: ratios.iter().filter(|&&r| r > 1.05).count(),
+        kl_compressed: rows.iter().filter_map(|r| r.kl_compressed).sum(),
+        kl_upsampled: rows.iter().filter_map(|r| r.kl_upsampled).sum(),
+        inside: if total == 0 { 1.0 } else { inside as f64 / total as f64 },
+        oracle_mean_ratio: (!oracle.is_empty()).then(|| oracle.iter().sum::<f64>() / oracle.len() as f64),
+        values: rows.iter().map(|r| r.values).sum(),
+    }
+}
+
+fn fmt(v: Option<f64>) -> String {
+    match v {
+        None => "–".into(),
+        Some(0.0) => "0".into(),
+        Some(v) if (1e-3..1e4).contains(&v.abs()) => format!("{v:.4}"),
+        Some(v) => format!("{v:.3e}"),
+    }
+}
+
+fn markdown(rows: &[ColumnReport], s: &Summary, scheme: &Scheme, original: &str) -> String {
+    let mut md = String::new();
+    let _ = writeln!(md, "# hepfloat evaluation: {original}, {scheme}\n");
+    let _ = writeln!(md, "| overall | value |\n|---|---|");
+    let _ = writeln!(md, "| float values compared | {} |", s.values);
+    let _ = writeln!(md, "| columns with a compression error | {} |", s.scored);
+    let _ = writeln!(md, "| mean MSE ratio (upsampled / compressed) | {:.4} |", s.mean_ratio);
+    let _ = writeln!(md, "| largest MSE ratio | {:.4} |", s.max_ratio);
+    let _ = writeln!(md, "| columns above 1.05 | {} |", s.above);
+    let _ = writeln!(md, "| summed KL, compressed → upsampled | {:.4} → {:.4} |", s.kl_compressed, s.kl_upsampled);
+    let _ = writeln!(md, "| inside the preimage | {:.4} % |", 100.0 * s.inside);
+    if let Some(o) = s.oracle_mean_ratio {
+        let _ = writeln!(md, "| mean MSE ratio of the Bayes-optimal oracle | {o:.4} |");
+    }
+    let _ = writeln!(
+        md,
+        "\n| column | values | MSE compressed | MSE upsampled | ratio | log-MSE ratio | eff. bits c → u | KL c | KL u | KS c | KS u | inside | oracle ratio |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+    );
+    for r in rows {
+        let log_ratio = match (r.log_mse_compressed, r.log_mse_upsampled) {
+            (Some(c), Some(u)) if c > 0.0 => Some(u / c),
+            _ => None,
+        };
+        let _ = writeln!(
+            md,
+            "| {} | {} | {} | {} | {} | {} | {} → {} | {} | {} | {} | {} | {} | {} |",
+            r.column,
+            r.values,
+            fmt(r.mse_compressed),
+            fmt(r.mse_upsampled),
+            fmt(r.ratio),
+            fmt(log_ratio),
+            fmt(r.bits_compressed),
+            fmt(r.bits_upsampled),
+            fmt(r.kl_compressed),
+            fmt(r.kl_upsampled),
+            fmt(r.ks_compressed),
+            fmt(r.ks_upsampled),
+            r.inside.map_or("kept".into(), |f| format!("{:.4} %", 100.0 * f)),
+            fmt(r.oracle_ratio)
+        );
+    }
+    let _ = writeln!(md, "\nPlots: `mse_ratio.svg`, and per column `residuals_*.svg` and `histogram_*.svg`.");
+    md
+}
+
+/// A column's name and its sampled original, compressed and upsampled values, for the plots.
+pub type Samples<'a> = (&'a String, &'a [Vec<f32>; 3]);

@@ -1,0 +1,131 @@
+//! `hepfloat`: inspect ROOT and Parquet files, compress them as ATLAS does, fit and apply
+//! precision upsamplers, and evaluate them with tables and plots. See the crate README.
+
+mod commands;
+mod evaluate;
+mod io;
+mod plot;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Args, Parser, Subcommand};
+
+/// Precision upsampling of lossy-compressed HEP floats.
+///
+/// FILE arguments are ROOT files (a TTree), Parquet files whose columns are branch names, or
+/// `toy[:EVENTS[:SEED]]` for the built-in PHYSLITE-like generator.
+#[derive(Debug, Parser)]
+#[command(name = "hepfloat", version, about, long_about = None)]
+pub struct Cli {
+    /// No progress bars or summaries on the terminal.
+    #[arg(long, global = true)]
+    quiet: bool,
+    /// Print the result as JSON on stdout (for scripts); implies --quiet for progress.
+    #[arg(long, global = true)]
+    json: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Trees, branches, types, counts and the detected kept mantissa bits of each float branch.
+    Inspect(commands::InspectArgs),
+    /// Round float mantissas as a producer does (ATLAS DAOD by default), keeping exempt variables.
+    Compress(commands::CompressArgs),
+    /// Learn an upsampling model from original (uncompressed) data.
+    Fit(commands::FitArgs),
+    /// Reconstruct precision in a compressed file with a fitted model.
+    Upsample(commands::UpsampleArgs),
+    /// Compare compressed and upsampled files to the original: tables and plots.
+    Evaluate(evaluate::EvaluateArgs),
+    /// The whole chain at k = 7 and 15 on FILE (or the toy generator) with a report.
+    Demo(commands::DemoArgs),
+}
+
+/// Options shared by every command that reads data.
+#[derive(Debug, Clone, Args)]
+pub struct Source {
+    /// The TTree to read from a ROOT file (default: the only one, or CollectionTree).
+    #[arg(long)]
+    tree: Option<String>,
+    /// Events to use, `A..B` (either end may be left out).
+    #[arg(long, value_parser = io::parse_entries, default_value = "..")]
+    entries: std::ops::Range<u64>,
+    /// Columns to use: branch names or globs (`*`, `?`), comma-separated; all by default.
+    #[arg(long, value_delimiter = ',')]
+    branches: Vec<String>,
+}
+
+/// How the terminal output behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct Out {
+    quiet: bool,
+    json: bool,
+}
+
+impl Out {
+    /// A progress bar over `total` units (hidden when quiet).
+    pub fn bar(&self, total: u64, what: &str) -> indicatif::ProgressBar {
+        if self.quiet || self.json {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new(total);
+        let style =
+            indicatif::ProgressStyle::with_template("{msg:>12} [{bar:30}] {pos}/{len} events ({per_sec}, {eta})")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+                .progress_chars("=> ");
+        bar.set_style(style);
+        bar.set_message(what.to_string());
+        bar
+    }
+
+    /// Print a line for people (not in quiet or JSON mode).
+    pub fn say(&self, line: impl AsRef<str>) {
+        if !(self.quiet || self.json) {
+            println!("{}", line.as_ref());
+        }
+    }
+
+    /// Print the machine-readable result (JSON mode only).
+    pub fn json(&self, value: &serde_json::Value) {
+        if self.json {
+            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+        }
+    }
+}
+
+/// Where a command writes: `-o PATH`.
+#[derive(Debug, Clone, Args)]
+pub struct Output {
+    /// Output file.
+    #[arg(short, long)]
+    output: PathBuf,
+}
+
+fn run(cli: Cli) -> Result<()> {
+    let out = Out { quiet: cli.quiet, json: cli.json };
+    match cli.command {
+        Command::Inspect(a) => commands::inspect(&a, out),
+        Command::Compress(a) => commands::compress(&a, out).map(|_| ()),
+        Command::Fit(a) => commands::fit(&a, out).map(|_| ()),
+        Command::Upsample(a) => commands::upsample(&a, out),
+        Command::Evaluate(a) => evaluate::run(&a, out).map(|_| ()),
+        Command::Demo(a) => commands::demo(&a, out),
+    }
+}
+
+fn main() -> ExitCode {
+    match run(Cli::parse()) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            for cause in e.chain().skip(1) {
+                eprintln!("  caused by: {cause}");
+            }
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,187 @@
+//! The report's plots (SVG): per-column MSE ratios, log-log residuals with the quant-bounds
+//! envelope, and fine-binned histograms.
+
+use std::path::Path;
+
+use anyhow::{Result, anyhow};
+use float_bits::Scheme;
+use plotters::prelude::*;
+
+use crate::evaluate::{ColumnReport, Samples};
+
+/// Columns that get residual and histogram plots (the compressed ones with the most values).
+const DETAILED: usize = 6;
+/// Points per scatter series.
+const POINTS: usize = 20_000;
+
+fn err<E: std::fmt::Display>(e: E) -> anyhow::Error {
+    anyhow!("plotting: {e}")
+}
+
+/// A file-name-safe version of a column name.
+fn slug(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect()
+}
+
+/// Write every plot into `dir`; returns how many.
+pub fn all(dir: &Path, scheme: &Scheme, rows: &[ColumnReport], samples: &[Samples<'_>]) -> Result<usize> {
+    let mut n = 0;
+    if ratio_bars(&dir.join("mse_ratio.svg"), rows)? {
+        n += 1;
+    }
+    let mut detailed: Vec<&ColumnReport> = rows.iter().filter(|r| r.ratio.is_some()).collect();
+    detailed.sort_by_key(|r| std::cmp::Reverse(r.values));
+    for r in detailed.into_iter().take(DETAILED) {
+        let Some((_, s)) = samples.iter().find(|s| s.0 == &r.column) else { continue };
+        residuals(&dir.join(format!("residuals_{}.svg", slug(&r.column))), scheme, &r.column, s)?;
+        histogram(&dir.join(format!("histogram_{}.svg", slug(&r.column))), &r.column, s)?;
+        n += 2;
+    }
+    Ok(n)
+}
+
+/// Horizontal bars of `MSE upsampled / MSE compressed` per column, with the 1.0 line.
+fn ratio_bars(path: &Path, rows: &[ColumnReport]) -> Result<bool> {
+    let mut bars: Vec<(&str, f64)> = rows.iter().filter_map(|r| r.ratio.map(|v| (r.column.as_str(), v))).collect();
+    if bars.is_empty() {
+        return Ok(false);
+    }
+    bars.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let height = 80 + 14 * bars.len() as u32;
+    let root = SVGBackend::new(path, (1100, height)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let top = bars.iter().map(|b| b.1).fold(1.1f64, f64::max) * 1.05;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(
+            "MSE upsampled / MSE compressed, per column (below 1: better than the compressed data)",
+            ("sans-serif", 16),
+        )
+        .margin(10)
+        .x_label_area_size(30)
+        .y_label_area_size(480)
+        .build_cartesian_2d(0f64..top, 0..bars.len())
+        .map_err(err)?;
+    chart
+        .configure_mesh()
+        .y_labels(bars.len())
+        .y_label_formatter(&|i| bars.get(*i).map_or(String::new(), |b| b.0.to_string()))
+        .y_label_style(("sans-serif", 10))
+        .draw()
+        .map_err(err)?;
+    chart
+        .draw_series(bars.iter().enumerate().map(|(i, b)| {
+            let colour = if b.1 <= 1.0 { BLUE.mix(0.6) } else { RED.mix(0.6) };
+            Rectangle::new([(0.0, i), (b.1, i + 1)], colour.filled())
+        }))
+        .map_err(err)?;
+    chart.draw_series(LineSeries::new([(1.0, 0), (1.0, bars.len())], BLACK.stroke_width(1))).map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(true)
+}
+
+/// Every `step`-th point of `(log10|x|, log10|Δ|)` where both exist.
+fn log_residuals(x: &[f32], y: &[f32]) -> Vec<(f64, f64)> {
+    let step = (x.len() / POINTS).max(1);
+    x.iter()
+        .zip(y)
+        .step_by(step)
+        .filter_map(|(&x, &y)| {
+            let d = (f64::from(y) - f64::from(x)).abs();
+            (x != 0.0 && d > 0.0 && x.is_finite() && d.is_finite()).then(|| (f64::from(x).abs().log10(), d.log10()))
+        })
+        .collect()
+}
+
+/// log10|x| against log10|Δ| for compressed and upsampled values, with the envelope line.
+fn residuals(path: &Path, scheme: &Scheme, name: &str, s: &[Vec<f32>; 3]) -> Result<()> {
+    let (c, u) = (log_residuals(&s[0], &s[1]), log_residuals(&s[0], &s[2]));
+    let all = c.iter().chain(&u);
+    let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
+    for &(x, y) in all {
+        (x0, x1, y0, y1) = (x0.min(x), x1.max(x), y0.min(y), y1.max(y));
+    }
+    if x0 > x1 {
+        (x0, x1, y0, y1) = (0.0, 1.0, -1.0, 0.0);
+    }
+    let (x1, y1) = (x1.max(x0 + 0.1), y1.max(y0 + 0.1) + 0.3);
+    let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("{name}: residuals ({scheme})"), ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(x0..x1, y0..y1)
+        .map_err(err)?;
+    chart.configure_mesh().x_desc("log10 |original|").y_desc("log10 |reconstructed - original|").draw().map_err(err)?;
+    chart
+        .draw_series(c.iter().map(|&p| Circle::new(p, 1, BLACK.mix(0.25).filled())))
+        .map_err(err)?
+        .label("compressed")
+        .legend(|(x, y)| Circle::new((x, y), 3, BLACK.filled()));
+    chart
+        .draw_series(u.iter().map(|&p| Circle::new(p, 1, BLUE.mix(0.35).filled())))
+        .map_err(err)?
+        .label("upsampled")
+        .legend(|(x, y)| Circle::new((x, y), 3, BLUE.filled()));
+    if let Ok(env) = quant_bounds::envelope::<f32>(scheme) {
+        chart
+            .draw_series(LineSeries::new([x0, x1].map(|x| (x, env.log10_line(x))), RED.stroke_width(2)))
+            .map_err(err)?
+            .label("quant-bounds envelope |Δ| < |x|·2^-k")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED.stroke_width(2)));
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+/// Fine-binned (400 bins over the original's range) histograms of original, compressed and
+/// upsampled values: the compressed grid's comb, and how much of it upsampling removes.
+fn histogram(path: &Path, name: &str, s: &[Vec<f32>; 3]) -> Result<()> {
+    const BINS: usize = 400;
+    let finite = |v: &Vec<f32>| v.iter().copied().filter(|x| x.is_finite()).collect::<Vec<f32>>();
+    let x = finite(&s[0]);
+    let (lo, hi) = x.iter().fold((f32::MAX, f32::MIN), |(a, b), &v| (a.min(v), b.max(v)));
+    if lo >= hi {
+        return Ok(());
+    }
+    let (lo, hi) = (f64::from(lo), f64::from(hi));
+    let count = |v: &[f32]| {
+        let mut h = vec![0u64; BINS];
+        for &x in v {
+            let b = ((f64::from(x) - lo) / (hi - lo) * BINS as f64) as isize;
+            if let Ok(b) = usize::try_from(b.min(BINS as isize - 1)) {
+                h[b] += 1;
+            }
+        }
+        h
+    };
+    let hs = [count(&x), count(&finite(&s[1])), count(&finite(&s[2]))];
+    let top = hs.iter().flatten().copied().max().unwrap_or(1) as f64 * 1.1;
+    let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
+    root.fill(&WHITE).map_err(err)?;
+    let mut chart = ChartBuilder::on(&root)
+        .caption(format!("{name}: {BINS}-bin histograms"), ("sans-serif", 16))
+        .margin(10)
+        .x_label_area_size(40)
+        .y_label_area_size(60)
+        .build_cartesian_2d(lo..hi, 0f64..top)
+        .map_err(err)?;
+    chart.configure_mesh().x_desc("value").y_desc("entries").draw().map_err(err)?;
+    let width = (hi - lo) / BINS as f64;
+    for (h, (label, colour)) in hs.iter().zip([("original", BLACK), ("compressed", RED), ("upsampled", BLUE)]) {
+        let steps = h.iter().enumerate().flat_map(|(i, &c)| {
+            let x = lo + i as f64 * width;
+            [(x, c as f64), (x + width, c as f64)]
+        });
+        chart
+            .draw_series(LineSeries::new(steps, colour.stroke_width(1)))
+            .map_err(err)?
+            .label(label)
+            .legend(move |(x, y)| PathElement::new([(x, y), (x + 16, y)], colour.stroke_width(2)));
+    }
+    chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
+    root.present().map_err(err)?;
+    Ok(())
+}
