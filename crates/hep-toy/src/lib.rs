@@ -58,6 +58,18 @@ const FOUR_MOMENTUM: [&str; 5] = ["px", "py", "pz", "e", "m"];
 const MOMENTUM: Law = cont(Density::Uniform { lo: -1e5, hi: 1e5 });
 const TAGGER: [&str; 3] = ["GN2v00_pu", "GN2v00_pc", "GN2v00_pb"];
 
+/// A truth-particle container: flat momenta, the energy from the relation, a fixed mass.
+const fn truth(prefix: &'static str, variables: &'static [(&'static str, Law)]) -> Container {
+    Container { prefix, scalar: false, variables, relation: Some((Relation::FourMomentum, &FOUR_MOMENTUM)) }
+}
+
+const fn truth_variables(mass: &'static [f32]) -> [(&'static str, Law); 5] {
+    [("px", MOMENTUM), ("py", MOMENTUM), ("pz", MOMENTUM), ("e", Law::Relation), ("m", Law::Set(mass))]
+}
+
+static TRUTH_ELECTRON: [(&str, Law); 5] = truth_variables(&[ELECTRON]);
+static TRUTH_MUON: [(&str, Law); 5] = truth_variables(&[MUON]);
+
 /// The toy's collections (energies and momenta in MeV, as in PHYSLITE). Objects per event: 0–3
 /// electrons, 0–5 jets each with a b-tagging triple, 0–2 truth electrons and muons.
 pub static CONTAINERS: [Container; 6] = [
@@ -113,30 +125,8 @@ pub static CONTAINERS: [Container; 6] = [
         ],
         relation: Some((Relation::SumToOne, &TAGGER)),
     },
-    Container {
-        prefix: "TruthElectronsAuxDyn",
-        scalar: false,
-        variables: &[
-            ("px", MOMENTUM),
-            ("py", MOMENTUM),
-            ("pz", MOMENTUM),
-            ("e", Law::Relation),
-            ("m", Law::Set(&[ELECTRON])),
-        ],
-        relation: Some((Relation::FourMomentum, &FOUR_MOMENTUM)),
-    },
-    Container {
-        prefix: "TruthMuonsAuxDyn",
-        scalar: false,
-        variables: &[
-            ("px", MOMENTUM),
-            ("py", MOMENTUM),
-            ("pz", MOMENTUM),
-            ("e", Law::Relation),
-            ("m", Law::Set(&[MUON])),
-        ],
-        relation: Some((Relation::FourMomentum, &FOUR_MOMENTUM)),
-    },
+    truth("TruthElectronsAuxDyn", &TRUTH_ELECTRON),
+    truth("TruthMuonsAuxDyn", &TRUTH_MUON),
 ];
 
 /// The relation groups of the toy (full column names), as [`models::detect_groups`] finds them.

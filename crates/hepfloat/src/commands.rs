@@ -275,7 +275,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     // Groups whose members are all present.
     groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
     let t0 = Instant::now();
-    let spinner = out.bar(columns.len() as u64, "fitting");
+    let spinner = out.spinner(&format!("fitting {} columns and {} relation groups", columns.len(), groups.len()));
     let opts = FitOptions { estimate: a.estimate, ..FitOptions::default() };
     let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)?;
     spinner.finish_and_clear();

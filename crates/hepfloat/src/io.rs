@@ -46,7 +46,7 @@ impl std::fmt::Debug for Input {
 }
 
 /// `toy`, `toy:EVENTS` or `toy:EVENTS:SEED`.
-fn toy_spec(spec: &str) -> Result<Option<(u64, u64)>> {
+pub fn toy_spec(spec: &str) -> Result<Option<(u64, u64)>> {
     let Some(rest) = spec.strip_prefix("toy") else { return Ok(None) };
     if !(rest.is_empty() || rest.starts_with(':')) {
         return Ok(None);

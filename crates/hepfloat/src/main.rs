@@ -82,6 +82,17 @@ impl Out {
         bar
     }
 
+    /// A spinner for a step of unknown length (hidden when quiet).
+    pub fn spinner(&self, what: &str) -> indicatif::ProgressBar {
+        if self.quiet || self.json {
+            return indicatif::ProgressBar::hidden();
+        }
+        let bar = indicatif::ProgressBar::new_spinner();
+        bar.set_message(what.to_string());
+        bar.enable_steady_tick(std::time::Duration::from_millis(100));
+        bar
+    }
+
     /// Print a line for people (not in quiet or JSON mode).
     pub fn say(&self, line: impl AsRef<str>) {
         if !(self.quiet || self.json) {
