@@ -67,6 +67,27 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
             assert!((r - o).abs() < 1e-9, "{name}: {r} vs oracle {o}");
         }
     }
+    // Draws from the posterior restore the fine-binned distribution that the compressed grid
+    // combs (measured: KL 3.05 -> 0.65 on these 3000 events; 4.43 -> 0.26 on 10 000).
+    let (us, rs) = (d.join("us.parquet"), d.join("report-sample"));
+    json(&["upsample", s(&c), "--model", s(&m), "--estimate", "sample", "-o", s(&us)]);
+    let es = json(&[
+        "evaluate",
+        "--original",
+        "toy:6000:3",
+        "--compressed",
+        s(&c),
+        "--upsampled",
+        s(&us),
+        "--entries",
+        "3000..",
+        "--report",
+        s(&rs),
+    ]);
+    let (klc, klu) =
+        (es["summary"]["kl_compressed"].as_f64().unwrap(), es["summary"]["kl_upsampled"].as_f64().unwrap());
+    assert!(klu < 0.3 * klc, "KL {klc} -> {klu}");
+    assert_eq!(es["summary"]["inside"], 1.0);
     for f in ["report.md", "report.json", "mse_ratio.svg"] {
         assert!(r.join(f).is_file(), "{f} missing");
     }

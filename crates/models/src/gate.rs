@@ -10,11 +10,11 @@ use std::collections::HashMap;
 use crate::prior::{Histogram, Lattice, Training, splitmix64};
 use crate::{Error, Estimate, Group, Prior, Result, Seed};
 
-/// The model file's format name and version; a file of a newer version is refused (version 1,
-/// before groups, is still read).
+/// The model file's format name and version; a file of a newer version is refused (versions 1,
+/// before groups, and 2, before samplers, are still read).
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// A compression scheme as stored in a model file.
 ///
@@ -111,6 +111,13 @@ pub struct ColumnModel {
     /// [`Model::upsample_table`]) rather than from `prior` alone.
     #[serde(default)]
     pub constraint: bool,
+    /// The prior [`Estimate::Sample`] draws from where it is not `prior`: where the gate kept the
+    /// identity (a point mass, not a distribution of originals) for a column whose validation
+    /// originals mostly differ from their compressed values (continuous at this precision), the
+    /// fitted [`Histogram`] — atoms at the exact values seen in training, a density elsewhere —
+    /// so that draws spread over the preimage as the originals do, and exact values stay exact.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampler: Option<Prior>,
     /// Every candidate's validation score, the chosen one included.
     pub scores: Vec<Score>,
     /// Training values used.
@@ -181,6 +188,10 @@ struct Validation<'a> {
     original: &'a [f32],
     compressed: Vec<f32>,
     norm: Vec<f64>,
+    /// Whether most originals whose preimage holds more than one value differ from their
+    /// compressed value (of at least [`MIN_VALIDATION`]): the column is continuous at this
+    /// precision, not a set of exact values.
+    continuous: bool,
 }
 
 impl<'a> Validation<'a> {
@@ -193,7 +204,15 @@ impl<'a> Validation<'a> {
                 if w.is_finite() && w > 0.0 { 1.0 / (w * w) } else { 0.0 }
             })
             .collect();
-        Ok(Validation { original, compressed, norm })
+        let (mut open, mut exact) = (0usize, 0usize);
+        for i in 0..original.len() {
+            if !crate::prior::certain(compressed[i], lo[i], hi[i]) {
+                open += 1;
+                exact += usize::from(original[i].to_bits() == compressed[i].to_bits());
+            }
+        }
+        // Too few values to tell keep the identity, as the gate does.
+        Ok(Validation { original, compressed, norm, continuous: open >= MIN_VALIDATION && 2 * exact < open })
     }
 
     /// Squared errors of the pairs whose original is finite (a non-finite estimate of a finite
@@ -326,7 +345,16 @@ impl Model {
                 // Nothing to score a prior on: the column stays as it was.
                 let (train, valid) = (train.len() as u64, 0);
                 let prior = Prior::Identity;
-                out.push(ColumnModel { name: name.into(), prior, constraint: false, scores: vec![], train, valid });
+                let sampler = None;
+                out.push(ColumnModel {
+                    name: name.into(),
+                    prior,
+                    constraint: false,
+                    sampler,
+                    scores: vec![],
+                    train,
+                    valid,
+                });
                 continue;
             }
             let mut candidates = candidates(scheme, train, &opts)?;
@@ -346,13 +374,20 @@ impl Model {
                 }
                 scores.push(Score { prior: prior.name().into(), mse });
             }
+            let continuous = validation.continuous;
             if member_of.contains_key(name) {
                 own.insert(name, (validation, best_est, best_err));
             }
+            let prior = candidates.swap_remove(best);
+            let sampler = match prior {
+                Prior::Identity if continuous => candidates.into_iter().find(|p| matches!(p, Prior::Histogram(_))),
+                _ => None,
+            };
             out.push(ColumnModel {
                 name: name.into(),
-                prior: candidates.swap_remove(best),
+                prior,
                 constraint: false,
+                sampler,
                 scores,
                 train: train.len() as u64,
                 valid: valid.len() as u64,
@@ -481,7 +516,11 @@ impl Model {
         out: &mut [f32],
     ) -> Result<()> {
         let col = self.column(name).ok_or_else(|| Error::UnknownColumn(name.into()))?;
-        col.prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, name), first_row }, out)
+        let prior = match (how, &col.sampler) {
+            (Estimate::Sample, Some(sampler)) => sampler,
+            _ => &col.prior,
+        };
+        prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, name), first_row }, out)
     }
 
     /// Upsample a table of aligned columns at once: `outputs[i]` receives column `inputs[i]`

@@ -182,3 +182,35 @@ fn model_files_round_trip_and_reject_other_versions() {
     assert!(e.to_string().contains("damaged"), "{e}");
     assert!(matches!(m.upsample("y", &[1.0], Estimate::Mean, 0, &mut [0.0]), Err(models::Error::UnknownColumn(_))));
 }
+
+/// `Estimate::Sample` draws a continuous column from its histogram even where the gate keeps the
+/// identity for the mean, and leaves a column of exact values exact.
+#[test]
+fn sampler_dithers_continuous_identity_columns_only() {
+    let s = Scheme::atlas(7).unwrap();
+    // Continuous, symmetric within its preimages: the midpoint gains nothing, the gate keeps the
+    // identity for the mean.
+    let cont: Vec<f32> = (0..4000).map(|i| 1.1 + 0.7 * ((i as f32) * 0.618_034).fract()).collect();
+    // Exact values on a grid the scheme keeps (multiples of 1/8 below 16): compress(x) == x.
+    let grid: Vec<f32> = (0..4000).map(|i| ((i * 37) % 120) as f32 / 8.0).collect();
+    let cols: Vec<(&str, &[f32], &[f32])> =
+        vec![("cont", &cont[..2000], &cont[2000..]), ("grid", &grid[..2000], &grid[2000..])];
+    let model = models::Model::fit(&s, &cols, Default::default()).unwrap();
+    let (c, g) = (model.column("cont").unwrap(), model.column("grid").unwrap());
+    assert_eq!(c.prior.name(), "identity");
+    assert_eq!(c.sampler.as_ref().map(|p| p.name()), Some("histogram"));
+    assert!(g.sampler.is_none(), "{:?}", g.sampler);
+    let mut comp = cont[2000..].to_vec();
+    s.compress_in_place(&mut comp).unwrap();
+    let (mut mean, mut draw) = (vec![0f32; comp.len()], vec![0f32; comp.len()]);
+    model.upsample("cont", &comp, Estimate::Mean, 0, &mut mean).unwrap();
+    model.upsample("cont", &comp, Estimate::Sample, 0, &mut draw).unwrap();
+    assert_eq!(mean, comp);
+    let moved = comp.iter().zip(&draw).filter(|(a, b)| a != b).count();
+    assert!(moved > comp.len() * 9 / 10, "{moved} of {} drawn away from the grid", comp.len());
+    for (c, d) in comp.iter().zip(&draw) {
+        assert!(quant_bounds::preimage(&s, *c).unwrap().contains(*d));
+    }
+    // The sampler survives the model file.
+    assert_eq!(models::Model::from_json(&model.to_json().unwrap()).unwrap(), model);
+}
