@@ -19,6 +19,23 @@ fn json(args: &[&str]) -> Value {
     serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&out.stdout)))
 }
 
+/// `hepfloat evaluate` of an upsampled file against its original and compressed ones.
+fn evaluate(original: &str, compressed: &Path, upsampled: &Path, entries: &str, report: &Path) -> Value {
+    json(&[
+        "evaluate",
+        "--original",
+        original,
+        "--compressed",
+        s(compressed),
+        "--upsampled",
+        s(upsampled),
+        "--entries",
+        entries,
+        "--report",
+        s(report),
+    ])
+}
+
 fn scratch(name: &str) -> PathBuf {
     let d = std::env::temp_dir().join(format!("hepfloat-cli-{}-{name}", std::process::id()));
     let _ = std::fs::remove_dir_all(&d);
@@ -39,19 +56,7 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
     let fit = json(&["fit", "toy:6000:3", "--entries", "0..3000", "-o", s(&m)]);
     assert_eq!(fit["groups"], 3, "{fit}");
     json(&["upsample", s(&c), "--model", s(&m), "-o", s(&u)]);
-    let e = json(&[
-        "evaluate",
-        "--original",
-        "toy:6000:3",
-        "--compressed",
-        s(&c),
-        "--upsampled",
-        s(&u),
-        "--entries",
-        "3000..",
-        "--report",
-        s(&r),
-    ]);
+    let e = evaluate("toy:6000:3", &c, &u, "3000..", &r);
     let sum = &e["summary"];
     assert_eq!(sum["inside"], 1.0, "{sum}");
     assert_eq!(sum["above"], 0, "{sum}");
@@ -71,19 +76,7 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
     // combs (measured: KL 3.05 -> 0.65 on these 3000 events; 4.43 -> 0.26 on 10 000).
     let (us, rs) = (d.join("us.parquet"), d.join("report-sample"));
     json(&["upsample", s(&c), "--model", s(&m), "--estimate", "sample", "-o", s(&us)]);
-    let es = json(&[
-        "evaluate",
-        "--original",
-        "toy:6000:3",
-        "--compressed",
-        s(&c),
-        "--upsampled",
-        s(&us),
-        "--entries",
-        "3000..",
-        "--report",
-        s(&rs),
-    ]);
+    let es = evaluate("toy:6000:3", &c, &us, "3000..", &rs);
     let (klc, klu) =
         (es["summary"]["kl_compressed"].as_f64().unwrap(), es["summary"]["kl_upsampled"].as_f64().unwrap());
     assert!(klu < 0.3 * klc, "KL {klc} -> {klu}");
