@@ -215,8 +215,92 @@ pub struct FitArgs {
     /// The estimate the gate scores candidates with.
     #[arg(long, default_value = "mean")]
     estimate: Estimate,
+    /// FILE is already compressed with the scheme and no originals exist: fit from the
+    /// compressed values alone (spikes kept exact, midpoints elsewhere, relation groups), with
+    /// no validation. Every selected event is used.
+    #[arg(long)]
+    compressed_input: bool,
+    /// How often a value must occur to be taken as an exact value (atom).
+    #[arg(long, default_value_t = 3)]
+    min_atom_count: u32,
     #[command(flatten)]
     output: Output,
+}
+
+/// The relation groups of `fit`: found by the rules among `names`, plus the declared ones.
+fn groups_of(a: &FitArgs, names: &[String]) -> Result<Vec<Group>> {
+    if a.no_groups {
+        return Ok(vec![]);
+    }
+    let rules = if a.rules.is_empty() { Rule::defaults() } else { a.rules.clone() };
+    let refs: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut groups = models::detect_groups(&refs, &rules);
+    for g in &a.group {
+        groups.push(parse_group(g)?);
+    }
+    Ok(groups)
+}
+
+/// `fit --compressed-input`: every selected event's compressed values, no validation.
+fn fit_compressed(
+    a: &FitArgs,
+    out: Out,
+    input: &Input,
+    names: &[String],
+    scheme: &Scheme,
+    keep: &[String],
+    range: std::ops::Range<u64>,
+) -> Result<Model> {
+    let mut values: Vec<Vec<f32>> = vec![Vec::new(); names.len()];
+    let bar = out.bar(range.end - range.start, "reading");
+    for batch in input.batches(range.clone(), BATCH_EVENTS)? {
+        let batch = batch?;
+        bar.inc(batch.num_rows() as u64);
+        for (name, v) in names.iter().zip(values.iter_mut()) {
+            if let Some(x) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) {
+                v.extend_from_slice(&x[..x.len().min(a.max_values.saturating_sub(v.len()))]);
+            }
+        }
+    }
+    bar.finish_and_clear();
+    let (mut columns, mut kept) = (Vec::new(), Vec::new());
+    for (name, v) in names.iter().zip(&values) {
+        if is_kept(name, keep) { kept.push(name.as_str()) } else { columns.push((name.as_str(), v.as_slice())) }
+    }
+    let model = Model::fit_compressed(scheme, &columns, &kept, &groups_of(a, names)?, a.min_atom_count)?;
+    model.save(&a.output.output)?;
+    let atoms: usize = model
+        .columns()
+        .iter()
+        .map(|c| match &c.prior {
+            models::Prior::Histogram(h) => h.atoms.len(),
+            _ => 0,
+        })
+        .sum();
+    out.say(format!(
+        "{scheme}: fitted {} columns from compressed events {}..{} alone ({atoms} exact values found, {} relation groups); no originals, so nothing was validated",
+        model.columns().len(),
+        range.start,
+        range.end,
+        model.groups().len()
+    ));
+    out.say(format!("wrote {}", a.output.output.display()));
+    out.json(&json!({"scheme": scheme.to_string(), "columns": model.columns().len(), "atoms": atoms,
+        "groups": model.groups().len(), "events": range, "output": a.output.output}));
+    Ok(model)
+}
+
+/// Refuse an input whose recorded scheme differs from `scheme`.
+fn check_scheme(input: &Input, scheme: &Scheme) -> Result<()> {
+    if let Some(spec) = input.metadata().get(META_SCHEME) {
+        let spec: SchemeSpec =
+            serde_json::from_str(spec).with_context(|| format!("{}: bad {META_SCHEME} metadata", input.name))?;
+        let recorded = Scheme::try_from(&spec)?;
+        if &recorded != scheme {
+            bail!("{} was compressed with {recorded}, not {scheme}", input.name);
+        }
+    }
+    Ok(())
 }
 
 /// A `relation:member,member,...` group.
@@ -235,6 +319,10 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     let input = Input::open(&a.file, a.source.tree.as_deref(), &a.source.branches)?;
     let names = float_columns(&input.schema());
     let (start, end) = (a.source.entries.start.min(input.entries()), a.source.entries.end.min(input.entries()));
+    if a.compressed_input {
+        check_scheme(&input, &scheme)?;
+        return fit_compressed(a, out, &input, &names, &scheme, &keep, start..end);
+    }
     let split = start + ((end - start) as f64 * (1.0 - a.validation)).round() as u64;
     if split == start || split == end {
         bail!("{} events in {}..{}: too few to split into training and validation", end - start, start, end);
@@ -258,15 +346,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         }
     }
     bar.finish_and_clear();
-    let mut groups = Vec::new();
-    if !a.no_groups {
-        let rules = if a.rules.is_empty() { Rule::defaults() } else { a.rules.clone() };
-        let refs: Vec<&str> = names.iter().map(String::as_str).collect();
-        groups = models::detect_groups(&refs, &rules);
-        for g in &a.group {
-            groups.push(parse_group(g)?);
-        }
-    }
+    let mut groups = groups_of(a, &names)?;
     let (mut columns, mut kept) = (Vec::new(), Vec::new());
     for (i, name) in names.iter().enumerate() {
         let entry = (name.as_str(), train[i].as_slice(), valid[i].as_slice());
@@ -334,14 +414,7 @@ pub fn upsample_with(
     out: Out,
 ) -> Result<()> {
     let input = Input::open(file, source.tree.as_deref(), &source.branches)?;
-    if let Some(spec) = input.metadata().get(META_SCHEME) {
-        let spec: SchemeSpec =
-            serde_json::from_str(spec).with_context(|| format!("{file}: bad {META_SCHEME} metadata"))?;
-        let scheme = Scheme::try_from(&spec)?;
-        if &scheme != model.scheme() {
-            bail!("{file} was compressed with {scheme}, the model expects {}", model.scheme());
-        }
-    }
+    check_scheme(&input, model.scheme()).context("the model does not fit this file")?;
     let mut meta = input.metadata().clone();
     meta.insert("hepfloat.estimate", how.to_string());
     let schema = Arc::new(Schema::new_with_metadata(input.schema().fields().clone(), meta));
@@ -431,16 +504,34 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             no_groups: false,
             max_values: 4_000_000,
             estimate: Estimate::Mean,
+            compressed_input: false,
+            min_atom_count: 3,
             output: Output { output: model_path },
         };
         let model = fit(&fit_args, quiet)?;
         let c = compressed.to_string_lossy().into_owned();
+        // The same first half, compressed, with no originals: what is left without the gate.
+        let blind = fit(
+            &FitArgs {
+                file: c.clone(),
+                compressed_input: true,
+                output: Output { output: dir.join("model-no-originals.json") },
+                ..fit_args
+            },
+            quiet,
+        )?;
         let mut results = Vec::new();
-        for how in [Estimate::Mean, Estimate::Sample] {
-            out.say(format!("   upsample ({how}) and evaluate on events {half}..{entries}"));
-            let up = dir.join(format!("upsampled-{how}.parquet"));
-            upsample_with(&model, &c, &source(0..u64::MAX), how, 0, &up, quiet)?;
-            let report = dir.join(format!("report-{how}"));
+        let runs = [
+            ("mean", &model, Estimate::Mean),
+            ("sample", &model, Estimate::Sample),
+            ("mean, fitted without originals", &blind, Estimate::Mean),
+        ];
+        for (i, (label, model, how)) in runs.into_iter().enumerate() {
+            out.say(format!("   upsample ({label}) and evaluate on events {half}..{entries}"));
+            let name = ["mean", "sample", "no-originals"][i];
+            let up = dir.join(format!("upsampled-{name}.parquet"));
+            upsample_with(model, &c, &source(0..u64::MAX), how, 0, &up, quiet)?;
+            let report = dir.join(format!("report-{name}"));
             let eval = crate::evaluate::EvaluateArgs {
                 original: file.clone(),
                 compressed: c.clone(),
@@ -453,7 +544,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             };
             let r = crate::evaluate::run(&eval, quiet)?;
             out.say(format!(
-                "   {how}: {} columns scored, mean MSE ratio {:.4}, {} above 1.05, KL sum {:.4} -> {:.4}, inside preimage {:.4} %{}",
+                "   {label}: {} columns scored, mean MSE ratio {:.4}, {} above 1.05, KL sum {:.4} -> {:.4}, inside preimage {:.4} %{}",
                 r.scored,
                 r.mean_ratio,
                 r.above,
@@ -462,7 +553,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
                 100.0 * r.inside,
                 r.oracle_mean_ratio.map_or(String::new(), |o| format!(", oracle mean ratio {o:.4}"))
             ));
-            results.push(json!({"estimate": how.to_string(), "report": report, "summary": r}));
+            results.push(json!({"estimate": label, "report": report, "summary": r}));
         }
         summary.push(json!({"bits": bits, "bytes_full_precision": sizes.before, "bytes_compressed": sizes.after, "results": results}));
     }

@@ -436,6 +436,47 @@ impl Model {
         Ok(Model { scheme: *scheme, columns: out, groups: used })
     }
 
+    /// A model from compressed data alone, when no originals are available: each column gets
+    /// [`Histogram::deconvolve`] (spikes kept exact, the midpoint elsewhere) and every group
+    /// whose members are all among `columns` or `kept` takes its members' values from the
+    /// relation. Nothing can be validated without originals — there is no gate, and the scores
+    /// are empty — so prefer [`Model::fit_groups`] wherever originals exist; `docs/results.md`
+    /// measures what this gives up.
+    ///
+    /// ```
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// let mut x: Vec<f32> = (0..2000).map(|i| if i % 4 == 0 { -1.0 } else { (i as f32 * 0.618).fract() }).collect();
+    /// s.compress_in_place(&mut x)?;
+    /// let m = models::Model::fit_compressed(&s, &[("x", &x)], &[], &[], 3)?;
+    /// assert_eq!(m.column("x").unwrap().choice(), "histogram");
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn fit_compressed(
+        scheme: &Scheme,
+        columns: &[(&str, &[f32])],
+        kept: &[&str],
+        groups: &[Group],
+        min_atom_count: u32,
+    ) -> Result<Model> {
+        let present = |m: &str| columns.iter().any(|c| c.0 == m) || kept.contains(&m);
+        let used: Vec<Group> = groups.iter().filter(|g| g.members.iter().all(|m| present(m))).cloned().collect();
+        let mut seen = std::collections::HashSet::new();
+        if let Some(m) = used.iter().flat_map(|g| &g.members).find(|m| !seen.insert(m.as_str())) {
+            return Err(Error::InvalidArgument(format!("column {m:?} is in more than one group")));
+        }
+        let mut out = Vec::with_capacity(columns.len());
+        for &(name, values) in columns {
+            let prior = Prior::Histogram(Histogram::deconvolve(scheme, values, min_atom_count)?);
+            let constraint = used.iter().any(|g| g.members.iter().any(|m| m == name));
+            let (train, valid, sampler, scores) = (values.len() as u64, 0, None, vec![]);
+            out.push(ColumnModel { name: name.into(), prior, constraint, sampler, scores, train, valid });
+        }
+        for g in &used {
+            g.check()?;
+        }
+        Ok(Model { scheme: *scheme, columns: out, groups: used })
+    }
+
     /// The relation groups some column of the model takes its values from.
     ///
     /// ```

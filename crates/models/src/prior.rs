@@ -3,7 +3,7 @@
 use std::collections::HashMap;
 
 use float_bits::Scheme;
-use quant_bounds::interval::key;
+use quant_bounds::interval::{from_key, key};
 use serde::{Deserialize, Serialize};
 
 use crate::posterior::{Posterior, Shape, clamp_into};
@@ -110,6 +110,13 @@ pub(crate) fn certain(c: f32, lo: f32, hi: f32) -> bool {
     c == 0.0 || !c.is_finite() || !lo.is_finite() || !hi.is_finite() || lo.to_bits() == hi.to_bits()
 }
 
+/// Whether `c` has at most [`KeptBits::UNINFORMATIVE`](float_bits::KeptBits::UNINFORMATIVE)
+/// significant mantissa bits: the values sentinels, bounds and counts take (−1, 0.5, 1, 3, …),
+/// and where a binade boundary moves the midpoint away from them.
+fn short(c: f32) -> bool {
+    float_bits::needed_bits(c) <= float_bits::KeptBits::<f32>::UNINFORMATIVE
+}
+
 /// Exact-value counts of the finite training originals, sorted in `totalOrder`.
 fn value_counts(values: &[f32]) -> Vec<(f32, u32)> {
     let mut counts: HashMap<u32, u32> = HashMap::new();
@@ -206,6 +213,12 @@ pub struct Histogram {
     pub cdf: Vec<f64>,
     /// Mean of `u` under `cdf`.
     pub mean_u: f64,
+    /// Whether every compressed value with at most
+    /// [`KeptBits::UNINFORMATIVE`](float_bits::KeptBits::UNINFORMATIVE) significant mantissa
+    /// bits (−1, ±0.5, 1, powers of two, small integers) is taken as exact, seen in training or
+    /// not (set by [`Histogram::deconvolve`], which has no originals to learn atoms from).
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub short_exact: bool,
 }
 
 impl Histogram {
@@ -262,7 +275,81 @@ impl Histogram {
             atoms.push((x, f64::from(n)));
             others.push(f64::from(rest.get(&c.to_bits()).copied().unwrap_or(0)));
         }
-        Ok(Histogram { atoms, rest: others, cdf, mean_u })
+        Ok(Histogram { atoms, rest: others, cdf, mean_u, short_exact: false })
+    }
+}
+
+impl Histogram {
+    /// Deconvolve from compressed values alone, when no originals are available. Under ATLAS
+    /// rounding a compressed value is its interval's midpoint except at powers of two (which
+    /// this keeps exact), so there this prior changes only what the counts prove; under
+    /// truncation it moves every continuous value to its midpoint. The only
+    /// structure a smooth density leaves inside one preimage interval is a tilt of order
+    /// (width × d log p/dx), too small to matter at k ≥ 7, so the continuous part stays flat;
+    /// what the compressed counts do show is **spikes**: a compressed value seen far more often
+    /// than its neighbours on the grid predict (count > 4 × expected + 2, and at least
+    /// `min_count`) is taken as an exact value, kept exact, with the expected count as the
+    /// continuous weight beside it. Compressed values with at most
+    /// [`KeptBits::UNINFORMATIVE`](float_bits::KeptBits::UNINFORMATIVE) significant bits (−1,
+    /// ±0.5, 1, small integers: what sentinels, bounds and counts are, and where a binade
+    /// boundary moves the midpoint away from them) are kept exact however often they occur.
+    /// Everything else gets the interval's midpoint (mean) or a uniform draw (sample).
+    ///
+    /// ```
+    /// use models::{Estimate, Histogram, Prior, Seed};
+    /// // Truncation (RNTuple Real32Trunc): every compressed value sits at an end of its interval.
+    /// let s = float_bits::Scheme::toward_zero(7)?;
+    /// // A continuous column with two sentinels: -1 (short: kept exact wherever it appears)
+    /// // and -999.9 (a spike: its compressed value -996 is taken as exact).
+    /// let mut x: Vec<f32> = (0..5000).map(|i| -3.0 + 6.0 * (i as f32 * 0.618_034).fract()).collect();
+    /// x.extend([-1.0f32; 500]);
+    /// x.extend([-999.9f32; 500]);
+    /// s.compress_in_place(&mut x)?;
+    /// let h = Histogram::deconvolve(&s, &x, 3)?;
+    /// assert_eq!(h.atoms, [(-996.0, 500.0)]);
+    /// let mut out = [0f32; 3];
+    /// Prior::Histogram(h).upsample(&s, &[-1.0, -996.0, 2.015625], Estimate::Mean, Seed::default(), &mut out)?;
+    /// assert_eq!(out[..2], [-1.0, -996.0]); // the plain midpoints are -1.0039 and -998.0
+    /// assert_eq!(out[2], 2.0234375); // a continuous value: its interval's midpoint
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn deconvolve(scheme: &Scheme, compressed: &[f32], min_count: u32) -> Result<Histogram> {
+        if min_count == 0 {
+            return Err(Error::InvalidArgument("atoms seen 0 times".into()));
+        }
+        let counts = value_counts(compressed);
+        let count_of = |c: f32| -> f64 {
+            let i = counts.partition_point(|t| key(t.0) < key(c));
+            counts.get(i).filter(|t| t.0.to_bits() == c.to_bits()).map_or(0.0, |t| f64::from(t.1))
+        };
+        // Counts per unit length of the grid value next to a preimage end (`dir` = ±1 in totalOrder).
+        let density_beyond = |end: f32, dir: i64| -> Result<f64> {
+            let k = key(end).wrapping_add_signed(dir);
+            let x: f32 = from_key(k);
+            if !x.is_finite() || key(x) != k {
+                return Ok(0.0);
+            }
+            let c = scheme.compress(x)?;
+            let Ok(p) = quant_bounds::preimage(scheme, c) else { return Ok(0.0) };
+            let width = p.width();
+            Ok(if width > 0.0 && width.is_finite() { count_of(c) / width } else { 0.0 })
+        };
+        let (mut atoms, mut rest) = (Vec::new(), Vec::new());
+        for &(c, n) in &counts {
+            let p = quant_bounds::preimage(scheme, c)?;
+            if certain(c, p.lo(), p.hi()) {
+                continue; // already exact
+            }
+            if n < min_count || short(c) {
+                continue;
+            }
+            let expected = p.width() * 0.5 * (density_beyond(p.lo(), -1)? + density_beyond(p.hi(), 1)?);
+            if f64::from(n) > 4.0 * expected + 2.0 {
+                atoms.push((c, f64::from(n) - expected));
+                rest.push(expected);
+            }
+        }
+        Ok(Histogram { atoms, rest, cdf: vec![0.0, 1.0], mean_u: 0.5, short_exact: true })
     }
 }
 
@@ -315,7 +402,7 @@ impl Prior {
             quant_bounds::preimages(scheme, c, lo, hi)?;
             for i in 0..c.len() {
                 let (ci, l, h) = (c[i], lo[i], hi[i]);
-                if certain(ci, l, h) {
+                if certain(ci, l, h) || matches!(self, Prior::Histogram(hist) if hist.short_exact && short(ci)) {
                     o[i] = ci;
                     continue;
                 }
