@@ -92,7 +92,8 @@ fn log_residuals(x: &[f32], y: &[f32]) -> Vec<(f64, f64)> {
         .collect()
 }
 
-/// log10|x| against log10|Δ| for compressed and upsampled values, with the envelope line.
+/// log10|x| against log10|Δ| for compressed and upsampled values, with the envelope line and
+/// the per-binade staircase of `quant-bounds`.
 fn residuals(path: &Path, scheme: &Scheme, name: &str, s: &[Vec<f32>; 3]) -> Result<()> {
     let (c, u) = (log_residuals(&s[0], &s[1]), log_residuals(&s[0], &s[2]));
     let all = c.iter().chain(&u);
@@ -130,6 +131,19 @@ fn residuals(path: &Path, scheme: &Scheme, name: &str, s: &[Vec<f32>; 3]) -> Res
             .map_err(err)?
             .label("quant-bounds envelope |Δ| < |x|·2^-k")
             .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], RED.stroke_width(2)));
+        // The staircase: the exact largest |Δ| in each binade of the plotted range.
+        let (e0, e1) =
+            ((x0 / std::f64::consts::LOG10_2).floor() as i32, (x1 / std::f64::consts::LOG10_2).ceil() as i32);
+        let steps = (e0..e1).flat_map(|e| {
+            let (a, b) = (2f64.powi(e), 2f64.powi(e + 1));
+            let y = env.binade_max(a).log10();
+            [(a.log10().max(x0), y), (b.log10().min(x1), y)]
+        });
+        chart
+            .draw_series(LineSeries::new(steps, MAGENTA.stroke_width(1)))
+            .map_err(err)?
+            .label("largest |Δ| per binade (staircase)")
+            .legend(|(x, y)| PathElement::new([(x, y), (x + 16, y)], MAGENTA.stroke_width(1)));
     }
     chart.configure_series_labels().background_style(WHITE.mix(0.8)).border_style(BLACK).draw().map_err(err)?;
     root.present().map_err(err)?;
