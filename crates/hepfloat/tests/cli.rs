@@ -130,6 +130,11 @@ fn physlite_demo_meets_the_targets() {
     }
     assert!(d.join("k7/report-mean/report.md").is_file());
     assert!(d.join("summary.md").is_file());
+    // The sample itself is stored at full precision: inspect sees 23 kept bits in most float branches.
+    let ins = json(&["inspect", s(&file)]);
+    assert_eq!(ins["entries"], 100);
+    let full = ins["columns"].as_array().unwrap().iter().filter(|c| c["kept_bits"] == 23).count();
+    assert!(full > 300, "{full} float branches at full precision");
 }
 
 #[test]
