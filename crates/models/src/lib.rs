@@ -5,6 +5,8 @@ pub mod batch;
 mod constraint;
 mod error;
 mod gate;
+#[cfg(feature = "neural")]
+pub mod neural;
 mod posterior;
 mod prior;
 
