@@ -77,14 +77,16 @@ fn fitted_model_does_not_beat_the_oracle() {
     let data: Vec<(Vec<f32>, Vec<f32>)> = fitted.iter().map(|n| (col(&train, n), col(&valid, n))).collect();
     let columns: Vec<(&str, &[f32], &[f32])> =
         fitted.iter().zip(&data).map(|(n, d)| (n.as_str(), d.0.as_slice(), d.1.as_slice())).collect();
-    let kept_data: Vec<(String, Vec<f32>)> = names
+    // Kept columns with both splits: the context of the neural corrector.
+    let kept_data: Vec<(String, Vec<f32>, Vec<f32>)> = names
         .iter()
         .filter(|n| models::batch::is_kept(n, &hep_toy::KEEP))
-        .map(|n| (n.clone(), col(&valid, n)))
+        .map(|n| (n.clone(), col(&train, n), col(&valid, n)))
         .collect();
     let kept: Vec<(&str, &[f32], &[f32])> =
-        kept_data.iter().map(|(n, v)| (n.as_str(), &[][..], v.as_slice())).collect();
-    let model = Model::fit_groups(&scheme, &columns, &kept, &hep_toy::groups(), FitOptions::default()).unwrap();
+        kept_data.iter().map(|(n, t, v)| (n.as_str(), t.as_slice(), v.as_slice())).collect();
+    let opts = FitOptions { neural: true, ..FitOptions::default() };
+    let model = Model::fit_groups(&scheme, &columns, &kept, &hep_toy::groups(), opts).unwrap();
     let (compressed, _) = compress_batch(&scheme, &test, &hep_toy::KEEP).unwrap();
     let up = models::batch::Upsampler::new(&model, Estimate::Mean, 0).upsample(&compressed).unwrap();
     let oracle = hep_toy::oracle_mean(&scheme, &compressed, &hep_toy::KEEP).unwrap();

@@ -215,6 +215,11 @@ pub struct FitArgs {
     /// The estimate the gate scores candidates with.
     #[arg(long, default_value = "mean")]
     estimate: Estimate,
+    /// Also try the neural corrector (a burn MLP on the interval-relative position, fed by a
+    /// least-squares link to the kept variables of the same container) on every column with
+    /// enough training values; the gate keeps it only where it wins on validation.
+    #[arg(long)]
+    neural: bool,
     /// FILE is already compressed with the scheme and no originals exist: fit from the
     /// compressed values alone (spikes kept exact, midpoints elsewhere, relation groups), with
     /// no validation. Every selected event is used.
@@ -356,7 +361,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
     let t0 = Instant::now();
     let spinner = out.spinner(&format!("fitting {} columns and {} relation groups", columns.len(), groups.len()));
-    let opts = FitOptions { estimate: a.estimate, ..FitOptions::default() };
+    let opts = FitOptions { estimate: a.estimate, neural: a.neural, ..FitOptions::default() };
     let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)?;
     spinner.finish_and_clear();
     model.save(&a.output.output)?;
@@ -506,6 +511,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             estimate: Estimate::Mean,
             compressed_input: false,
             min_atom_count: 3,
+            neural: true,
             output: Output { output: model_path },
         };
         let model = fit(&fit_args, quiet)?;
@@ -515,6 +521,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             &FitArgs {
                 file: c.clone(),
                 compressed_input: true,
+                neural: false,
                 output: Output { output: dir.join("model-no-originals.json") },
                 ..fit_args
             },

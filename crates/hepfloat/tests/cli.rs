@@ -53,8 +53,9 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
     let (c, m, u, r) = (d.join("c.parquet"), d.join("m.json"), d.join("u.parquet"), d.join("report"));
     let comp = json(&["compress", "toy:6000:3", "--bits", "7", "-o", s(&c)]);
     assert!(comp["bytes_compressed"].as_u64().unwrap() < comp["bytes_full_precision"].as_u64().unwrap());
-    let fit = json(&["fit", "toy:6000:3", "--entries", "0..3000", "-o", s(&m)]);
+    let fit = json(&["fit", "toy:6000:3", "--entries", "0..3000", "--neural", "-o", s(&m)]);
     assert_eq!(fit["groups"], 3, "{fit}");
+    assert_eq!(fit["choices"]["hybrid"], 1, "{fit}"); // the pt-linked isolation
     json(&["upsample", s(&c), "--model", s(&m), "-o", s(&u)]);
     let e = evaluate("toy:6000:3", &c, &u, "3000..", &r);
     let sum = &e["summary"];
@@ -63,9 +64,13 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
     let (mean, oracle) = (sum["mean_ratio"].as_f64().unwrap(), sum["oracle_mean_ratio"].as_f64().unwrap());
     assert!(mean < 0.8, "{sum}");
     assert!(oracle <= mean + 1e-9, "the oracle is the limit: {sum}");
-    // The relation groups reach the oracle; the pt-linked isolation is left to learned models.
+    // The relation groups reach the oracle; the neural corrector gets most of the way on the
+    // pt-linked isolation (measured 0.769 against the oracle's 0.699 from 1650 electrons).
     for col in e["columns"].as_array().unwrap() {
         let name = col["column"].as_str().unwrap();
+        if name.ends_with(".topoetcone20") {
+            assert!(col["ratio"].as_f64().unwrap() < 0.85, "{col}");
+        }
         if let (Some(r), Some(o)) = (col["ratio"].as_f64(), col["oracle_ratio"].as_f64())
             && (name.contains("Truth") || name.contains("BTagging"))
         {

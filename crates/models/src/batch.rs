@@ -324,6 +324,17 @@ impl<'m> Upsampler<'m> {
                     })
                 })
                 .collect::<Result<_>>()?;
+            // Members whose own model reads context bring those columns into the table (kept
+            // columns: they pass through it unchanged).
+            let mut at = at;
+            let members = at.len();
+            for m in &group.members {
+                for c in self.model.column(m).and_then(|c| c.neural.as_ref()).map_or(&[][..], |n| &n.context[..]) {
+                    if let Some(i) = names.iter().position(|n| n == c).filter(|i| !at.contains(i)) {
+                        at.push(i);
+                    }
+                }
+            }
             let inputs: Vec<Vec<f32>> = at
                 .iter()
                 .map(|&i| match &values[i] {
@@ -338,7 +349,7 @@ impl<'m> Upsampler<'m> {
             let mut outs: Vec<Vec<f32>> = inputs.iter().map(|v| vec![0f32; v.len()]).collect();
             let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|v| v.as_mut_slice()).collect();
             self.model.upsample_table(&table, self.how, self.seed, first_row, &mut refs)?;
-            for (&i, out) in at.iter().zip(outs) {
+            for (&i, out) in at.iter().zip(outs).take(members) {
                 if values[i].is_some() {
                     outputs[i] = Some(out);
                     done[i] = true;
@@ -348,8 +359,17 @@ impl<'m> Upsampler<'m> {
         for (i, name) in names.iter().enumerate() {
             if let (Some(v), Some(out), false) = (&values[i], &mut outputs[i], done[i]) {
                 let first_row = self.rows.get(*name).copied().unwrap_or(0);
+                let needs = self.model.column(name).and_then(|c| c.neural.as_ref()).map_or(&[][..], |n| &n.context[..]);
+                let context: Vec<(&str, Vec<f32>)> = needs
+                    .iter()
+                    .filter_map(|c| {
+                        let i = names.iter().position(|n| n == c)?;
+                        Some((names[i], float_values(batch.column(i).as_ref())?))
+                    })
+                    .collect();
+                let context: Vec<(&str, &[f32])> = context.iter().map(|(n, v)| (*n, v.as_slice())).collect();
                 self.model
-                    .upsample_seeded(name, v, self.how, self.seed, first_row, out)
+                    .upsample_with_context(name, v, &context, self.how, self.seed, first_row, out)
                     .map_err(|e| column_error(name, e))?;
             }
         }

@@ -11,10 +11,10 @@ use crate::prior::{Histogram, Lattice, Training, splitmix64};
 use crate::{Error, Estimate, Group, Prior, Result, Seed};
 
 /// The model file's format name and version; a file of a newer version is refused (versions 1,
-/// before groups, and 2, before samplers, are still read).
+/// before groups, 2, before samplers, and 3, before neural correctors, are still read).
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 3;
+pub const FORMAT_VERSION: u32 = 4;
 
 /// A compression scheme as stored in a model file.
 ///
@@ -80,13 +80,20 @@ pub struct FitOptions {
     pub min_atom_count: u32,
     /// Bins of the within-interval position histogram of [`Histogram`].
     pub histogram_bins: usize,
-    /// Seed of the draws when scoring `Sample`.
+    /// Seed of the draws when scoring `Sample` (and of the neural models' weights).
     pub seed: u64,
+    /// Also try the neural corrector ([`neural::Hybrid`](crate::neural)) on every column that
+    /// has context: kept columns of the same container (the name up to its last `.`), aligned,
+    /// and at least [`MIN_NEURAL`] training values. Needs the `neural` feature.
+    pub neural: bool,
 }
+
+/// The fewest training values the gate fits a neural corrector on.
+pub const MIN_NEURAL: usize = 1000;
 
 impl Default for FitOptions {
     fn default() -> Self {
-        FitOptions { estimate: Estimate::Mean, min_atom_count: 3, histogram_bins: 32, seed: 0 }
+        FitOptions { estimate: Estimate::Mean, min_atom_count: 3, histogram_bins: 32, seed: 0, neural: false }
     }
 }
 
@@ -97,6 +104,34 @@ pub struct Score {
     pub prior: String,
     /// Mean squared error against the validation originals (finite values only).
     pub mse: f64,
+}
+
+/// A fitted [`neural::Hybrid`](crate::neural) as stored in a model file: the link and
+/// standardisation as numbers, the network's weights in burn's record format (burnpack),
+/// hex-encoded.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct HybridFile {
+    /// The scheme the model was fitted for.
+    pub scheme: SchemeSpec,
+    /// Link coefficients on the standardised context: intercept, then one per context column.
+    pub link: Vec<f64>,
+    /// Mean and standard deviation of each context column.
+    pub ctx_norm: Vec<(f64, f64)>,
+    /// Mean and standard deviation of `ln width`.
+    pub width_norm: (f64, f64),
+    /// Width of the hidden layers.
+    pub hidden: usize,
+    /// The network's record (burnpack bytes), hex.
+    pub weights: String,
+}
+
+/// A column's neural corrector and the columns it reads its context from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct NeuralColumn {
+    /// Context columns (full names), in the model's input order.
+    pub context: Vec<String>,
+    /// The fitted network.
+    pub model: HybridFile,
 }
 
 /// What the gate chose for one column, and why.
@@ -118,6 +153,10 @@ pub struct ColumnModel {
     /// so that draws spread over the preimage as the originals do, and exact values stay exact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sampler: Option<Prior>,
+    /// The neural corrector, where the gate chose it over `prior` (it then gives the mean and
+    /// median; `Sample` draws from `sampler` or `prior`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub neural: Option<NeuralColumn>,
     /// Every candidate's validation score, the chosen one included.
     pub scores: Vec<Score>,
     /// Training values used.
@@ -173,7 +212,13 @@ impl ColumnModel {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn choice(&self) -> &'static str {
-        if self.constraint { "constraint" } else { self.prior.name() }
+        if self.constraint {
+            "constraint"
+        } else if self.neural.is_some() {
+            "hybrid"
+        } else {
+            self.prior.name()
+        }
     }
 }
 
@@ -259,6 +304,61 @@ fn stream(seed: u64, column: &str) -> u64 {
 /// A stream identifier for a group's joint draws.
 fn group_stream(seed: u64, group: &Group) -> u64 {
     group.members.iter().fold(splitmix64(seed ^ 0x0067_726f_7570), |h, m| stream(h, m))
+}
+
+/// The kept columns that give `name` its context: same container (the name up to its last `.`),
+/// aligned with it in training and validation.
+fn context_of<'a>(
+    name: &str,
+    train: usize,
+    valid: usize,
+    kept: &[(&'a str, &'a [f32], &'a [f32])],
+) -> Vec<(&'a str, &'a [f32], &'a [f32])> {
+    let Some((container, _)) = name.rsplit_once('.') else { return vec![] };
+    kept.iter()
+        .filter(|k| {
+            k.0.rsplit_once('.').is_some_and(|(c, _)| c == container) && k.1.len() == train && k.2.len() == valid
+        })
+        .copied()
+        .collect()
+}
+
+/// Fit the neural corrector on `train` (its last fifth stops the training early, so that the
+/// validation split stays unseen for the gate) and estimate the validation values with it.
+#[cfg(feature = "neural")]
+fn fit_neural(
+    scheme: &Scheme,
+    train: &[f32],
+    validation: &Validation<'_>,
+    context: &[(&str, &[f32], &[f32])],
+    seed: u64,
+) -> Result<(NeuralColumn, Vec<f32>)> {
+    use crate::neural::{Hybrid, HybridConfig, Rows};
+    let cut = train.len() * 4 / 5;
+    let ctx_fit: Vec<&[f32]> = context.iter().map(|c| &c.1[..cut]).collect();
+    let ctx_stop: Vec<&[f32]> = context.iter().map(|c| &c.1[cut..]).collect();
+    let ctx_valid: Vec<&[f32]> = context.iter().map(|c| c.2).collect();
+    let (hybrid, _) = Hybrid::fit(
+        scheme,
+        Rows { values: &train[..cut], context: &ctx_fit },
+        Rows { values: &train[cut..], context: &ctx_stop },
+        HybridConfig { seed, ..HybridConfig::default() },
+    )?;
+    let mut est = vec![0f32; validation.compressed.len()];
+    hybrid.upsample(Rows { values: &validation.compressed, context: &ctx_valid }, &mut est)?;
+    let column = NeuralColumn { context: context.iter().map(|c| c.0.to_string()).collect(), model: hybrid.to_file()? };
+    Ok((column, est))
+}
+
+#[cfg(not(feature = "neural"))]
+fn fit_neural(
+    _: &Scheme,
+    _: &[f32],
+    _: &Validation<'_>,
+    _: &[(&str, &[f32], &[f32])],
+    _: u64,
+) -> Result<(NeuralColumn, Vec<f32>)> {
+    Err(Error::InvalidArgument("neural correctors need the `neural` feature of models".into()))
 }
 
 /// Every prior fitted on training originals `train` (compressed with `scheme` as the producer
@@ -351,6 +451,7 @@ impl Model {
                     prior,
                     constraint: false,
                     sampler,
+                    neural: None,
                     scores: vec![],
                     train,
                     valid,
@@ -374,6 +475,20 @@ impl Model {
                 }
                 scores.push(Score { prior: prior.name().into(), mse });
             }
+            let mut neural = None;
+            if opts.neural {
+                let context = context_of(name, train.len(), valid.len(), kept);
+                if train.len() >= MIN_NEURAL && !context.is_empty() {
+                    let (fitted, est) = fit_neural(scheme, train, &validation, &context, opts.seed)?;
+                    let err = validation.errors(&est);
+                    let mse = err.iter().sum::<f64>() / err.len().max(1) as f64;
+                    scores.push(Score { prior: "hybrid".into(), mse });
+                    if validation.better(&err, &best_err) {
+                        (best_err, best_est) = (err, est);
+                        neural = Some(fitted);
+                    }
+                }
+            }
             let continuous = validation.continuous;
             if member_of.contains_key(name) {
                 own.insert(name, (validation, best_est, best_err));
@@ -388,6 +503,7 @@ impl Model {
                 prior,
                 constraint: false,
                 sampler,
+                neural,
                 scores,
                 train: train.len() as u64,
                 valid: valid.len() as u64,
@@ -469,7 +585,7 @@ impl Model {
             let prior = Prior::Histogram(Histogram::deconvolve(scheme, values, min_atom_count)?);
             let constraint = used.iter().any(|g| g.members.iter().any(|m| m == name));
             let (train, valid, sampler, scores) = (values.len() as u64, 0, None, vec![]);
-            out.push(ColumnModel { name: name.into(), prior, constraint, sampler, scores, train, valid });
+            out.push(ColumnModel { name: name.into(), prior, constraint, sampler, neural: None, scores, train, valid });
         }
         for g in &used {
             g.check()?;
@@ -557,11 +673,63 @@ impl Model {
         out: &mut [f32],
     ) -> Result<()> {
         let col = self.column(name).ok_or_else(|| Error::UnknownColumn(name.into()))?;
+        if col.neural.is_some() && how != Estimate::Sample {
+            return Err(Error::InvalidArgument(format!(
+                "column {name:?} is upsampled from its context: use upsample_with_context"
+            )));
+        }
         let prior = match (how, &col.sampler) {
             (Estimate::Sample, Some(sampler)) => sampler,
             _ => &col.prior,
         };
         prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, name), first_row }, out)
+    }
+
+    /// [`Model::upsample_seeded`] for a column whose model may read other columns of its object
+    /// (a neural corrector): `context` holds aligned columns by name, among which those the
+    /// column needs; a column without a neural corrector ignores it.
+    ///
+    /// ```
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// let m = models::Model::fit(&s, &[("c.x", &[1.5, 2.5], &[2.5, 3.5])], Default::default())?;
+    /// let mut out = [0f32; 1];
+    /// m.upsample_with_context("c.x", &[3.0], &[], models::Estimate::Mean, 0, 0, &mut out)?;
+    /// assert_eq!(out, [3.0]);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    #[allow(clippy::too_many_arguments)]
+    pub fn upsample_with_context(
+        &self,
+        name: &str,
+        compressed: &[f32],
+        context: &[(&str, &[f32])],
+        how: Estimate,
+        seed: u64,
+        first_row: u64,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let col = self.column(name).ok_or_else(|| Error::UnknownColumn(name.into()))?;
+        match (&col.neural, how) {
+            (Some(neural), Estimate::Mean | Estimate::Median) => {
+                let ctx: Vec<&[f32]> = neural
+                    .context
+                    .iter()
+                    .map(|c| {
+                        context.iter().find(|x| x.0 == c).map(|x| x.1).ok_or_else(|| {
+                            Error::InvalidArgument(format!("column {c:?} is needed: the model of {name:?} reads it"))
+                        })
+                    })
+                    .collect::<Result<_>>()?;
+                upsample_neural(&neural.model, compressed, &ctx, out)
+            }
+            _ => {
+                let prior = match (how, &col.sampler) {
+                    (Estimate::Sample, Some(sampler)) => sampler,
+                    _ => &col.prior,
+                };
+                prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, name), first_row }, out)
+            }
+        }
     }
 
     /// Upsample a table of aligned columns at once: `outputs[i]` receives column `inputs[i]`
@@ -603,7 +771,7 @@ impl Model {
         }
         for (&(name, values), out) in inputs.iter().zip(outputs.iter_mut()) {
             if self.column(name).is_some() {
-                self.upsample_seeded(name, values, how, seed, first_row, out)?;
+                self.upsample_with_context(name, values, inputs, how, seed, first_row, out)?;
             } else if values.len() != out.len() {
                 return Err(Error::LengthMismatch { what: "compressed vs out", left: values.len(), right: out.len() });
             } else {
@@ -725,4 +893,15 @@ impl Model {
             std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         Self::parse(&text, &path.display().to_string())
     }
+}
+
+#[cfg(feature = "neural")]
+fn upsample_neural(model: &HybridFile, compressed: &[f32], context: &[&[f32]], out: &mut [f32]) -> Result<()> {
+    let hybrid = crate::neural::Hybrid::from_file(model)?;
+    hybrid.upsample(crate::neural::Rows { values: compressed, context }, out)
+}
+
+#[cfg(not(feature = "neural"))]
+fn upsample_neural(_: &HybridFile, _: &[f32], _: &[&[f32]], _: &mut [f32]) -> Result<()> {
+    Err(Error::InvalidArgument("this model has a neural corrector; build models with its `neural` feature".into()))
 }

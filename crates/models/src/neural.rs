@@ -4,7 +4,8 @@
 //! typically those kept at full precision), it predicts the position `u ∈ (0, 1)` of the original
 //! inside the compressed value's preimage with a sigmoid head, so every output lies in the
 //! preimage by construction. It works in two stages:
-//! 1. a least-squares **link** predicts the value from its context, `μ = a + Σ bⱼ·ctxⱼ`;
+//! 1. a least-squares **link** predicts the value from its standardised context,
+//!    `μ = a + Σ bⱼ·zⱼ` with `zⱼ = (ctxⱼ − meanⱼ) / sdⱼ` (a tiny ridge gives constant columns slope 0);
 //! 2. a small MLP sees where `μ` falls relative to the interval, `(μ − lo) / width`, with the
 //!    interval's size and the standardised context, and is trained on the squared error in the
 //!    value's own units (each value's error weighed by its width², normalised).
@@ -17,12 +18,13 @@
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
+use burn::store::ModuleRecord;
 use burn::tensor::{Device, Tensor, TensorData, activation};
 use float_bits::Scheme;
 
 use crate::posterior::clamp_into;
 use crate::prior::{certain, splitmix64};
-use crate::{Error, Result};
+use crate::{Error, HybridFile, Result};
 
 /// Settings of [`Hybrid::fit`].
 ///
@@ -36,7 +38,8 @@ pub struct HybridConfig {
     pub hidden: usize,
     /// Most passes over the training values.
     pub epochs: usize,
-    /// Values per optimisation step.
+    /// Most values per optimisation step (smaller samples use smaller batches, so that an epoch
+    /// has at least 32 steps).
     pub batch: usize,
     /// Adam's learning rate.
     pub learning_rate: f64,
@@ -108,16 +111,32 @@ pub struct FitReport {
     pub validation_loss: Vec<f64>,
 }
 
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+fn unhex(s: &str) -> Result<Vec<u8>> {
+    let bad = || Error::InvalidArgument("the network's weights are not hex".into());
+    if !s.len().is_multiple_of(2) {
+        return Err(bad());
+    }
+    (0..s.len())
+        .step_by(2)
+        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(bad))
+        .collect()
+}
+
 /// The bounded two-stage corrector (see the [module documentation](self)).
 #[derive(Debug)]
 pub struct Hybrid {
     scheme: Scheme,
-    /// Link `μ = link[0] + Σ link[j+1]·ctxⱼ`.
+    /// Link `μ = link[0] + Σ link[j+1]·zⱼ` on the standardised context.
     link: Vec<f64>,
     /// Mean and standard deviation of each context column (standardisation).
     ctx_norm: Vec<(f64, f64)>,
     /// Mean and standard deviation of `ln width`.
     width_norm: (f64, f64),
+    hidden: usize,
     mlp: Mlp,
     device: Device,
 }
@@ -130,13 +149,19 @@ struct Features {
     hi: Vec<f32>,
 }
 
-/// Least squares `y ≈ a + Σ bⱼ xⱼ` by the normal equations (Gaussian elimination with partial
-/// pivoting; a singular system falls back to the mean).
-fn least_squares(y: &[f32], x: &[&[f32]]) -> Vec<f64> {
+/// Least squares `y ≈ a + Σ bⱼ zⱼ` on the standardised context `zⱼ = (xⱼ − mⱼ) / sⱼ`, by the
+/// normal equations with a tiny ridge on the slopes (a constant column, such as a fixed mass,
+/// gets slope 0 instead of making the system singular), solved by Gaussian elimination with
+/// partial pivoting; a system still singular falls back to the mean.
+fn least_squares(y: &[f32], x: &[&[f32]], norm: &[(f64, f64)]) -> Vec<f64> {
     let p = x.len() + 1;
     let mut a = vec![vec![0.0f64; p + 1]; p];
+    for (j, row) in a.iter_mut().enumerate().skip(1) {
+        row[j] = 1e-9 * y.len().max(1) as f64;
+    }
     for i in 0..y.len() {
-        let row: Vec<f64> = std::iter::once(1.0).chain(x.iter().map(|c| f64::from(c[i]))).collect();
+        let row: Vec<f64> =
+            std::iter::once(1.0).chain(x.iter().zip(norm).map(|(c, (m, s))| (f64::from(c[i]) - m) / s)).collect();
         if !f64::from(y[i]).is_finite() || row.iter().any(|v| !v.is_finite()) {
             continue;
         }
@@ -210,8 +235,9 @@ impl Hybrid {
         if config.batch == 0 || config.hidden == 0 || config.learning_rate.is_nan() || config.learning_rate <= 0.0 {
             return Err(Error::InvalidArgument(format!("invalid settings {config:?}")));
         }
-        let link = least_squares(train.values, train.context);
-        let ctx_norm = train.context.iter().map(|c| mean_sd(c.iter().map(|&v| f64::from(v)))).collect();
+        let ctx_norm: Vec<(f64, f64)> =
+            train.context.iter().map(|c| mean_sd(c.iter().map(|&v| f64::from(v)))).collect();
+        let link = least_squares(train.values, train.context, &ctx_norm);
         let device = Device::flex().autodiff();
         device.seed(config.seed);
         let mut model = Hybrid {
@@ -219,6 +245,7 @@ impl Hybrid {
             link,
             ctx_norm,
             width_norm: (0.0, 1.0),
+            hidden: config.hidden,
             mlp: Mlp::new(2 + train.context.len(), config.hidden, &device),
             device: device.clone(),
         };
@@ -239,7 +266,8 @@ impl Hybrid {
         let ft = model.features(&Rows { values: &ct, context: train.context })?;
         let fv = model.features(&Rows { values: &cv, context: valid.context })?;
         let targets = |f: &Features, original: &[f32]| -> (Vec<f32>, Vec<f32>) {
-            let mean_w = f.rows.iter().map(|&i| f64::from(f.hi[i] - f.lo[i])).sum::<f64>() / f.rows.len().max(1) as f64;
+            let mean_w = f.lo.iter().zip(&f.hi).map(|(l, h)| f64::from(*h) - f64::from(*l)).sum::<f64>()
+                / f.rows.len().max(1) as f64;
             f.rows
                 .iter()
                 .enumerate()
@@ -257,6 +285,8 @@ impl Hybrid {
         let mut report = FitReport { epochs: 0, best_epoch: 0, validation_loss: vec![] };
         let mut best = (f64::INFINITY, model.mlp.clone());
         let mut order: Vec<usize> = (0..tt.len()).collect();
+        // At least 32 steps per epoch: small samples get smaller batches, not fewer updates.
+        let batch = config.batch.min(tt.len() / 32).max(32);
         let mut state = splitmix64(config.seed ^ 0x6879_6272_6964);
         for epoch in 0..config.epochs {
             // Fisher–Yates with the seeded stream.
@@ -264,7 +294,7 @@ impl Hybrid {
                 state = splitmix64(state);
                 order.swap(i, (state % (i as u64 + 1)) as usize);
             }
-            for chunk in order.chunks(config.batch) {
+            for chunk in order.chunks(batch) {
                 let m = chunk.len();
                 let gather = |v: &[f32], width: usize| -> Vec<f32> {
                     chunk.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect()
@@ -293,6 +323,63 @@ impl Hybrid {
         Ok((model, report))
     }
 
+    /// The model as stored in a model file.
+    ///
+    /// ```
+    /// use models::neural::{Hybrid, HybridConfig, Rows};
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// let x: Vec<f32> = (0..600).map(|i| 100.0 + i as f32 * 0.37).collect();
+    /// let cfg = HybridConfig { epochs: 2, ..HybridConfig::default() };
+    /// let (h, _) = Hybrid::fit(&s, Rows { values: &x[..400], context: &[&x[..400]] }, Rows { values: &x[400..], context: &[&x[400..]] }, cfg)?;
+    /// let back = Hybrid::from_file(&h.to_file()?)?;
+    /// let mut c = x[400..].to_vec();
+    /// s.compress_in_place(&mut c)?;
+    /// let (mut a, mut b) = (vec![0f32; 200], vec![0f32; 200]);
+    /// h.upsample(Rows { values: &c, context: &[&x[400..]] }, &mut a)?;
+    /// back.upsample(Rows { values: &c, context: &[&x[400..]] }, &mut b)?;
+    /// assert_eq!(a, b);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn to_file(&self) -> Result<HybridFile> {
+        let bytes = self.mlp.clone().into_record().into_bytes().map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        Ok(HybridFile {
+            scheme: crate::SchemeSpec::try_from(&self.scheme)?,
+            link: self.link.clone(),
+            ctx_norm: self.ctx_norm.clone(),
+            width_norm: self.width_norm,
+            hidden: self.hidden,
+            weights: hex(&bytes),
+        })
+    }
+
+    /// A model back from its file form; a record that does not fit the described network is an
+    /// error.
+    pub fn from_file(file: &HybridFile) -> Result<Hybrid> {
+        if file.link.len() != file.ctx_norm.len() + 1 || file.hidden == 0 {
+            return Err(Error::InvalidArgument(format!(
+                "{} link coefficients for {} context columns, {} hidden units",
+                file.link.len(),
+                file.ctx_norm.len(),
+                file.hidden
+            )));
+        }
+        let device = Device::flex();
+        let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(unhex(&file.weights)?))
+            .map_err(|e| Error::InvalidArgument(format!("the network's record: {e}")))?;
+        let mlp = Mlp::new(file.ctx_norm.len() + 2, file.hidden, &device)
+            .try_load_record(record)
+            .map_err(|e| Error::InvalidArgument(format!("the network's record: {e}")))?;
+        Ok(Hybrid {
+            scheme: Scheme::try_from(&file.scheme)?,
+            link: file.link.clone(),
+            ctx_norm: file.ctx_norm.clone(),
+            width_norm: file.width_norm,
+            hidden: file.hidden,
+            mlp,
+            device,
+        })
+    }
+
     /// `u` for feature rows `x` (`inputs` per row), without autodiff.
     fn predict(&self, x: &[f32], inputs: usize) -> Result<Vec<f32>> {
         let n = x.len() / inputs.max(1);
@@ -319,8 +406,8 @@ impl Hybrid {
             }
             let (l, h) = (f64::from(lo[i]), f64::from(hi[i]));
             let w = h - l;
-            let mu = self.link[0]
-                + rows.context.iter().zip(&self.link[1..]).map(|(ctx, b)| b * f64::from(ctx[i])).sum::<f64>();
+            let z = |j: usize| (f64::from(rows.context[j][i]) - self.ctx_norm[j].0) / self.ctx_norm[j].1;
+            let mu = self.link[0] + self.link[1..].iter().enumerate().map(|(j, b)| b * z(j)).sum::<f64>();
             f.x.push(((mu - l) / w).clamp(-8.0, 8.0) as f32);
             f.x.push(((w.ln() - self.width_norm.0) / self.width_norm.1).clamp(-8.0, 8.0) as f32);
             for (ctx, (m, sd)) in rows.context.iter().zip(&self.ctx_norm) {

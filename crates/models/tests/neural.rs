@@ -98,6 +98,33 @@ fn stays_near_the_compressed_values_without_information() {
 }
 
 #[test]
+fn certain_values_pass_through_and_do_not_disturb_training() {
+    let s = Scheme::atlas(7).unwrap();
+    let (pt, mut x) = objects(30_000, 11, 0.02, 5.0);
+    // Every third value exactly zero (certain: its own preimage's only sensible value).
+    for v in x.iter_mut().step_by(3) {
+        *v = 0.0;
+    }
+    let (h, _) = Hybrid::fit(
+        &s,
+        Rows { values: &x[..15_000], context: &[&pt[..15_000]] },
+        Rows { values: &x[15_000..20_000], context: &[&pt[15_000..20_000]] },
+        HybridConfig { epochs: 3, ..HybridConfig::default() },
+    )
+    .unwrap();
+    let mut c = x[20_000..].to_vec();
+    s.compress_in_place(&mut c).unwrap();
+    let mut out = vec![1f32; c.len()];
+    h.upsample(Rows { values: &c, context: &[&pt[20_000..]] }, &mut out).unwrap();
+    for (c, y) in c.iter().zip(&out) {
+        if *c == 0.0 {
+            assert_eq!(y.to_bits(), c.to_bits());
+        }
+        assert!(quant_bounds::preimage(&s, *c).unwrap().contains(*y));
+    }
+}
+
+#[test]
 fn rejects_mismatched_rows() {
     let s = Scheme::atlas(7).unwrap();
     let x = [1.5f32, 2.5, 3.5];
@@ -115,4 +142,49 @@ fn rejects_mismatched_rows() {
         HybridConfig::default(),
     );
     assert!(matches!(bad, Err(models::Error::InvalidArgument(_))));
+}
+
+/// The gate takes the corrector as one more candidate where a column has kept context in its
+/// container, keeps it only where it wins on validation, stores it in the model file, and
+/// applies it from aligned columns and from record batches.
+#[test]
+fn gate_chooses_the_corrector_and_applies_it_from_files_and_batches() {
+    use arrow_array::{Float32Array, RecordBatch};
+    use models::batch::{Upsampler, compress_batch};
+    use models::{Estimate, FitOptions, Model};
+    use std::sync::Arc;
+    let s = Scheme::atlas(7).unwrap();
+    let (pt, x) = objects(36_000, 5, 0.02, 5.0);
+    let (_, noise) = objects(36_000, 6, 0.0, 0.0); // a column its context says nothing about
+    let cols: Vec<(&str, &[f32], &[f32])> =
+        vec![("el.iso", &x[..12_000], &x[12_000..24_000]), ("el.noise", &noise[..12_000], &noise[12_000..24_000])];
+    let kept: Vec<(&str, &[f32], &[f32])> = vec![("el.pt", &pt[..12_000], &pt[12_000..24_000])];
+    let opts = FitOptions { neural: true, ..FitOptions::default() };
+    let model = Model::fit_groups(&s, &cols, &kept, &[], opts).unwrap();
+    assert_eq!(model.column("el.iso").unwrap().choice(), "hybrid");
+    assert_ne!(model.column("el.noise").unwrap().choice(), "hybrid");
+    let model = Model::from_json(&model.to_json().unwrap()).unwrap();
+
+    let batch = RecordBatch::try_from_iter([
+        ("el.pt", Arc::new(Float32Array::from(pt[24_000..].to_vec())) as _),
+        ("el.iso", Arc::new(Float32Array::from(x[24_000..].to_vec())) as _),
+        ("el.noise", Arc::new(Float32Array::from(noise[24_000..].to_vec())) as _),
+    ])
+    .unwrap();
+    let (compressed, _) = compress_batch(&s, &batch, &["pt"]).unwrap();
+    let up = Upsampler::new(&model, Estimate::Mean, 0).upsample(&compressed).unwrap();
+    let col = |b: &RecordBatch, n: &str| models::batch::float_values(b.column_by_name(n).unwrap().as_ref()).unwrap();
+    let (c, y) = (col(&compressed, "el.iso"), col(&up, "el.iso"));
+    let ratio = sq(&y, &x[24_000..]) / sq(&c, &x[24_000..]);
+    assert!(ratio < 0.8, "{ratio}");
+    // The same through the table call, and a clear error without the context column.
+    let mut out = vec![0f32; c.len()];
+    let ctx = pt[24_000..].to_vec();
+    let mut pt_out = vec![0f32; c.len()];
+    model
+        .upsample_table(&[("el.iso", &c), ("el.pt", &ctx)], Estimate::Mean, 0, 0, &mut [&mut out, &mut pt_out])
+        .unwrap();
+    assert_eq!(out, y);
+    let err = model.upsample_table(&[("el.iso", &c)], Estimate::Mean, 0, 0, &mut [&mut out]).unwrap_err();
+    assert!(err.to_string().contains("el.pt"), "{err}");
 }
