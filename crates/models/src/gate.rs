@@ -325,7 +325,6 @@ fn context_of<'a>(
 
 /// Fit the neural corrector on `train` (its last fifth stops the training early, so that the
 /// validation split stays unseen for the gate) and estimate the validation values with it.
-#[cfg(feature = "neural")]
 fn fit_neural(
     scheme: &Scheme,
     train: &[f32],
@@ -333,32 +332,30 @@ fn fit_neural(
     context: &[(&str, &[f32], &[f32])],
     seed: u64,
 ) -> Result<(NeuralColumn, Vec<f32>)> {
-    use crate::neural::{Hybrid, HybridConfig, Rows};
-    let cut = train.len() * 4 / 5;
-    let ctx_fit: Vec<&[f32]> = context.iter().map(|c| &c.1[..cut]).collect();
-    let ctx_stop: Vec<&[f32]> = context.iter().map(|c| &c.1[cut..]).collect();
-    let ctx_valid: Vec<&[f32]> = context.iter().map(|c| c.2).collect();
-    let (hybrid, _) = Hybrid::fit(
-        scheme,
-        Rows { values: &train[..cut], context: &ctx_fit },
-        Rows { values: &train[cut..], context: &ctx_stop },
-        HybridConfig { seed, ..HybridConfig::default() },
-    )?;
-    let mut est = vec![0f32; validation.compressed.len()];
-    hybrid.upsample(Rows { values: &validation.compressed, context: &ctx_valid }, &mut est)?;
-    let column = NeuralColumn { context: context.iter().map(|c| c.0.to_string()).collect(), model: hybrid.to_file()? };
-    Ok((column, est))
-}
-
-#[cfg(not(feature = "neural"))]
-fn fit_neural(
-    _: &Scheme,
-    _: &[f32],
-    _: &Validation<'_>,
-    _: &[(&str, &[f32], &[f32])],
-    _: u64,
-) -> Result<(NeuralColumn, Vec<f32>)> {
-    Err(Error::InvalidArgument("neural correctors need the `neural` feature of models".into()))
+    #[cfg(not(feature = "neural"))]
+    {
+        let _ = (scheme, train, validation, context, seed);
+        Err(Error::InvalidArgument("neural correctors need the `neural` feature of models".into()))
+    }
+    #[cfg(feature = "neural")]
+    {
+        use crate::neural::{Hybrid, HybridConfig, Rows};
+        let cut = train.len() * 4 / 5;
+        let ctx_fit: Vec<&[f32]> = context.iter().map(|c| &c.1[..cut]).collect();
+        let ctx_stop: Vec<&[f32]> = context.iter().map(|c| &c.1[cut..]).collect();
+        let ctx_valid: Vec<&[f32]> = context.iter().map(|c| c.2).collect();
+        let (hybrid, _) = Hybrid::fit(
+            scheme,
+            Rows { values: &train[..cut], context: &ctx_fit },
+            Rows { values: &train[cut..], context: &ctx_stop },
+            HybridConfig { seed, ..HybridConfig::default() },
+        )?;
+        let mut est = vec![0f32; validation.compressed.len()];
+        hybrid.upsample(Rows { values: &validation.compressed, context: &ctx_valid }, &mut est)?;
+        let column =
+            NeuralColumn { context: context.iter().map(|c| c.0.to_string()).collect(), model: hybrid.to_file()? };
+        Ok((column, est))
+    }
 }
 
 /// Every prior fitted on training originals `train` (compressed with `scheme` as the producer
@@ -895,13 +892,13 @@ impl Model {
     }
 }
 
-#[cfg(feature = "neural")]
+/// Apply a stored neural corrector (an error in a build without the `neural` feature).
 fn upsample_neural(model: &HybridFile, compressed: &[f32], context: &[&[f32]], out: &mut [f32]) -> Result<()> {
-    let hybrid = crate::neural::Hybrid::from_file(model)?;
-    hybrid.upsample(crate::neural::Rows { values: compressed, context }, out)
-}
-
-#[cfg(not(feature = "neural"))]
-fn upsample_neural(_: &HybridFile, _: &[f32], _: &[&[f32]], _: &mut [f32]) -> Result<()> {
-    Err(Error::InvalidArgument("this model has a neural corrector; build models with its `neural` feature".into()))
+    #[cfg(not(feature = "neural"))]
+    {
+        let _ = (model, compressed, context, out);
+        Err(Error::InvalidArgument("this model has a neural corrector; build models with its `neural` feature".into()))
+    }
+    #[cfg(feature = "neural")]
+    crate::neural::Hybrid::from_file(model)?.upsample(crate::neural::Rows { values: compressed, context }, out)
 }
