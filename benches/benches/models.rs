@@ -151,5 +151,42 @@ fn table(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group! { name = benches; config = config(); targets = upsample, groups, table }
+/// Inference of the neural corrector (`models::neural::Hybrid`, flex CPU backend): 64 Ki values
+/// with one context column, against a copy of the same floats.
+fn neural(c: &mut Criterion) {
+    use models::neural::{Hybrid, HybridConfig, Rows};
+    let atlas = Scheme::atlas(7).expect("valid");
+    let n = 1 << 16;
+    let mut next = lcg(3);
+    let pt: Vec<f32> = (0..3 * n).map(|_| (20_000.0 - 30_000.0 * (1.0 - next()).ln()) as f32).collect();
+    let x: Vec<f32> = pt.iter().map(|p| 0.02 * p + 10.0 * (next() as f32 - 0.5)).collect();
+    let cfg = HybridConfig { epochs: 3, ..HybridConfig::default() };
+    let (h, _) = Hybrid::fit(
+        &atlas,
+        Rows { values: &x[..n], context: &[&pt[..n]] },
+        Rows { values: &x[n..2 * n], context: &[&pt[n..2 * n]] },
+        cfg,
+    )
+    .expect("fits");
+    let mut comp = x[2 * n..].to_vec();
+    atlas.compress_in_place(&mut comp).expect("valid");
+    let mut out = vec![0f32; n];
+    let mut g = c.benchmark_group("neural_hybrid_64Ki");
+    g.throughput(Throughput::Elements(n as u64));
+    g.bench_function("copy_from_slice", |b| {
+        b.iter(|| {
+            out.copy_from_slice(black_box(&comp));
+            black_box(&out);
+        })
+    });
+    g.bench_function("hybrid_mean", |b| {
+        b.iter(|| {
+            h.upsample(Rows { values: black_box(&comp), context: &[&pt[2 * n..]] }, &mut out).expect("upsamples");
+            black_box(&out);
+        })
+    });
+    g.finish();
+}
+
+criterion_group! { name = benches; config = config(); targets = upsample, groups, table, neural }
 criterion_main!(benches);
