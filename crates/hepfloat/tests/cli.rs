@@ -65,7 +65,7 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
     assert!(mean < 0.8, "{sum}");
     assert!(oracle <= mean + 1e-9, "the oracle is the limit: {sum}");
     // The relation groups reach the oracle; the neural corrector gets most of the way on the
-    // pt-linked isolation (measured 0.769 against the oracle's 0.699 from 1650 electrons).
+    // pt-linked isolation (measured 0.793 against the oracle's 0.699 from 1650 electrons).
     for col in e["columns"].as_array().unwrap() {
         let name = col["column"].as_str().unwrap();
         if name.ends_with(".topoetcone20") {

@@ -30,7 +30,7 @@ use crate::{Error, HybridFile, Result};
 ///
 /// ```
 /// let c = models::neural::HybridConfig::default();
-/// assert_eq!((c.hidden, c.batch), (64, 1024));
+/// assert_eq!((c.hidden, c.batch), (32, 1024));
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct HybridConfig {
@@ -51,7 +51,7 @@ pub struct HybridConfig {
 
 impl Default for HybridConfig {
     fn default() -> Self {
-        HybridConfig { hidden: 64, epochs: 40, batch: 1024, learning_rate: 1e-3, patience: 4, seed: 0 }
+        HybridConfig { hidden: 32, epochs: 40, batch: 1024, learning_rate: 1e-3, patience: 4, seed: 0 }
     }
 }
 
