@@ -91,6 +91,10 @@ pub struct FitOptions {
 /// The fewest training values the gate fits a neural corrector on.
 pub const MIN_NEURAL: usize = 1000;
 
+/// The most context columns a neural corrector reads (the gate uses the first ones of a
+/// container; a model file describing more is refused).
+pub const MAX_CONTEXT: usize = 64;
+
 impl Default for FitOptions {
     fn default() -> Self {
         FitOptions { estimate: Estimate::Mean, min_atom_count: 3, histogram_bins: 32, seed: 0, neural: false }
@@ -320,6 +324,7 @@ fn context_of<'a>(
             k.0.rsplit_once('.').is_some_and(|(c, _)| c == container) && k.1.len() == train && k.2.len() == valid
         })
         .copied()
+        .take(MAX_CONTEXT)
         .collect()
 }
 

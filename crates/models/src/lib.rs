@@ -13,8 +13,8 @@ mod prior;
 pub use constraint::{Group, MAX_FREE, Relation, Rule, detect_groups};
 pub use error::{Error, Result};
 pub use gate::{
-    ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, HybridFile, MIN_NEURAL, MIN_VALIDATION, Model, NeuralColumn,
-    SchemeSpec, Score, candidates,
+    ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, HybridFile, MAX_CONTEXT, MIN_NEURAL, MIN_VALIDATION, Model,
+    NeuralColumn, SchemeSpec, Score, candidates,
 };
 pub use posterior::Estimate;
 pub use prior::{Histogram, Lattice, MAX_LATTICE_POINTS, Prior, Seed};

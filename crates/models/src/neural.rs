@@ -24,8 +24,10 @@ use float_bits::Scheme;
 
 use crate::posterior::clamp_into;
 use crate::prior::{certain, splitmix64};
-use crate::{Error, HybridFile, Result};
+use crate::{Error, HybridFile, MAX_CONTEXT, Result};
 
+/// The widest hidden layer a model file may describe.
+pub const MAX_HIDDEN: usize = 1024;
 /// Settings of [`Hybrid::fit`].
 ///
 /// ```
@@ -232,7 +234,13 @@ impl Hybrid {
                 valid.context.len()
             )));
         }
-        if config.batch == 0 || config.hidden == 0 || config.learning_rate.is_nan() || config.learning_rate <= 0.0 {
+        if config.batch == 0
+            || config.hidden == 0
+            || config.hidden > MAX_HIDDEN
+            || train.context.len() > MAX_CONTEXT
+            || config.learning_rate.is_nan()
+            || config.learning_rate <= 0.0
+        {
             return Err(Error::InvalidArgument(format!("invalid settings {config:?}")));
         }
         let ctx_norm: Vec<(f64, f64)> =
@@ -352,10 +360,28 @@ impl Hybrid {
         })
     }
 
-    /// A model back from its file form; a record that does not fit the described network is an
-    /// error.
+    /// A model back from its file form; a record that does not fit the described network, or
+    /// sizes beyond [`MAX_HIDDEN`] / [`MAX_CONTEXT`], are errors.
+    ///
+    /// ```
+    /// let bad = models::HybridFile {
+    ///     scheme: models::SchemeSpec::Atlas { k: 7 },
+    ///     link: vec![0.0],
+    ///     ctx_norm: vec![],
+    ///     width_norm: (0.0, 1.0),
+    ///     hidden: usize::MAX, // a damaged or hostile file
+    ///     weights: String::new(),
+    /// };
+    /// assert!(models::neural::Hybrid::from_file(&bad).is_err());
+    /// ```
     pub fn from_file(file: &HybridFile) -> Result<Hybrid> {
-        if file.link.len() != file.ctx_norm.len() + 1 || file.hidden == 0 {
+        // Sizes come from a file: bound them before allocating the network.
+        if file.link.len() != file.ctx_norm.len() + 1
+            || file.hidden == 0
+            || file.hidden > MAX_HIDDEN
+            || file.ctx_norm.len() > MAX_CONTEXT
+            || file.weights.len() > 8 * (MAX_HIDDEN * (MAX_HIDDEN + MAX_CONTEXT + 4) + 4096)
+        {
             return Err(Error::InvalidArgument(format!(
                 "{} link coefficients for {} context columns, {} hidden units",
                 file.link.len(),
