@@ -427,25 +427,19 @@ pub fn upsample_with(
     let mut up = Upsampler::new(model, how, seed);
     let range = source.entries.clone();
     let bar = out.bar(range.end.min(input.entries()) - range.start.min(input.entries()), "upsampling");
-    let (t0, mut values) = (Instant::now(), 0u64);
+    let t0 = Instant::now();
     let mut busy = std::time::Duration::ZERO;
     for batch in input.batches(range, BATCH_EVENTS)? {
         let batch = batch?;
         let t = Instant::now();
         let result = up.upsample(&batch)?;
         busy += t.elapsed();
-        values += model
-            .columns()
-            .iter()
-            .filter_map(|c| {
-                batch.column_by_name(&c.name).and_then(|a| float_values(a.as_ref())).map(|v| v.len() as u64)
-            })
-            .sum::<u64>();
         sink.write(&result.with_schema(schema.clone())?)?;
         bar.inc(batch.num_rows() as u64);
     }
     bar.finish_and_clear();
     sink.finish()?;
+    let values = up.values();
     let rate = values as f64 / busy.as_secs_f64().max(1e-9);
     out.say(format!(
         "upsampled {values} values ({how}) in {:.2} s ({:.1} M values/s in the upsampler); wrote {}",

@@ -269,6 +269,17 @@ impl<'m> Upsampler<'m> {
         Upsampler { model, how, seed, rows: HashMap::new() }
     }
 
+    /// Values upsampled so far, over all columns and batches.
+    ///
+    /// ```
+    /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[], Default::default())?;
+    /// assert_eq!(models::batch::Upsampler::new(&m, models::Estimate::Mean, 0).values(), 0);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn values(&self) -> u64 {
+        self.rows.values().sum()
+    }
+
     /// Upsample the next batch (same schema as the previous ones). Columns the model does not
     /// know pass through; a column it knows must hold floats.
     ///
@@ -292,19 +303,30 @@ impl<'m> Upsampler<'m> {
     pub fn upsample(&mut self, batch: &RecordBatch) -> Result<RecordBatch> {
         let schema = batch.schema();
         let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
-        let mut values: Vec<Option<Vec<f32>>> = vec![None; names.len()];
-        for (i, name) in names.iter().enumerate() {
-            if self.model.column(name).is_some() {
-                values[i] = Some(float_values(batch.column(i).as_ref()).ok_or_else(|| {
-                    Error::InvalidArgument(format!(
-                        "column {name:?} is of type {}, the model expects floats",
-                        batch.column(i).data_type()
-                    ))
-                })?);
+        let position = |m: &str| names.iter().position(|n| *n == m);
+        // The columns the model upsamples, and those it reads besides (group members and neural
+        // context kept at full precision): each extracted once.
+        let known: Vec<bool> = names.iter().map(|n| self.model.column(n).is_some()).collect();
+        let mut read = known.clone();
+        let contexts = self.model.columns().iter().filter_map(|c| c.neural.as_ref()).flat_map(|n| &n.context);
+        for m in self.model.groups().iter().flat_map(|g| &g.members).chain(contexts) {
+            if let Some(i) = position(m) {
+                read[i] = true;
             }
         }
+        let mut values: Vec<Option<Vec<f32>>> = vec![None; names.len()];
+        for (i, name) in names.iter().enumerate().filter(|(i, _)| read[*i]) {
+            values[i] = float_values(batch.column(i).as_ref());
+            if values[i].is_none() && known[i] {
+                return Err(Error::InvalidArgument(format!(
+                    "column {name:?} is of type {}, the model expects floats",
+                    batch.column(i).data_type()
+                )));
+            }
+        }
+        let slice = |i: usize| values[i].as_deref().unwrap_or_default();
         let mut outputs: Vec<Option<Vec<f32>>> =
-            values.iter().map(|v| v.as_ref().map(|v| vec![0f32; v.len()])).collect();
+            (0..names.len()).map(|i| known[i].then(|| vec![0f32; slice(i).len()])).collect();
         let mut done = vec![false; names.len()];
         // Each used group with its members, aligned (one row per object).
         for group in self.model.groups() {
@@ -312,11 +334,11 @@ impl<'m> Upsampler<'m> {
             if !group.members.iter().any(joint) {
                 continue; // none of the batch's columns takes its values from this group
             }
-            let at: Vec<usize> = group
+            let mut at: Vec<usize> = group
                 .members
                 .iter()
                 .map(|m| {
-                    names.iter().position(|n| n == m).ok_or_else(|| {
+                    position(m).ok_or_else(|| {
                         Error::InvalidArgument(format!(
                             "column {m:?} is needed: the {} group of {:?} takes its values from it",
                             group.relation, group.members
@@ -326,50 +348,36 @@ impl<'m> Upsampler<'m> {
                 .collect::<Result<_>>()?;
             // Members whose own model reads context bring those columns into the table (kept
             // columns: they pass through it unchanged).
-            let mut at = at;
             let members = at.len();
             for m in &group.members {
                 for c in self.model.column(m).and_then(|c| c.neural.as_ref()).map_or(&[][..], |n| &n.context[..]) {
-                    if let Some(i) = names.iter().position(|n| n == c).filter(|i| !at.contains(i)) {
+                    if let Some(i) = position(c).filter(|i| !at.contains(i)) {
                         at.push(i);
                     }
                 }
             }
-            let inputs: Vec<Vec<f32>> = at
-                .iter()
-                .map(|&i| match &values[i] {
-                    Some(v) => v.clone(),
-                    None => float_values(batch.column(i).as_ref()).unwrap_or_default(),
-                })
-                .collect();
             // Members are aligned: any compressed one counts the group's rows.
-            let first = at.iter().find(|&&i| values[i].is_some()).map_or(names[at[0]], |&i| names[i]);
+            let first = at.iter().find(|&&i| known[i]).map_or(names[at[0]], |&i| names[i]);
             let first_row = self.rows.get(first).copied().unwrap_or(0);
-            let table: Vec<(&str, &[f32])> = at.iter().zip(&inputs).map(|(&i, v)| (names[i], v.as_slice())).collect();
-            let mut outs: Vec<Vec<f32>> = inputs.iter().map(|v| vec![0f32; v.len()]).collect();
+            let table: Vec<(&str, &[f32])> = at.iter().map(|&i| (names[i], slice(i))).collect();
+            let mut outs: Vec<Vec<f32>> = at.iter().map(|&i| vec![0f32; slice(i).len()]).collect();
             let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|v| v.as_mut_slice()).collect();
             self.model.upsample_table(&table, self.how, self.seed, first_row, &mut refs)?;
             for (&i, out) in at.iter().zip(outs).take(members) {
-                if values[i].is_some() {
+                if known[i] {
                     outputs[i] = Some(out);
                     done[i] = true;
                 }
             }
         }
         for (i, name) in names.iter().enumerate() {
-            if let (Some(v), Some(out), false) = (&values[i], &mut outputs[i], done[i]) {
+            if let (Some(out), false) = (&mut outputs[i], done[i]) {
                 let first_row = self.rows.get(*name).copied().unwrap_or(0);
                 let needs = self.model.column(name).and_then(|c| c.neural.as_ref()).map_or(&[][..], |n| &n.context[..]);
-                let context: Vec<(&str, Vec<f32>)> = needs
-                    .iter()
-                    .filter_map(|c| {
-                        let i = names.iter().position(|n| n == c)?;
-                        Some((names[i], float_values(batch.column(i).as_ref())?))
-                    })
-                    .collect();
-                let context: Vec<(&str, &[f32])> = context.iter().map(|(n, v)| (*n, v.as_slice())).collect();
+                let context: Vec<(&str, &[f32])> =
+                    needs.iter().filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
                 self.model
-                    .upsample_with_context(name, v, &context, self.how, self.seed, first_row, out)
+                    .upsample_with_context(name, slice(i), &context, self.how, self.seed, first_row, out)
                     .map_err(|e| column_error(name, e))?;
             }
         }

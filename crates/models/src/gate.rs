@@ -310,6 +310,20 @@ fn group_stream(seed: u64, group: &Group) -> u64 {
     group.members.iter().fold(splitmix64(seed ^ 0x0067_726f_7570), |h, m| stream(h, m))
 }
 
+/// Each group checked, and the group of each member; a column in two groups is an error.
+fn membership(groups: &[Group]) -> Result<HashMap<&str, usize>> {
+    let mut member_of = HashMap::new();
+    for (g, group) in groups.iter().enumerate() {
+        group.check()?;
+        for m in &group.members {
+            if member_of.insert(m.as_str(), g).is_some() {
+                return Err(Error::InvalidArgument(format!("column {m:?} is in more than one group")));
+            }
+        }
+    }
+    Ok(member_of)
+}
+
 /// The kept columns that give `name` its context: same container (the name up to its last `.`),
 /// aligned with it in training and validation.
 fn context_of<'a>(
@@ -427,17 +441,10 @@ impl Model {
         groups: &[Group],
         opts: FitOptions,
     ) -> Result<Model> {
-        let mut member_of: HashMap<&str, usize> = HashMap::new();
-        for (g, group) in groups.iter().enumerate() {
-            group.check()?;
-            for m in &group.members {
-                if member_of.insert(m, g).is_some() {
-                    return Err(Error::InvalidArgument(format!("column {m:?} is in more than one group")));
-                }
-                if !columns.iter().chain(kept).any(|c| c.0 == m) {
-                    return Err(Error::InvalidArgument(format!("group member {m:?} is not among the columns")));
-                }
-            }
+        let member_of = membership(groups)?;
+        let listed = |m: &String| columns.iter().chain(kept).any(|c| c.0 == m);
+        if let Some(m) = groups.iter().flat_map(|g| &g.members).find(|m| !listed(m)) {
+            return Err(Error::InvalidArgument(format!("group member {m:?} is not among the columns")));
         }
         let mut out = Vec::with_capacity(columns.len());
         // For group members: the compressed validation values, and the own prior's estimates and errors.
@@ -578,19 +585,13 @@ impl Model {
     ) -> Result<Model> {
         let present = |m: &str| columns.iter().any(|c| c.0 == m) || kept.contains(&m);
         let used: Vec<Group> = groups.iter().filter(|g| g.members.iter().all(|m| present(m))).cloned().collect();
-        let mut seen = std::collections::HashSet::new();
-        if let Some(m) = used.iter().flat_map(|g| &g.members).find(|m| !seen.insert(m.as_str())) {
-            return Err(Error::InvalidArgument(format!("column {m:?} is in more than one group")));
-        }
+        let member_of = membership(&used)?;
         let mut out = Vec::with_capacity(columns.len());
         for &(name, values) in columns {
             let prior = Prior::Histogram(Histogram::deconvolve(scheme, values, min_atom_count)?);
-            let constraint = used.iter().any(|g| g.members.iter().any(|m| m == name));
+            let constraint = member_of.contains_key(name);
             let (train, valid, sampler, scores) = (values.len() as u64, 0, None, vec![]);
             out.push(ColumnModel { name: name.into(), prior, constraint, sampler, neural: None, scores, train, valid });
-        }
-        for g in &used {
-            g.check()?;
         }
         Ok(Model { scheme: *scheme, columns: out, groups: used })
     }
@@ -680,11 +681,24 @@ impl Model {
                 "column {name:?} is upsampled from its context: use upsample_with_context"
             )));
         }
+        self.upsample_own(col, compressed, how, seed, first_row, out)
+    }
+
+    /// Column `col` through its own prior (its sampler for `Sample`).
+    fn upsample_own(
+        &self,
+        col: &ColumnModel,
+        compressed: &[f32],
+        how: Estimate,
+        seed: u64,
+        first_row: u64,
+        out: &mut [f32],
+    ) -> Result<()> {
         let prior = match (how, &col.sampler) {
             (Estimate::Sample, Some(sampler)) => sampler,
             _ => &col.prior,
         };
-        prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, name), first_row }, out)
+        prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, &col.name), first_row }, out)
     }
 
     /// [`Model::upsample_seeded`] for a column whose model may read other columns of its object
@@ -724,13 +738,7 @@ impl Model {
                     .collect::<Result<_>>()?;
                 upsample_neural(&neural.model, compressed, &ctx, out)
             }
-            _ => {
-                let prior = match (how, &col.sampler) {
-                    (Estimate::Sample, Some(sampler)) => sampler,
-                    _ => &col.prior,
-                };
-                prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, name), first_row }, out)
-            }
+            _ => self.upsample_own(col, compressed, how, seed, first_row, out),
         }
     }
 

@@ -194,6 +194,13 @@ fn least_squares(y: &[f32], x: &[&[f32]], norm: &[(f64, f64)]) -> Vec<f64> {
     (0..p).map(|r| a[r][p] / a[r][r]).collect()
 }
 
+/// The preimage bounds of each compressed value.
+fn bounds(scheme: &Scheme, c: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
+    let (mut lo, mut hi) = (vec![0f32; c.len()], vec![0f32; c.len()]);
+    quant_bounds::preimages(scheme, c, &mut lo, &mut hi)?;
+    Ok((lo, hi))
+}
+
 fn mean_sd(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
     let (n, s) = v.clone().filter(|x| x.is_finite()).fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
     let mean = if n > 0 { s / n as f64 } else { 0.0 };
@@ -264,15 +271,11 @@ impl Hybrid {
         };
         let (ct, cv) = (compress(train.values)?, compress(valid.values)?);
         // The width scale from training, then the features of both splits.
-        let mut widths = vec![0f32; ct.len()];
-        let mut lo_hi = (vec![0f32; ct.len()], vec![0f32; ct.len()]);
-        quant_bounds::preimages(scheme, &ct, &mut lo_hi.0, &mut lo_hi.1)?;
-        for (w, (l, h)) in widths.iter_mut().zip(lo_hi.0.iter().zip(&lo_hi.1)) {
-            *w = h - l;
-        }
-        model.width_norm = mean_sd(widths.iter().filter(|w| **w > 0.0).map(|&w| f64::from(w).ln()));
-        let ft = model.features(&Rows { values: &ct, context: train.context })?;
-        let fv = model.features(&Rows { values: &cv, context: valid.context })?;
+        let (bt, bv) = (bounds(scheme, &ct)?, bounds(scheme, &cv)?);
+        let widths = bt.0.iter().zip(&bt.1).map(|(l, h)| h - l).filter(|w| *w > 0.0);
+        model.width_norm = mean_sd(widths.map(|w| f64::from(w).ln()));
+        let ft = model.features(&Rows { values: &ct, context: train.context }, &bt)?;
+        let fv = model.features(&Rows { values: &cv, context: valid.context }, &bv)?;
         let targets = |f: &Features, original: &[f32]| -> (Vec<f32>, Vec<f32>) {
             let mean_w = f.lo.iter().zip(&f.hi).map(|(l, h)| f64::from(*h) - f64::from(*l)).sum::<f64>()
                 / f.rows.len().max(1) as f64;
@@ -420,10 +423,8 @@ impl Hybrid {
     }
 
     /// Features of the uncertain rows of compressed `rows`.
-    fn features(&self, rows: &Rows<'_>) -> Result<Features> {
+    fn features(&self, rows: &Rows<'_>, (lo, hi): &(Vec<f32>, Vec<f32>)) -> Result<Features> {
         let c = rows.values;
-        let (mut lo, mut hi) = (vec![0f32; c.len()], vec![0f32; c.len()]);
-        quant_bounds::preimages(&self.scheme, c, &mut lo, &mut hi)?;
         let inputs = self.ctx_norm.len() + 2;
         let mut f = Features { x: Vec::with_capacity(c.len() * inputs), rows: vec![], lo: vec![], hi: vec![] };
         for i in 0..c.len() {
@@ -461,7 +462,7 @@ impl Hybrid {
             return Err(Error::LengthMismatch { what: "compressed vs out", left: rows.values.len(), right: out.len() });
         }
         out.copy_from_slice(rows.values);
-        let f = self.features(&rows)?;
+        let f = self.features(&rows, &bounds(&self.scheme, rows.values)?)?;
         let u = self.predict(&f.x, self.ctx_norm.len() + 2)?;
         for (k, &i) in f.rows.iter().enumerate() {
             let (l, h) = (f64::from(f.lo[k]), f64::from(f.hi[k]));
