@@ -151,40 +151,49 @@ fn table(c: &mut Criterion) {
     g.finish();
 }
 
-/// Inference of the neural corrector (`models::neural::Hybrid`, flex CPU backend): 64 Ki values
-/// with one context column, against a copy of the same floats.
+/// Inference of the neural models (`models::neural::Net`, flex CPU backend): 64 Ki values with
+/// one context column, each model's mean (and the flow's draws), against a copy of the same floats.
 fn neural(c: &mut Criterion) {
-    use models::neural::{Hybrid, HybridConfig, Rows};
+    use models::neural::{Config, Net, Rows};
+    use models::{Estimate, Kind, Seed};
     let atlas = Scheme::atlas(7).expect("valid");
     let n = 1 << 16;
     let mut next = lcg(3);
     let pt: Vec<f32> = (0..3 * n).map(|_| (20_000.0 - 30_000.0 * (1.0 - next()).ln()) as f32).collect();
     let x: Vec<f32> = pt.iter().map(|p| 0.02 * p + 10.0 * (next() as f32 - 0.5)).collect();
-    let cfg = HybridConfig { epochs: 3, ..HybridConfig::default() };
-    let (h, _) = Hybrid::fit(
-        &atlas,
-        Rows { values: &x[..n], context: &[&pt[..n]] },
-        Rows { values: &x[n..2 * n], context: &[&pt[n..2 * n]] },
-        cfg,
-    )
-    .expect("fits");
     let mut comp = x[2 * n..].to_vec();
     atlas.compress_in_place(&mut comp).expect("valid");
     let mut out = vec![0f32; n];
-    let mut g = c.benchmark_group("neural_hybrid_64Ki");
+    let mut g = c.benchmark_group("neural_64Ki");
     g.throughput(Throughput::Elements(n as u64));
+    g.sample_size(10);
     g.bench_function("copy_from_slice", |b| {
         b.iter(|| {
             out.copy_from_slice(black_box(&comp));
             black_box(&out);
         })
     });
-    g.bench_function("hybrid_mean", |b| {
-        b.iter(|| {
-            h.upsample(Rows { values: black_box(&comp), context: &[&pt[2 * n..]] }, &mut out).expect("upsamples");
-            black_box(&out);
-        })
-    });
+    for kind in [Kind::Hybrid, Kind::Autoencoder, Kind::Vae, Kind::Flow, Kind::FlowMatching] {
+        let (net, _) = Net::fit(
+            kind,
+            &atlas,
+            Rows { values: &x[..n], context: &[&pt[..n]] },
+            Rows { values: &x[n..2 * n], context: &[&pt[n..2 * n]] },
+            Config { epochs: 3, ..Config::default() },
+        )
+        .expect("fits");
+        let hows: &[Estimate] =
+            if kind == Kind::Flow { &[Estimate::Mean, Estimate::Sample] } else { &[Estimate::Mean] };
+        for &how in hows {
+            g.bench_function(format!("{kind}_{how:?}").to_lowercase(), |b| {
+                b.iter(|| {
+                    let rows = Rows { values: black_box(&comp), context: &[&pt[2 * n..]] };
+                    net.upsample(rows, how, Seed::default(), &mut out).expect("upsamples");
+                    black_box(&out);
+                })
+            });
+        }
+    }
     g.finish();
 }
 

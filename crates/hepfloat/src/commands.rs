@@ -10,7 +10,7 @@ use arrow_schema::Schema;
 use clap::Args;
 use float_bits::{KeptBits, Scheme};
 use models::batch::{Upsampler, compress_batch, float_values, is_float, is_kept};
-use models::{Estimate, FitOptions, Group, Model, Relation, Rule, SchemeSpec};
+use models::{Estimate, FitOptions, Group, Kind, Kinds, Model, Relation, Rule, SchemeSpec};
 use serde_json::json;
 
 use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME, ParquetSink, SizeCounter};
@@ -215,9 +215,12 @@ pub struct FitArgs {
     /// The estimate the gate scores candidates with.
     #[arg(long, default_value = "mean")]
     estimate: Estimate,
-    /// Also try the neural corrector (a burn MLP on the interval-relative position, fed by a
-    /// least-squares link to the kept variables of the same container) on every column with
-    /// enough training values; the gate keeps it only where it wins on validation.
+    /// Neural models the gate also tries on every column with kept variables in its container
+    /// and enough training values, keeping one only where it wins on validation: hybrid,
+    /// autoencoder, vae, flow, flow-matching (comma-separated), or `all`.
+    #[arg(long = "model", value_delimiter = ',', value_name = "MODEL")]
+    models: Vec<String>,
+    /// Shorthand for `--model all`.
     #[arg(long)]
     neural: bool,
     /// FILE is already compressed with the scheme and no originals exist: fit from the
@@ -361,7 +364,15 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
     let t0 = Instant::now();
     let spinner = out.spinner(&format!("fitting {} columns and {} relation groups", columns.len(), groups.len()));
-    let opts = FitOptions { estimate: a.estimate, neural: a.neural, ..FitOptions::default() };
+    let mut kinds = Vec::new();
+    for m in &a.models {
+        match m.as_str() {
+            "all" => kinds.extend(Kinds::BOUNDED.iter()),
+            m => kinds.push(m.parse::<Kind>()?),
+        }
+    }
+    let neural = if a.neural { Kinds::BOUNDED } else { Kinds::of(&kinds) };
+    let opts = FitOptions { estimate: a.estimate, neural, ..FitOptions::default() };
     let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)?;
     spinner.finish_and_clear();
     model.save(&a.output.output)?;
@@ -505,6 +516,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             estimate: Estimate::Mean,
             compressed_input: false,
             min_atom_count: 3,
+            models: vec![],
             neural: true,
             output: Output { output: model_path },
         };

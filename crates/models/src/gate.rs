@@ -8,13 +8,15 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::prior::{Histogram, Lattice, Training, splitmix64};
-use crate::{Error, Estimate, Group, Prior, Result, Seed};
+use crate::{Error, Estimate, Group, Kind, Kinds, Prior, Result, Seed};
 
 /// The model file's format name and version; a file of a newer version is refused (versions 1,
-/// before groups, 2, before samplers, and 3, before neural correctors, are still read).
+/// before groups, 2, before samplers, 3, before neural correctors, and 4, before neural kinds, are
+/// still read; a file of version 4 with a neural corrector must be refitted, as its networks are
+/// stored in another layout).
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 4;
+pub const FORMAT_VERSION: u32 = 5;
 
 /// A compression scheme as stored in a model file.
 ///
@@ -82,14 +84,15 @@ pub struct FitOptions {
     pub histogram_bins: usize,
     /// Seed of the draws when scoring `Sample` (and of the neural models' weights).
     pub seed: u64,
-    /// Also try the neural corrector ([`neural::Hybrid`](crate::neural)) on every column that
-    /// has context: kept columns of the same container (the name up to its last `.`), aligned,
-    /// and at least [`MIN_NEURAL`] training values. Needs the `neural` feature.
-    pub neural: bool,
+    /// Also try these neural models ([`neural::Net`](crate::neural)) on every column that has
+    /// context — kept columns of the same container (the name up to its last `.`), aligned —
+    /// and at least [`MIN_NEURAL`] training values, in [`Kind::ALL`]'s order. Only bounded kinds
+    /// may be candidates. Needs the `neural` feature.
+    pub neural: Kinds,
 }
 
-/// The fewest training values the gate fits a neural corrector on.
-pub const MIN_NEURAL: usize = 1000;
+/// The fewest training values the gate fits a neural model on.
+pub const MIN_NEURAL: usize = 200;
 
 /// The most context columns a neural corrector reads (the gate uses the first ones of a
 /// container; a model file describing more is refused).
@@ -97,7 +100,7 @@ pub const MAX_CONTEXT: usize = 64;
 
 impl Default for FitOptions {
     fn default() -> Self {
-        FitOptions { estimate: Estimate::Mean, min_atom_count: 3, histogram_bins: 32, seed: 0, neural: false }
+        FitOptions { estimate: Estimate::Mean, min_atom_count: 3, histogram_bins: 32, seed: 0, neural: Kinds::NONE }
     }
 }
 
@@ -110,11 +113,14 @@ pub struct Score {
     pub mse: f64,
 }
 
-/// A fitted [`neural::Hybrid`](crate::neural) as stored in a model file: the link and
-/// standardisation as numbers, the network's weights in burn's record format (burnpack),
+/// A fitted [`neural::Net`](crate::neural) as stored in a model file: its kind, the link and
+/// standardisations as numbers, the networks' weights in burn's record format (burnpack),
 /// hex-encoded.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub struct HybridFile {
+pub struct NetFile {
+    /// The model family (files of format 4 hold hybrids only).
+    #[serde(default)]
+    pub kind: Kind,
     /// The scheme the model was fitted for.
     pub scheme: SchemeSpec,
     /// Link coefficients on the standardised context: intercept, then one per context column.
@@ -123,19 +129,36 @@ pub struct HybridFile {
     pub ctx_norm: Vec<(f64, f64)>,
     /// Mean and standard deviation of `ln width`.
     pub width_norm: (f64, f64),
+    /// Mean and standard deviation of the compressed training values.
+    pub value_norm: (f64, f64),
     /// Width of the hidden layers.
     pub hidden: usize,
-    /// The network's record (burnpack bytes), hex.
+    /// The networks' record (burnpack bytes), hex.
     pub weights: String,
 }
 
-/// A column's neural corrector and the columns it reads its context from.
+/// A column's neural model and the columns it reads its context from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NeuralColumn {
     /// Context columns (full names), in the model's input order.
     pub context: Vec<String>,
-    /// The fitted network.
-    pub model: HybridFile,
+    /// The fitted model.
+    pub model: NetFile,
+}
+
+impl NeuralColumn {
+    /// Whether estimate `how` comes from the network (and so reads the context): always but for
+    /// `Sample` from a kind that gives no samples (the column's own prior draws then).
+    ///
+    /// ```
+    /// # let file = models::NetFile { kind: models::Kind::Hybrid, scheme: models::SchemeSpec::Atlas { k: 7 }, link: vec![0.0],
+    /// #     ctx_norm: vec![], width_norm: (0.0, 1.0), value_norm: (0.0, 1.0), hidden: 1, weights: String::new() };
+    /// let n = models::NeuralColumn { context: vec![], model: file };
+    /// assert!(n.reads_context(models::Estimate::Mean) && !n.reads_context(models::Estimate::Sample));
+    /// ```
+    pub fn reads_context(&self, how: Estimate) -> bool {
+        how != Estimate::Sample || self.model.kind.generative()
+    }
 }
 
 /// What the gate chose for one column, and why.
@@ -218,8 +241,8 @@ impl ColumnModel {
     pub fn choice(&self) -> &'static str {
         if self.constraint {
             "constraint"
-        } else if self.neural.is_some() {
-            "hybrid"
+        } else if let Some(n) = &self.neural {
+            n.model.kind.name()
         } else {
             self.prior.name()
         }
@@ -342,37 +365,40 @@ fn context_of<'a>(
         .collect()
 }
 
-/// Fit the neural corrector on `train` (its last fifth stops the training early, so that the
+/// Fit a neural model on `train` (its last fifth stops the training early, so that the
 /// validation split stays unseen for the gate) and estimate the validation values with it.
 fn fit_neural(
+    kind: Kind,
     scheme: &Scheme,
     train: &[f32],
     validation: &Validation<'_>,
     context: &[(&str, &[f32], &[f32])],
-    seed: u64,
+    opts: &FitOptions,
+    name: &str,
 ) -> Result<(NeuralColumn, Vec<f32>)> {
     #[cfg(not(feature = "neural"))]
     {
-        let _ = (scheme, train, validation, context, seed);
-        Err(Error::InvalidArgument("neural correctors need the `neural` feature of models".into()))
+        let _ = (kind, scheme, train, validation, context, opts, name);
+        Err(Error::InvalidArgument("neural models need the `neural` feature of models".into()))
     }
     #[cfg(feature = "neural")]
     {
-        use crate::neural::{Hybrid, HybridConfig, Rows};
+        use crate::neural::{Config, Net, Rows};
         let cut = train.len() * 4 / 5;
         let ctx_fit: Vec<&[f32]> = context.iter().map(|c| &c.1[..cut]).collect();
         let ctx_stop: Vec<&[f32]> = context.iter().map(|c| &c.1[cut..]).collect();
         let ctx_valid: Vec<&[f32]> = context.iter().map(|c| c.2).collect();
-        let (hybrid, _) = Hybrid::fit(
+        let (net, _) = Net::fit(
+            kind,
             scheme,
             Rows { values: &train[..cut], context: &ctx_fit },
             Rows { values: &train[cut..], context: &ctx_stop },
-            HybridConfig { seed, ..HybridConfig::default() },
+            Config { seed: opts.seed, ..Config::default() },
         )?;
         let mut est = vec![0f32; validation.compressed.len()];
-        hybrid.upsample(Rows { values: &validation.compressed, context: &ctx_valid }, &mut est)?;
-        let column =
-            NeuralColumn { context: context.iter().map(|c| c.0.to_string()).collect(), model: hybrid.to_file()? };
+        let seed = Seed { stream: stream(opts.seed, name), first_row: 0 };
+        net.upsample(Rows { values: &validation.compressed, context: &ctx_valid }, opts.estimate, seed, &mut est)?;
+        let column = NeuralColumn { context: context.iter().map(|c| c.0.to_string()).collect(), model: net.to_file()? };
         Ok((column, est))
     }
 }
@@ -442,6 +468,9 @@ impl Model {
         opts: FitOptions,
     ) -> Result<Model> {
         let member_of = membership(groups)?;
+        if let Some(k) = opts.neural.iter().find(|k| !k.bounded()) {
+            return Err(Error::InvalidArgument(format!("the gate takes bounded models only, not {k}")));
+        }
         let listed = |m: &String| columns.iter().chain(kept).any(|c| c.0 == m);
         if let Some(m) = groups.iter().flat_map(|g| &g.members).find(|m| !listed(m)) {
             return Err(Error::InvalidArgument(format!("group member {m:?} is not among the columns")));
@@ -485,13 +514,16 @@ impl Model {
                 scores.push(Score { prior: prior.name().into(), mse });
             }
             let mut neural = None;
-            if opts.neural {
-                let context = context_of(name, train.len(), valid.len(), kept);
-                if train.len() >= MIN_NEURAL && !context.is_empty() {
-                    let (fitted, est) = fit_neural(scheme, train, &validation, &context, opts.seed)?;
+            let context = context_of(name, train.len(), valid.len(), kept);
+            if train.len() >= MIN_NEURAL && !context.is_empty() {
+                for kind in opts.neural.iter() {
+                    if opts.estimate == Estimate::Sample && !kind.generative() {
+                        continue; // scored on draws, which it cannot give
+                    }
+                    let (fitted, est) = fit_neural(kind, scheme, train, &validation, &context, &opts, name)?;
                     let err = validation.errors(&est);
                     let mse = err.iter().sum::<f64>() / err.len().max(1) as f64;
-                    scores.push(Score { prior: "hybrid".into(), mse });
+                    scores.push(Score { prior: kind.name().into(), mse });
                     if validation.better(&err, &best_err) {
                         (best_err, best_est) = (err, est);
                         neural = Some(fitted);
@@ -676,7 +708,7 @@ impl Model {
         out: &mut [f32],
     ) -> Result<()> {
         let col = self.column(name).ok_or_else(|| Error::UnknownColumn(name.into()))?;
-        if col.neural.is_some() && how != Estimate::Sample {
+        if col.neural.as_ref().is_some_and(|n| n.reads_context(how)) {
             return Err(Error::InvalidArgument(format!(
                 "column {name:?} is upsampled from its context: use upsample_with_context"
             )));
@@ -725,8 +757,8 @@ impl Model {
         out: &mut [f32],
     ) -> Result<()> {
         let col = self.column(name).ok_or_else(|| Error::UnknownColumn(name.into()))?;
-        match (&col.neural, how) {
-            (Some(neural), Estimate::Mean | Estimate::Median) => {
+        match &col.neural {
+            Some(neural) if neural.reads_context(how) => {
                 let ctx: Vec<&[f32]> = neural
                     .context
                     .iter()
@@ -736,7 +768,14 @@ impl Model {
                         })
                     })
                     .collect::<Result<_>>()?;
-                upsample_neural(&neural.model, compressed, &ctx, out)
+                upsample_neural(
+                    &neural.model,
+                    compressed,
+                    &ctx,
+                    how,
+                    Seed { stream: stream(seed, name), first_row },
+                    out,
+                )
             }
             _ => self.upsample_own(col, compressed, how, seed, first_row, out),
         }
@@ -859,6 +898,14 @@ impl Model {
         if !version.is_some_and(|v| (1..=u64::from(FORMAT_VERSION)).contains(&v)) {
             return Err(bad(format!("format version {version:?}; this build reads versions 1 to {FORMAT_VERSION}")));
         }
+        let neural_v4 = version == Some(4)
+            && head
+                .get("columns")
+                .and_then(|c| c.as_array())
+                .is_some_and(|c| c.iter().any(|c| c.get("neural").is_some()));
+        if neural_v4 {
+            return Err(bad("its neural correctors are stored in format 4's layout; refit the model".into()));
+        }
         let file: ModelFile = serde_json::from_value(head).map_err(|e| bad(format!("damaged: {e}")))?;
         let scheme = Scheme::try_from(&file.scheme).map_err(|e| bad(format!("scheme: {e}")))?;
         let groups = file.groups;
@@ -905,13 +952,20 @@ impl Model {
     }
 }
 
-/// Apply a stored neural corrector (an error in a build without the `neural` feature).
-fn upsample_neural(model: &HybridFile, compressed: &[f32], context: &[&[f32]], out: &mut [f32]) -> Result<()> {
+/// Apply a stored neural model (an error in a build without the `neural` feature).
+fn upsample_neural(
+    model: &NetFile,
+    compressed: &[f32],
+    context: &[&[f32]],
+    how: Estimate,
+    seed: Seed,
+    out: &mut [f32],
+) -> Result<()> {
     #[cfg(not(feature = "neural"))]
     {
-        let _ = (model, compressed, context, out);
+        let _ = (model, compressed, context, how, seed, out);
         Err(Error::InvalidArgument("this model has a neural corrector; build models with its `neural` feature".into()))
     }
     #[cfg(feature = "neural")]
-    crate::neural::Hybrid::from_file(model)?.upsample(crate::neural::Rows { values: compressed, context }, out)
+    crate::neural::Net::from_file(model)?.upsample(crate::neural::Rows { values: compressed, context }, how, seed, out)
 }

@@ -5,6 +5,7 @@ pub mod batch;
 mod constraint;
 mod error;
 mod gate;
+mod kind;
 #[cfg(feature = "neural")]
 pub mod neural;
 mod posterior;
@@ -13,8 +14,9 @@ mod prior;
 pub use constraint::{Group, MAX_FREE, Relation, Rule, detect_groups};
 pub use error::{Error, Result};
 pub use gate::{
-    ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, HybridFile, MAX_CONTEXT, MIN_NEURAL, MIN_VALIDATION, Model,
+    ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, MAX_CONTEXT, MIN_NEURAL, MIN_VALIDATION, Model, NetFile,
     NeuralColumn, SchemeSpec, Score, candidates,
 };
+pub use kind::{Kind, Kinds};
 pub use posterior::Estimate;
 pub use prior::{Histogram, Lattice, MAX_LATTICE_POINTS, Prior, Seed};

@@ -1,0 +1,136 @@
+//! The neural model families, by name (available without the `neural` feature, so that model
+//! files and options can name them).
+
+use serde::{Deserialize, Serialize};
+
+use crate::{Error, Result};
+
+/// A family of neural upsamplers (see [`neural`](crate::neural) for what each one is).
+///
+/// ```
+/// use models::Kind;
+/// assert_eq!("flow".parse::<Kind>()?, Kind::Flow);
+/// assert_eq!(Kind::FlowMatching.name(), "flow-matching");
+/// assert!(!Kind::AutoencoderUnbounded.bounded());
+/// # Ok::<(), models::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Kind {
+    /// The bounded two-stage corrector: a link from the context, then an MLP with a sigmoid head.
+    #[default]
+    Hybrid,
+    /// A denoising autoencoder (compressed row in, original out) through a bottleneck, with the
+    /// bounded head.
+    Autoencoder,
+    /// The same autoencoder predicting the standardised value itself, as the 2025 study did:
+    /// unbounded, so its outputs may leave the preimage (reported, never chosen by the gate).
+    AutoencoderUnbounded,
+    /// A conditional variational autoencoder of the position in the interval.
+    Vae,
+    /// A conditional monotone rational-quadratic spline flow on the position in the interval.
+    Flow,
+    /// Conditional flow matching: a velocity field carrying uniform noise to the position.
+    FlowMatching,
+}
+
+impl Kind {
+    /// Every kind, in the order the gate tries them.
+    pub const ALL: [Kind; 6] =
+        [Kind::Hybrid, Kind::Autoencoder, Kind::AutoencoderUnbounded, Kind::Vae, Kind::Flow, Kind::FlowMatching];
+
+    /// The kind's name in model files and on the command line.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Hybrid => "hybrid",
+            Kind::Autoencoder => "autoencoder",
+            Kind::AutoencoderUnbounded => "autoencoder-unbounded",
+            Kind::Vae => "vae",
+            Kind::Flow => "flow",
+            Kind::FlowMatching => "flow-matching",
+        }
+    }
+
+    /// Whether every output lies inside its value's preimage by construction.
+    pub fn bounded(self) -> bool {
+        self != Kind::AutoencoderUnbounded
+    }
+
+    /// Whether the model is a distribution of the position, so that it can draw samples.
+    pub fn generative(self) -> bool {
+        matches!(self, Kind::Vae | Kind::Flow | Kind::FlowMatching)
+    }
+
+    fn bit(self) -> u8 {
+        1 << (self as u8)
+    }
+}
+
+impl std::fmt::Display for Kind {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl std::str::FromStr for Kind {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
+            let names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
+            Error::InvalidArgument(format!("unknown model {s:?} (known: {})", names.join(", ")))
+        })
+    }
+}
+
+/// A set of [`Kind`]s (the neural candidates of the gate).
+///
+/// ```
+/// use models::{Kind, Kinds};
+/// let k = Kinds::of(&[Kind::Flow, Kind::Hybrid]);
+/// assert_eq!(k.iter().collect::<Vec<_>>(), [Kind::Hybrid, Kind::Flow]); // in Kind::ALL's order
+/// assert!(Kinds::NONE.is_empty() && !Kinds::BOUNDED.contains(Kind::AutoencoderUnbounded));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Kinds(u8);
+
+impl Kinds {
+    /// No neural model.
+    pub const NONE: Kinds = Kinds(0);
+    /// Every bounded kind: those the gate may choose.
+    pub const BOUNDED: Kinds = Kinds(0b11_1011);
+
+    /// The set of the given kinds.
+    pub fn of(kinds: &[Kind]) -> Kinds {
+        Kinds(kinds.iter().fold(0, |s, k| s | k.bit()))
+    }
+
+    /// Whether `kind` is in the set.
+    pub fn contains(self, kind: Kind) -> bool {
+        self.0 & kind.bit() != 0
+    }
+
+    /// Whether the set is empty.
+    pub fn is_empty(self) -> bool {
+        self.0 == 0
+    }
+
+    /// The kinds in the set, in [`Kind::ALL`]'s order.
+    pub fn iter(self) -> impl Iterator<Item = Kind> {
+        Kind::ALL.into_iter().filter(move |k| self.contains(*k))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip_and_bounded_set_is_the_bounded_kinds() {
+        for k in Kind::ALL {
+            assert_eq!(k.name().parse::<Kind>().unwrap(), k);
+            assert_eq!(Kinds::BOUNDED.contains(k), k.bounded());
+            assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
+        }
+        assert!("nope".parse::<Kind>().is_err());
+    }
+}
