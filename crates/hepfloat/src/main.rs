@@ -43,6 +43,8 @@ enum Command {
     Evaluate(evaluate::EvaluateArgs),
     /// The whole chain at k = 7 and 15 on FILE (or the toy generator) with a report.
     Demo(commands::DemoArgs),
+    /// Every method (gate, priors, relations, each neural model) side by side at k = 7 and 15.
+    Compare(commands::CompareArgs),
 }
 
 /// Options shared by every command that reads data.
@@ -125,6 +127,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Upsample(a) => commands::upsample(&a, out),
         Command::Evaluate(a) => evaluate::run(&a, out).map(|_| ()),
         Command::Demo(a) => commands::demo(&a, out),
+        Command::Compare(a) => commands::compare(&a, out),
     }
 }
 

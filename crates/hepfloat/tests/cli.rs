@@ -201,3 +201,33 @@ fn failures_are_one_clear_line_and_leave_nothing_behind() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown scheme"));
 }
+
+/// `hepfloat compare`: every method on the same toy data. Each bounded neural model beats the
+/// uniform prior on the pt-linked isolation and stays inside every preimage; the unbounded
+/// autoencoder leaves them.
+#[test]
+fn compare_puts_every_method_side_by_side() {
+    let d = scratch("compare");
+    let out = json(&["compare", "toy:8000:5", "--bits", "7", "--report", s(&d.join("r"))]);
+    let run = &out["runs"][0];
+    let method = |name: &str| {
+        run["methods"].as_array().unwrap().iter().find(|m| m["method"] == name).unwrap_or_else(|| panic!("{name}"))
+    };
+    let iso = run["per_branch"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|b| b["column"] == "AnalysisElectronsAuxDyn.topoetcone20")
+        .expect("the isolation is compared");
+    let ratio = |name: &str| {
+        iso["ratios"].as_array().unwrap().iter().find(|r| r["method"] == name).unwrap()["ratio"].as_f64().unwrap()
+    };
+    for kind in ["hybrid", "autoencoder", "vae", "flow", "flow-matching"] {
+        assert_eq!(method(kind)["stats"]["inside"], 1.0, "{kind}");
+        assert!(ratio(kind) < 0.9 && ratio(kind) < ratio("uniform"), "{kind}: {}", ratio(kind));
+    }
+    assert!(method("autoencoder-unbounded")["stats"]["inside"].as_f64().unwrap() < 0.9);
+    assert!(ratio("autoencoder-unbounded") > 1.0);
+    let md = std::fs::read_to_string(d.join("r/compare.md")).unwrap();
+    assert!(md.contains("| oracle (Bayes-optimal) |"), "{md}");
+}

@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::prior::{Histogram, Lattice, Training, splitmix64};
-use crate::{Error, Estimate, Group, Kind, Kinds, Prior, Result, Seed};
+use crate::{Error, Estimate, Group, Kind, Kinds, Method, Prior, Result, Seed};
 
 /// The model file's format name and version; a file of a newer version is refused (versions 1,
 /// before groups, 2, before samplers, 3, before neural correctors, and 4, before neural kinds, are
@@ -89,6 +89,10 @@ pub struct FitOptions {
     /// and at least [`MIN_NEURAL`] training values, in [`Kind::ALL`]'s order. Only bounded kinds
     /// may be candidates. Needs the `neural` feature.
     pub neural: Kinds,
+    /// Not a gate: put this candidate on every column where it applies (the neural kind fitted
+    /// alone, unbounded ones included; the constraint on every group), the identity elsewhere.
+    /// For comparing methods, never for production models.
+    pub force: Option<Method>,
 }
 
 /// The fewest training values the gate fits a neural model on.
@@ -100,7 +104,14 @@ pub const MAX_CONTEXT: usize = 64;
 
 impl Default for FitOptions {
     fn default() -> Self {
-        FitOptions { estimate: Estimate::Mean, min_atom_count: 3, histogram_bins: 32, seed: 0, neural: Kinds::NONE }
+        FitOptions {
+            estimate: Estimate::Mean,
+            min_atom_count: 3,
+            histogram_bins: 32,
+            seed: 0,
+            neural: Kinds::NONE,
+            force: None,
+        }
     }
 }
 
@@ -468,6 +479,13 @@ impl Model {
         opts: FitOptions,
     ) -> Result<Model> {
         let member_of = membership(groups)?;
+        let gate = opts.force.is_none();
+        let forced = |name: &str| opts.force.is_some_and(|m| m.name() == name);
+        let neural_kinds = match opts.force {
+            Some(Method::Neural(k)) => Kinds::of(&[k]),
+            Some(_) => Kinds::NONE,
+            None => opts.neural,
+        };
         if let Some(k) = opts.neural.iter().find(|k| !k.bounded()) {
             return Err(Error::InvalidArgument(format!("the gate takes bounded models only, not {k}")));
         }
@@ -507,7 +525,7 @@ impl Model {
                 prior.upsample(scheme, compressed, opts.estimate, seed, &mut est)?;
                 let err = validation.errors(&est);
                 let mse = err.iter().sum::<f64>() / err.len().max(1) as f64;
-                if i == 0 || validation.better(&err, &best_err) {
+                if i == 0 || (gate && validation.better(&err, &best_err)) || forced(prior.name()) {
                     (best, best_err) = (i, err);
                     best_est.clone_from(&est);
                 }
@@ -516,7 +534,7 @@ impl Model {
             let mut neural = None;
             let context = context_of(name, train.len(), valid.len(), kept);
             if train.len() >= MIN_NEURAL && !context.is_empty() {
-                for kind in opts.neural.iter() {
+                for kind in neural_kinds.iter() {
                     if opts.estimate == Estimate::Sample && !kind.generative() {
                         continue; // scored on draws, which it cannot give
                     }
@@ -524,7 +542,7 @@ impl Model {
                     let err = validation.errors(&est);
                     let mse = err.iter().sum::<f64>() / err.len().max(1) as f64;
                     scores.push(Score { prior: kind.name().into(), mse });
-                    if validation.better(&err, &best_err) {
+                    if (gate && validation.better(&err, &best_err)) || forced(kind.name()) {
                         (best_err, best_est) = (err, est);
                         neural = Some(fitted);
                     }
@@ -581,7 +599,7 @@ impl Model {
                 let err = validation.errors(&est[m]);
                 let mse = err.iter().sum::<f64>() / err.len().max(1) as f64;
                 col.scores.push(Score { prior: "constraint".into(), mse });
-                if validation.better(&err, own_err) {
+                if (gate && validation.better(&err, own_err)) || forced("constraint") {
                     col.constraint = true;
                     chosen = true;
                 }

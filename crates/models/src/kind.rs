@@ -120,6 +120,64 @@ impl Kinds {
     }
 }
 
+/// A candidate of the gate, named so that it can be forced on every column where it applies
+/// ([`FitOptions::force`](crate::FitOptions::force)), for comparisons.
+///
+/// ```
+/// use models::{Kind, Method};
+/// assert_eq!("histogram".parse::<Method>()?, Method::Histogram);
+/// assert_eq!("vae".parse::<Method>()?, Method::Neural(Kind::Vae));
+/// assert_eq!(Method::Neural(Kind::Flow).name(), "flow");
+/// # Ok::<(), models::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Method {
+    /// The compressed value.
+    Identity,
+    /// The uniform prior.
+    Uniform,
+    /// The lattice prior (where the training values lie on one).
+    Lattice,
+    /// The histogram prior.
+    Histogram,
+    /// The relation groups' joint posterior (for their members).
+    Constraint,
+    /// A neural model (where the column has context and enough values).
+    Neural(Kind),
+}
+
+impl Method {
+    /// The candidate's name, as in [`Score::prior`](crate::Score::prior).
+    pub fn name(self) -> &'static str {
+        match self {
+            Method::Identity => "identity",
+            Method::Uniform => "uniform",
+            Method::Lattice => "lattice",
+            Method::Histogram => "histogram",
+            Method::Constraint => "constraint",
+            Method::Neural(k) => k.name(),
+        }
+    }
+}
+
+impl std::str::FromStr for Method {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Method> {
+        Ok(match s {
+            "identity" => Method::Identity,
+            "uniform" => Method::Uniform,
+            "lattice" => Method::Lattice,
+            "histogram" => Method::Histogram,
+            "constraint" => Method::Constraint,
+            other => Method::Neural(other.parse().map_err(|_| {
+                Error::InvalidArgument(format!(
+                    "unknown method {other:?} (identity, uniform, lattice, histogram, constraint or a neural model)"
+                ))
+            })?),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -132,5 +190,9 @@ mod tests {
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
         }
         assert!("nope".parse::<Kind>().is_err());
+        for m in ["identity", "uniform", "lattice", "histogram", "constraint", "flow-matching"] {
+            assert_eq!(m.parse::<Method>().unwrap().name(), m);
+        }
+        assert!("nope".parse::<Method>().is_err());
     }
 }

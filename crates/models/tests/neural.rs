@@ -278,3 +278,23 @@ fn gate_chooses_the_corrector_and_applies_it_from_files_and_batches() {
     let err = model.upsample_table(&[("el.iso", &c)], Estimate::Mean, 0, 0, &mut [&mut out]).unwrap_err();
     assert!(err.to_string().contains("el.pt"), "{err}");
 }
+
+/// `FitOptions::force` is not a gate: the forced method goes on every column where it applies,
+/// unbounded autoencoder included, and the identity everywhere else.
+#[test]
+fn forced_methods_bypass_the_gate() {
+    use models::{FitOptions, Method, Model};
+    let s = Scheme::atlas(7).unwrap();
+    let (pt, x) = objects(6_000, 5, 0.02, 5.0);
+    let cols: Vec<(&str, &[f32], &[f32])> =
+        vec![("el.iso", &x[..3_000], &x[3_000..]), ("mu.iso", &x[..3_000], &x[3_000..])];
+    let kept: Vec<(&str, &[f32], &[f32])> = vec![("el.pt", &pt[..3_000], &pt[3_000..])];
+    let force = |m: Method| FitOptions { force: Some(m), ..FitOptions::default() };
+    let m = Model::fit_groups(&s, &cols, &kept, &[], force(Method::Neural(Kind::AutoencoderUnbounded))).unwrap();
+    assert_eq!(m.column("el.iso").unwrap().choice(), "autoencoder-unbounded");
+    assert_eq!(m.column("mu.iso").unwrap().choice(), "identity"); // no context in its container
+    let m = Model::fit_groups(&s, &cols, &kept, &[], force(Method::Uniform)).unwrap();
+    assert!(m.columns().iter().all(|c| c.choice() == "uniform"));
+    let m = Model::fit_groups(&s, &cols, &kept, &[], force(Method::Lattice)).unwrap();
+    assert!(m.columns().iter().all(|c| c.choice() == "identity")); // no lattice in continuous data
+}

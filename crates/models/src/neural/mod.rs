@@ -62,7 +62,7 @@ const FM_STEPS: usize = 8;
 /// Strata of the starting point in the flow-matching mean.
 const FM_STRATA: usize = 8;
 /// Most feature rows per network call at inference (bounds memory).
-const CHUNK: usize = 1 << 16;
+const CHUNK: usize = 1 << 11;
 /// Most validation rows evaluated per epoch for early stopping.
 const MAX_STOP_ROWS: usize = 8192;
 /// Features before the context columns.

@@ -24,14 +24,19 @@ pub struct Spline {
     d: [f64; BINS + 1],
 }
 
-fn softplus(v: f64) -> f64 {
-    if v > 30.0 { v } else { v.exp().ln_1p() }
+/// The parameter transforms run in `f32`, the precision the network gives them in; the spline
+/// itself is evaluated in `f64`.
+fn softplus(v: f32) -> f64 {
+    f64::from(if v > 15.0 { v } else { v.exp().ln_1p() })
 }
 
 /// Bin sizes from raw logits: softmax, floored at `MIN_BIN`; knots from 0 to exactly 1.
 fn knots(raw: &[f32]) -> [f64; BINS + 1] {
-    let m = raw.iter().fold(f64::NEG_INFINITY, |m, &v| m.max(f64::from(v)));
-    let e: Vec<f64> = raw.iter().map(|&v| (f64::from(v) - m).exp()).collect();
+    let m = raw.iter().fold(f32::NEG_INFINITY, |m, &v| m.max(v));
+    let mut e = [0.0; BINS];
+    for (e, &v) in e.iter_mut().zip(raw) {
+        *e = f64::from((v - m).exp());
+    }
     let total: f64 = e.iter().sum();
     let mut k = [0.0; BINS + 1];
     for i in 0..BINS {
@@ -51,7 +56,7 @@ impl Spline {
         }
         let mut d = [0.0; BINS + 1];
         for (d, &r) in d.iter_mut().zip(&raw[2 * BINS..]) {
-            *d = MIN_DERIVATIVE + softplus(f64::from(r));
+            *d = MIN_DERIVATIVE + softplus(r);
         }
         Spline { x: knots(&raw[..BINS]), y: knots(&raw[BINS..2 * BINS]), d }
     }
@@ -126,7 +131,8 @@ impl Spline {
             (1.0 + r * (1.0 / 3.0 + r * (0.2 + r / 7.0)), 1.0 / 3.0 + r * (0.2 + r * (1.0 / 7.0 + r / 9.0)))
         } else {
             let q = r.abs().sqrt();
-            let phi = if r > 0.0 { q.atanh() / q } else { q.atan() / q };
+            // atanh q = ½ ln((1 + q) / (1 − q)), with q < 1.
+            let phi = if r > 0.0 { 0.5 * ((1.0 + q) / (1.0 - q)).ln() / q } else { q.atan() / q };
             (phi, (phi - 1.0) / r)
         };
         let i = phi / c;

@@ -10,8 +10,11 @@ use arrow_schema::Schema;
 use clap::Args;
 use float_bits::{KeptBits, Scheme};
 use models::batch::{Upsampler, compress_batch, float_values, is_float, is_kept};
-use models::{Estimate, FitOptions, Group, Kind, Kinds, Model, Relation, Rule, SchemeSpec};
+use models::{Estimate, FitOptions, Group, Kind, Kinds, Method, Model, Relation, Rule, SchemeSpec};
 use serde_json::json;
+
+mod compare;
+pub use compare::{CompareArgs, compare};
 
 use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME, ParquetSink, SizeCounter};
 use crate::{Out, Output, Source};
@@ -223,6 +226,11 @@ pub struct FitArgs {
     /// Shorthand for `--model all`.
     #[arg(long)]
     neural: bool,
+    /// Not a gate, for comparisons: put this method (identity, uniform, lattice, histogram,
+    /// constraint or a neural model, autoencoder-unbounded included) on every column where it
+    /// applies and the identity elsewhere.
+    #[arg(long)]
+    force: Option<Method>,
     /// FILE is already compressed with the scheme and no originals exist: fit from the
     /// compressed values alone (spikes kept exact, midpoints elsewhere, relation groups), with
     /// no validation. Every selected event is used.
@@ -372,7 +380,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         }
     }
     let neural = if a.neural { Kinds::BOUNDED } else { Kinds::of(&kinds) };
-    let opts = FitOptions { estimate: a.estimate, neural, ..FitOptions::default() };
+    let opts = FitOptions { estimate: a.estimate, neural, force: a.force, ..FitOptions::default() };
     let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)?;
     spinner.finish_and_clear();
     model.save(&a.output.output)?;
@@ -416,10 +424,10 @@ pub struct UpsampleArgs {
 
 pub fn upsample(a: &UpsampleArgs, out: Out) -> Result<()> {
     let model = Model::load(&a.model)?;
-    upsample_with(&model, &a.file, &a.source, a.estimate, a.seed, &a.output.output, out)
+    upsample_with(&model, &a.file, &a.source, a.estimate, a.seed, &a.output.output, out).map(|_| ())
 }
 
-/// Upsample `file` with `model` into `output`.
+/// Upsample `file` with `model` into `output`; returns the upsampler's values per second.
 pub fn upsample_with(
     model: &Model,
     file: &str,
@@ -428,7 +436,7 @@ pub fn upsample_with(
     seed: u64,
     output: &Path,
     out: Out,
-) -> Result<()> {
+) -> Result<f64> {
     let input = Input::open(file, source.tree.as_deref(), &source.branches)?;
     check_scheme(&input, model.scheme()).context("the model does not fit this file")?;
     let mut meta = input.metadata().clone();
@@ -460,7 +468,7 @@ pub fn upsample_with(
     ));
     out.json(&json!({"values": values, "estimate": how.to_string(), "seconds": t0.elapsed().as_secs_f64(),
         "upsampler_values_per_second": rate, "output": output}));
-    Ok(())
+    Ok(rate)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -518,6 +526,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             min_atom_count: 3,
             models: vec![],
             neural: true,
+            force: None,
             output: Output { output: model_path },
         };
         let model = fit(&fit_args, quiet)?;

@@ -1,0 +1,269 @@
+//! `hepfloat compare`: every method on the same data, side by side.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use anyhow::{Context, Result};
+use clap::Args;
+use models::{Estimate, Kind, Method, Model};
+use serde_json::{Value, json};
+
+use super::{CompressArgs, FitArgs, SchemeArgs, compress, fit, upsample_with};
+use crate::{Out, Output, Source};
+
+/// `hepfloat compare`.
+#[derive(Debug, Args)]
+pub struct CompareArgs {
+    /// A ROOT or Parquet file with original data; the toy generator (toy:20000) if left out.
+    file: Option<String>,
+    /// The TTree of a ROOT file.
+    #[arg(long)]
+    tree: Option<String>,
+    /// Kept mantissa bits to compare at, comma-separated.
+    #[arg(long, value_delimiter = ',', default_values_t = [7u32, 15])]
+    bits: Vec<u32>,
+    /// Directory of the outputs and `compare.md` / `compare.json`.
+    #[arg(long, default_value = "hepfloat-compare")]
+    report: PathBuf,
+}
+
+/// One fitted configuration: a label and what the fit is told.
+struct Run {
+    label: String,
+    /// Whether the gate also tries every bounded neural model.
+    neural: bool,
+    force: Option<Method>,
+}
+
+fn runs() -> Vec<Run> {
+    let mut r = vec![
+        Run { label: "gate (priors, relations)".into(), neural: false, force: None },
+        Run { label: "gate (priors, relations, neural)".into(), neural: true, force: None },
+    ];
+    for m in [Method::Uniform, Method::Lattice, Method::Histogram, Method::Constraint] {
+        r.push(Run { label: m.name().into(), neural: false, force: Some(m) });
+    }
+    for k in Kind::ALL {
+        r.push(Run { label: k.name().into(), neural: false, force: Some(Method::Neural(k)) });
+    }
+    r
+}
+
+/// Aggregates of one run over the compared columns.
+fn aggregate(columns: &[Value], compared: &[String], side: &str) -> Value {
+    let rows: Vec<&Value> =
+        columns.iter().filter(|c| c["column"].as_str().is_some_and(|n| compared.iter().any(|m| m == n))).collect();
+    let n = |c: &Value| c["values"].as_f64().unwrap_or(0.0);
+    let total: f64 = rows.iter().map(|c| n(c)).sum();
+    // Values-weighted mean over the columns where `key` is defined.
+    let weighted = |key: &str| {
+        let (sum, count) = rows
+            .iter()
+            .filter_map(|c| c[key].as_f64().map(|v| (n(c) * v, n(c))))
+            .fold((0.0, 0.0), |(s, w), (v, n)| (s + v, w + n));
+        if count > 0.0 { sum / count } else { f64::NAN }
+    };
+    let ratios: Vec<f64> = rows
+        .iter()
+        .filter_map(|c| {
+            let base = c["mse_compressed"].as_f64()?;
+            (base > 0.0).then(|| c[format!("mse_{side}")].as_f64().map(|m| m / base)).flatten()
+        })
+        .collect();
+    let oracle: Vec<f64> = rows.iter().filter_map(|c| c["oracle_ratio"].as_f64()).collect();
+    let mean = |v: &[f64]| (!v.is_empty()).then(|| v.iter().sum::<f64>() / v.len() as f64);
+    json!({
+        "columns": rows.len(),
+        "values": total,
+        "mse": weighted(&format!("mse_{side}")),
+        "log_mse": weighted(&format!("log_mse_{side}")),
+        "kl": rows.iter().map(|c| c[format!("kl_{side}")].as_f64().unwrap_or(0.0)).sum::<f64>(),
+        "bits": weighted(&format!("bits_{side}")),
+        "inside": if side == "compressed" { 1.0 } else { weighted("inside") },
+        "ratio": mean(&ratios),
+        "oracle_ratio": mean(&oracle),
+    })
+}
+
+pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
+    let file = a.file.clone().unwrap_or_else(|| "toy:20000".into());
+    let t0 = Instant::now();
+    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
+    let entries = crate::io::Input::open(&file, a.tree.as_deref(), &[])?.entries();
+    let half = entries / 2;
+    let source = |r: std::ops::Range<u64>| Source { tree: a.tree.clone(), entries: r, branches: vec![] };
+    let quiet = Out { quiet: true, json: false };
+    let mut all = Vec::new();
+    for &bits in &a.bits {
+        let dir = a.report.join(format!("k{bits}"));
+        std::fs::create_dir_all(&dir)?;
+        let scheme =
+            SchemeArgs { scheme: "atlas".into(), bits, keep: hep_toy::KEEP.iter().map(|s| s.to_string()).collect() };
+        let compressed = dir.join("compressed.parquet");
+        compress(
+            &CompressArgs {
+                file: file.clone(),
+                source: source(0..u64::MAX),
+                scheme: scheme.clone(),
+                output: Output { output: compressed.clone() },
+            },
+            quiet,
+        )?;
+        let c = compressed.to_string_lossy().into_owned();
+        let mut results: Vec<(String, f64, f64, Vec<Value>, Model)> = Vec::new();
+        let runs = runs();
+        let bar = out.bar(runs.len() as u64, &format!("k = {bits}"));
+        for run in runs {
+            bar.set_message(format!("k = {bits}: {}", run.label));
+            let name = run.label.replace([' ', '(', ')', ','], "");
+            let t = Instant::now();
+            let model = fit(
+                &FitArgs {
+                    file: file.clone(),
+                    source: source(0..half),
+                    scheme: scheme.clone(),
+                    validation: 0.5,
+                    rules: vec![],
+                    group: vec![],
+                    no_groups: false,
+                    max_values: 4_000_000,
+                    estimate: Estimate::Mean,
+                    compressed_input: false,
+                    min_atom_count: 3,
+                    models: vec![],
+                    neural: run.neural,
+                    force: run.force,
+                    output: Output { output: dir.join(format!("model-{name}.json")) },
+                },
+                quiet,
+            )?;
+            let fit_s = t.elapsed().as_secs_f64();
+            let up = dir.join(format!("upsampled-{name}.parquet"));
+            let rate = upsample_with(&model, &c, &source(0..u64::MAX), Estimate::Mean, 0, &up, quiet)?;
+            let report = dir.join(format!("report-{name}"));
+            crate::evaluate::run(
+                &crate::evaluate::EvaluateArgs {
+                    original: file.clone(),
+                    compressed: c.clone(),
+                    upsampled: up.to_string_lossy().into_owned(),
+                    tree: a.tree.clone(),
+                    entries: half..u64::MAX,
+                    report: report.clone(),
+                    max_values: 2_000_000,
+                    bins: 1000,
+                },
+                quiet,
+            )?;
+            let json: Value = serde_json::from_str(&std::fs::read_to_string(report.join("report.json"))?)?;
+            let columns = json["columns"].as_array().cloned().unwrap_or_default();
+            results.push((run.label, fit_s, rate, columns, model));
+            bar.inc(1);
+        }
+        bar.finish_and_clear();
+        // The compared columns: those the gate tried neural models on.
+        let neural_names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+        let compared: Vec<String> = results[1]
+            .4
+            .columns()
+            .iter()
+            .filter(|c| c.scores.iter().any(|s| neural_names.contains(&s.prior.as_str())))
+            .map(|c| c.name.clone())
+            .collect();
+        let mut rows =
+            vec![json!({"method": "compressed", "stats": aggregate(&results[0].3, &compared, "compressed")})];
+        for (label, fit_s, rate, columns, _) in &results {
+            rows.push(json!({"method": label, "fit_seconds": fit_s, "values_per_second": rate,
+                "stats": aggregate(columns, &compared, "upsampled")}));
+        }
+        let per_branch: Vec<Value> = compared
+            .iter()
+            .map(|n| {
+                let ratio = |cols: &[Value]| {
+                    cols.iter().find(|c| c["column"].as_str() == Some(n)).and_then(|c| c["ratio"].as_f64())
+                };
+                let choice = results[1].4.column(n).map_or("?", |c| c.choice()).to_string();
+                let oracle =
+                    results[0].3.iter().find(|c| c["column"].as_str() == Some(n)).map(|c| c["oracle_ratio"].clone());
+                json!({"column": n, "choice": choice, "oracle_ratio": oracle,
+                    "ratios": results.iter().map(|r| json!({"method": r.0, "ratio": ratio(&r.3)})).collect::<Vec<_>>()})
+            })
+            .collect();
+        out.say(format!("k = {bits}: {} methods on {} columns", results.len(), compared.len()));
+        all.push(json!({"bits": bits, "columns": compared, "methods": rows, "per_branch": per_branch}));
+    }
+    let shown = std::path::Path::new(&file).file_name().map_or(file.clone(), |n| n.to_string_lossy().into_owned());
+    let md = markdown(&shown, &all, t0.elapsed().as_secs_f64());
+    std::fs::write(a.report.join("compare.md"), &md)?;
+    std::fs::write(a.report.join("compare.json"), serde_json::to_string_pretty(&all)?)?;
+    out.say(format!("wrote {} ({:.1} s)", a.report.join("compare.md").display(), t0.elapsed().as_secs_f64()));
+    out.json(&json!({"file": file, "seconds": t0.elapsed().as_secs_f64(), "runs": all}));
+    Ok(())
+}
+
+fn markdown(file: &str, all: &[Value], seconds: f64) -> String {
+    let f = |v: &Value, digits: usize| v.as_f64().map_or("–".to_string(), |x| format!("{x:.digits$}"));
+    let e = |v: &Value| v.as_f64().map_or("–".to_string(), |x| format!("{x:.4e}"));
+    let mut md = format!(
+        "Input `{file}`: ATLAS compression keeping pt, eta, phi, m; every method fitted on the first half of the \
+         events and evaluated (mean estimate) on the second half, over the columns where the gate tries neural \
+         models (kept variables in the container, at least {} training values). `gate` rows choose per column \
+         on validation; the other rows force one method on every compared column where it applies (the \
+         compressed value elsewhere). MSE and log-MSE are pooled over the values of the compared columns (MSE \
+         in mixed units, dominated by the largest scales); ratio is the mean over columns of \
+         MSE(method) / MSE(compressed); KL is summed over columns (1000 bins of log10|x|); fit time is the \
+         whole `fit` command (every column's priors too); values/s is the upsampler on the whole table.\n",
+        models::MIN_NEURAL
+    );
+    for run in all {
+        md.push_str(&format!(
+            "\n### k = {}\n\n| method | MSE | log-MSE | KL | effective bits | inside preimage | ratio | fit s | values/s |\n\
+             |---|---|---|---|---|---|---|---|---|\n",
+            run["bits"]
+        ));
+        let mut oracle = None;
+        for m in run["methods"].as_array().into_iter().flatten() {
+            let s = &m["stats"];
+            oracle = oracle.or(s["oracle_ratio"].as_f64());
+            md.push_str(&format!(
+                "| {} | {} | {} | {} | {} | {:.4} % | {} | {} | {} |\n",
+                m["method"].as_str().unwrap_or("?"),
+                e(&s["mse"]),
+                e(&s["log_mse"]),
+                f(&s["kl"], 4),
+                f(&s["bits"], 2),
+                100.0 * s["inside"].as_f64().unwrap_or(f64::NAN),
+                f(&s["ratio"], 4),
+                f(&m["fit_seconds"], 1),
+                m["values_per_second"].as_f64().map_or("–".into(), |v| format!("{:.2} M", v / 1e6)),
+            ));
+        }
+        if let Some(o) = oracle {
+            md.push_str(&format!("| oracle (Bayes-optimal) | – | – | – | – | – | {o:.4} | – | – |\n"));
+        }
+        let methods: Vec<String> = run["methods"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .skip(1)
+            .map(|m| m["method"].as_str().unwrap_or("?").replace("gate (priors, relations, neural)", "gate+nn"))
+            .map(|m| m.replace("gate (priors, relations)", "gate"))
+            .collect();
+        md.push_str(&format!(
+            "\nPer column (MSE ratio; the gate's choice with neural models; oracle on toy data):\n\n| column | choice | {} | oracle |\n|---|---|{}---|\n",
+            methods.join(" | "),
+            "---|".repeat(methods.len())
+        ));
+        for b in run["per_branch"].as_array().into_iter().flatten() {
+            let ratios: Vec<String> = b["ratios"].as_array().into_iter().flatten().map(|r| f(&r["ratio"], 3)).collect();
+            md.push_str(&format!(
+                "| {} | {} | {} | {} |\n",
+                b["column"].as_str().unwrap_or("?"),
+                b["choice"].as_str().unwrap_or("?"),
+                ratios.join(" | "),
+                f(&b["oracle_ratio"], 3)
+            ));
+        }
+    }
+    md.push_str(&format!("\nThe comparison took {seconds:.0} s.\n"));
+    md
+}
