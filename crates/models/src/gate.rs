@@ -8,7 +8,7 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 use crate::prior::{Histogram, Lattice, Training, splitmix64};
-use crate::{Error, Estimate, Group, Kind, Kinds, Method, Prior, Result, Seed};
+use crate::{Error, Estimate, Group, Kind, Kinds, Method, Prior, Progress, Result, Seed};
 
 /// The model file's format name and version; a file of a newer version is refused (versions 1,
 /// before groups, 2, before samplers, 3, before neural correctors, and 4, before neural kinds, are
@@ -74,8 +74,8 @@ impl TryFrom<&SchemeSpec> for Scheme {
 /// let o = models::FitOptions::default();
 /// assert_eq!((o.min_atom_count, o.histogram_bins), (3, 32));
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq)]
-pub struct FitOptions {
+#[derive(Clone, Copy, Debug)]
+pub struct FitOptions<'a> {
     /// The estimate the gate scores candidates with (the MSE of `Mean` by default).
     pub estimate: Estimate,
     /// How often an exact value must occur in training to become an atom of [`Histogram`].
@@ -93,6 +93,8 @@ pub struct FitOptions {
     /// alone, unbounded ones included; the constraint on every group), the identity elsewhere.
     /// For comparing methods, never for production models.
     pub force: Option<Method>,
+    /// Told of every epoch of every neural fit (for a progress display).
+    pub progress: Option<Progress<'a>>,
 }
 
 /// The fewest training values the gate fits a neural model on.
@@ -102,7 +104,7 @@ pub const MIN_NEURAL: usize = 200;
 /// container; a model file describing more is refused).
 pub const MAX_CONTEXT: usize = 64;
 
-impl Default for FitOptions {
+impl Default for FitOptions<'_> {
     fn default() -> Self {
         FitOptions {
             estimate: Estimate::Mean,
@@ -111,6 +113,7 @@ impl Default for FitOptions {
             seed: 0,
             neural: Kinds::NONE,
             force: None,
+            progress: None,
         }
     }
 }
@@ -384,7 +387,7 @@ fn fit_neural(
     train: &[f32],
     validation: &Validation<'_>,
     context: &[(&str, &[f32], &[f32])],
-    opts: &FitOptions,
+    opts: &FitOptions<'_>,
     name: &str,
 ) -> Result<(NeuralColumn, Vec<f32>)> {
     #[cfg(not(feature = "neural"))]
@@ -399,12 +402,19 @@ fn fit_neural(
         let ctx_fit: Vec<&[f32]> = context.iter().map(|c| &c.1[..cut]).collect();
         let ctx_stop: Vec<&[f32]> = context.iter().map(|c| &c.1[cut..]).collect();
         let ctx_valid: Vec<&[f32]> = context.iter().map(|c| c.2).collect();
-        let (net, _) = Net::fit(
+        let tell = |e: &crate::Epoch| {
+            if let Some(Progress(f)) = opts.progress {
+                f(name, e)
+            }
+        };
+        let (net, _) = Net::fit_with(
+            &burn::tensor::Device::flex(),
             kind,
             scheme,
             Rows { values: &train[..cut], context: &ctx_fit },
             Rows { values: &train[cut..], context: &ctx_stop },
             Config { seed: opts.seed, ..Config::default() },
+            &tell,
         )?;
         let mut est = vec![0f32; validation.compressed.len()];
         let seed = Seed { stream: stream(opts.seed, name), first_row: 0 };
@@ -424,7 +434,7 @@ fn fit_neural(
 /// assert_eq!(names, ["identity", "uniform", "lattice", "histogram"]);
 /// # Ok::<(), models::Error>(())
 /// ```
-pub fn candidates(scheme: &Scheme, train: &[f32], opts: &FitOptions) -> Result<Vec<Prior>> {
+pub fn candidates(scheme: &Scheme, train: &[f32], opts: &FitOptions<'_>) -> Result<Vec<Prior>> {
     let mut out = vec![Prior::Identity, Prior::Uniform];
     if !train.is_empty() {
         let t = Training::new(scheme, train)?;
@@ -442,7 +452,7 @@ impl Model {
     /// standard errors of the paired mean difference, so noise on a small validation split
     /// keeps the simpler choice; a column without validation values keeps the identity.
     /// Fitting holds the given slices; cap them to bound memory.
-    pub fn fit(scheme: &Scheme, columns: &[(&str, &[f32], &[f32])], opts: FitOptions) -> Result<Model> {
+    pub fn fit(scheme: &Scheme, columns: &[(&str, &[f32], &[f32])], opts: FitOptions<'_>) -> Result<Model> {
         Self::fit_groups(scheme, columns, &[], &[], opts)
     }
 
@@ -476,7 +486,7 @@ impl Model {
         columns: &[(&str, &[f32], &[f32])],
         kept: &[(&str, &[f32], &[f32])],
         groups: &[Group],
-        opts: FitOptions,
+        opts: FitOptions<'_>,
     ) -> Result<Model> {
         let member_of = membership(groups)?;
         let gate = opts.force.is_none();

@@ -196,3 +196,48 @@ mod tests {
         assert!("nope".parse::<Method>().is_err());
     }
 }
+
+/// One finished epoch of a neural fit, as told to a progress callback
+/// ([`FitOptions::progress`](crate::FitOptions::progress), `neural::Net::fit_with`).
+///
+/// ```
+/// let e = models::Epoch { kind: models::Kind::Flow, epoch: 3, epochs: 40, train_loss: -0.2, validation_loss: 0.61, best: 0.6 };
+/// assert!(e.validation_loss > e.best);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Epoch {
+    /// The model being fitted.
+    pub kind: Kind,
+    /// Epochs done (from 1).
+    pub epoch: usize,
+    /// The most epochs the fit may run (early stopping may end it sooner).
+    pub epochs: usize,
+    /// The mean training loss of the epoch, in the kind's own units (a negative log-likelihood
+    /// for the flow, a weighted squared error for the others).
+    pub train_loss: f64,
+    /// The validation loss after the epoch: the squared error of the mean estimate, in units of
+    /// the mean interval width².
+    pub validation_loss: f64,
+    /// The lowest validation loss so far (the weights that will be kept).
+    pub best: f64,
+}
+
+/// A progress callback of fits: called with the column's name and each finished [`Epoch`].
+///
+/// ```
+/// let seen = std::sync::atomic::AtomicUsize::new(0);
+/// let tell = |_column: &str, _e: &models::Epoch| {
+///     seen.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+/// };
+/// let progress = models::Progress(&tell);
+/// let opts = models::FitOptions { progress: Some(progress), ..Default::default() };
+/// assert!(opts.progress.is_some());
+/// ```
+#[derive(Clone, Copy)]
+pub struct Progress<'a>(pub &'a (dyn Fn(&str, &Epoch) + Sync));
+
+impl std::fmt::Debug for Progress<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Progress(..)")
+    }
+}

@@ -17,6 +17,6 @@ pub use gate::{
     ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, MAX_CONTEXT, MIN_NEURAL, MIN_VALIDATION, Model, NetFile,
     NeuralColumn, SchemeSpec, Score, candidates,
 };
-pub use kind::{Kind, Kinds, Method};
+pub use kind::{Epoch, Kind, Kinds, Method, Progress};
 pub use posterior::Estimate;
 pub use prior::{Histogram, Lattice, MAX_LATTICE_POINTS, Prior, Seed};

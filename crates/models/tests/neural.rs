@@ -246,8 +246,20 @@ fn gate_chooses_the_corrector_and_applies_it_from_files_and_batches() {
     let kept: Vec<(&str, &[f32], &[f32])> = vec![("el.pt", &pt[..12_000], &pt[12_000..24_000])];
     let unbounded = FitOptions { neural: Kinds::of(&[Kind::AutoencoderUnbounded]), ..FitOptions::default() };
     assert!(Model::fit_groups(&s, &cols, &kept, &[], unbounded).is_err());
-    let opts = FitOptions { neural: Kinds::of(&[Kind::Hybrid, Kind::Flow]), ..FitOptions::default() };
+    // Every epoch of every neural fit is told, by column and kind.
+    let told = std::sync::Mutex::new(std::collections::HashSet::new());
+    let tell = |column: &str, e: &models::Epoch| {
+        assert!(e.epoch >= 1 && e.epoch <= e.epochs && e.best <= e.validation_loss, "{e:?}");
+        told.lock().unwrap().insert((column.to_string(), e.kind));
+    };
+    let progress = Some(models::Progress(&tell));
+    let opts = FitOptions { neural: Kinds::of(&[Kind::Hybrid, Kind::Flow]), progress, ..FitOptions::default() };
     let model = Model::fit_groups(&s, &cols, &kept, &[], opts).unwrap();
+    let expected: std::collections::HashSet<_> = ["el.iso", "el.noise"]
+        .iter()
+        .flat_map(|c| [(c.to_string(), Kind::Hybrid), (c.to_string(), Kind::Flow)])
+        .collect();
+    assert_eq!(*told.lock().unwrap(), expected);
     let iso = model.column("el.iso").unwrap();
     assert!(["hybrid", "flow"].contains(&iso.choice()), "{}", iso.choice());
     let scored: Vec<&str> = iso.scores.iter().map(|s| s.prior.as_str()).collect();

@@ -8,8 +8,8 @@ use clap::Args;
 use models::{Estimate, Kind, Method, Model};
 use serde_json::{Value, json};
 
-use super::{CompressArgs, FitArgs, SchemeArgs, compress, fit, upsample_with};
-use crate::{Out, Output, Source};
+use super::{FitArgs, Halves, fit};
+use crate::Out;
 
 /// `hepfloat compare`.
 #[derive(Debug, Args)]
@@ -89,27 +89,14 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
     let file = a.file.clone().unwrap_or_else(|| "toy:20000".into());
     let t0 = Instant::now();
     std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
-    let entries = crate::io::Input::open(&file, a.tree.as_deref(), &[])?.entries();
-    let half = entries / 2;
-    let source = |r: std::ops::Range<u64>| Source { tree: a.tree.clone(), entries: r, branches: vec![] };
+    let h = Halves::new(&file, &a.tree)?;
     let quiet = Out { quiet: true, json: false };
     let mut all = Vec::new();
     for &bits in &a.bits {
         let dir = a.report.join(format!("k{bits}"));
         std::fs::create_dir_all(&dir)?;
-        let scheme =
-            SchemeArgs { scheme: "atlas".into(), bits, keep: hep_toy::KEEP.iter().map(|s| s.to_string()).collect() };
         let compressed = dir.join("compressed.parquet");
-        compress(
-            &CompressArgs {
-                file: file.clone(),
-                source: source(0..u64::MAX),
-                scheme: scheme.clone(),
-                output: Output { output: compressed.clone() },
-            },
-            quiet,
-        )?;
-        let c = compressed.to_string_lossy().into_owned();
+        h.compress(bits, &compressed)?;
         let mut results: Vec<(String, f64, f64, Vec<Value>, Model)> = Vec::new();
         let runs = runs();
         let bar = out.bar(runs.len() as u64, &format!("k = {bits}"));
@@ -117,43 +104,13 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
             bar.set_message(format!("k = {bits}: {}", run.label));
             let name = run.label.replace([' ', '(', ')', ','], "");
             let t = Instant::now();
-            let model = fit(
-                &FitArgs {
-                    file: file.clone(),
-                    source: source(0..half),
-                    scheme: scheme.clone(),
-                    validation: 0.5,
-                    rules: vec![],
-                    group: vec![],
-                    no_groups: false,
-                    max_values: 4_000_000,
-                    estimate: Estimate::Mean,
-                    compressed_input: false,
-                    min_atom_count: 3,
-                    models: vec![],
-                    neural: run.neural,
-                    force: run.force,
-                    output: Output { output: dir.join(format!("model-{name}.json")) },
-                },
-                quiet,
-            )?;
+            let fit_args = h.fit_args(bits, dir.join(format!("model-{name}.json")));
+            let model = fit(&FitArgs { neural: run.neural, force: run.force, ..fit_args }, quiet)?;
             let fit_s = t.elapsed().as_secs_f64();
             let up = dir.join(format!("upsampled-{name}.parquet"));
-            let rate = upsample_with(&model, &c, &source(0..u64::MAX), Estimate::Mean, 0, &up, quiet)?;
+            let rate = h.upsample(&model, &compressed, Estimate::Mean, &up)?;
             let report = dir.join(format!("report-{name}"));
-            crate::evaluate::run(
-                &crate::evaluate::EvaluateArgs {
-                    original: file.clone(),
-                    compressed: c.clone(),
-                    upsampled: up.to_string_lossy().into_owned(),
-                    tree: a.tree.clone(),
-                    entries: half..u64::MAX,
-                    report: report.clone(),
-                    max_values: 2_000_000,
-                    bins: 1000,
-                },
-                quiet,
-            )?;
+            h.evaluate(&compressed, &up, &report)?;
             let json: Value = serde_json::from_str(&std::fs::read_to_string(report.join("report.json"))?)?;
             let columns = json["columns"].as_array().cloned().unwrap_or_default();
             results.push((run.label, fit_s, rate, columns, model));
@@ -191,8 +148,7 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
         out.say(format!("k = {bits}: {} methods on {} columns", results.len(), compared.len()));
         all.push(json!({"bits": bits, "columns": compared, "methods": rows, "per_branch": per_branch}));
     }
-    let shown = std::path::Path::new(&file).file_name().map_or(file.clone(), |n| n.to_string_lossy().into_owned());
-    let md = markdown(&shown, &all, t0.elapsed().as_secs_f64());
+    let md = markdown(&h.shown(), &all, t0.elapsed().as_secs_f64());
     std::fs::write(a.report.join("compare.md"), &md)?;
     std::fs::write(a.report.join("compare.json"), serde_json::to_string_pretty(&all)?)?;
     out.say(format!("wrote {} ({:.1} s)", a.report.join("compare.md").display(), t0.elapsed().as_secs_f64()));
@@ -216,7 +172,7 @@ fn markdown(file: &str, all: &[Value], seconds: f64) -> String {
     );
     for run in all {
         md.push_str(&format!(
-            "\n### k = {}\n\n| method | MSE | log-MSE | KL | effective bits | inside preimage | ratio | fit s | values/s |\n\
+            "\n#### k = {}\n\n| method | MSE | log-MSE | KL | effective bits | inside preimage | ratio | fit s | values/s |\n\
              |---|---|---|---|---|---|---|---|---|\n",
             run["bits"]
         ));

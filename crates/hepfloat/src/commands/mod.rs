@@ -10,7 +10,7 @@ use arrow_schema::Schema;
 use clap::Args;
 use float_bits::{KeptBits, Scheme};
 use models::batch::{Upsampler, compress_batch, float_values, is_float, is_kept};
-use models::{Estimate, FitOptions, Group, Kind, Kinds, Method, Model, Relation, Rule, SchemeSpec};
+use models::{Epoch, Estimate, FitOptions, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule, SchemeSpec};
 use serde_json::json;
 
 mod compare;
@@ -380,7 +380,14 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         }
     }
     let neural = if a.neural { Kinds::BOUNDED } else { Kinds::of(&kinds) };
-    let opts = FitOptions { estimate: a.estimate, neural, force: a.force, ..FitOptions::default() };
+    let tell = |column: &str, e: &Epoch| {
+        spinner.set_message(format!(
+            "fitting {column} ({}): epoch {}/{}, training loss {:.4}, validation {:.4} (best {:.4})",
+            e.kind, e.epoch, e.epochs, e.train_loss, e.validation_loss, e.best
+        ));
+    };
+    let progress = Some(Progress(&tell));
+    let opts = FitOptions { estimate: a.estimate, neural, force: a.force, progress, ..FitOptions::default() };
     let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)?;
     spinner.finish_and_clear();
     model.save(&a.output.output)?;
@@ -485,37 +492,47 @@ pub struct DemoArgs {
     report: PathBuf,
 }
 
-pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
-    let file = a.file.clone().unwrap_or_else(|| "toy:20000".into());
-    let t0 = Instant::now();
-    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
-    let entries = Input::open(&file, a.tree.as_deref(), &[])?.entries();
-    let half = entries / 2;
-    let source = |r: std::ops::Range<u64>| Source { tree: a.tree.clone(), entries: r, branches: vec![] };
-    let mut summary = Vec::new();
-    for bits in [7u32, 15] {
-        let dir = a.report.join(format!("k{bits}"));
-        std::fs::create_dir_all(&dir)?;
-        let scheme =
-            SchemeArgs { scheme: "atlas".into(), bits, keep: hep_toy::KEEP.iter().map(|s| s.to_string()).collect() };
-        let quiet = Out { quiet: true, json: false };
-        out.say(format!("== k = {bits}: compress {file} (keeping pt, eta, phi, m)"));
-        let compressed = dir.join("compressed.parquet");
-        let sizes = compress(
-            &CompressArgs {
-                file: file.clone(),
-                source: source(0..u64::MAX),
-                scheme: scheme.clone(),
-                output: Output { output: compressed.clone() },
-            },
-            quiet,
-        )?;
-        out.say(format!("   fit on events 0..{half}"));
-        let model_path = dir.join("model.json");
-        let fit_args = FitArgs {
-            file: file.clone(),
-            source: source(0..half),
-            scheme: scheme.clone(),
+/// The experiment of `demo` and `compare`: FILE compressed as ATLAS does (pt, eta, phi, m kept),
+/// fitted on the first half of the events, evaluated on the second.
+struct Halves {
+    file: String,
+    tree: Option<String>,
+    entries: u64,
+    half: u64,
+}
+
+impl Halves {
+    fn new(file: &str, tree: &Option<String>) -> Result<Halves> {
+        let entries = Input::open(file, tree.as_deref(), &[])?.entries();
+        Ok(Halves { file: file.into(), tree: tree.clone(), entries, half: entries / 2 })
+    }
+
+    fn source(&self, r: std::ops::Range<u64>) -> Source {
+        Source { tree: self.tree.clone(), entries: r, branches: vec![] }
+    }
+
+    fn scheme(bits: u32) -> SchemeArgs {
+        SchemeArgs { scheme: "atlas".into(), bits, keep: hep_toy::KEEP.iter().map(|s| s.to_string()).collect() }
+    }
+
+    /// Compress every event into `output`.
+    fn compress(&self, bits: u32, output: &Path) -> Result<CompressSummary> {
+        let output = Output { output: output.into() };
+        let args = CompressArgs {
+            file: self.file.clone(),
+            source: self.source(0..u64::MAX),
+            scheme: Self::scheme(bits),
+            output,
+        };
+        compress(&args, Out { quiet: true, json: false })
+    }
+
+    /// Fit settings on the first half (the gate with every bounded neural model).
+    fn fit_args(&self, bits: u32, output: PathBuf) -> FitArgs {
+        FitArgs {
+            file: self.file.clone(),
+            source: self.source(0..self.half),
+            scheme: Self::scheme(bits),
             validation: 0.5,
             rules: vec![],
             group: vec![],
@@ -527,14 +544,58 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             models: vec![],
             neural: true,
             force: None,
-            output: Output { output: model_path },
+            output: Output { output },
+        }
+    }
+
+    /// Upsample the whole compressed file (returns the upsampler's values per second).
+    fn upsample(&self, model: &Model, compressed: &Path, how: Estimate, output: &Path) -> Result<f64> {
+        let c = compressed.to_string_lossy();
+        upsample_with(model, &c, &self.source(0..u64::MAX), how, 0, output, Out { quiet: true, json: false })
+    }
+
+    /// Evaluate the second half into `report`.
+    fn evaluate(&self, compressed: &Path, upsampled: &Path, report: &Path) -> Result<crate::evaluate::Summary> {
+        let eval = crate::evaluate::EvaluateArgs {
+            original: self.file.clone(),
+            compressed: compressed.to_string_lossy().into_owned(),
+            upsampled: upsampled.to_string_lossy().into_owned(),
+            tree: self.tree.clone(),
+            entries: self.half..u64::MAX,
+            report: report.into(),
+            max_values: 2_000_000,
+            bins: 1000,
         };
+        crate::evaluate::run(&eval, Out { quiet: true, json: false })
+    }
+
+    /// The file's name, for tables.
+    fn shown(&self) -> String {
+        Path::new(&self.file).file_name().map_or(self.file.clone(), |n| n.to_string_lossy().into_owned())
+    }
+}
+
+pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
+    let file = a.file.clone().unwrap_or_else(|| "toy:20000".into());
+    let t0 = Instant::now();
+    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
+    let h = Halves::new(&file, &a.tree)?;
+    let (half, entries) = (h.half, h.entries);
+    let quiet = Out { quiet: true, json: false };
+    let mut summary = Vec::new();
+    for bits in [7u32, 15] {
+        let dir = a.report.join(format!("k{bits}"));
+        std::fs::create_dir_all(&dir)?;
+        out.say(format!("== k = {bits}: compress {file} (keeping pt, eta, phi, m)"));
+        let compressed = dir.join("compressed.parquet");
+        let sizes = h.compress(bits, &compressed)?;
+        out.say(format!("   fit on events 0..{half}"));
+        let fit_args = h.fit_args(bits, dir.join("model.json"));
         let model = fit(&fit_args, quiet)?;
-        let c = compressed.to_string_lossy().into_owned();
         // The same first half, compressed, with no originals: what is left without the gate.
         let blind = fit(
             &FitArgs {
-                file: c.clone(),
+                file: compressed.to_string_lossy().into_owned(),
                 compressed_input: true,
                 neural: false,
                 output: Output { output: dir.join("model-no-originals.json") },
@@ -552,19 +613,9 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             out.say(format!("   upsample ({label}) and evaluate on events {half}..{entries}"));
             let name = ["mean", "sample", "no-originals"][i];
             let up = dir.join(format!("upsampled-{name}.parquet"));
-            upsample_with(model, &c, &source(0..u64::MAX), how, 0, &up, quiet)?;
+            h.upsample(model, &compressed, how, &up)?;
             let report = dir.join(format!("report-{name}"));
-            let eval = crate::evaluate::EvaluateArgs {
-                original: file.clone(),
-                compressed: c.clone(),
-                upsampled: up.to_string_lossy().into_owned(),
-                tree: a.tree.clone(),
-                entries: half..u64::MAX,
-                report: report.clone(),
-                max_values: 2_000_000,
-                bins: 1000,
-            };
-            let r = crate::evaluate::run(&eval, quiet)?;
+            let r = h.evaluate(&compressed, &up, &report)?;
             out.say(format!(
                 "   {label}: {} columns scored, mean MSE ratio {:.4}, {} above 1.05, KL sum {:.4} -> {:.4}, inside preimage {:.4} %{}",
                 r.scored,
@@ -579,8 +630,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
         }
         summary.push(json!({"bits": bits, "bytes_full_precision": sizes.before, "bytes_compressed": sizes.after, "results": results}));
     }
-    let shown = Path::new(&file).file_name().map_or(file.clone(), |n| n.to_string_lossy().into_owned());
-    let mut md = summary_markdown(&shown, &summary);
+    let mut md = summary_markdown(&h.shown(), &summary);
     md.push_str(&format!("\nThe whole demo took {:.1} s.\n", t0.elapsed().as_secs_f64()));
     std::fs::write(a.report.join("summary.md"), md)?;
     out.say(format!("reports in {} ({:.1} s)", a.report.display(), t0.elapsed().as_secs_f64()));

@@ -35,16 +35,21 @@
 
 mod spline;
 
+/// burn's run-time device, for [`Net::fit_on`] and [`Net::to_device`] (`Device::flex()` always;
+/// `Device::wgpu(DeviceKind::DefaultDevice)` with the `wgpu` feature, `Device::cuda(0)` with
+/// `cuda`).
+pub use burn::tensor::{Device, DeviceKind};
+
 use burn::module::Module;
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::store::ModuleRecord;
-use burn::tensor::{Device, Tensor, TensorData, activation};
+use burn::tensor::{Tensor, TensorData, activation};
 use float_bits::Scheme;
 
 use crate::posterior::clamp_into;
 use crate::prior::{certain, splitmix64};
-use crate::{Error, Estimate, Kind, MAX_CONTEXT, NetFile, Result, Seed};
+use crate::{Epoch, Error, Estimate, Kind, MAX_CONTEXT, NetFile, Result, Seed};
 use spline::Spline;
 
 /// The widest hidden layer a model file may describe.
@@ -175,6 +180,8 @@ pub struct FitReport {
     pub epochs: usize,
     /// The epoch whose weights were kept (lowest validation loss).
     pub best_epoch: usize,
+    /// Mean training loss per epoch, in the kind's own units (see [`Epoch::train_loss`]).
+    pub train_loss: Vec<f64>,
     /// Validation loss per epoch: the mean squared error of the model's mean estimate, in units
     /// of the mean interval width² (at most 8192 validation values).
     pub validation_loss: Vec<f64>,
@@ -368,7 +375,7 @@ impl Net {
         valid: Rows<'_>,
         config: Config,
     ) -> Result<(Net, FitReport)> {
-        Self::fit_on(&Device::flex(), kind, scheme, train, valid, config)
+        Self::fit_with(&Device::flex(), kind, scheme, train, valid, config, &|_| {})
     }
 
     /// [`Net::fit`] on a given device (`Device::flex()`, or `Device::wgpu(..)` / `Device::cuda(..)`
@@ -380,6 +387,37 @@ impl Net {
         train: Rows<'_>,
         valid: Rows<'_>,
         config: Config,
+    ) -> Result<(Net, FitReport)> {
+        Self::fit_with(device, kind, scheme, train, valid, config, &|_| {})
+    }
+
+    /// [`Net::fit_on`], telling `progress` of every finished [`Epoch`].
+    ///
+    /// ```
+    /// use models::neural::{Config, Device, Net, Rows};
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// let x: Vec<f32> = (0..1000).map(|i| 100.0 + (i as f32 * 0.37).sin()).collect();
+    /// let losses = std::sync::Mutex::new(vec![]);
+    /// let (_, report) = Net::fit_with(
+    ///     &Device::flex(),
+    ///     models::Kind::Hybrid,
+    ///     &s,
+    ///     Rows { values: &x[..800], context: &[] },
+    ///     Rows { values: &x[800..], context: &[] },
+    ///     Config { epochs: 3, ..Config::default() },
+    ///     &|e| losses.lock().unwrap().push(e.validation_loss),
+    /// )?;
+    /// assert_eq!(*losses.lock().unwrap(), report.validation_loss);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn fit_with(
+        device: &Device,
+        kind: Kind,
+        scheme: &Scheme,
+        train: Rows<'_>,
+        valid: Rows<'_>,
+        config: Config,
+        progress: &dyn Fn(&Epoch),
     ) -> Result<(Net, FitReport)> {
         train.check("training context vs values")?;
         valid.check("validation context vs values")?;
@@ -442,7 +480,7 @@ impl Net {
         let stop_scale = mean_width(&fv).max(f64::MIN_POSITIVE);
         let inputs = model.features_per_row();
         let mut optim = AdamConfig::new().init();
-        let mut report = FitReport { epochs: 0, best_epoch: 0, validation_loss: vec![] };
+        let mut report = FitReport { epochs: 0, best_epoch: 0, train_loss: vec![], validation_loss: vec![] };
         let mut best = (f64::INFINITY, model.body.clone());
         let mut order: Vec<usize> = (0..tt.len()).collect();
         // At least 32 steps per epoch: small samples get smaller batches, not fewer updates.
@@ -453,6 +491,7 @@ impl Net {
             for i in (1..order.len()).rev() {
                 order.swap(i, (noise.uniform() * (i + 1) as f64) as usize);
             }
+            let mut train_loss = Tensor::<1>::zeros([1], &device);
             for chunk in order.chunks(batch) {
                 let gather = |v: &[f32], width: usize| -> Vec<f32> {
                     chunk.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect()
@@ -465,6 +504,7 @@ impl Net {
                     z: gather(&zt, 1),
                 };
                 let loss = model.loss(&b, &config, &mut noise);
+                train_loss = train_loss + loss.clone().detach().mul_scalar(chunk.len() as f64);
                 let grads = GradientsParams::from_grads(loss.backward(), &model.body);
                 model.body = optim.step(config.learning_rate, model.body, grads);
             }
@@ -474,12 +514,18 @@ impl Net {
                 .map(|e| if e.is_finite() { e } else { 1e300 })
                 .sum::<f64>()
                 / stop.max(1) as f64;
+            let train_loss = f64::from(train_loss.into_scalar::<f32>()) / tt.len().max(1) as f64;
+            report.train_loss.push(train_loss);
             report.validation_loss.push(loss);
             report.epochs = epoch + 1;
-            if loss < best.0 {
+            let improved = loss < best.0;
+            if improved {
                 best = (loss, model.body.clone());
                 report.best_epoch = epoch;
-            } else if epoch - report.best_epoch >= config.patience {
+            }
+            let epochs = config.epochs;
+            progress(&Epoch { kind, epoch: epoch + 1, epochs, train_loss, validation_loss: loss, best: best.0 });
+            if !improved && epoch - report.best_epoch >= config.patience {
                 break;
             }
         }
