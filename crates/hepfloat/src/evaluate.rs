@@ -114,7 +114,7 @@ struct Acc {
     sample: [Vec<f32>; 3],
 }
 
-fn scheme_of(input: &Input) -> Result<(Scheme, Vec<String>)> {
+pub(crate) fn scheme_of(input: &Input) -> Result<(Scheme, Vec<String>)> {
     let spec = input
         .metadata()
         .get(META_SCHEME)

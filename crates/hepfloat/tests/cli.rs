@@ -228,6 +228,13 @@ fn compare_puts_every_method_side_by_side() {
     }
     assert!(method("autoencoder-unbounded")["stats"]["inside"].as_f64().unwrap() < 0.9);
     assert!(ratio("autoencoder-unbounded") > 1.0);
+    // The oracle is a full row, through the same evaluation: inside every preimage, and no
+    // method beats it by more than noise over the compared columns.
+    let oracle = &method("oracle (Bayes-optimal)")["stats"];
+    assert_eq!(oracle["inside"], 1.0);
+    let gate = method("gate (priors, relations, neural)")["stats"]["ratio"].as_f64().unwrap();
+    assert!(oracle["ratio"].as_f64().unwrap() < gate + 0.01, "{oracle} vs the gate's {gate}");
+    assert!((iso["oracle_ratio"].as_f64().unwrap() - 0.7).abs() < 0.1, "{iso}");
     let md = std::fs::read_to_string(d.join("r/compare.md")).unwrap();
-    assert!(md.contains("| oracle (Bayes-optimal) |"), "{md}");
+    assert!(md.contains("| oracle (Bayes-optimal) | "), "{md}");
 }

@@ -446,25 +446,11 @@ pub fn upsample_with(
 ) -> Result<f64> {
     let input = Input::open(file, source.tree.as_deref(), &source.branches)?;
     check_scheme(&input, model.scheme()).context("the model does not fit this file")?;
-    let mut meta = input.metadata().clone();
-    meta.insert("hepfloat.estimate", how.to_string());
-    let schema = Arc::new(Schema::new_with_metadata(input.schema().fields().clone(), meta));
-    let mut sink = ParquetSink::create(output, schema.clone())?;
     let mut up = Upsampler::new(model, how, seed);
-    let range = source.entries.clone();
-    let bar = out.bar(range.end.min(input.entries()) - range.start.min(input.entries()), "upsampling");
     let t0 = Instant::now();
-    let mut busy = std::time::Duration::ZERO;
-    for batch in input.batches(range, BATCH_EVENTS)? {
-        let batch = batch?;
-        let t = Instant::now();
-        let result = up.upsample(&batch)?;
-        busy += t.elapsed();
-        sink.write(&result.with_schema(schema.clone())?)?;
-        bar.inc(batch.num_rows() as u64);
-    }
-    bar.finish_and_clear();
-    sink.finish()?;
+    let busy = rewrite(&input, source.entries.clone(), input.schema().fields(), &how.to_string(), output, out, |b| {
+        Ok(up.upsample(b)?)
+    })?;
     let values = up.values();
     let rate = values as f64 / busy.as_secs_f64().max(1e-9);
     out.say(format!(
@@ -476,6 +462,37 @@ pub fn upsample_with(
     out.json(&json!({"values": values, "estimate": how.to_string(), "seconds": t0.elapsed().as_secs_f64(),
         "upsampler_values_per_second": rate, "output": output}));
     Ok(rate)
+}
+
+/// Stream the events `range` of `input` through `f` into the Parquet file `output`, whose
+/// columns are `fields` with the input's metadata and `estimate` noted; returns the time spent in
+/// `f`.
+fn rewrite(
+    input: &Input,
+    range: std::ops::Range<u64>,
+    fields: &arrow_schema::Fields,
+    estimate: &str,
+    output: &Path,
+    out: Out,
+    mut f: impl FnMut(&arrow_array::RecordBatch) -> Result<arrow_array::RecordBatch>,
+) -> Result<std::time::Duration> {
+    let mut meta = input.metadata().clone();
+    meta.insert("hepfloat.estimate", estimate.to_string());
+    let schema = Arc::new(Schema::new_with_metadata(fields.clone(), meta));
+    let mut sink = ParquetSink::create(output, schema.clone())?;
+    let bar = out.bar(range.end.min(input.entries()) - range.start.min(input.entries()), "upsampling");
+    let mut busy = std::time::Duration::ZERO;
+    for batch in input.batches(range, BATCH_EVENTS)? {
+        let batch = batch?;
+        let t = Instant::now();
+        let result = f(&batch)?;
+        busy += t.elapsed();
+        sink.write(&result.with_schema(schema.clone())?)?;
+        bar.inc(batch.num_rows() as u64);
+    }
+    bar.finish_and_clear();
+    sink.finish()?;
+    Ok(busy)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -552,6 +569,21 @@ impl Halves {
     fn upsample(&self, model: &Model, compressed: &Path, how: Estimate, output: &Path) -> Result<f64> {
         let c = compressed.to_string_lossy();
         upsample_with(model, &c, &self.source(0..u64::MAX), how, 0, output, Out { quiet: true, json: false })
+    }
+
+    /// On toy data, the Bayes-optimal posterior mean of every compressed value (`hep_toy`'s
+    /// oracle) into `output`, as if it were a method; false (and nothing written) for other data.
+    fn oracle(&self, compressed: &Path, output: &Path) -> Result<bool> {
+        if crate::io::toy_spec(&self.file)?.is_none() {
+            return Ok(false);
+        }
+        let input = Input::open(&compressed.to_string_lossy(), None, &[])?;
+        let (scheme, keep) = crate::evaluate::scheme_of(&input)?;
+        let quiet = Out { quiet: true, json: false };
+        rewrite(&input, 0..u64::MAX, hep_toy::schema().fields(), "oracle mean", output, quiet, |b| {
+            Ok(hep_toy::oracle_mean(&scheme, b, &keep)?)
+        })?;
+        Ok(true)
     }
 
     /// Evaluate the second half into `report`.
