@@ -1,0 +1,104 @@
+//! The neural models on burn's other devices against the flex CPU backend: the same fitted
+//! network gives the same estimates on both, and training there reaches the same accuracy.
+//! `wgpu` runs in CI on Mesa's lavapipe (software Vulkan on the CPU); `cuda` needs an NVIDIA GPU:
+//! `cargo test -p models --features cuda --test devices`.
+#![cfg(any(feature = "wgpu", feature = "cuda"))]
+
+use float_bits::Scheme;
+use models::neural::{Config, Device, Net, Rows};
+use models::{Estimate, Kind, Seed};
+use std::time::Instant;
+
+/// pt (kept) and x = 0.02·pt + N(0, 5²): the toy's isolation, with a known oracle of about 0.70
+/// of the compressed MSE at k = 7.
+fn objects(n: usize) -> (Vec<f32>, Vec<f32>) {
+    let mut st = 17u64;
+    let mut u = move || {
+        st = st.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((st >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    (0..n)
+        .map(|_| {
+            let p = 20_000.0 - 30_000.0 * u().ln();
+            let g = (-2.0 * u().ln()).sqrt() * (std::f64::consts::TAU * u()).cos();
+            (p as f32, (0.02 * p + 5.0 * g) as f32)
+        })
+        .unzip()
+}
+
+fn ratio(out: &[f32], c: &[f32], x: &[f32]) -> f64 {
+    let sq = |y: &[f32]| y.iter().zip(x).map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2)).sum::<f64>();
+    sq(out) / sq(c)
+}
+
+#[cfg(feature = "wgpu")]
+#[test]
+fn wgpu_agrees_with_flex() {
+    agrees_with_flex(&Device::wgpu(models::neural::DeviceKind::DefaultDevice), "wgpu");
+}
+
+#[cfg(feature = "cuda")]
+#[test]
+fn cuda_agrees_with_flex() {
+    agrees_with_flex(&Device::cuda(0), "cuda");
+}
+
+/// Fits on flex, moves the network to `device` and compares; then fits on `device` and compares
+/// the accuracy, printing the training and inference throughput on both.
+fn agrees_with_flex(device: &Device, name: &str) {
+    let s = Scheme::atlas(7).unwrap();
+    let (pt, x) = objects(16_000);
+    let train = Rows { values: &x[..8_000], context: &[&pt[..8_000]] };
+    let valid = Rows { values: &x[8_000..10_000], context: &[&pt[8_000..10_000]] };
+    let mut c = x[10_000..].to_vec();
+    s.compress_in_place(&mut c).unwrap();
+    let ctx: [&[f32]; 1] = [&pt[10_000..]];
+    let test = Rows { values: &c, context: &ctx };
+    let cfg = Config { epochs: 6, ..Config::default() };
+    // For throughput: the test rows repeated to 2^18.
+    let big: [Vec<f32>; 2] = [&c[..], ctx[0]].map(|v| v.iter().cycle().take(1 << 18).copied().collect());
+    let big_ctx: [&[f32]; 1] = [&big[1]];
+    let big = Rows { values: &big[0], context: &big_ctx };
+    let rate = |net: &Net| {
+        let mut out = vec![0f32; big.values.len()];
+        let t = Instant::now();
+        net.upsample(big, Estimate::Mean, Seed::default(), &mut out).unwrap();
+        out.len() as f64 / t.elapsed().as_secs_f64() / 1e6
+    };
+    for kind in [Kind::Hybrid, Kind::Flow] {
+        let t = Instant::now();
+        let (cpu, _) = Net::fit(kind, &s, train, valid, cfg).unwrap();
+        let cpu_fit = t.elapsed().as_secs_f64();
+        let (mut a, mut b) = (vec![0f32; c.len()], vec![0f32; c.len()]);
+        cpu.upsample(test, Estimate::Mean, Seed::default(), &mut a).unwrap();
+        let moved = Net::from_file(&cpu.to_file().unwrap()).unwrap().to_device(device);
+        moved.upsample(test, Estimate::Mean, Seed::default(), &mut b).unwrap();
+        // The same network on both devices: estimates agree to a small fraction of an interval.
+        let mut worst = 0.0f64;
+        for i in 0..c.len() {
+            let p = quant_bounds::preimage(&s, c[i]).unwrap();
+            assert!(p.contains(b[i]), "{kind}: {name} output outside its preimage");
+            let w = f64::from(p.hi()) - f64::from(p.lo());
+            if w > 0.0 {
+                worst = worst.max((f64::from(a[i]) - f64::from(b[i])).abs() / w);
+            }
+        }
+        assert!(worst < 1e-3, "{kind}: flex and {name} differ by {worst} of an interval");
+        // Training on the device reaches what training on flex reaches (float order differs, so
+        // the weights do; the accuracy must not).
+        let t = Instant::now();
+        let (gpu, report) = Net::fit_on(device, kind, &s, train, valid, cfg).unwrap();
+        let gpu_fit = t.elapsed().as_secs_f64();
+        gpu.upsample(test, Estimate::Mean, Seed::default(), &mut b).unwrap();
+        let (rc, rg) = (ratio(&a, &c, &x[10_000..]), ratio(&b, &c, &x[10_000..]));
+        println!(
+            "{kind}: flex {rc:.4}, {name} {rg:.4} of the compressed MSE; {} epochs; same network differs by {worst:.2e} \
+             of an interval; fit {cpu_fit:.2} s on flex, {gpu_fit:.2} s on {name}; mean of 2^18 values: flex {:.2}, \
+             {name} {:.2} M values/s",
+            report.epochs,
+            rate(&cpu),
+            rate(&moved),
+        );
+        assert!(rc < 0.85 && rg < 0.85 && (rg - rc).abs() < 0.03, "{kind}: flex {rc}, {name} {rg}");
+    }
+}
