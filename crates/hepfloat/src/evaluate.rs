@@ -134,8 +134,8 @@ fn values(batch: &RecordBatch, name: &str, file: &str) -> Result<Vec<f32>> {
         .with_context(|| format!("{file} has no float column {name:?}"))
 }
 
-/// Run the evaluation and write the report.
-pub fn run(a: &EvaluateArgs, out: Out) -> Result<Summary> {
+/// Run the evaluation and write the report; returns its summary and per-column rows.
+pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     let original = Input::open(&a.original, a.tree.as_deref(), &[])?;
     let compressed = Input::open(&a.compressed, None, &[])?;
     let upsampled = Input::open(&a.upsampled, None, &[])?;
@@ -233,7 +233,7 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<Summary> {
     out.say(md.lines().take(12).collect::<Vec<_>>().join("\n"));
     out.say(format!("report: {} ({} plots)", a.report.join("report.md").display(), plots));
     out.json(&json);
-    Ok(summary)
+    Ok((summary, rows))
 }
 
 fn column_report(a: &Acc, bins: usize) -> ColumnReport {

@@ -408,7 +408,7 @@ fn fit_neural(
             }
         };
         let (net, _) = Net::fit_with(
-            &burn::tensor::Device::flex(),
+            &crate::neural::Device::flex(),
             kind,
             scheme,
             Rows { values: &train[..cut], context: &ctx_fit },

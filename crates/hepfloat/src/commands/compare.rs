@@ -111,9 +111,7 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
             let up = dir.join(format!("upsampled-{name}.parquet"));
             let rate = h.upsample(&model, &compressed, Estimate::Mean, &up)?;
             let report = dir.join(format!("report-{name}"));
-            h.evaluate(&compressed, &up, &report)?;
-            let json: Value = serde_json::from_str(&std::fs::read_to_string(report.join("report.json"))?)?;
-            let columns = json["columns"].as_array().cloned().unwrap_or_default();
+            let columns = h.scores(&compressed, &up, &report)?;
             results.push((run.label, fit_s, rate, columns, model));
             bar.inc(1);
         }
@@ -137,9 +135,7 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
         let oracle = dir.join("upsampled-oracle.parquet");
         if h.oracle(&compressed, &oracle)? {
             let report = dir.join("report-oracle");
-            h.evaluate(&compressed, &oracle, &report)?;
-            let json: Value = serde_json::from_str(&std::fs::read_to_string(report.join("report.json"))?)?;
-            let columns = json["columns"].as_array().cloned().unwrap_or_default();
+            let columns = h.scores(&compressed, &oracle, &report)?;
             rows.push(json!({"method": ORACLE, "stats": aggregate(&columns, &compared, "upsampled")}));
         }
         let per_branch: Vec<Value> = compared

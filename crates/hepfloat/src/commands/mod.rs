@@ -587,7 +587,12 @@ impl Halves {
     }
 
     /// Evaluate the second half into `report`.
-    fn evaluate(&self, compressed: &Path, upsampled: &Path, report: &Path) -> Result<crate::evaluate::Summary> {
+    fn evaluate(
+        &self,
+        compressed: &Path,
+        upsampled: &Path,
+        report: &Path,
+    ) -> Result<(crate::evaluate::Summary, Vec<crate::evaluate::ColumnReport>)> {
         let eval = crate::evaluate::EvaluateArgs {
             original: self.file.clone(),
             compressed: compressed.to_string_lossy().into_owned(),
@@ -599,6 +604,12 @@ impl Halves {
             bins: 1000,
         };
         crate::evaluate::run(&eval, Out { quiet: true, json: false })
+    }
+
+    /// The per-column rows of an evaluation (see [`Halves::evaluate`]), as JSON.
+    fn scores(&self, compressed: &Path, upsampled: &Path, report: &Path) -> Result<Vec<serde_json::Value>> {
+        let (_, columns) = self.evaluate(compressed, upsampled, report)?;
+        columns.iter().map(|c| Ok(serde_json::to_value(c)?)).collect()
     }
 
     /// The file's name, for tables.
@@ -647,7 +658,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             let up = dir.join(format!("upsampled-{name}.parquet"));
             h.upsample(model, &compressed, how, &up)?;
             let report = dir.join(format!("report-{name}"));
-            let r = h.evaluate(&compressed, &up, &report)?;
+            let (r, _) = h.evaluate(&compressed, &up, &report)?;
             out.say(format!(
                 "   {label}: {} columns scored, mean MSE ratio {:.4}, {} above 1.05, KL sum {:.4} -> {:.4}, inside preimage {:.4} %{}",
                 r.scored,

@@ -21,8 +21,8 @@
 //!   `logit u ~ N(m, s²)` given `z` and the features, a standard normal prior on `z` (2-D). The
 //!   mean is computed by Gauss–Hermite quadrature over `z` and `logit u`; samples draw `z`, then `u`.
 //! - [`Kind::Flow`]: a conditional monotone rational-quadratic spline (8 bins) as the
-//!   distribution function of `u`: exact likelihood (trained by maximum likelihood), exact mean by
-//!   Gauss–Legendre quadrature in every bin, exact median and samples by inversion.
+//!   distribution function of `u`: exact likelihood (trained by maximum likelihood), exact mean
+//!   (the spline's integral in closed form in every bin), exact median and samples by inversion.
 //! - [`Kind::FlowMatching`]: a velocity field `v(x, τ, features)` trained to carry uniform noise
 //!   `x₀` along straight lines to `u`; the map `x₀ ↦ u` (midpoint rule, 8 steps) is monotone, so
 //!   the median is the image of ½, the mean the midpoint rule over 8 strata of `x₀`, and samples
@@ -523,8 +523,15 @@ impl Net {
                 best = (loss, model.body.clone());
                 report.best_epoch = epoch;
             }
-            let epochs = config.epochs;
-            progress(&Epoch { kind, epoch: epoch + 1, epochs, train_loss, validation_loss: loss, best: best.0 });
+            let e = Epoch {
+                kind,
+                epoch: epoch + 1,
+                epochs: config.epochs,
+                train_loss,
+                validation_loss: loss,
+                best: best.0,
+            };
+            progress(&e);
             if !improved && epoch - report.best_epoch >= config.patience {
                 break;
             }
@@ -740,20 +747,22 @@ impl Net {
         let c = rows.values;
         let inputs = self.features_per_row();
         let mut f = Features { x: Vec::with_capacity(c.len() * inputs), rows: vec![], lo: vec![], hi: vec![] };
+        // The standardised context of one row, for the link and as features.
+        let mut z = vec![0f64; self.ctx_norm.len()];
         for i in 0..c.len() {
             if certain(c[i], lo[i], hi[i]) {
                 continue;
             }
             let (l, h) = (f64::from(lo[i]), f64::from(hi[i]));
             let w = h - l;
-            let z = |j: usize| (f64::from(rows.context[j][i]) - self.ctx_norm[j].0) / self.ctx_norm[j].1;
-            let mu = self.link[0] + self.link[1..].iter().enumerate().map(|(j, b)| b * z(j)).sum::<f64>();
+            for ((z, ctx), (m, sd)) in z.iter_mut().zip(rows.context).zip(&self.ctx_norm) {
+                *z = (f64::from(ctx[i]) - m) / sd;
+            }
+            let mu = self.link[0] + self.link[1..].iter().zip(&z).map(|(b, z)| b * z).sum::<f64>();
             f.x.push(((mu - l) / w).clamp(-8.0, 8.0) as f32);
             f.x.push(((w.ln() - self.width_norm.0) / self.width_norm.1).clamp(-8.0, 8.0) as f32);
             f.x.push(self.standardise(c[i]).clamp(-8.0, 8.0));
-            for (ctx, (m, sd)) in rows.context.iter().zip(&self.ctx_norm) {
-                f.x.push(((f64::from(ctx[i]) - m) / sd).clamp(-8.0, 8.0) as f32);
-            }
+            f.x.extend(z.iter().map(|z| z.clamp(-8.0, 8.0) as f32));
             f.rows.push(i);
             f.lo.push(lo[i]);
             f.hi.push(hi[i]);
