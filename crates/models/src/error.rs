@@ -56,6 +56,44 @@ pub enum Error {
         /// What is wrong.
         detail: String,
     },
+    /// A model (read from a file, or built from its public parts) that breaks one of its
+    /// invariants: a field out of its domain, a network that does not match its checksum or its
+    /// model's scheme, a column taking values from a group the model lacks.
+    #[error("{}{}{field}: {detail}", path.as_ref().map_or(String::new(), |p| format!("model file {p}: ")),
+        column.as_ref().map_or(String::new(), |c| format!("column {c:?}: ")))]
+    InvalidModel {
+        /// The file (`None` for a model in memory).
+        path: Option<String>,
+        /// The column whose part is broken, if it is one column's.
+        column: Option<String>,
+        /// The field, as a path into the model file (e.g. `prior.cdf[3]`).
+        field: String,
+        /// What is wrong with it.
+        detail: String,
+    },
+    /// Outputs of an upsampler that lie outside the preimage of their compressed value. The
+    /// estimators cannot produce them; this reports a bug (or a damaged model that passed every
+    /// check), so that no such output is ever written.
+    #[error(
+        "column {column:?}: {count} of {total} outputs lie outside their preimage (the first at index {index}: {value} \
+         not in [{lo}, {hi}]); nothing was written for this column: please report this as a bug"
+    )]
+    OutsidePreimage {
+        /// The column.
+        column: String,
+        /// How many outputs are outside.
+        count: usize,
+        /// Outputs checked.
+        total: usize,
+        /// Index of the first one (in the call).
+        index: usize,
+        /// Its value.
+        value: f32,
+        /// Its preimage's lower end.
+        lo: f32,
+        /// Its preimage's upper end.
+        hi: f32,
+    },
 }
 
 /// `Result` with this crate's [`Error`].

@@ -11,12 +11,14 @@ use crate::prior::{Histogram, Lattice, Training, splitmix64};
 use crate::{Error, Estimate, Group, Kind, Kinds, Method, Prior, Progress, Result, Seed};
 
 /// The model file's format name and version; a file of a newer version is refused (versions 1,
-/// before groups, 2, before samplers, 3, before neural correctors, and 4, before neural kinds, are
-/// still read; a file of version 4 with a neural corrector must be refitted, as its networks are
-/// stored in another layout).
+/// before groups, 2, before samplers, 3, before neural correctors, 4, before neural kinds, and 5,
+/// before the networks' checksums, are still read; a file of version 4 with a neural corrector
+/// must be refitted, as its networks are stored in another layout). Every file is checked field
+/// by field on load (see [`Error::InvalidModel`]); from version 6 on, every network carries the
+/// SHA-256 of its weights, and a network whose weights do not match it is refused.
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 5;
+pub const FORMAT_VERSION: u32 = 6;
 
 /// A compression scheme as stored in a model file.
 ///
@@ -149,6 +151,9 @@ pub struct NetFile {
     pub hidden: usize,
     /// The networks' record (burnpack bytes), hex.
     pub weights: String,
+    /// SHA-256 of the record's bytes, hex (model files of format 6 on; checked on load).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
 }
 
 /// A column's neural model and the columns it reads its context from.
@@ -166,7 +171,7 @@ impl NeuralColumn {
     ///
     /// ```
     /// # let file = models::NetFile { kind: models::Kind::Hybrid, scheme: models::SchemeSpec::Atlas { k: 7 }, link: vec![0.0],
-    /// #     ctx_norm: vec![], width_norm: (0.0, 1.0), value_norm: (0.0, 1.0), hidden: 1, weights: String::new() };
+    /// #     ctx_norm: vec![], width_norm: (0.0, 1.0), value_norm: (0.0, 1.0), hidden: 1, weights: String::new(), sha256: None };
     /// let n = models::NeuralColumn { context: vec![], model: file };
     /// assert!(n.reads_context(models::Estimate::Mean) && !n.reads_context(models::Estimate::Sample));
     /// ```
@@ -227,11 +232,22 @@ pub struct ColumnModel {
 /// assert!(out.iter().zip(valid).all(|(a, b)| *b != -1.0 || *a == -1.0)); // sentinels stay
 /// # Ok::<(), models::Error>(())
 /// ```
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug)]
 pub struct Model {
     scheme: Scheme,
     columns: Vec<ColumnModel>,
     groups: Vec<Group>,
+    /// Each column's neural network, built once from its file form (and so checked) when the
+    /// model is made.
+    #[cfg(feature = "neural")]
+    nets: Vec<Option<std::sync::Arc<crate::neural::Net>>>,
+}
+
+/// Models are equal when their files are: the same scheme, columns and groups.
+impl PartialEq for Model {
+    fn eq(&self, other: &Model) -> bool {
+        self.scheme == other.scheme && self.columns == other.columns && self.groups == other.groups
+    }
 }
 
 #[derive(Serialize, Deserialize)]
@@ -618,7 +634,7 @@ impl Model {
                 used.push(group.clone());
             }
         }
-        Ok(Model { scheme: *scheme, columns: out, groups: used })
+        Model::assemble(*scheme, out, used, None, true)
     }
 
     /// A model from compressed data alone, when no originals are available: each column gets
@@ -653,7 +669,7 @@ impl Model {
             let (train, valid, sampler, scores) = (values.len() as u64, 0, None, vec![]);
             out.push(ColumnModel { name: name.into(), prior, constraint, sampler, neural: None, scores, train, valid });
         }
-        Ok(Model { scheme: *scheme, columns: out, groups: used })
+        Model::assemble(*scheme, out, used, None, true)
     }
 
     /// The relation groups some column of the model takes its values from.
@@ -735,13 +751,37 @@ impl Model {
         first_row: u64,
         out: &mut [f32],
     ) -> Result<()> {
-        let col = self.column(name).ok_or_else(|| Error::UnknownColumn(name.into()))?;
+        let (_, col) = self.find(name)?;
         if col.neural.as_ref().is_some_and(|n| n.reads_context(how)) {
             return Err(Error::InvalidArgument(format!(
                 "column {name:?} is upsampled from its context: use upsample_with_context"
             )));
         }
-        self.upsample_own(col, compressed, how, seed, first_row, out)
+        self.upsample_own(col, compressed, how, seed, first_row, out)?;
+        self.verify(col, compressed, out)
+    }
+
+    /// The index and model of column `name`.
+    fn find(&self, name: &str) -> Result<(usize, &ColumnModel)> {
+        self.columns.iter().enumerate().find(|c| c.1.name == name).ok_or_else(|| Error::UnknownColumn(name.into()))
+    }
+
+    /// That every output of column `col` lies inside the preimage of its compressed value,
+    /// checked against `quant_bounds` (a debug build stops at a violation; a release build
+    /// returns [`Error::OutsidePreimage`]). A forced unbounded kind, which exists to show what
+    /// leaving the preimage costs, is the one model not held to it.
+    fn verify(&self, col: &ColumnModel, compressed: &[f32], out: &[f32]) -> Result<()> {
+        if col.neural.as_ref().is_some_and(|n| !n.model.kind.bounded()) {
+            return Ok(());
+        }
+        match crate::validate::outside(&self.scheme, compressed, out)? {
+            None => Ok(()),
+            Some((index, count, lo, hi)) => {
+                debug_assert!(count == 0, "column {:?}: {count} outputs outside their preimage", col.name);
+                let (column, total, value) = (col.name.clone(), out.len(), out[index]);
+                Err(Error::OutsidePreimage { column, count, total, index, value, lo, hi })
+            }
+        }
     }
 
     /// Column `col` through its own prior (its sampler for `Sample`).
@@ -784,7 +824,25 @@ impl Model {
         first_row: u64,
         out: &mut [f32],
     ) -> Result<()> {
-        let col = self.column(name).ok_or_else(|| Error::UnknownColumn(name.into()))?;
+        let (i, col) = self.find(name)?;
+        self.column_with_context(i, compressed, context, how, seed, first_row, out)?;
+        self.verify(col, compressed, out)
+    }
+
+    /// [`Model::upsample_with_context`] of column `i`, unverified.
+    #[allow(clippy::too_many_arguments)]
+    fn column_with_context(
+        &self,
+        i: usize,
+        compressed: &[f32],
+        context: &[(&str, &[f32])],
+        how: Estimate,
+        seed: u64,
+        first_row: u64,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let col = &self.columns[i];
+        let name = col.name.as_str();
         match &col.neural {
             Some(neural) if neural.reads_context(how) => {
                 let ctx: Vec<&[f32]> = neural
@@ -796,14 +854,7 @@ impl Model {
                         })
                     })
                     .collect::<Result<_>>()?;
-                upsample_neural(
-                    &neural.model,
-                    compressed,
-                    &ctx,
-                    how,
-                    Seed { stream: stream(seed, name), first_row },
-                    out,
-                )
+                self.upsample_neural(i, compressed, &ctx, how, Seed { stream: stream(seed, name), first_row }, out)
             }
             _ => self.upsample_own(col, compressed, how, seed, first_row, out),
         }
@@ -846,9 +897,10 @@ impl Model {
                 right: outputs.len(),
             });
         }
-        for (&(name, values), out) in inputs.iter().zip(outputs.iter_mut()) {
-            if self.column(name).is_some() {
-                self.upsample_with_context(name, values, inputs, how, seed, first_row, out)?;
+        let known: Vec<Option<usize>> = inputs.iter().map(|c| self.find(c.0).ok().map(|f| f.0)).collect();
+        for ((&(_, values), out), &i) in inputs.iter().zip(outputs.iter_mut()).zip(&known) {
+            if let Some(i) = i {
+                self.column_with_context(i, values, inputs, how, seed, first_row, out)?;
             } else if values.len() != out.len() {
                 return Err(Error::LengthMismatch { what: "compressed vs out", left: values.len(), right: out.len() });
             } else {
@@ -885,7 +937,36 @@ impl Model {
                 }
             })?;
         }
+        for ((&(_, values), out), i) in inputs.iter().zip(outputs.iter()).zip(known) {
+            if let Some(i) = i {
+                self.verify(&self.columns[i], values, out)?;
+            }
+        }
         Ok(())
+    }
+
+    /// Apply column `i`'s neural network (an error in a build without the `neural` feature).
+    fn upsample_neural(
+        &self,
+        i: usize,
+        compressed: &[f32],
+        context: &[&[f32]],
+        how: Estimate,
+        seed: Seed,
+        out: &mut [f32],
+    ) -> Result<()> {
+        #[cfg(not(feature = "neural"))]
+        {
+            let _ = (i, compressed, context, how, seed, out);
+            Err(Error::InvalidArgument(
+                "this model has a neural corrector; build models with its `neural` feature".into(),
+            ))
+        }
+        #[cfg(feature = "neural")]
+        match self.nets.get(i).and_then(Option::as_ref) {
+            Some(net) => net.upsample(crate::neural::Rows { values: compressed, context }, how, seed, out),
+            None => Err(Error::UnknownColumn(self.columns.get(i).map_or_else(String::new, |c| c.name.clone()))),
+        }
     }
 
     /// The model as versioned JSON.
@@ -912,11 +993,11 @@ impl Model {
     /// assert!(models::Model::from_json("{}").is_err());
     /// ```
     pub fn from_json(json: &str) -> Result<Model> {
-        Self::parse(json, "<memory>")
+        Self::parse(json, None)
     }
 
-    fn parse(json: &str, path: &str) -> Result<Model> {
-        let bad = |detail: String| Error::ModelFile { path: path.into(), detail };
+    fn parse(json: &str, path: Option<&str>) -> Result<Model> {
+        let bad = |detail: String| Error::ModelFile { path: path.unwrap_or("<memory>").into(), detail };
         let head: serde_json::Value = serde_json::from_str(json).map_err(|e| bad(format!("not JSON: {e}")))?;
         let format = head.get("format").and_then(|f| f.as_str());
         if format != Some(FORMAT) {
@@ -936,35 +1017,86 @@ impl Model {
         }
         let file: ModelFile = serde_json::from_value(head).map_err(|e| bad(format!("damaged: {e}")))?;
         let scheme = Scheme::try_from(&file.scheme).map_err(|e| bad(format!("scheme: {e}")))?;
-        let groups = file.groups;
-        for g in &groups {
-            g.check().map_err(|e| bad(format!("group {:?}: {e}", g.members)))?;
-        }
-        for c in file.columns.iter().filter(|c| c.constraint) {
-            if !groups.iter().any(|g| g.members.contains(&c.name)) {
-                return Err(bad(format!("column {:?} takes its values from a group the file does not have", c.name)));
-            }
-        }
-        Ok(Model { scheme, columns: file.columns, groups })
+        Model::assemble(scheme, file.columns, file.groups, path, file.version >= 6)
     }
 
-    /// Write the model to `path` (through a temporary file renamed into place, so an
-    /// interrupted save never leaves a half-written model).
+    /// A model from its parts, every invariant checked (see [`crate::validate`]) and every
+    /// network built once; errors name `path` (a file) and the column and field.
+    fn assemble(
+        scheme: Scheme,
+        columns: Vec<ColumnModel>,
+        groups: Vec<Group>,
+        path: Option<&str>,
+        checksum: bool,
+    ) -> Result<Model> {
+        crate::validate::model(&scheme, &columns, &groups, checksum).map_err(|b| b.into_error(path))?;
+        #[cfg(feature = "neural")]
+        let nets = columns
+            .iter()
+            .map(|c| {
+                c.neural
+                    .as_ref()
+                    .map(|n| {
+                        crate::neural::Net::from_file(&n.model).map(std::sync::Arc::new).map_err(|e| match e {
+                            Error::InvalidModel { field, detail, .. } => Error::InvalidModel {
+                                path: path.map(str::to_string),
+                                column: Some(c.name.clone()),
+                                field: format!("neural.{field}"),
+                                detail,
+                            },
+                            e => e,
+                        })
+                    })
+                    .transpose()
+            })
+            .collect::<Result<_>>()?;
+        Ok(Model {
+            scheme,
+            columns,
+            groups,
+            #[cfg(feature = "neural")]
+            nets,
+        })
+    }
+
+    /// Write the model to `path` through a temporary file of its own beside it (a name unique
+    /// to this process and call), renamed into place when complete: an interrupted save never
+    /// leaves a half-written model, and two saves racing on one path leave one of them whole.
+    /// A `path` that exists and is not a regular file (a directory, a device) is refused.
     ///
     /// ```
     /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[("x", &[1.5], &[2.5])], Default::default())?;
     /// let path = std::env::temp_dir().join("doc-model.json");
     /// m.save(&path)?;
     /// assert_eq!(models::Model::load(&path)?, m);
+    /// assert!(m.save(std::env::temp_dir()).is_err()); // a directory
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn save(&self, path: impl AsRef<std::path::Path>) -> Result<()> {
+        use std::io::Write;
+        static CALLS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
         let path = path.as_ref();
         let io = |source| Error::Io { path: path.display().to_string(), source };
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".partial");
-        std::fs::write(&tmp, self.to_json()?).map_err(io)?;
-        std::fs::rename(&tmp, path).map_err(io)
+        if let Some(m) = std::fs::metadata(path).ok().filter(|m| !m.is_file()) {
+            let what = if m.is_dir() { "a directory" } else { "not a regular file" };
+            return Err(io(std::io::Error::other(format!("{what}: refusing to replace it with a model file"))));
+        }
+        let json = self.to_json()?;
+        let name = path.file_name().ok_or_else(|| io(std::io::Error::other("no file name")))?;
+        let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+        let call = CALLS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let tmp =
+            path.with_file_name(format!(".{}.{}-{nanos:x}-{call}.partial", name.to_string_lossy(), std::process::id()));
+        let written = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+            .and_then(|mut f| f.write_all(json.as_bytes()).and_then(|()| f.sync_all()))
+            .and_then(|()| std::fs::rename(&tmp, path));
+        if written.is_err() {
+            let _ = std::fs::remove_file(&tmp);
+        }
+        written.map_err(io)
     }
 
     /// Read a model written by [`Model::save`].
@@ -976,24 +1108,6 @@ impl Model {
         let path = path.as_ref();
         let text =
             std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
-        Self::parse(&text, &path.display().to_string())
+        Self::parse(&text, Some(&path.display().to_string()))
     }
-}
-
-/// Apply a stored neural model (an error in a build without the `neural` feature).
-fn upsample_neural(
-    model: &NetFile,
-    compressed: &[f32],
-    context: &[&[f32]],
-    how: Estimate,
-    seed: Seed,
-    out: &mut [f32],
-) -> Result<()> {
-    #[cfg(not(feature = "neural"))]
-    {
-        let _ = (model, compressed, context, how, seed, out);
-        Err(Error::InvalidArgument("this model has a neural corrector; build models with its `neural` feature".into()))
-    }
-    #[cfg(feature = "neural")]
-    crate::neural::Net::from_file(model)?.upsample(crate::neural::Rows { values: compressed, context }, how, seed, out)
 }

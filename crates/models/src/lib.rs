@@ -10,6 +10,7 @@ mod kind;
 pub mod neural;
 mod posterior;
 mod prior;
+mod validate;
 
 pub use constraint::{Group, MAX_FREE, Relation, Rule, detect_groups};
 pub use error::{Error, Result};
@@ -20,3 +21,4 @@ pub use gate::{
 pub use kind::{Epoch, Kind, Kinds, Method, Progress};
 pub use posterior::Estimate;
 pub use prior::{Histogram, Lattice, MAX_LATTICE_POINTS, Prior, Seed};
+pub use validate::{MAX_HIDDEN, MAX_HISTOGRAM_BINS};

@@ -147,9 +147,6 @@ pub struct Lattice {
 }
 
 impl Lattice {
-    /// The most points kept with their counts.
-    const MAX_COUNTS: usize = 1 << 16;
-
     /// A lattice for the training originals, if they lie on one that is coarser than the
     /// compressed grid: every finite value a multiple of one power of two `step`, and at least
     /// half of the training intervals holding at most [`MAX_LATTICE_POINTS`] points.
@@ -177,9 +174,9 @@ impl Lattice {
             return None;
         }
         let mut counts = value_counts(t.original);
-        if counts.len() > Self::MAX_COUNTS {
+        if counts.len() > crate::validate::MAX_LATTICE_COUNTS {
             counts.sort_unstable_by_key(|a| std::cmp::Reverse(a.1));
-            counts.truncate(Self::MAX_COUNTS);
+            counts.truncate(crate::validate::MAX_LATTICE_COUNTS);
             counts.sort_unstable_by_key(|&(x, _)| key(x));
         }
         Some(Lattice { step, alpha: 0.5, counts: counts.into_iter().map(|(x, n)| (x, f64::from(n))).collect() })
@@ -226,7 +223,7 @@ impl Histogram {
     /// histogram of the relative position of the others, with one pseudo-count per bin — flat
     /// unless a χ² test against flat rejects it at the 0.1 % level.
     pub(crate) fn fit(scheme: &Scheme, t: &Training<'_>, min_count: u32, bins: usize) -> Result<Histogram> {
-        if bins == 0 || min_count == 0 {
+        if bins == 0 || bins > crate::validate::MAX_HISTOGRAM_BINS || min_count == 0 {
             return Err(Error::InvalidArgument(format!("histogram of {bins} bins, atoms seen {min_count} times")));
         }
         let counts = value_counts(t.original);
@@ -370,7 +367,8 @@ impl Prior {
 
     /// Upsample `compressed` (values produced by `scheme`) into `out`: the estimate `how` of
     /// each value's posterior under this prior. A value that `scheme` cannot produce is an
-    /// error naming it.
+    /// error naming it, and so is a prior whose fields break its invariants
+    /// ([`Error::InvalidModel`]: e.g. a histogram `cdf` that is not a distribution).
     ///
     /// ```
     /// use models::{Estimate, Prior, Seed};
@@ -391,6 +389,8 @@ impl Prior {
         if compressed.len() != out.len() {
             return Err(Error::LengthMismatch { what: "compressed vs out", left: compressed.len(), right: out.len() });
         }
+        // The fields are public (and deserialisable): check them before indexing by them.
+        crate::validate::prior("prior", self)?;
         if let Prior::Identity = self {
             out.copy_from_slice(compressed);
             return Ok(());

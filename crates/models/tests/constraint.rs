@@ -193,11 +193,11 @@ fn groups_go_through_the_gate_and_the_model_file() {
     // A file whose constraint column lost its group, or with a malformed group, is refused.
     let json = model.to_json().unwrap();
     let lost = json.replace("\"sum_to_one\"", "\"four_momentum\"");
-    assert!(matches!(Model::from_json(&lost), Err(models::Error::ModelFile { .. })));
+    assert!(matches!(Model::from_json(&lost), Err(models::Error::InvalidModel { .. })));
     let mut v: serde_json::Value = serde_json::from_str(&json).unwrap();
     v["groups"] = serde_json::json!([]);
     let e = Model::from_json(&v.to_string()).unwrap_err().to_string();
-    assert!(e.contains("group the file does not have"), "{e}");
+    assert!(e.contains("group the model does not have"), "{e}");
 
     // Declaring a member twice, or one that is not a column, is an error.
     let twice = [g.clone(), Group::new(Relation::SumToOne, ["pu", "pc"]).unwrap()];

@@ -53,7 +53,7 @@ use crate::{Epoch, Error, Estimate, Kind, MAX_CONTEXT, NetFile, Result, Seed};
 use spline::Spline;
 
 /// The widest hidden layer a model file may describe.
-pub const MAX_HIDDEN: usize = 1024;
+pub use crate::validate::MAX_HIDDEN;
 /// Bottleneck of the autoencoders.
 const AE_LATENT: usize = 4;
 /// Latent dimension of the VAE.
@@ -185,21 +185,6 @@ pub struct FitReport {
     /// Validation loss per epoch: the mean squared error of the model's mean estimate, in units
     /// of the mean interval width² (at most 8192 validation values).
     pub validation_loss: Vec<f64>,
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
-}
-
-fn unhex(s: &str) -> Result<Vec<u8>> {
-    let bad = || Error::InvalidArgument("the network's weights are not hex".into());
-    if !s.len().is_multiple_of(2) {
-        return Err(bad());
-    }
-    (0..s.len())
-        .step_by(2)
-        .map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()).ok_or_else(bad))
-        .collect()
 }
 
 /// A fitted neural upsampler of one column (see the [module documentation](self)).
@@ -854,12 +839,14 @@ impl Net {
             width_norm: self.width_norm,
             value_norm: self.value_norm,
             hidden: self.hidden,
-            weights: hex(&bytes),
+            weights: crate::validate::hex(&bytes),
+            sha256: Some(crate::validate::sha256(&bytes)),
         })
     }
 
     /// A model back from its file form; a record that does not fit the described network, or
-    /// sizes beyond [`MAX_HIDDEN`] / [`MAX_CONTEXT`], are errors.
+    /// sizes beyond [`MAX_HIDDEN`] / [`MAX_CONTEXT`], numbers that are not finite, and weights
+    /// that do not match their checksum are errors.
     ///
     /// ```
     /// let bad = models::NetFile {
@@ -871,30 +858,29 @@ impl Net {
     ///     value_norm: (0.0, 1.0),
     ///     hidden: usize::MAX, // a damaged or hostile file
     ///     weights: String::new(),
+    ///     sha256: None,
     /// };
     /// assert!(models::neural::Net::from_file(&bad).is_err());
     /// ```
     pub fn from_file(file: &NetFile) -> Result<Net> {
-        // Sizes come from a file: bound them before allocating the network.
-        if file.link.len() != file.ctx_norm.len() + 1
-            || file.hidden == 0
-            || file.hidden > MAX_HIDDEN
-            || file.ctx_norm.len() > MAX_CONTEXT
-            || file.weights.len() > 8 * (2 * MAX_HIDDEN * (MAX_HIDDEN + MAX_CONTEXT + 64) + 4096)
-        {
-            return Err(Error::InvalidArgument(format!(
-                "{} link coefficients for {} context columns, {} hidden units",
-                file.link.len(),
-                file.ctx_norm.len(),
-                file.hidden
-            )));
-        }
+        // Sizes come from a file: bound them (and check the weights' checksum, where the file
+        // has one) before allocating the network.
+        let bytes = crate::validate::net_file("model", file, None, false)?;
         let device = Device::flex();
-        let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(unhex(&file.weights)?))
-            .map_err(|e| Error::InvalidArgument(format!("the network's record: {e}")))?;
+        let damaged = |e: String| Error::InvalidModel {
+            path: None,
+            column: None,
+            field: "model.weights".into(),
+            detail: format!(
+                "the network's record does not fit a {} network of {} hidden units: {e}",
+                file.kind, file.hidden
+            ),
+        };
+        let record =
+            ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|e| damaged(e.to_string()))?;
         let body = Body::new(file.kind, FIXED_FEATURES + file.ctx_norm.len(), file.hidden, &device)
             .try_load_record(record)
-            .map_err(|e| Error::InvalidArgument(format!("the network's record: {e}")))?;
+            .map_err(|e| damaged(e.to_string()))?;
         Ok(Net {
             kind: file.kind,
             scheme: Scheme::try_from(&file.scheme)?,

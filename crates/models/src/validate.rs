@@ -1,0 +1,346 @@
+//! Model files are input: every field a fitted model is made of is checked here before it is
+//! used, so that a damaged or edited file is a typed error naming the column and the field,
+//! never a panic or an output outside its preimage. The checks are plain functions over the
+//! public, deserialisable types; [`Model`](crate::Model) runs them on load and on fit, and
+//! [`Prior::upsample`](crate::Prior::upsample) on the prior it is given.
+
+use float_bits::Scheme;
+use quant_bounds::interval::key;
+use sha2::{Digest, Sha256};
+
+use crate::gate::{MAX_CONTEXT, NetFile};
+use crate::{ColumnModel, Error, Group, Histogram, Lattice, Prior, Result};
+
+/// The most hidden units a stored neural network may describe (bounds the allocation of a
+/// network read from a file).
+pub const MAX_HIDDEN: usize = 1024;
+
+/// The most points a [`Lattice`] keeps with their counts.
+pub(crate) const MAX_LATTICE_COUNTS: usize = 1 << 16;
+
+/// The most bins of a [`Histogram`]'s position distribution.
+pub const MAX_HISTOGRAM_BINS: usize = 1 << 16;
+
+/// One broken invariant: the field (a path such as `prior.cdf[3]`) and what is wrong with it.
+#[derive(Debug)]
+pub(crate) struct Bad {
+    pub column: Option<String>,
+    pub field: String,
+    pub detail: String,
+}
+
+type Check = std::result::Result<(), Bad>;
+
+fn bad(field: impl Into<String>, detail: impl Into<String>) -> Bad {
+    Bad { column: None, field: field.into(), detail: detail.into() }
+}
+
+impl Bad {
+    fn in_column(mut self, name: &str) -> Bad {
+        self.column.get_or_insert_with(|| name.to_string());
+        self
+    }
+
+    /// The error of a model file at `path` (`None`: a model in memory).
+    pub fn into_error(self, path: Option<&str>) -> Error {
+        Error::InvalidModel {
+            path: path.map(str::to_string),
+            column: self.column,
+            field: self.field,
+            detail: self.detail,
+        }
+    }
+}
+
+impl From<Bad> for Error {
+    fn from(b: Bad) -> Error {
+        b.into_error(None)
+    }
+}
+
+/// A weight: finite and not negative.
+fn weight(field: &str, w: f64) -> Check {
+    if w.is_finite() && w >= 0.0 { Ok(()) } else { Err(bad(field, format!("weight {w} is not finite and >= 0"))) }
+}
+
+/// `(value, weight)` pairs: finite values strictly rising in `totalOrder`, weights finite and >= 0.
+fn points(field: &str, points: &[(f32, f64)]) -> Check {
+    for (i, &(x, w)) in points.iter().enumerate() {
+        if !x.is_finite() {
+            return Err(bad(format!("{field}[{i}]"), format!("value {x} is not finite")));
+        }
+        weight(&format!("{field}[{i}]"), w)?;
+        if i > 0 && key(points[i - 1].0) >= key(x) {
+            return Err(bad(format!("{field}[{i}]"), format!("{x} does not follow {} (not sorted)", points[i - 1].0)));
+        }
+    }
+    Ok(())
+}
+
+/// A finite number.
+fn finite(field: &str, x: f64) -> Check {
+    if x.is_finite() { Ok(()) } else { Err(bad(field, format!("{x} is not finite"))) }
+}
+
+/// A `(mean, standard deviation)` pair: both finite, the deviation positive.
+fn norm(field: &str, (m, s): (f64, f64)) -> Check {
+    if m.is_finite() && s.is_finite() && s > 0.0 {
+        Ok(())
+    } else {
+        Err(bad(field, format!("mean {m}, standard deviation {s}: expected finite numbers, a positive deviation")))
+    }
+}
+
+fn lattice(field: &str, l: &Lattice) -> Check {
+    let e = l.step.log2().round();
+    if !(l.step.is_finite() && l.step > 0.0 && (-149.0..=127.0).contains(&e) && l.step == 2f64.powi(e as i32)) {
+        return Err(bad(format!("{field}.step"), format!("{} is not a power of two in the range of f32", l.step)));
+    }
+    weight(&format!("{field}.alpha"), l.alpha)?;
+    if l.counts.len() > MAX_LATTICE_COUNTS {
+        return Err(bad(format!("{field}.counts"), format!("{} points, at most {MAX_LATTICE_COUNTS}", l.counts.len())));
+    }
+    points(&format!("{field}.counts"), &l.counts)
+}
+
+fn histogram(field: &str, h: &Histogram) -> Check {
+    points(&format!("{field}.atoms"), &h.atoms)?;
+    if h.rest.len() != h.atoms.len() {
+        return Err(bad(format!("{field}.rest"), format!("{} weights for {} atoms", h.rest.len(), h.atoms.len())));
+    }
+    for (i, &w) in h.rest.iter().enumerate() {
+        weight(&format!("{field}.rest[{i}]"), w)?;
+    }
+    let cdf = &h.cdf;
+    if cdf.len() < 2 || cdf.len() > MAX_HISTOGRAM_BINS + 1 {
+        return Err(bad(
+            format!("{field}.cdf"),
+            format!("{} entries: expected 2 to {}", cdf.len(), MAX_HISTOGRAM_BINS + 1),
+        ));
+    }
+    if cdf[0] != 0.0 || cdf[cdf.len() - 1] != 1.0 {
+        return Err(bad(
+            format!("{field}.cdf"),
+            format!("runs from {} to {}, not from 0 to 1", cdf[0], cdf[cdf.len() - 1]),
+        ));
+    }
+    for (j, p) in cdf.windows(2).enumerate() {
+        if !(p[1].is_finite() && p[1] >= p[0]) {
+            return Err(bad(format!("{field}.cdf[{}]", j + 1), format!("{} after {}: not rising", p[1], p[0])));
+        }
+    }
+    let bins = (cdf.len() - 1) as f64;
+    let mean: f64 = cdf.windows(2).enumerate().map(|(j, p)| (p[1] - p[0]) * (j as f64 + 0.5) / bins).sum();
+    if !(h.mean_u.is_finite() && (h.mean_u - mean).abs() <= 1e-9) {
+        return Err(bad(format!("{field}.mean_u"), format!("{} is not the mean of the cdf ({mean})", h.mean_u)));
+    }
+    Ok(())
+}
+
+/// That a prior's fields describe one (see the module documentation).
+pub(crate) fn prior(field: &str, p: &Prior) -> Check {
+    match p {
+        Prior::Identity | Prior::Uniform => Ok(()),
+        Prior::Lattice(l) => lattice(field, l),
+        Prior::Histogram(h) => histogram(field, h),
+    }
+}
+
+/// Lowercase hex of `bytes`.
+pub(crate) fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(2 * bytes.len()), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// Bytes back from [`hex`]; `None` unless every character pair is a hex byte.
+pub(crate) fn unhex(s: &str) -> Option<Vec<u8>> {
+    if !s.len().is_multiple_of(2) {
+        return None;
+    }
+    (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok())).collect()
+}
+
+/// The SHA-256 of `bytes`, as lowercase hex (the checksum of a network's weights).
+pub(crate) fn sha256(bytes: &[u8]) -> String {
+    hex(&Sha256::digest(bytes))
+}
+
+/// The largest hex weight string a stored network of the largest size takes.
+const MAX_WEIGHTS_HEX: usize = 8 * (2 * MAX_HIDDEN * (MAX_HIDDEN + MAX_CONTEXT + 64) + 4096);
+
+/// A stored network's numbers and sizes (before any is used to allocate), and its weights
+/// against their checksum; returns the weight bytes. A checksum is required where `checksum`
+/// (files of format 6 on).
+pub(crate) fn net_file(
+    field: &str,
+    f: &NetFile,
+    scheme: Option<&Scheme>,
+    checksum: bool,
+) -> std::result::Result<Vec<u8>, Bad> {
+    let field = |s: &str| format!("{field}.{s}");
+    let own = Scheme::try_from(&f.scheme).map_err(|e| bad(field("scheme"), e.to_string()))?;
+    if let Some(scheme) = scheme.filter(|s| **s != own) {
+        return Err(bad(field("scheme"), format!("{own}, but the model's scheme is {scheme}")));
+    }
+    if f.ctx_norm.len() > MAX_CONTEXT {
+        return Err(bad(field("ctx_norm"), format!("{} context columns, at most {MAX_CONTEXT}", f.ctx_norm.len())));
+    }
+    if f.link.len() != f.ctx_norm.len() + 1 {
+        let detail =
+            format!("{} coefficients for {} context columns (expected one more)", f.link.len(), f.ctx_norm.len());
+        return Err(bad(field("link"), detail));
+    }
+    for (i, &b) in f.link.iter().enumerate() {
+        finite(&field(&format!("link[{i}]")), b)?;
+    }
+    for (i, &n) in f.ctx_norm.iter().enumerate() {
+        norm(&field(&format!("ctx_norm[{i}]")), n)?;
+    }
+    norm(&field("width_norm"), f.width_norm)?;
+    norm(&field("value_norm"), f.value_norm)?;
+    if f.hidden == 0 || f.hidden > MAX_HIDDEN {
+        return Err(bad(field("hidden"), format!("{} hidden units: expected 1 to {MAX_HIDDEN}", f.hidden)));
+    }
+    if f.weights.len() > MAX_WEIGHTS_HEX {
+        return Err(bad(
+            field("weights"),
+            format!("{} characters, more than a network of this size takes", f.weights.len()),
+        ));
+    }
+    let bytes = unhex(&f.weights).ok_or_else(|| bad(field("weights"), "not hex"))?;
+    match &f.sha256 {
+        Some(sum) if *sum != sha256(&bytes) => Err(bad(
+            field("sha256"),
+            format!(
+                "the weights' checksum is {}, the file says {sum}: the weights were changed or damaged",
+                sha256(&bytes)
+            ),
+        )),
+        None if checksum => {
+            Err(bad(field("sha256"), "missing: every network of this format version carries its weights' checksum"))
+        }
+        _ => Ok(bytes),
+    }
+}
+
+/// Every invariant of a model's parts: columns named once, priors and samplers valid, columns
+/// taking their values from a group that exists, each neural corrector's context and network
+/// (same scheme as the model; weights matching their checksum where `checksum`), scores, and
+/// the groups (valid, disjoint).
+pub(crate) fn model(scheme: &Scheme, columns: &[ColumnModel], groups: &[Group], checksum: bool) -> Check {
+    let mut member_of = std::collections::HashMap::new();
+    for (g, group) in groups.iter().enumerate() {
+        let field = format!("groups[{g}]");
+        group.check().map_err(|e| bad(&field, e.to_string()))?;
+        for m in &group.members {
+            if member_of.insert(m.as_str(), g).is_some() {
+                return Err(bad(field, format!("column {m:?} is in more than one group")));
+            }
+        }
+    }
+    let mut names = std::collections::HashSet::new();
+    for (i, c) in columns.iter().enumerate() {
+        if c.name.is_empty() || !names.insert(c.name.as_str()) {
+            return Err(bad(format!("columns[{i}].name"), format!("{:?} is empty or named twice", c.name)));
+        }
+        let check = || -> Check {
+            prior("prior", &c.prior)?;
+            if let Some(s) = &c.sampler {
+                prior("sampler", s)?;
+            }
+            if c.constraint && !member_of.contains_key(c.name.as_str()) {
+                return Err(bad("constraint", "the column takes its values from a group the model does not have"));
+            }
+            for (j, s) in c.scores.iter().enumerate() {
+                if s.mse.is_nan() || s.mse < 0.0 {
+                    return Err(bad(format!("scores[{j}].mse"), format!("{} is not a mean squared error", s.mse)));
+                }
+            }
+            if let Some(n) = &c.neural {
+                if n.context.len() != n.model.ctx_norm.len() {
+                    let detail = format!(
+                        "{} columns for a network of {} context inputs",
+                        n.context.len(),
+                        n.model.ctx_norm.len()
+                    );
+                    return Err(bad("neural.context", detail));
+                }
+                let mut seen = std::collections::HashSet::new();
+                if let Some(x) = n.context.iter().find(|x| x.is_empty() || !seen.insert(x.as_str())) {
+                    return Err(bad("neural.context", format!("{x:?} is empty or named twice")));
+                }
+                net_file("neural.model", &n.model, Some(scheme), checksum)?;
+            }
+            Ok(())
+        };
+        check().map_err(|b| b.in_column(&c.name))?;
+    }
+    Ok(())
+}
+
+/// The first output of `out` that lies outside the preimage of its compressed value: `(index,
+/// count of such outputs, lo, hi)`. The preimages come from `quant_bounds` directly, not from
+/// the estimator that produced `out`.
+pub(crate) fn outside(scheme: &Scheme, compressed: &[f32], out: &[f32]) -> Result<Option<(usize, usize, f32, f32)>> {
+    const CHUNK: usize = 1024;
+    if compressed.len() != out.len() {
+        return Err(Error::LengthMismatch { what: "compressed vs out", left: compressed.len(), right: out.len() });
+    }
+    let (mut lo, mut hi) = ([0f32; CHUNK], [0f32; CHUNK]);
+    let mut first = None;
+    let mut count = 0;
+    for (n, (c, o)) in compressed.chunks(CHUNK).zip(out.chunks(CHUNK)).enumerate() {
+        let (lo, hi) = (&mut lo[..c.len()], &mut hi[..c.len()]);
+        quant_bounds::preimages(scheme, c, lo, hi).map_err(|e| match e {
+            quant_bounds::Error::NotAnOutput { index, value, bits, scheme } => {
+                quant_bounds::Error::NotAnOutput { index: index + n * CHUNK, value, bits, scheme }
+            }
+            e => e,
+        })?;
+        for i in 0..c.len() {
+            let k = key(o[i]);
+            if k < key(lo[i]) || k > key(hi[i]) {
+                count += 1;
+                first.get_or_insert((n * CHUNK + i, lo[i], hi[i]));
+            }
+        }
+    }
+    Ok(first.map(|(i, lo, hi)| (i, count, lo, hi)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn outputs_outside_their_preimage_are_counted_and_the_first_named() {
+        let s = Scheme::atlas(7).unwrap();
+        let c: Vec<f32> = (0..3000).map(|i| 1.0 + (i % 100) as f32 / 128.0).collect();
+        let mut out = c.clone();
+        assert_eq!(outside(&s, &c, &out).unwrap(), None);
+        // The next float above the top of a preimage, in the second chunk, and two more.
+        let p = quant_bounds::preimage(&s, c[1500]).unwrap();
+        out[1500] = f32::from_bits(p.hi().to_bits() + 1);
+        out[2000] = -out[2000];
+        out[2999] = f32::NAN;
+        assert_eq!(outside(&s, &c, &out).unwrap(), Some((1500, 3, p.lo(), p.hi())));
+        // A compressed value the scheme cannot produce is an error naming its index.
+        let mut bad = c.clone();
+        bad[1030] = 1.0 + 1.0 / 1024.0;
+        match outside(&s, &bad, &out) {
+            Err(Error::Bounds(quant_bounds::Error::NotAnOutput { index, .. })) => assert_eq!(index, 1030),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn hex_round_trips_and_rejects_what_is_not_hex() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        assert_eq!(unhex(&hex(&bytes)).unwrap(), bytes);
+        assert!(unhex("abc").is_none() && unhex("zz").is_none() && unhex("é0").is_none());
+        assert_eq!(sha256(b"abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+    }
+}
