@@ -486,15 +486,13 @@ fn group_means(
     Ok(())
 }
 
-/// `v` moved into `[lo, hi]` (without `f32::clamp`'s panic on a NaN bound: a NaN preimage is
-/// the NaN itself).
+/// `v` moved into `[lo, hi]`, without `f32::clamp`'s panic on a NaN bound: a NaN's preimage is
+/// that NaN itself, and so is its estimate.
 fn into(v: f32, lo: f32, hi: f32) -> f32 {
-    if v < lo {
+    if lo.is_nan() || hi.is_nan() || v.is_nan() || v < lo {
         lo
     } else if v > hi {
         hi
-    } else if v.is_nan() {
-        lo
     } else {
         v
     }
