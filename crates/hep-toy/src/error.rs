@@ -18,7 +18,7 @@ pub enum Error {
     /// A column's values are not outputs of the scheme.
     #[error("column {0:?}: {1}")]
     Column(String, #[source] models::Error),
-    /// The relation-group posterior failed.
+    /// An error from `models` (reading or writing a column's values).
     #[error(transparent)]
     Model(#[from] models::Error),
 }

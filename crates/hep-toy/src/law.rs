@@ -129,6 +129,14 @@ impl Density {
 }
 
 impl Law {
+    /// Where the law's continuous part lives (everywhere for the other laws).
+    pub(crate) fn support(&self) -> (f64, f64) {
+        match self {
+            Law::Continuous { density, .. } => density.support(),
+            _ => (f64::NEG_INFINITY, f64::INFINITY),
+        }
+    }
+
     /// The posterior mean of an original under this law, given that it lies in `[lo, hi]` (its
     /// preimage) and that the linked variable is `context`; the midpoint where the law puts no
     /// mass there (not reached by values the law produced).

@@ -3,6 +3,7 @@
 
 mod error;
 mod law;
+mod relation;
 mod rng;
 
 use std::f64::consts::PI;
@@ -14,7 +15,7 @@ use arrow_buffer::OffsetBuffer;
 use arrow_schema::{DataType, Field, Schema, SchemaRef};
 use float_bits::Scheme;
 use models::batch::{float_values, is_kept, with_float_values};
-use models::{Estimate, Group, Relation, Seed};
+use models::{Group, Relation};
 
 pub use error::{Error, Result};
 pub use law::{Density, Law};
@@ -311,11 +312,34 @@ impl Toy {
 
 /// The Bayes-optimal (oracle) posterior mean of every value of `compressed` — a toy batch whose
 /// float columns, except the [`is_kept`] ones of `keep`, were compressed with `scheme` — under the
-/// toy's exact laws: per value its [`Law::posterior_mean`] over its preimage, and for the
-/// relation groups the preimage box restricted to the relation (exact, since the toy draws the
-/// free members flat). No estimator has a lower expected squared error; learned priors are
-/// scored against it. Kept columns come back unchanged. A [`Density::Linked`] variable needs its
-/// context variable kept.
+/// toy's exact laws. No estimator has a lower expected squared error; learned priors are scored
+/// against it. Kept columns come back unchanged, and every other value lies inside its preimage.
+/// A [`Density::Linked`] variable needs its context variable kept.
+///
+/// * **One value at a time**: its [`Law::posterior_mean`] over its preimage.
+/// * **Relation groups**, by code of this crate alone (nothing of `models::Group`, which it
+///   exists to judge): the toy's prior restricted to the members' preimage box and to the
+///   relation as the toy's data satisfy it after rounding to `f32`.
+///   - Truth four-momenta: the toy draws `px, py, pz` flat on ±10⁵ and stores
+///     `e = f32(√(p² + m²))` computed in `f64`, so the momenta are flat on their box (each
+///     member's reals that round into its preimage, cut at ±10⁵) within the shell where
+///     `√(p² + m²)` rounds into the energy's preimage (half a unit in the last place beyond each
+///     end). The member of largest magnitude is integrated in closed form; the other two in
+///     polar coordinates, where the circle of each radius meets their rectangle in arcs of exact
+///     measure, leaving a 1-D integral over the radius that is cut wherever the integrand is not
+///     smooth (rectangle corners and edge tangencies, the shell meeting the inner member's
+///     bounds) and integrated per piece by 8-node Gauss–Legendre after a cubic substitution
+///     that smooths square-root ends. Against 48 nodes on every piece cut in four it agrees to
+///     10⁻¹¹ of the preimage width at k = 7 and 10⁻⁶ at k = 15.
+///   - Tagger triples: `(pc, pb)` is flat on the triangle and `pu = f32(1 − pc − pb)`, so the
+///     posterior is flat on the box of `(pc, pb)` cut by the slab where `1 − pc − pb` rounds into
+///     `pu`'s preimage: a convex polygon, whose centroid is exact.
+///
+///   Both treat the members as continuous before the toy's rounding to `f32`, which moves a mean
+///   by well under one unit in the last place (a k = 7 preimage holds 2¹⁶ of them). A seeded
+///   Monte Carlo of the generator itself, 10⁶ kept draws on each of 457 rows, agrees within its
+///   standard errors (3·10⁻⁴ of a preimage width; `tests/relation.rs`). Rows whose box misses
+///   the relation (not produced by the toy) keep the per-value means.
 ///
 /// ```
 /// use models::batch::{compress_batch, float_values};
@@ -362,27 +386,24 @@ pub fn oracle_mean(scheme: &Scheme, compressed: &RecordBatch, keep: &[impl AsRef
             let est: Vec<f32> = (0..values.len())
                 .map(|i| {
                     let ctx = context.as_ref().map_or(0.0, |c| f64::from(c[i]));
-                    (law.posterior_mean(lo[i], hi[i], ctx) as f32).clamp(lo[i], hi[i])
+                    into(law.posterior_mean(lo[i], hi[i], ctx) as f32, lo[i], hi[i])
                 })
                 .collect();
             out.push((name, est));
         }
         if let Some((relation, members)) = c.relation {
-            let group = Group::new(relation, members.iter().map(|m| c.column(m)))?;
-            let index = |m: &str| c.variables.iter().position(|v| v.0 == m).map(|i| first + i);
             let at: Vec<usize> = members
                 .iter()
-                .map(|m| index(m).ok_or_else(|| Error::MissingColumn(c.column(m))))
+                .map(|m| {
+                    c.variables
+                        .iter()
+                        .position(|v| v.0 == *m)
+                        .map(|i| first + i)
+                        .ok_or_else(|| Error::MissingColumn(c.column(m)))
+                })
                 .collect::<Result<_>>()?;
-            let inputs: Vec<Vec<f32>> = at.iter().map(|&i| get(&out[i].0)).collect::<Result<_>>()?;
-            let columns: Vec<(&[f32], bool)> =
-                at.iter().zip(&inputs).map(|(&i, v)| (v.as_slice(), !is_kept(&out[i].0, keep))).collect();
-            let mut outs: Vec<Vec<f32>> = at.iter().map(|&i| std::mem::take(&mut out[i].1)).collect();
-            let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|v| v.as_mut_slice()).collect();
-            group.upsample(scheme, &columns, Estimate::Mean, Seed::default(), &mut refs)?;
-            for (&i, v) in at.iter().zip(outs) {
-                out[i].1 = v;
-            }
+            let laws: Vec<Law> = at.iter().map(|&i| c.variables[i - first].1).collect();
+            group_means(scheme, relation, &laws, &at, keep, &get, &mut out)?;
         }
     }
     let mut arrays = Vec::with_capacity(out.len());
@@ -397,4 +418,82 @@ pub fn oracle_mean(scheme: &Scheme, compressed: &RecordBatch, keep: &[impl AsRef
         .collect::<std::result::Result<_, _>>()
         .map_err(|e| Error::InvalidArgument(e.to_string()))?;
     RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| Error::InvalidArgument(e.to_string()))
+}
+
+/// Overwrite the per-value oracle `out` of one relation group's members (at `at`, with `laws`) by
+/// the group's joint posterior mean (see [`oracle_mean`] and the `relation` module), row by row;
+/// rows where the preimage box misses the relation keep their per-value means.
+fn group_means(
+    scheme: &Scheme,
+    relation: Relation,
+    laws: &[Law],
+    at: &[usize],
+    keep: &[impl AsRef<str>],
+    get: &dyn Fn(&str) -> Result<Vec<f32>>,
+    out: &mut [(String, Vec<f32>)],
+) -> Result<()> {
+    use relation::{Member, Rule, cell, four_momentum, sum_to_one};
+    let mut kept = Vec::with_capacity(at.len());
+    let mut bounds: Vec<(Vec<f32>, Vec<f32>)> = Vec::with_capacity(at.len());
+    for &i in at {
+        let name = &out[i].0;
+        let values = get(name)?;
+        kept.push(is_kept(name, keep));
+        if is_kept(name, keep) {
+            bounds.push((values.clone(), values));
+        } else {
+            let (mut lo, mut hi) = (vec![0f32; values.len()], vec![0f32; values.len()]);
+            quant_bounds::preimages(scheme, &values, &mut lo, &mut hi)
+                .map_err(|e| Error::Column(name.clone(), e.into()))?;
+            bounds.push((lo, hi));
+        }
+    }
+    let rows = bounds.first().map_or(0, |b| b.0.len());
+    if let Some(&i) = at.iter().zip(&bounds).find(|(_, b)| b.0.len() != rows).map(|(i, _)| i) {
+        return Err(Error::InvalidArgument(format!(
+            "column {:?} has {} values where its group has {rows}",
+            out[i].0,
+            out[i].1.len()
+        )));
+    }
+    let rule = Rule::standard();
+    for row in 0..rows {
+        let member = |m: usize| {
+            let (lo, hi) = (bounds[m].0[row], bounds[m].1[row]);
+            if lo.to_bits() == hi.to_bits() {
+                return Member::Known(f64::from(lo));
+            }
+            let ((l, h), (s0, s1)) = (cell(lo, hi), laws[m].support());
+            Member::Flat(l.max(s0), h.min(s1))
+        };
+        let shell = |m: usize| cell(bounds[m].0[row], bounds[m].1[row]);
+        let estimate = match relation {
+            // Members px, py, pz (flat), e (closed by the relation), m (its law's one value).
+            Relation::FourMomentum => {
+                let mass = f64::from(out[at[4]].1[row]);
+                four_momentum([member(0), member(1), member(2)], mass, shell(3), rule).map(|v| v.to_vec())
+            }
+            // The toy draws the later members and closes the sum with the first.
+            Relation::SumToOne => sum_to_one(&(1..at.len()).map(member).collect::<Vec<_>>(), shell(0)),
+        };
+        for (m, v) in estimate.iter().flatten().enumerate() {
+            if !kept[m] {
+                let (lo, hi) = (bounds[m].0[row], bounds[m].1[row]);
+                out[at[m]].1[row] = into(*v as f32, lo, hi);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `v` moved into `[lo, hi]`, without `f32::clamp`'s panic on a NaN bound: a NaN's preimage is
+/// that NaN itself, and so is its estimate.
+fn into(v: f32, lo: f32, hi: f32) -> f32 {
+    if lo.is_nan() || hi.is_nan() || v.is_nan() || v < lo {
+        lo
+    } else if v > hi {
+        hi
+    } else {
+        v
+    }
 }
