@@ -998,7 +998,7 @@ impl Model {
 
     fn parse(json: &str, path: Option<&str>) -> Result<Model> {
         let bad = |detail: String| Error::ModelFile { path: path.unwrap_or("<memory>").into(), detail };
-        let head: serde_json::Value = serde_json::from_str(json).map_err(|e| bad(format!("not JSON: {e}")))?;
+        let mut head: serde_json::Value = serde_json::from_str(json).map_err(|e| bad(format!("not JSON: {e}")))?;
         let format = head.get("format").and_then(|f| f.as_str());
         if format != Some(FORMAT) {
             return Err(bad(format!("format is {format:?}, expected {FORMAT:?}")));
@@ -1006,6 +1006,9 @@ impl Model {
         let version = head.get("version").and_then(|v| v.as_u64());
         if !version.is_some_and(|v| (1..=u64::from(FORMAT_VERSION)).contains(&v)) {
             return Err(bad(format!("format version {version:?}; this build reads versions 1 to {FORMAT_VERSION}")));
+        }
+        if version == Some(1) {
+            upgrade_v1_atoms(&mut head);
         }
         let neural_v4 = version == Some(4)
             && head
@@ -1109,5 +1112,31 @@ impl Model {
         let text =
             std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         Self::parse(&text, Some(&path.display().to_string()))
+    }
+}
+
+/// Version-1 files written by models 0.1.0 store a histogram's atoms as `[value, count, rest]`
+/// triples, without the separate `rest` list that later files of version 1 have: split them.
+fn upgrade_v1_atoms(head: &mut serde_json::Value) {
+    use serde_json::Value;
+    let Some(columns) = head.get_mut("columns").and_then(Value::as_array_mut) else { return };
+    for prior in columns.iter_mut().filter_map(|c| c.get_mut("prior")) {
+        if prior.get("kind").and_then(Value::as_str) != Some("histogram") || prior.get("rest").is_some() {
+            continue;
+        }
+        let Some(atoms) = prior.get("atoms").and_then(Value::as_array) else { continue };
+        let triples: Option<Vec<(Value, Value, Value)>> = atoms
+            .iter()
+            .map(|a| match a.as_array().map(Vec::as_slice) {
+                Some([x, n, r]) => Some((x.clone(), n.clone(), r.clone())),
+                _ => None,
+            })
+            .collect();
+        if let Some(triples) = triples {
+            let (atoms, rest): (Vec<Value>, Vec<Value>) =
+                triples.into_iter().map(|(x, n, r)| (Value::Array(vec![x, n]), r)).unzip();
+            prior["atoms"] = Value::Array(atoms);
+            prior["rest"] = Value::Array(rest);
+        }
     }
 }
