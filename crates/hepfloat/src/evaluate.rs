@@ -2,7 +2,7 @@
 //! JSON and plots.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
 use arrow_array::RecordBatch;
@@ -15,6 +15,7 @@ use serde::Serialize;
 
 use crate::Out;
 use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME};
+use crate::output::{Temporary, check_dir_target};
 
 /// `hepfloat evaluate`.
 #[derive(Debug, Args)]
@@ -136,6 +137,8 @@ fn values(batch: &RecordBatch, name: &str, file: &str) -> Result<Vec<f32>> {
 
 /// Run the evaluation and write the report; returns its summary and per-column rows.
 pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
+    let inputs = [&a.original, &a.compressed, &a.upsampled].map(Path::new);
+    check_dir_target(&a.report, &inputs)?;
     let original = Input::open(&a.original, a.tree.as_deref(), &[])?;
     let compressed = Input::open(&a.compressed, None, &[])?;
     let upsampled = Input::open(&a.upsampled, None, &[])?;
@@ -223,13 +226,17 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     bar.finish_and_clear();
     let rows: Vec<ColumnReport> = acc.iter().map(|a2| column_report(a2, a.bins)).collect();
     let summary = summarize(&rows, &acc);
-    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
+    // Built under a temporary name, renamed into place when complete.
+    let tmp = Temporary::dir(&a.report)?;
     let md = markdown(&rows, &summary, &scheme, &a.original);
-    std::fs::write(a.report.join("report.md"), &md)?;
     let json = serde_json::json!({"scheme": scheme.to_string(), "summary": summary, "columns": rows});
-    std::fs::write(a.report.join("report.json"), serde_json::to_string_pretty(&json)?)?;
+    for (name, text) in [("report.md", md.clone()), ("report.json", serde_json::to_string_pretty(&json)?)] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let plots =
-        crate::plot::all(&a.report, &scheme, &rows, &acc.iter().map(|a| (&a.name, &a.sample)).collect::<Vec<_>>())?;
+        crate::plot::all(tmp.path(), &scheme, &rows, &acc.iter().map(|a| (&a.name, &a.sample)).collect::<Vec<_>>())?;
+    tmp.commit()?;
     out.say(md.lines().take(12).collect::<Vec<_>>().join("\n"));
     out.say(format!("report: {} ({} plots)", a.report.join("report.md").display(), plots));
     out.json(&json);

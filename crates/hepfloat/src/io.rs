@@ -14,6 +14,8 @@ use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 
+use crate::output::Temporary;
+
 /// Schema metadata keys `hepfloat compress` writes: how the floats were compressed.
 pub const META_SCHEME: &str = "hepfloat.scheme";
 /// The comma-separated exemption list.
@@ -211,17 +213,17 @@ pub fn parse_entries(s: &str) -> Result<Range<u64>, String> {
     Ok(a..b)
 }
 
-/// A Parquet file being written: under `NAME.partial` until [`ParquetSink::finish`] renames it;
-/// dropped unfinished (an error on the way), the partial file is removed.
+/// A Parquet file being written: under a unique temporary name beside its target (see
+/// [`crate::output`]) until [`ParquetSink::finish`] renames it; dropped unfinished (an error on the
+/// way), the temporary file is removed.
 pub struct ParquetSink {
     writer: Option<ArrowWriter<File>>,
-    tmp: PathBuf,
-    path: PathBuf,
+    tmp: Temporary,
 }
 
 impl std::fmt::Debug for ParquetSink {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ParquetSink").field("path", &self.path).finish()
+        f.debug_struct("ParquetSink").field("path", &self.tmp.target()).finish()
     }
 }
 
@@ -232,39 +234,36 @@ pub fn writer_properties(schema: &Schema) -> Result<parquet::file::properties::W
 }
 
 impl ParquetSink {
-    /// Start writing `path` with `schema`.
+    /// Start writing `path` with `schema` (refused if `path` is a directory or exists and is not
+    /// a regular file).
     pub fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
-        let mut tmp = path.as_os_str().to_owned();
-        tmp.push(".partial");
-        let tmp = PathBuf::from(tmp);
         let props = writer_properties(&schema)?;
-        let file = File::create(&tmp).with_context(|| format!("cannot create {}", tmp.display()))?;
-        let writer = ArrowWriter::try_new(file, schema, Some(props))?;
-        Ok(ParquetSink { writer: Some(writer), tmp, path: path.into() })
+        let (tmp, file) = Temporary::file(path)?;
+        let writer = ArrowWriter::try_new(file, schema, Some(props))
+            .with_context(|| format!("cannot write {}", path.display()))?;
+        Ok(ParquetSink { writer: Some(writer), tmp })
     }
 
     /// Append a batch.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        let w = self.writer.as_mut().ok_or_else(|| anyhow!("{} is already finished", self.path.display()))?;
-        w.write(batch).with_context(|| format!("writing {}", self.tmp.display()))
+        let target = self.tmp.target();
+        let w = self.writer.as_mut().ok_or_else(|| anyhow!("{} is already finished", target.display()))?;
+        w.write(batch).with_context(|| format!("cannot write {}", target.display()))
     }
 
-    /// Close the file and give it its name; returns its size in bytes.
+    /// Close the file (synced to disk) and give it its name; returns its size in bytes.
     pub fn finish(mut self) -> Result<u64> {
-        if let Some(w) = self.writer.take() {
-            w.close().with_context(|| format!("writing {}", self.tmp.display()))?;
+        let target = self.tmp.target().to_path_buf();
+        let writing =
+            |e: parquet::errors::ParquetError| anyhow!(e).context(format!("cannot write {}", target.display()));
+        if let Some(mut w) = self.writer.take() {
+            w.finish().map_err(writing)?;
+            w.inner().sync_all().with_context(|| format!("cannot write {}", target.display()))?;
         }
-        std::fs::rename(&self.tmp, &self.path)
-            .with_context(|| format!("cannot rename {} to {}", self.tmp.display(), self.path.display()))?;
-        Ok(std::fs::metadata(&self.path)?.len())
-    }
-}
-
-impl Drop for ParquetSink {
-    fn drop(&mut self) {
-        if self.writer.is_some() {
-            let _ = std::fs::remove_file(&self.tmp);
-        }
+        let bytes =
+            std::fs::metadata(self.tmp.path()).with_context(|| format!("cannot write {}", target.display()))?.len();
+        self.tmp.commit()?;
+        Ok(bytes)
     }
 }
 

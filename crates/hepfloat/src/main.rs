@@ -4,6 +4,7 @@
 mod commands;
 mod evaluate;
 mod io;
+mod output;
 mod plot;
 
 use std::path::PathBuf;
@@ -132,7 +133,8 @@ fn run(cli: Cli) -> Result<()> {
 }
 
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    match output::install_signal_handlers().and_then(|()| run(cli)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -17,6 +17,7 @@ mod compare;
 pub use compare::{CompareArgs, compare};
 
 use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME, ParquetSink, SizeCounter};
+use crate::output::{Temporary, check_dir_target, check_file_target, write_file};
 use crate::{Out, Output, Source};
 
 /// How values were (or are to be) compressed.
@@ -154,6 +155,7 @@ pub struct CompressSummary {
 pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let scheme = a.scheme.scheme()?;
     let keep = a.scheme.keep();
+    check_file_target(&a.output.output, &[Path::new(&a.file)])?;
     let input = Input::open(&a.file, a.source.tree.as_deref(), &a.source.branches)?;
     let mut meta = input.metadata().clone();
     meta.insert(META_SCHEME, serde_json::to_string(&SchemeSpec::try_from(&scheme)?)?);
@@ -284,7 +286,7 @@ fn fit_compressed(
         if is_kept(name, keep) { kept.push(name.as_str()) } else { columns.push((name.as_str(), v.as_slice())) }
     }
     let model = Model::fit_compressed(scheme, &columns, &kept, &groups_of(a, names)?, a.min_atom_count)?;
-    model.save(&a.output.output)?;
+    save(&model, &a.output.output)?;
     let atoms: usize = model
         .columns()
         .iter()
@@ -319,6 +321,11 @@ fn check_scheme(input: &Input, scheme: &Scheme) -> Result<()> {
     Ok(())
 }
 
+/// Write a model file through a temporary file renamed into place.
+fn save(model: &Model, path: &Path) -> Result<()> {
+    write_file(path, model.to_json()?.as_bytes())
+}
+
 /// A `relation:member,member,...` group.
 fn parse_group(s: &str) -> Result<Group> {
     let (rel, members) = s.split_once(':').with_context(|| format!("{s:?}: expected relation:column,column,..."))?;
@@ -332,6 +339,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     if !(0.0..1.0).contains(&a.validation) || a.validation == 0.0 {
         bail!("--validation must be in (0, 1), got {}", a.validation);
     }
+    check_file_target(&a.output.output, &[Path::new(&a.file)])?;
     let input = Input::open(&a.file, a.source.tree.as_deref(), &a.source.branches)?;
     let names = float_columns(&input.schema());
     let (start, end) = (a.source.entries.start.min(input.entries()), a.source.entries.end.min(input.entries()));
@@ -390,7 +398,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     let opts = FitOptions { estimate: a.estimate, neural, force: a.force, progress, ..FitOptions::default() };
     let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)?;
     spinner.finish_and_clear();
-    model.save(&a.output.output)?;
+    save(&model, &a.output.output)?;
     let mut choices: BTreeMap<&str, usize> = BTreeMap::new();
     for c in model.columns() {
         *choices.entry(c.choice()).or_default() += 1;
@@ -430,6 +438,7 @@ pub struct UpsampleArgs {
 }
 
 pub fn upsample(a: &UpsampleArgs, out: Out) -> Result<()> {
+    check_file_target(&a.output.output, &[Path::new(&a.file), &a.model])?;
     let model = Model::load(&a.model)?;
     upsample_with(&model, &a.file, &a.source, a.estimate, a.seed, &a.output.output, out).map(|_| ())
 }
@@ -621,14 +630,16 @@ impl Halves {
 pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
     let file = a.file.clone().unwrap_or_else(|| "toy:20000".into());
     let t0 = Instant::now();
-    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
+    check_dir_target(&a.report, &[Path::new(&file)])?;
     let h = Halves::new(&file, &a.tree)?;
+    // Built under a temporary name, renamed into place when complete.
+    let tmp = Temporary::dir(&a.report)?;
     let (half, entries) = (h.half, h.entries);
     let quiet = Out { quiet: true, json: false };
     let mut summary = Vec::new();
     for bits in [7u32, 15] {
-        let dir = a.report.join(format!("k{bits}"));
-        std::fs::create_dir_all(&dir)?;
+        let dir = tmp.path().join(format!("k{bits}"));
+        std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         out.say(format!("== k = {bits}: compress {file} (keeping pt, eta, phi, m)"));
         let compressed = dir.join("compressed.parquet");
         let sizes = h.compress(bits, &compressed)?;
@@ -659,6 +670,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             h.upsample(model, &compressed, how, &up)?;
             let report = dir.join(format!("report-{name}"));
             let (r, _) = h.evaluate(&compressed, &up, &report)?;
+            let report = a.report.join(format!("k{bits}")).join(format!("report-{name}"));
             out.say(format!(
                 "   {label}: {} columns scored, mean MSE ratio {:.4}, {} above 1.05, KL sum {:.4} -> {:.4}, inside preimage {:.4} %{}",
                 r.scored,
@@ -675,7 +687,9 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
     }
     let mut md = summary_markdown(&h.shown(), &summary);
     md.push_str(&format!("\nThe whole demo took {:.1} s.\n", t0.elapsed().as_secs_f64()));
-    std::fs::write(a.report.join("summary.md"), md)?;
+    let written = tmp.path().join("summary.md");
+    std::fs::write(&written, md).with_context(|| format!("cannot write {}", written.display()))?;
+    tmp.commit()?;
     out.say(format!("reports in {} ({:.1} s)", a.report.display(), t0.elapsed().as_secs_f64()));
     out.json(&json!({"file": file, "seconds": t0.elapsed().as_secs_f64(), "runs": summary}));
     Ok(())
