@@ -1,14 +1,20 @@
-//! What a hostile user feeds the `hepfloat` binary must not crash it or clobber a file: racing
-//! and interrupted outputs, outputs that are inputs, report directories. Unix only (links,
-//! devices and signals).
+//! What a hostile user feeds the `hepfloat` binary must not crash it, clobber a file or pass
+//! silently wrong: racing and interrupted outputs, outputs that are inputs, uncompressed or
+//! damaged inputs, and the shape of error messages. Unix only
+//! (links, FIFOs, devices and signals).
 #![cfg(unix)]
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use arrow_array::RecordBatch;
+use arrow_array::{ArrayRef, Float32Array, RecordBatch};
+use arrow_schema::{Field, Schema};
+use parquet::arrow::ArrowWriter;
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+use parquet::basic::{Compression, Encoding};
+use parquet::file::properties::WriterProperties;
 
 fn hepfloat(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_hepfloat")).args(args).output().expect("the binary runs")
@@ -60,6 +66,17 @@ fn listing(d: &Path) -> Vec<String> {
 fn read_all(p: &Path) -> Vec<RecordBatch> {
     let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(p).unwrap()).unwrap();
     b.build().unwrap().map(Result::unwrap).collect()
+}
+
+/// Write `columns` as a Parquet file (no hepfloat metadata).
+fn write_parquet(p: &Path, columns: Vec<(&str, ArrayRef)>, props: Option<WriterProperties>) {
+    let fields: Vec<Field> =
+        columns.iter().map(|(n, a)| Field::new(*n, a.data_type().clone(), a.null_count() > 0)).collect();
+    let batch =
+        RecordBatch::try_new(Arc::new(Schema::new(fields)), columns.into_iter().map(|c| c.1).collect()).unwrap();
+    let mut w = ArrowWriter::try_new(std::fs::File::create(p).unwrap(), batch.schema(), props).unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
 }
 
 /// Two runs writing the same path at the same time: each succeeds, and the file left is one
@@ -220,4 +237,133 @@ fn report_directories_appear_complete_or_not_at_all() {
     let err = fails(&["demo", s(&c), "--report", s(&d)]);
     assert!(err.contains("holds the input") || err.contains("does not hold a hepfloat report"), "{err}");
     assert_eq!(listing(&d), ["c.parquet", "m.json", "photos", "report", "u.parquet"]);
+}
+
+/// Upsampling values that are not outputs of the model's scheme names the column and the file
+/// and says what to do.
+#[test]
+fn upsampling_uncompressed_data_says_to_compress_first() {
+    let d = scratch("uncompressed");
+    let (raw, m) = (d.join("raw.parquet"), d.join("m.json"));
+    ok(&["fit", "toy:2000", "-o", s(&m)]);
+    let toy = hep_toy::Toy::new(4);
+    let batch = toy.batches(0..50, 50).next().unwrap().unwrap();
+    let schema = batch.schema();
+    let columns: Vec<(&str, ArrayRef)> =
+        schema.fields().iter().map(|f| f.name().as_str()).zip(batch.columns().iter().cloned()).collect();
+    write_parquet(&raw, columns, None);
+    let err = fails(&["upsample", s(&raw), "--model", s(&m), "-o", s(&d.join("u.parquet"))]);
+    let first = err.lines().next().unwrap();
+    assert!(first.contains(&format!(" in {} (events 0..50): value ", s(&raw))), "{err}");
+    assert!(first.contains("is not a possible output of Atlas{k=7}"), "{err}");
+    assert!(
+        first.ends_with("this file does not look compressed with Atlas{k=7}; run `hepfloat compress` first"),
+        "{err}"
+    );
+    assert!(first.starts_with("error: Analysis") || first.starts_with("error: Truth"), "{err}");
+    assert_eq!(listing(&d), ["m.json", "raw.parquet"]);
+}
+
+/// Inputs that are not regular files are refused at once (a FIFO would block forever), a
+/// compressed file is not compressed again, and every error is one line per distinct cause.
+#[test]
+fn odd_inputs_are_refused_at_once_with_short_distinct_lines() {
+    let d = scratch("odd");
+    let fifo = d.join("fifo");
+    assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
+    let m = d.join("m.json");
+    ok(&["fit", "toy:2000", "-o", s(&m)]);
+    let runs: [(Vec<&str>, &str); 5] = [
+        (vec!["inspect", s(&fifo)], "not a regular file"),
+        (vec!["inspect", "/dev/zero"], "not a regular file"),
+        (vec!["inspect", s(&d)], "is a directory"),
+        (vec!["upsample", "toy:10", "--model", s(&fifo), "-o", "x.parquet"], "not a regular file"),
+        (vec!["upsample", "toy:10", "--model", "/dev/zero", "-o", "x.parquet"], "not a regular file"),
+    ];
+    for (args, expected) in runs {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_hepfloat"))
+            .args(&args)
+            .current_dir(&d)
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let t0 = Instant::now();
+        while child.try_wait().unwrap().is_none() {
+            if t0.elapsed() > Duration::from_secs(20) {
+                let _ = child.kill();
+                panic!("hepfloat {args:?} blocks");
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(1));
+        assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
+    }
+    // Compressing a compressed file is refused in one short line.
+    let c = d.join("c.parquet");
+    ok(&["compress", "toy:100", "-o", s(&c)]);
+    let err = fails(&["compress", s(&c), "-o", s(&d.join("cc.parquet"))]);
+    assert!(err.contains("is already compressed (Atlas{k=7}"), "{err}");
+    assert!(err.len() < 400, "{err}");
+    // A truncated Parquet file: named, and no cause repeats the line before it.
+    let bytes = std::fs::read(&c).unwrap();
+    let cut = d.join("cut.parquet");
+    std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
+    for args in [vec!["inspect", s(&cut)], vec!["upsample", s(&cut), "--model", s(&m), "-o", s(&d.join("u.parquet"))]] {
+        let err = fails(&args);
+        assert!(err.lines().next().unwrap().contains(s(&cut)), "{err}");
+        let lines: Vec<&str> =
+            err.lines().map(|l| l.trim_start_matches("error: ").trim_start_matches("  caused by: ")).collect();
+        for w in lines.windows(2) {
+            assert!(!w[0].contains(w[1]), "repeated cause: {err}");
+        }
+    }
+}
+
+/// A small Parquet file with one BYTE_STREAM_SPLIT float column (4 values, uncompressed, no
+/// dictionary) whose data page header says the page holds 12 bytes instead of 16: the `parquet`
+/// crate's byte-stream-split decoder (60.1.0, `join_streams_const`) takes the stride as
+/// 12 / 4 = 3 without checking it against the 4 values and indexes byte 12 of 12: a panic.
+/// `hepfloat` must report a damaged file instead.
+fn bss_short_page(path: &Path) {
+    let props = WriterProperties::builder()
+        .set_compression(Compression::UNCOMPRESSED)
+        .set_dictionary_enabled(false)
+        .set_encoding(Encoding::BYTE_STREAM_SPLIT)
+        .build();
+    let values = Arc::new(Float32Array::from(vec![1.0f32, 2.0, 3.0, 4.0])) as ArrayRef;
+    write_parquet(path, vec![("Jets.x", values)], Some(props));
+    let mut bytes = std::fs::read(path).unwrap();
+    // The page header follows the magic (thrift compact): type DATA_PAGE (15 00), then the
+    // uncompressed and compressed sizes (i32, zigzag varint: 16 = 0x20); make both 12 = 0x18.
+    assert_eq!(bytes[4..10], [0x15, 0x00, 0x15, 0x20, 0x15, 0x20], "the page header");
+    bytes[7] = 0x18;
+    bytes[9] = 0x18;
+    std::fs::write(path, &bytes).unwrap();
+}
+
+#[test]
+fn a_parquet_decoder_panic_is_a_damaged_file_error() {
+    let d = scratch("bss");
+    let bad = d.join("bss.parquet");
+    bss_short_page(&bad);
+    // The upstream panic, outside hepfloat's guard.
+    let upstream = std::panic::catch_unwind(|| read_all(&bad));
+    assert!(upstream.is_err(), "the parquet crate no longer panics on this file: drop the guard's test case?");
+    for args in [
+        vec!["inspect", s(&bad)],
+        vec!["compress", s(&bad), "-o", s(&d.join("c.parquet"))],
+        vec!["fit", s(&bad), "--compressed-input", "-o", s(&d.join("m.json"))],
+    ] {
+        let err = fails(&args);
+        assert!(err.contains(&format!("{} is damaged (column Jets.x)", s(&bad))), "{err}");
+        assert!(
+            err.contains("the Parquet decoder failed on it (a panic in the parquet crate: index out of bounds"),
+            "{err}"
+        );
+        assert!(err.contains("at parquet-60.1.0/src/encodings/decoding/byte_stream_split_decoder.rs:"), "{err}");
+        assert!(!err.contains("RUST_BACKTRACE"), "{err}");
+        assert_eq!(err.lines().count(), 1, "{err}");
+    }
+    assert_eq!(listing(&d), ["bss.parquet"]);
 }
