@@ -1,6 +1,6 @@
 //! What a hostile user feeds the `hepfloat` binary must not crash it, clobber a file or pass
-//! silently wrong: racing and interrupted outputs, outputs that are inputs, uncompressed or
-//! damaged inputs, and the shape of error messages. Unix only
+//! silently wrong: racing and interrupted outputs, outputs that are inputs, files that do not
+//! belong together, uncompressed or damaged inputs, and the shape of error messages. Unix only
 //! (links, FIFOs, devices and signals).
 #![cfg(unix)]
 
@@ -9,6 +9,7 @@ use std::process::{Command, Output, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use arrow_array::builder::{Float32Builder, ListBuilder};
 use arrow_array::{ArrayRef, Float32Array, RecordBatch};
 use arrow_schema::{Field, Schema};
 use parquet::arrow::ArrowWriter;
@@ -237,6 +238,94 @@ fn report_directories_appear_complete_or_not_at_all() {
     let err = fails(&["demo", s(&c), "--report", s(&d)]);
     assert!(err.contains("holds the input") || err.contains("does not hold a hepfloat report"), "{err}");
     assert_eq!(listing(&d), ["c.parquet", "m.json", "photos", "report", "u.parquet"]);
+}
+
+/// `evaluate` refuses files that do not belong together, and nonsense numbers.
+#[test]
+fn evaluate_refuses_files_that_do_not_belong_together() {
+    let d = scratch("together");
+    let p = |n: &str| d.join(n);
+    let m7 = p("m7.json");
+    ok(&["fit", "toy:2000", "-o", s(&m7)]);
+    ok(&["compress", "toy:300", "-o", s(&p("c7.parquet"))]);
+    ok(&["compress", "toy:300", "--bits", "15", "-o", s(&p("c15.parquet"))]);
+    ok(&["compress", "toy:300", "--keep", "pt,eta", "-o", s(&p("ckeep.parquet"))]);
+    ok(&["compress", "toy:300", "--branches", "AnalysisJets*", "-o", s(&p("cjets.parquet"))]);
+    ok(&["compress", "toy:400", "-o", s(&p("c400.parquet"))]);
+    for c in ["c7", "ckeep", "cjets", "c400"] {
+        let (c, u) = (p(&format!("{c}.parquet")), p(&format!("u-{c}.parquet")));
+        ok(&["upsample", s(&c), "--model", s(&m7), "-o", s(&u)]);
+    }
+    let eval = |original: &str, c: &str, u: &str, extra: &[&str]| {
+        let (c, u, r) = (p(c), p(u), p("report"));
+        let mut args = vec!["evaluate", "--original", original, "--compressed", s(&c), "--upsampled", s(&u)];
+        args.extend_from_slice(&["--report", s(&r)]);
+        args.extend_from_slice(extra);
+        let args: Vec<String> = args.into_iter().map(String::from).collect();
+        let o = hepfloat(&args.iter().map(String::as_str).collect::<Vec<_>>());
+        (o.status.code(), stderr(&o))
+    };
+    assert_eq!(eval("toy:300", "c7.parquet", "u-c7.parquet", &[]).0, Some(0));
+    std::fs::remove_dir_all(p("report")).unwrap();
+    let c7 = p("c7.parquet");
+    let cases = [
+        ("toy:300", "c15.parquet", "u-c7.parquet", "compressed with Atlas{k=15}"),
+        ("toy:300", "c7.parquet", "u-ckeep.parquet", "kept pt,eta,phi,m at full precision"),
+        ("toy:300", "c7.parquet", "u-cjets.parquet", "is in"),
+        ("toy:300", "cjets.parquet", "u-c7.parquet", "is in"),
+        ("toy:400", "c7.parquet", "u-c7.parquet", "holds 400 events"),
+        ("toy:300", "c7.parquet", "u-c400.parquet", "u-c400.parquet 400"),
+        (s(&c7), "c7.parquet", "u-c7.parquet", "is itself compressed"),
+    ];
+    for (original, c, u, expected) in cases {
+        let (code, err) = eval(original, c, u, &[]);
+        assert_eq!(code, Some(1), "{original} {c} {u}: {err}");
+        assert!(err.contains("do not belong together") && err.contains(expected), "{c} {u}: {err}");
+    }
+    for (extra, expected) in [
+        (["--bins", "0"], "--bins 0"),
+        (["--bins", "99999999999"], "between 1 and"),
+        (["--max-values", "0"], "--max-values 0"),
+        (["--entries", "5..5"], "selects no events"),
+        (["--entries", "300.."], "selects no events"),
+    ] {
+        let (code, err) = eval("toy:300", "c7.parquet", "u-c7.parquet", &extra);
+        assert_eq!(code, Some(1), "{extra:?}: {err}");
+        assert!(err.contains(expected), "{extra:?}: {err}");
+    }
+    assert!(!p("report").exists());
+}
+
+/// The same events with the same number of values but laid out differently across the rows:
+/// the lists do not line up, so the comparison would pair values of different objects.
+#[test]
+fn evaluate_refuses_list_lengths_that_differ_per_row() {
+    let d = scratch("lists");
+    let list = |rows: &[&[f32]]| -> ArrayRef {
+        let mut b = ListBuilder::new(Float32Builder::new());
+        for r in rows {
+            b.values().append_slice(r);
+            b.append(true);
+        }
+        Arc::new(b.finish())
+    };
+    let (o, c, u) = (d.join("o.parquet"), d.join("c.parquet"), d.join("u.parquet"));
+    write_parquet(&o, vec![("Jets.x", list(&[&[1.1, 2.2], &[3.3]]))], None);
+    ok(&["compress", s(&o), "-o", s(&c)]);
+    write_parquet(&u, vec![("Jets.x", list(&[&[1.1], &[2.2, 3.3]]))], None);
+    let err = fails(&[
+        "evaluate",
+        "--original",
+        s(&o),
+        "--compressed",
+        s(&c),
+        "--upsampled",
+        s(&u),
+        "--report",
+        s(&d.join("r")),
+    ]);
+    assert!(err.contains("column Jets.x: event 0 holds 2 and 1 values"), "{err}");
+    assert!(!d.join("r").exists());
 }
 
 /// Upsampling values that are not outputs of the model's scheme names the column and the file
