@@ -100,16 +100,22 @@ impl Out {
     /// Print a line for people (not in quiet or JSON mode).
     pub fn say(&self, line: impl AsRef<str>) {
         if !(self.quiet || self.json) {
-            println!("{}", line.as_ref());
+            print_line(&mut std::io::stdout().lock(), line.as_ref());
         }
     }
 
     /// Print the machine-readable result (JSON mode only).
     pub fn json(&self, value: &serde_json::Value) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+            print_line(&mut std::io::stdout().lock(), &serde_json::to_string_pretty(value).unwrap_or_default());
         }
     }
+}
+
+/// Print a line for the terminal or a pipe. A reader that went away (`hepfloat inspect … |
+/// head`) is not an error, and no panic as with `println!`: the work goes on, unprinted.
+fn print_line(to: &mut impl std::io::Write, text: &str) {
+    let _ = writeln!(to, "{text}");
 }
 
 /// Where a command writes: `-o PATH`.
@@ -168,7 +174,7 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             for line in error_lines(&e) {
-                eprintln!("{line}");
+                print_line(&mut std::io::stderr().lock(), &line);
             }
             ExitCode::FAILURE
         }

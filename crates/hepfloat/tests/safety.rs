@@ -456,3 +456,16 @@ fn a_parquet_decoder_panic_is_a_damaged_file_error() {
     }
     assert_eq!(listing(&d), ["bss.parquet"]);
 }
+
+/// A reader that goes away (`hepfloat inspect FILE | head -1`) ends nothing in a panic: the
+/// command finishes, its status is that of the work.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    for args in [&["inspect", "toy:200"][..], &["--json", "inspect", "toy:200"]] {
+        let (reader, writer) = std::io::pipe().unwrap();
+        drop(reader);
+        let o = Command::new(env!("CARGO_BIN_EXE_hepfloat")).args(args).stdout(writer).output().unwrap();
+        assert_eq!(o.status.code(), Some(0), "{args:?}: {}", stderr(&o));
+        assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
+    }
+}
