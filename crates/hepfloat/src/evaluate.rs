@@ -2,10 +2,12 @@
 //! JSON and plots.
 
 use std::fmt::Write as _;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, Result, bail};
-use arrow_array::RecordBatch;
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, GenericListArray, OffsetSizeTrait, RecordBatch};
+use arrow_schema::DataType;
 use clap::Args;
 use float_bits::Scheme;
 use metrics::{Coverage, Edges, Histogram, Pointwise, Scale, kl_divergence, ks_two_sample};
@@ -15,6 +17,7 @@ use serde::Serialize;
 
 use crate::Out;
 use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME};
+use crate::output::{Temporary, check_dir_target};
 
 /// `hepfloat evaluate`.
 #[derive(Debug, Args)]
@@ -134,12 +137,132 @@ fn values(batch: &RecordBatch, name: &str, file: &str) -> Result<Vec<f32>> {
         .with_context(|| format!("{file} has no float column {name:?}"))
 }
 
+/// Most bins of the KL histograms.
+pub const MAX_BINS: usize = 1_000_000;
+
+/// Refuse numbers that make no sense before any work.
+fn check_numbers(a: &EvaluateArgs) -> Result<()> {
+    if a.bins == 0 || a.bins > MAX_BINS {
+        bail!("--bins {}: give between 1 and {MAX_BINS} bins", a.bins);
+    }
+    if a.max_values == 0 {
+        bail!("--max-values 0: the distribution metrics and plots need at least one value per column");
+    }
+    if a.entries.start == a.entries.end {
+        bail!("--entries {}..{} selects no events", a.entries.start, a.entries.end);
+    }
+    Ok(())
+}
+
+/// Refuse three files that do not belong together: an original that is itself compressed,
+/// compressed and upsampled files recording different schemes or keep lists, different
+/// numbers of events, or different column sets.
+fn check_together(
+    original: &Input,
+    compressed: &Input,
+    upsampled: &Input,
+    scheme: &Scheme,
+    keep: &[String],
+) -> Result<()> {
+    let apart = "the files do not belong together";
+    if let Some(s) = crate::commands::recorded(original)? {
+        bail!("{apart}: the original {} is itself compressed ({s}); give the uncompressed file", original.name);
+    }
+    if upsampled.metadata().contains_key(META_SCHEME) {
+        let (s, k) = scheme_of(upsampled)?;
+        if &s != scheme {
+            bail!("{apart}: {} was compressed with {scheme}, {} with {s}", compressed.name, upsampled.name);
+        }
+        let set = |k: &[String]| k.iter().cloned().collect::<std::collections::BTreeSet<_>>();
+        if set(&k) != set(keep) {
+            let shown = |k: &[String]| if k.is_empty() { "none".to_string() } else { k.join(",") };
+            bail!(
+                "{apart}: {} kept {} at full precision, {} kept {}",
+                compressed.name,
+                shown(keep),
+                upsampled.name,
+                shown(&k)
+            );
+        }
+    }
+    let counts = [original, compressed, upsampled].map(Input::entries);
+    if counts[0] != counts[1] || counts[1] != counts[2] {
+        bail!(
+            "{apart}: {} holds {} events, {} {} and {} {}",
+            original.name,
+            counts[0],
+            compressed.name,
+            counts[1],
+            upsampled.name,
+            counts[2]
+        );
+    }
+    let names = |i: &Input| i.schema().fields().iter().map(|f| f.name().clone()).collect::<Vec<_>>();
+    let (o, c, u) = (names(original), names(compressed), names(upsampled));
+    let missing = |from: &[String], to: &[String]| from.iter().find(|n| !to.contains(n)).cloned();
+    if let Some(n) = missing(&c, &u) {
+        bail!("{apart}: column {n} is in {} but not in {}", compressed.name, upsampled.name);
+    }
+    if let Some(n) = missing(&u, &c) {
+        bail!("{apart}: column {n} is in {} but not in {}", upsampled.name, compressed.name);
+    }
+    if let Some(n) = missing(&c, &o) {
+        bail!("{apart}: column {n} is in {} but not in the original {}", compressed.name, original.name);
+    }
+    Ok(())
+}
+
+/// Where two columns of the same events differ in structure (rows, nulls, list lengths per row,
+/// at any depth), described for event `first` onwards; `None` where they agree.
+fn shape_difference(a: &dyn Array, b: &dyn Array, first: u64) -> Option<String> {
+    if a.len() != b.len() {
+        return Some(format!("{} and {} entries", a.len(), b.len()));
+    }
+    if let Some(i) = (0..a.len()).find(|&i| a.is_null(i) != b.is_null(i)) {
+        return Some(format!("event {} is empty (null) in one file only", first + i as u64));
+    }
+    match (list_parts(a), list_parts(b)) {
+        (None, None) => None,
+        (Some((la, ca)), Some((lb, cb))) => {
+            if let Some(i) = (0..la.len()).find(|&i| la[i] != lb[i]) {
+                return Some(format!("event {} holds {} and {} values", first + i as u64, la[i], lb[i]));
+            }
+            shape_difference(ca.as_ref(), cb.as_ref(), first).map(|d| format!("inside its lists, {d}"))
+        }
+        _ => Some(format!("types {} and {}", a.data_type(), b.data_type())),
+    }
+}
+
+/// The length of each row of a list column and the values its rows refer to.
+fn list_parts(a: &dyn Array) -> Option<(Vec<usize>, ArrayRef)> {
+    fn generic<O: OffsetSizeTrait>(l: &GenericListArray<O>) -> (Vec<usize>, ArrayRef) {
+        let o = l.value_offsets();
+        let lengths = o.windows(2).map(|w| (w[1] - w[0]).as_usize()).collect();
+        let (s, e) = (o[0].as_usize(), o[o.len() - 1].as_usize());
+        (lengths, l.values().slice(s, e - s))
+    }
+    match a.data_type() {
+        DataType::List(_) => Some(generic(a.as_list::<i32>())),
+        DataType::LargeList(_) => Some(generic(a.as_list::<i64>())),
+        DataType::FixedSizeList(_, n) => {
+            let l = a.as_fixed_size_list();
+            let n = usize::try_from(*n).unwrap_or(0);
+            Some((vec![n; l.len()], l.values().slice(l.offset() * n, l.len() * n)))
+        }
+        _ => None,
+    }
+}
+
 /// Run the evaluation and write the report; returns its summary and per-column rows.
 pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
+    check_numbers(a)?;
+    let inputs = [&a.original, &a.compressed, &a.upsampled].map(Path::new);
+    check_dir_target(&a.report, &inputs)?;
     let original = Input::open(&a.original, a.tree.as_deref(), &[])?;
     let compressed = Input::open(&a.compressed, None, &[])?;
     let upsampled = Input::open(&a.upsampled, None, &[])?;
     let (scheme, keep) = scheme_of(&compressed)?;
+    check_together(&original, &compressed, &upsampled, &scheme, &keep)?;
     // The oracle needs every toy column in the compressed file.
     let toy = crate::io::toy_spec(&a.original)?.is_some()
         && hep_toy::schema().fields().iter().all(|f| compressed.schema().field_with_name(f.name()).is_ok());
@@ -170,6 +293,16 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
         })
         .collect();
     let range = a.entries.clone();
+    let range_start = range.start.min(original.entries());
+    if range_start == range.end.min(original.entries()) {
+        bail!(
+            "--entries {}..{} selects no events of the {} in {}",
+            range.start,
+            range.end,
+            original.entries(),
+            a.original
+        );
+    }
     let total = range.end.min(original.entries()) - range.start.min(original.entries());
     let bar = out.bar(total, "evaluating");
     let mut streams = [
@@ -178,6 +311,7 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
         upsampled.batches(range, BATCH_EVENTS)?,
     ];
     let files = [&a.original, &a.compressed, &a.upsampled];
+    let mut at = range_start;
     loop {
         let next: Vec<Option<RecordBatch>> = streams.iter_mut().map(|s| s.next().transpose()).collect::<Result<_>>()?;
         let (Some(o), Some(c), Some(u)) = (&next[0], &next[1], &next[2]) else {
@@ -197,6 +331,15 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
         let oracle = if toy { Some(hep_toy::oracle_mean(&scheme, c, &keep)?) } else { None };
         for acc in &mut acc {
             let n = &acc.name;
+            let column = |b: &RecordBatch, f: &str| {
+                b.column_by_name(n).cloned().with_context(|| format!("{f} has no column {n}"))
+            };
+            let (co, cc, cu) = (column(o, files[0])?, column(c, files[1])?, column(u, files[2])?);
+            for (p, q, f, g) in [(&co, &cc, files[0], files[1]), (&cc, &cu, files[1], files[2])] {
+                if let Some(d) = shape_difference(p.as_ref(), q.as_ref(), at) {
+                    bail!("the files do not belong together: column {n}: {d} in {f} and {g}");
+                }
+            }
             let (x, y, z) = (values(o, n, files[0])?, values(c, n, files[1])?, values(u, n, files[2])?);
             if x.len() != y.len() || x.len() != z.len() {
                 bail!("column {n:?}: {}, {} and {} values in the same events", x.len(), y.len(), z.len());
@@ -218,18 +361,23 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
                 s.extend_from_slice(&v[..room]);
             }
         }
+        at += o.num_rows() as u64;
         bar.inc(o.num_rows() as u64);
     }
     bar.finish_and_clear();
     let rows: Vec<ColumnReport> = acc.iter().map(|a2| column_report(a2, a.bins)).collect();
     let summary = summarize(&rows, &acc);
-    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
+    // Built under a temporary name, renamed into place when complete.
+    let tmp = Temporary::dir(&a.report)?;
     let md = markdown(&rows, &summary, &scheme, &a.original);
-    std::fs::write(a.report.join("report.md"), &md)?;
     let json = serde_json::json!({"scheme": scheme.to_string(), "summary": summary, "columns": rows});
-    std::fs::write(a.report.join("report.json"), serde_json::to_string_pretty(&json)?)?;
+    for (name, text) in [("report.md", md.clone()), ("report.json", serde_json::to_string_pretty(&json)?)] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
     let plots =
-        crate::plot::all(&a.report, &scheme, &rows, &acc.iter().map(|a| (&a.name, &a.sample)).collect::<Vec<_>>())?;
+        crate::plot::all(tmp.path(), &scheme, &rows, &acc.iter().map(|a| (&a.name, &a.sample)).collect::<Vec<_>>())?;
+    tmp.commit()?;
     out.say(md.lines().take(12).collect::<Vec<_>>().join("\n"));
     out.say(format!("report: {} ({} plots)", a.report.join("report.md").display(), plots));
     out.json(&json);

@@ -3,7 +3,9 @@
 
 mod commands;
 mod evaluate;
+mod guard;
 mod io;
+mod output;
 mod plot;
 
 use std::path::PathBuf;
@@ -98,16 +100,22 @@ impl Out {
     /// Print a line for people (not in quiet or JSON mode).
     pub fn say(&self, line: impl AsRef<str>) {
         if !(self.quiet || self.json) {
-            println!("{}", line.as_ref());
+            print_line(&mut std::io::stdout().lock(), line.as_ref());
         }
     }
 
     /// Print the machine-readable result (JSON mode only).
     pub fn json(&self, value: &serde_json::Value) {
         if self.json {
-            println!("{}", serde_json::to_string_pretty(value).unwrap_or_default());
+            print_line(&mut std::io::stdout().lock(), &serde_json::to_string_pretty(value).unwrap_or_default());
         }
     }
+}
+
+/// Print a line for the terminal or a pipe. A reader that went away (`hepfloat inspect … |
+/// head`) is not an error, and no panic as with `println!`: the work goes on, unprinted.
+fn print_line(to: &mut impl std::io::Write, text: &str) {
+    let _ = writeln!(to, "{text}");
 }
 
 /// Where a command writes: `-o PATH`.
@@ -131,15 +139,67 @@ fn run(cli: Cli) -> Result<()> {
     }
 }
 
+/// Longest line of an error message; longer ones (a schema listing every column) are cut.
+const MAX_LINE: usize = 2000;
+
+/// `text` cut to about `max` characters, saying how much was left out.
+pub(crate) fn shorten(text: &str, max: usize) -> String {
+    match text.char_indices().nth(max) {
+        None => text.to_string(),
+        Some((cut, _)) => {
+            format!("{} … ({} more characters left out)", &text[..cut], text[cut..].chars().count())
+        }
+    }
+}
+
+/// The lines of an error for the terminal: the error, then each cause that the line before does
+/// not already say, every line cut to [`MAX_LINE`] characters.
+fn error_lines(e: &anyhow::Error) -> Vec<String> {
+    let mut lines = vec![format!("error: {}", shorten(&e.to_string(), MAX_LINE))];
+    let mut previous = e.to_string();
+    for cause in e.chain().skip(1) {
+        let text = cause.to_string();
+        if !previous.contains(&text) {
+            lines.push(format!("  caused by: {}", shorten(&text, MAX_LINE)));
+        }
+        previous = text;
+    }
+    lines
+}
+
 fn main() -> ExitCode {
-    match run(Cli::parse()) {
+    let cli = Cli::parse();
+    let result = output::install_signal_handlers().and_then(|()| run(cli));
+    match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("error: {e}");
-            for cause in e.chain().skip(1) {
-                eprintln!("  caused by: {cause}");
+            for line in error_lines(&e) {
+                print_line(&mut std::io::stderr().lock(), &line);
             }
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn errors_print_each_cause_once_and_giant_lines_cut() {
+        let inner = anyhow::anyhow!("disk full");
+        let e = inner.context("cannot write x.parquet: disk full").context("compressing toy:10");
+        assert_eq!(error_lines(&e), ["error: compressing toy:10", "  caused by: cannot write x.parquet: disk full"]);
+        let giant = anyhow::anyhow!("schema {}", "x".repeat(200_000));
+        let lines = error_lines(&giant);
+        assert_eq!(lines.len(), 1);
+        assert!(
+            lines[0].len() < MAX_LINE + 100
+                && lines[0].ends_with(&format!("({} more characters left out)", 200_007 - MAX_LINE)),
+            "{}",
+            &lines[0][..80]
+        );
+        assert_eq!(shorten("héllo", 2), "hé … (3 more characters left out)");
+        assert_eq!(shorten("héllo", 5), "héllo");
     }
 }

@@ -1,15 +1,17 @@
 //! `hepfloat compare`: every method on the same data, side by side.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::time::Instant;
 
-use anyhow::{Context, Result};
+use anyhow::{Context, Result, bail};
 use clap::Args;
+use float_bits::Scheme;
 use models::{Estimate, Kind, Method, Model};
 use serde_json::{Value, json};
 
 use super::{FitArgs, Halves, fit};
 use crate::Out;
+use crate::output::{Temporary, check_dir_target};
 
 /// `hepfloat compare`.
 #[derive(Debug, Args)]
@@ -89,13 +91,24 @@ fn aggregate(columns: &[Value], compared: &[String], side: &str) -> Value {
 pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
     let file = a.file.clone().unwrap_or_else(|| "toy:20000".into());
     let t0 = Instant::now();
-    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
+    if a.bits.is_empty() {
+        bail!("--bits: give at least one number of kept bits");
+    }
+    for (i, b) in a.bits.iter().enumerate() {
+        Scheme::atlas(*b).with_context(|| format!("--bits {b}"))?;
+        if a.bits[..i].contains(b) {
+            bail!("--bits {b} is given twice");
+        }
+    }
+    check_dir_target(&a.report, &[Path::new(&file)])?;
     let h = Halves::new(&file, &a.tree)?;
+    // Built under a temporary name, renamed into place when complete.
+    let tmp = Temporary::dir(&a.report)?;
     let quiet = Out { quiet: true, json: false };
     let mut all = Vec::new();
     for &bits in &a.bits {
-        let dir = a.report.join(format!("k{bits}"));
-        std::fs::create_dir_all(&dir)?;
+        let dir = tmp.path().join(format!("k{bits}"));
+        std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let compressed = dir.join("compressed.parquet");
         h.compress(bits, &compressed)?;
         let mut results: Vec<(String, f64, f64, Vec<Value>, Model)> = Vec::new();
@@ -155,8 +168,11 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
         all.push(json!({"bits": bits, "columns": compared, "methods": rows, "per_branch": per_branch}));
     }
     let md = markdown(&h.shown(), &all, t0.elapsed().as_secs_f64());
-    std::fs::write(a.report.join("compare.md"), &md)?;
-    std::fs::write(a.report.join("compare.json"), serde_json::to_string_pretty(&all)?)?;
+    for (name, text) in [("compare.md", md), ("compare.json", serde_json::to_string_pretty(&all)?)] {
+        let path = tmp.path().join(name);
+        std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+    }
+    tmp.commit()?;
     out.say(format!("wrote {} ({:.1} s)", a.report.join("compare.md").display(), t0.elapsed().as_secs_f64()));
     out.json(&json!({"file": file, "seconds": t0.elapsed().as_secs_f64(), "runs": all}));
     Ok(())

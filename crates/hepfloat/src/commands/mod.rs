@@ -17,6 +17,7 @@ mod compare;
 pub use compare::{CompareArgs, compare};
 
 use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME, ParquetSink, SizeCounter};
+use crate::output::{Temporary, check_dir_target, check_file_target, write_file};
 use crate::{Out, Output, Source};
 
 /// How values were (or are to be) compressed.
@@ -154,7 +155,15 @@ pub struct CompressSummary {
 pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let scheme = a.scheme.scheme()?;
     let keep = a.scheme.keep();
+    check_file_target(&a.output.output, &[Path::new(&a.file)])?;
     let input = Input::open(&a.file, a.source.tree.as_deref(), &a.source.branches)?;
+    if let Some(recorded) = input.metadata().get(META_SCHEME) {
+        let shown = recorded_scheme(recorded);
+        bail!(
+            "{} is already compressed ({shown}, recorded in its {META_SCHEME} metadata): compress the original instead",
+            input.name
+        );
+    }
     let mut meta = input.metadata().clone();
     meta.insert(META_SCHEME, serde_json::to_string(&SchemeSpec::try_from(&scheme)?)?);
     meta.insert(META_KEEP, keep.join(","));
@@ -166,7 +175,7 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let (mut values, mut kept) = (0, 0);
     for batch in input.batches(range, BATCH_EVENTS)? {
         let batch = batch?;
-        let (c, n) = compress_batch(&scheme, &batch, &keep)?;
+        let (c, n) = compress_batch(&scheme, &batch, &keep).with_context(|| format!("compressing {}", input.name))?;
         sink.write(&c.with_schema(schema.clone())?)?;
         before.write(&batch)?;
         (values, kept) = (values + n.values, kept + n.kept);
@@ -283,8 +292,9 @@ fn fit_compressed(
     for (name, v) in names.iter().zip(&values) {
         if is_kept(name, keep) { kept.push(name.as_str()) } else { columns.push((name.as_str(), v.as_slice())) }
     }
-    let model = Model::fit_compressed(scheme, &columns, &kept, &groups_of(a, names)?, a.min_atom_count)?;
-    model.save(&a.output.output)?;
+    let model = Model::fit_compressed(scheme, &columns, &kept, &groups_of(a, names)?, a.min_atom_count)
+        .with_context(|| format!("fitting {}", input.name))?;
+    save(&model, &a.output.output)?;
     let atoms: usize = model
         .columns()
         .iter()
@@ -306,17 +316,35 @@ fn fit_compressed(
     Ok(model)
 }
 
+/// A recorded `hepfloat.scheme` for messages: the scheme if it parses, else the text cut short.
+fn recorded_scheme(spec: &str) -> String {
+    match serde_json::from_str::<SchemeSpec>(spec).ok().and_then(|s| Scheme::try_from(&s).ok()) {
+        Some(s) => s.to_string(),
+        None => crate::shorten(spec, 80),
+    }
+}
+
+/// The scheme an input records in its metadata, if any.
+pub(crate) fn recorded(input: &Input) -> Result<Option<Scheme>> {
+    let Some(spec) = input.metadata().get(META_SCHEME) else { return Ok(None) };
+    let bad = || format!("{}: its {META_SCHEME} metadata is damaged", input.name);
+    let spec: SchemeSpec = serde_json::from_str(spec).with_context(bad)?;
+    Ok(Some(Scheme::try_from(&spec).with_context(bad)?))
+}
+
 /// Refuse an input whose recorded scheme differs from `scheme`.
 fn check_scheme(input: &Input, scheme: &Scheme) -> Result<()> {
-    if let Some(spec) = input.metadata().get(META_SCHEME) {
-        let spec: SchemeSpec =
-            serde_json::from_str(spec).with_context(|| format!("{}: bad {META_SCHEME} metadata", input.name))?;
-        let recorded = Scheme::try_from(&spec)?;
-        if &recorded != scheme {
-            bail!("{} was compressed with {recorded}, not {scheme}", input.name);
-        }
+    if let Some(recorded) = recorded(input)?
+        && &recorded != scheme
+    {
+        bail!("{} was compressed with {recorded}, not {scheme}", input.name);
     }
     Ok(())
+}
+
+/// Write a model file through a temporary file renamed into place.
+fn save(model: &Model, path: &Path) -> Result<()> {
+    write_file(path, model.to_json()?.as_bytes())
 }
 
 /// A `relation:member,member,...` group.
@@ -332,6 +360,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     if !(0.0..1.0).contains(&a.validation) || a.validation == 0.0 {
         bail!("--validation must be in (0, 1), got {}", a.validation);
     }
+    check_file_target(&a.output.output, &[Path::new(&a.file)])?;
     let input = Input::open(&a.file, a.source.tree.as_deref(), &a.source.branches)?;
     let names = float_columns(&input.schema());
     let (start, end) = (a.source.entries.start.min(input.entries()), a.source.entries.end.min(input.entries()));
@@ -388,9 +417,10 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     };
     let progress = Some(Progress(&tell));
     let opts = FitOptions { estimate: a.estimate, neural, force: a.force, progress, ..FitOptions::default() };
-    let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)?;
+    let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)
+        .with_context(|| format!("fitting {}", input.name))?;
     spinner.finish_and_clear();
-    model.save(&a.output.output)?;
+    save(&model, &a.output.output)?;
     let mut choices: BTreeMap<&str, usize> = BTreeMap::new();
     for c in model.columns() {
         *choices.entry(c.choice()).or_default() += 1;
@@ -430,6 +460,8 @@ pub struct UpsampleArgs {
 }
 
 pub fn upsample(a: &UpsampleArgs, out: Out) -> Result<()> {
+    crate::io::check_regular(&a.model, &format!("model file {}", a.model.display()))?;
+    check_file_target(&a.output.output, &[Path::new(&a.file), &a.model])?;
     let model = Model::load(&a.model)?;
     upsample_with(&model, &a.file, &a.source, a.estimate, a.seed, &a.output.output, out).map(|_| ())
 }
@@ -446,10 +478,23 @@ pub fn upsample_with(
 ) -> Result<f64> {
     let input = Input::open(file, source.tree.as_deref(), &source.branches)?;
     check_scheme(&input, model.scheme()).context("the model does not fit this file")?;
+    let recorded = recorded(&input)?.is_some();
     let mut up = Upsampler::new(model, how, seed);
     let t0 = Instant::now();
+    let mut at = source.entries.start.min(input.entries());
     let busy = rewrite(&input, source.entries.clone(), input.schema().fields(), &how.to_string(), output, out, |b| {
-        Ok(up.upsample(b)?)
+        let events = at..at + b.num_rows() as u64;
+        at = events.end;
+        // A file that does not say how it was compressed is checked value by value; one that
+        // does is diagnosed only when the upsampler finds a value its scheme cannot output.
+        if !recorded {
+            check_outputs(model, b, &input.name, &events, false)?;
+        }
+        up.upsample(b).or_else(|e| {
+            check_outputs(model, b, &input.name, &events, true)?;
+            Err(anyhow::Error::from(e)
+                .context(format!("upsampling {}, events {}..{}", input.name, events.start, events.end)))
+        })
     })?;
     let values = up.values();
     let rate = values as f64 / busy.as_secs_f64().max(1e-9);
@@ -462,6 +507,35 @@ pub fn upsample_with(
     out.json(&json!({"values": values, "estimate": how.to_string(), "seconds": t0.elapsed().as_secs_f64(),
         "upsampler_values_per_second": rate, "output": output}));
     Ok(rate)
+}
+
+/// Refuse a batch holding, in a column `model` upsamples, a value that the model's scheme cannot
+/// output: the file was not compressed with it (`recorded`: it says it was, so it was changed
+/// since).
+fn check_outputs(
+    model: &Model,
+    batch: &arrow_array::RecordBatch,
+    file: &str,
+    events: &std::ops::Range<u64>,
+    recorded: bool,
+) -> Result<()> {
+    let scheme = model.scheme();
+    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+        if model.column(field.name()).is_none() {
+            continue;
+        }
+        let Some(values) = float_values(column.as_ref()) else { continue };
+        let (mut lo, mut hi) = (vec![0f32; values.len()], vec![0f32; values.len()]);
+        if let Err(e) = quant_bounds::preimages(scheme, &values, &mut lo, &mut hi) {
+            let hint = if recorded {
+                format!("the file records {scheme} but holds values it cannot output: it was changed after compression")
+            } else {
+                format!("this file does not look compressed with {scheme}; run `hepfloat compress` first")
+            };
+            bail!("{} in {file} (events {}..{}): {e}: {hint}", field.name(), events.start, events.end);
+        }
+    }
+    Ok(())
 }
 
 /// Stream the events `range` of `input` through `f` into the Parquet file `output`, whose
@@ -621,14 +695,16 @@ impl Halves {
 pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
     let file = a.file.clone().unwrap_or_else(|| "toy:20000".into());
     let t0 = Instant::now();
-    std::fs::create_dir_all(&a.report).with_context(|| format!("cannot create {}", a.report.display()))?;
+    check_dir_target(&a.report, &[Path::new(&file)])?;
     let h = Halves::new(&file, &a.tree)?;
+    // Built under a temporary name, renamed into place when complete.
+    let tmp = Temporary::dir(&a.report)?;
     let (half, entries) = (h.half, h.entries);
     let quiet = Out { quiet: true, json: false };
     let mut summary = Vec::new();
     for bits in [7u32, 15] {
-        let dir = a.report.join(format!("k{bits}"));
-        std::fs::create_dir_all(&dir)?;
+        let dir = tmp.path().join(format!("k{bits}"));
+        std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         out.say(format!("== k = {bits}: compress {file} (keeping pt, eta, phi, m)"));
         let compressed = dir.join("compressed.parquet");
         let sizes = h.compress(bits, &compressed)?;
@@ -659,6 +735,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
             h.upsample(model, &compressed, how, &up)?;
             let report = dir.join(format!("report-{name}"));
             let (r, _) = h.evaluate(&compressed, &up, &report)?;
+            let report = a.report.join(format!("k{bits}")).join(format!("report-{name}"));
             out.say(format!(
                 "   {label}: {} columns scored, mean MSE ratio {:.4}, {} above 1.05, KL sum {:.4} -> {:.4}, inside preimage {:.4} %{}",
                 r.scored,
@@ -675,7 +752,9 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
     }
     let mut md = summary_markdown(&h.shown(), &summary);
     md.push_str(&format!("\nThe whole demo took {:.1} s.\n", t0.elapsed().as_secs_f64()));
-    std::fs::write(a.report.join("summary.md"), md)?;
+    let written = tmp.path().join("summary.md");
+    std::fs::write(&written, md).with_context(|| format!("cannot write {}", written.display()))?;
+    tmp.commit()?;
     out.say(format!("reports in {} ({:.1} s)", a.report.display(), t0.elapsed().as_secs_f64()));
     out.json(&json!({"file": file, "seconds": t0.elapsed().as_secs_f64(), "runs": summary}));
     Ok(())
