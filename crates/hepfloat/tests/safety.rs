@@ -469,3 +469,38 @@ fn a_closed_stdout_is_not_a_panic() {
         assert!(o.stderr.is_empty(), "{args:?}: {}", stderr(&o));
     }
 }
+
+/// Frozen formats: the Parquet files `hepfloat compress` wrote in each version that set their
+/// metadata (`hepfloat.scheme`, `hepfloat.keep`), committed in `tests/fixtures/`, keep working
+/// with today's binary: fit from them, upsample them, and evaluate them against their originals
+/// (which checks that the files belong together through that metadata). Each fixture is
+/// `compress toy:300:5 --bits 7`, written by the version in its name.
+#[test]
+fn compressed_files_of_every_version_still_upsample_and_evaluate() {
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&fixtures)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "parquet"))
+        .collect();
+    files.sort();
+    let current = format!("compressed-hepfloat-{}.parquet", env!("CARGO_PKG_VERSION"));
+    let versions: Vec<String> = files.iter().map(|f| f.file_name().unwrap().to_string_lossy().into_owned()).collect();
+    assert!(versions.contains(&"compressed-hepfloat-0.1.0.parquet".to_string()), "{versions:?}");
+    // A version that changes what compress writes adds its fixture (copy the one of the last
+    // version that changed it otherwise: the newest must be at most this version).
+    assert!(versions.iter().all(|v| v.as_str() <= current.as_str()), "{versions:?} vs {current}");
+    let d = scratch("frozen-parquet");
+    for (i, f) in files.iter().enumerate() {
+        let (m, u, r) = (d.join(format!("m{i}.json")), d.join(format!("u{i}.parquet")), d.join(format!("r{i}")));
+        ok(&["fit", s(f), "--compressed-input", "--bits", "7", "-o", s(&m)]);
+        // Another scheme than the one recorded is refused: the metadata is read, not ignored.
+        assert!(fails(&["fit", s(f), "--compressed-input", "--bits", "15", "-o", s(&m)]).contains("Atlas{k=7}"));
+        ok(&["upsample", s(f), "--model", s(&m), "-o", s(&u)]);
+        ok(&["evaluate", "--original", "toy:300:5", "--compressed", s(f), "--upsampled", s(&u), "--report", s(&r)]);
+        let report: serde_json::Value =
+            serde_json::from_str(&std::fs::read_to_string(r.join("report.json")).unwrap()).unwrap();
+        assert_eq!(report["summary"]["inside"], 1.0, "{}: {}", f.display(), report["summary"]);
+    }
+    std::fs::remove_dir_all(&d).unwrap();
+}
