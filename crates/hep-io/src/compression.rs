@@ -157,3 +157,23 @@ fn unxz(src: &[u8], dst: &mut [u8]) -> Result<usize, String> {
     }
     usize::try_from(stream.total_out()).map_err(|e| e.to_string())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::decompress;
+    use crate::error::Error;
+
+    /// Block headers declaring the 24-bit maximum sizes: truncation or a size mismatch, named
+    /// at the block's offset.
+    #[test]
+    fn maximal_block_sizes_are_errors() {
+        let mut src = b"ZS\x01\xff\xff\xff\xff\xff\xff".to_vec();
+        src.extend([0; 16]);
+        let e = decompress(&src, 500, 100).unwrap_err();
+        assert!(matches!(e, Error::Decompression { offset: 500, .. }), "{e}");
+        let e = decompress(&src, 500, 0xff_ffff).unwrap_err();
+        assert!(matches!(e, Error::Truncated { what: "compressed block", offset: 500, need: 0xff_ffff, .. }), "{e}");
+        let e = decompress(&src, u64::MAX - 3, 0xff_ffff).unwrap_err();
+        assert!(matches!(e, Error::Truncated { offset: 0xffff_ffff_ffff_fffc, .. }), "{e}");
+    }
+}

@@ -196,7 +196,12 @@ impl ColumnBuilder {
             Layout::Scalar => Ok(values),
             Layout::Array(k) => {
                 let field = item(p.data_type());
-                Ok(Arc::new(FixedSizeListArray::try_new(field, k as i32, values, None).map_err(arrow_error)?))
+                let k = i32::try_from(k).map_err(|_| Error::Overflow {
+                    what: "column",
+                    offset: 0,
+                    detail: format!("arrays of {k} values exceed Arrow's 32-bit list size"),
+                })?;
+                Ok(Arc::new(FixedSizeListArray::try_new(field, k, values, None).map_err(arrow_error)?))
             }
             Layout::Jagged | Layout::Vector => list(self.outer, values),
             Layout::VectorVector => list(self.outer, list(self.inner, values)?),
@@ -221,4 +226,45 @@ fn entry_span(off: &[usize], a: usize, b: usize, limit: usize) -> Option<(usize,
 
 fn arrow_error(e: arrow_schema::ArrowError) -> Error {
     Error::Malformed { what: "column", offset: 0, detail: format!("Arrow rejected the decoded column: {e}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ColumnBuilder;
+    use crate::error::Error;
+    use crate::file::Basket;
+    use crate::types::{ColumnType, Layout, Primitive};
+
+    fn basket(data: Vec<u8>, offsets: Option<Vec<usize>>) -> Basket {
+        Basket { border: data.len(), data, offsets, offset: 1234 }
+    }
+
+    /// A fixed array so long that an entry's size overflows `usize`: an error, not a wrap.
+    #[test]
+    fn array_strides_that_overflow_are_errors() {
+        for n in [usize::MAX, usize::MAX / 4 + 1] {
+            let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F32, layout: Layout::Array(n) });
+            let e = b.append(&basket(vec![0; 64], None), 0, 1).unwrap_err();
+            assert!(matches!(e, Error::Malformed { offset: 1234, .. }) && e.to_string().contains("overflow"), "{e}");
+        }
+        let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F64, layout: Layout::Scalar });
+        let e = b.append(&basket(vec![0; 64], None), usize::MAX - 1, usize::MAX).unwrap_err();
+        assert!(matches!(e, Error::Malformed { offset: 1234, .. }), "{e}");
+    }
+
+    /// Entry ranges past the basket's offsets, and vectors declaring `u32::MAX` values.
+    #[test]
+    fn entries_outside_their_offsets_are_errors() {
+        let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F32, layout: Layout::Jagged });
+        let e = b.append(&basket(vec![0; 8], Some(vec![0, 4, 8])), 1, 5).unwrap_err();
+        assert!(e.to_string().contains("outside the basket's 3 entry offsets"), "{e}");
+        let mut entry = vec![0x40, 0, 0, 10, 0, 9];
+        entry.extend(u32::MAX.to_be_bytes());
+        entry.extend([0; 4]);
+        for layout in [Layout::Vector, Layout::VectorVector] {
+            let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F64, layout });
+            let e = b.append(&basket(entry.clone(), Some(vec![0, entry.len()])), 0, 1).unwrap_err();
+            assert!(matches!(e, Error::Malformed { what: "basket data", .. }), "{e}");
+        }
+    }
 }

@@ -563,3 +563,22 @@ pub(crate) fn rising_offsets(raw: &[i64], key_len: usize, border: usize) -> Resu
     out.push(border);
     Ok(out)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::rising_offsets;
+
+    /// Entry offsets at the edges of `i64` (and of `i32`, less a key length) are refused with
+    /// the index of the entry, never wrapped.
+    #[test]
+    fn offsets_at_the_edges_are_refused() {
+        assert_eq!(rising_offsets(&[0, 4, 8], 0, 8), Ok(vec![0, 4, 8, 8]));
+        assert_eq!(rising_offsets(&[100, 104], 100, 8), Ok(vec![0, 4, 8]));
+        assert_eq!(rising_offsets(&[i64::MIN], 0, 8), Err(0));
+        assert_eq!(rising_offsets(&[0, i64::MAX], 0, 8), Err(1));
+        assert_eq!(rising_offsets(&[0, i64::from(i32::MIN) - 100], 0, 8), Err(1));
+        assert_eq!(rising_offsets(&[0, 99], 100, 8), Err(0));
+        assert_eq!(rising_offsets(&[8, 4], 0, 8), Err(1));
+        assert_eq!(rising_offsets(&[0, 9], 0, 8), Err(1));
+    }
+}

@@ -501,7 +501,7 @@ impl<'a> ObjReader<'a> {
             return Err(Error::Truncated {
                 what: "basket arrays",
                 offset: at,
-                need: max as u64 * 16,
+                need: (max as u64).saturating_mul(16),
                 have: self.c.remaining() as u64,
             });
         }
@@ -642,5 +642,54 @@ impl<'a> ObjReader<'a> {
         let branches = self.obj_array()?.into_iter().flatten().collect();
         self.finish(&rec)?;
         Ok((name, title, entries, branches))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjReader;
+    use crate::error::Error;
+
+    /// ROOT's reference tags are 32-bit positions counted from the start of the key: a key
+    /// length at the `u32` maximum overflows them, an error rather than a wrapped tag.
+    #[test]
+    fn reference_tags_overflowing_32_bits_are_errors() {
+        // A counted object of a new class "X": tags at positions 0 and 4, the map offset added.
+        let data = [0x40, 0, 0, 6, 0xff, 0xff, 0xff, 0xff, b'X', 0];
+        for (key_len, at) in [(u32::MAX, 104), (u32::MAX - 3, 104), (u32::MAX - 5, 100)] {
+            let e = ObjReader::new(&data, 100, key_len, "test").any().unwrap_err();
+            assert!(matches!(e, Error::Overflow { what: "object", offset, .. } if offset == at), "{key_len}: {e}");
+        }
+        // Just below, the tags fit.
+        assert!(ObjReader::new(&data, 100, u32::MAX - 6, "test").any().is_ok());
+    }
+
+    /// Byte counts at the 30-bit maximum, on a record a few bytes long, are truncations.
+    #[test]
+    fn byte_counts_past_the_record_are_truncations() {
+        let data = [0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 1];
+        let e = ObjReader::new(&data, 7, 0, "test").record().map(drop).unwrap_err();
+        assert!(matches!(e, Error::Truncated { what: "record", offset: 7, need: 0x3fff_ffff, .. }), "{e}");
+        let e = ObjReader::new(&data, 7, 0, "test").any().unwrap_err();
+        assert!(matches!(e, Error::Truncated { what: "object", offset: 7, .. }), "{e}");
+    }
+
+    /// Counts read as `i32`: negative, or at the maximum, are refused before sizing anything.
+    #[test]
+    fn negative_and_maximal_counts_are_refused() {
+        for (n, negative) in [(-1i32, true), (i32::MIN, true), (i32::MAX, false)] {
+            let mut data = n.to_be_bytes().to_vec();
+            data.extend([0; 16]);
+            let mut r = ObjReader::new(&data, 0, 0, "test");
+            let e = r.c.count("count", 4).unwrap_err();
+            match negative {
+                true => assert!(matches!(e, Error::Malformed { .. }) && e.to_string().contains("negative"), "{e}"),
+                false => assert!(matches!(e, Error::Truncated { need: 8_589_934_588, .. }), "{e}"),
+            }
+            let mut data = vec![255];
+            data.extend(n.to_be_bytes());
+            let e = ObjReader::new(&data, 0, 0, "test").c.string().unwrap_err();
+            assert!(matches!(e, Error::Malformed { .. } | Error::Truncated { .. }), "{e}");
+        }
     }
 }

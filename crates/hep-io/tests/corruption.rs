@@ -1,7 +1,10 @@
 //! Damaged files: for a fixed seed, hundreds of variants of the real sample and of the codec
 //! files (truncations, byte flips in the header, keys, key lists, streamer info and compressed
 //! data, zeroed regions). Each must give `Ok` with data of the declared size, or an `Err` —
-//! never a panic — and allocations stay under the configured limits.
+//! never a panic — and allocations stay under the configured limits. Then targeted damage: a
+//! StreamerInfo record that still decompresses but describes classes wrongly (branches are
+//! reported damaged, never silently unsupported), and numbers at the edges of their types in
+//! the header, keys and basket lists (typed errors naming what and where).
 
 use hep_io::{Limits, RootFile};
 
@@ -383,5 +386,116 @@ fn sound_test_files_have_no_damaged_branches() {
             assert_eq!(t.damaged(), [], "{name} {tree}");
             assert!(t.select_supported(&["*"]).is_ok(), "{name} {tree}");
         }
+    }
+}
+
+/// Every occurrence of `needle` in `bytes[range]`, as file offsets.
+fn find_all(bytes: &[u8], range: std::ops::Range<usize>, needle: &[u8]) -> Vec<usize> {
+    (range.start..range.end.saturating_sub(needle.len()) + 1)
+        .filter(|&i| bytes[i..i + needle.len()] == *needle)
+        .collect()
+}
+
+/// Numbers at the edges of their types, written into the uncompressed test file where the
+/// reader takes sizes, offsets and counts from: each is a typed error naming the structure and
+/// where (or, for a basket list, a damaged branch), never a wrap or a panic.
+#[test]
+fn crafted_numbers_at_the_edges_give_typed_errors() {
+    use hep_io::Error;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/codec_none.root");
+    let clean = std::fs::read(path).unwrap();
+    let f = RootFile::from_bytes(clean.clone()).unwrap();
+    assert!(f.header().version < 1_000_000, "a file with 32-bit header fields");
+    let patched = |at: usize, v: &[u8]| {
+        let mut b = clean.clone();
+        b[at..at + v.len()].copy_from_slice(v);
+        b
+    };
+
+    // Header: fSeekInfo (bytes 37..41), fBEGIN (8..12), fNbytesName (28..32).
+    let e = RootFile::from_bytes(patched(37, &(-1i32).to_be_bytes())).unwrap_err();
+    assert!(matches!(&e, Error::Malformed { offset: 4, .. }) && e.to_string().contains("fSeekInfo"), "{e}");
+    let g = RootFile::from_bytes(patched(37, &i32::MAX.to_be_bytes())).unwrap();
+    let e = g.streamer_info_key().unwrap_err();
+    assert!(matches!(e, Error::Truncated { offset: 0x7fff_ffff, .. }), "{e}");
+    let e = RootFile::from_bytes(patched(8, &i32::MAX.to_be_bytes())).unwrap_err();
+    assert!(matches!(e, Error::Truncated { what: "top directory", offset: 0x7fff_ffff, .. }), "{e}");
+    let e = RootFile::from_bytes(patched(28, &i32::MIN.to_be_bytes())).unwrap_err();
+    assert!(matches!(&e, Error::Malformed { .. }) && e.to_string().contains("fNbytesName is -2147483648"), "{e}");
+
+    // A key: fNbytes negative on disk; fObjlen at the i32 maximum in the key and its directory
+    // entry (the size limit refuses it), or negative there (read as u32 it would be 4 GiB).
+    let tree = f.get("events").unwrap();
+    let at = tree.seek_key as usize;
+    let e = RootFile::from_bytes(patched(at, &(-1i32).to_be_bytes())).unwrap().read_object(&tree).unwrap_err();
+    assert!(matches!(&e, Error::Malformed { what: "key", .. }) && e.to_string().contains("fNbytes is -1"), "{e}");
+    let copies = find_all(&clean, 0..clean.len(), &clean[at..at + 18]);
+    assert!(copies.len() >= 2, "the key and its entry in the key list: {copies:?}");
+    for (obj_len, limit) in [(i32::MAX, true), (-1, false)] {
+        let mut b = clean.clone();
+        for &c in &copies {
+            b[c + 6..c + 10].copy_from_slice(&obj_len.to_be_bytes());
+        }
+        let g = RootFile::from_bytes(b).unwrap();
+        match g.get("events") {
+            Ok(k) => {
+                assert!(limit, "{k:?}");
+                let e = g.read_object(&k).unwrap_err();
+                assert!(matches!(e, Error::LimitExceeded { size: 0x7fff_ffff, .. }), "{e}");
+            }
+            Err(e) => assert!(!limit && e.to_string().contains("fObjlen is -1"), "{e}"),
+        }
+    }
+
+    // The basket list of branch `f`, inside the uncompressed TTree record.
+    let t = f.tree("events").unwrap();
+    let b = t.branch("f").unwrap();
+    let seeks = b.basket_offsets();
+    let record = at + usize::from(tree.key_len)..at + tree.nbytes as usize;
+    let [seek0] = find_all(&clean, record.clone(), &(seeks[0] as i64).to_be_bytes())[..] else {
+        panic!("fBasketSeek[0] of f is not unique in the tree record")
+    };
+    // fBasketBytes: the sizes the baskets' own keys start with, in a row.
+    let sizes: Vec<u8> = seeks.iter().flat_map(|&s| clean[s as usize..s as usize + 4].to_vec()).collect();
+    let [bytes0] = find_all(&clean, record.start..seek0, &sizes)[..] else {
+        panic!("fBasketBytes of f is not unique in the tree record")
+    };
+    let len = clean.len() as i64;
+    // Negative seeks and sizes: the branch is damaged (the tree and the other branches read).
+    for (field, value) in [(seek0, -1i64), (seek0, i64::MIN), (bytes0, -1), (bytes0, i64::from(i32::MIN))] {
+        let bytes = if field == seek0 {
+            patched(field, &value.to_be_bytes())
+        } else {
+            patched(field, &(value as i32).to_be_bytes())
+        };
+        let g = RootFile::from_bytes(bytes).unwrap();
+        let t = g.tree("events").unwrap();
+        let damaged = t.damaged();
+        assert_eq!(damaged.len(), 1, "{value}: {damaged:?}");
+        assert_eq!((damaged[0].branch.as_str(), damaged[0].offset), ("f", b.offset()));
+        assert!(damaged[0].detail.contains(&value.to_string()), "{}", damaged[0]);
+        assert!(matches!(t.select(&["f"]), Err(Error::DamagedBranch(_))));
+        let sel = t.select_readable(&["*"]).unwrap();
+        assert_eq!(sel.columns().len() + 1, t.branches().len());
+        assert_eq!(t.read(&sel, 0..t.entries()).unwrap().num_rows() as u64, t.entries());
+    }
+    // Seeks and sizes that are positive but past the end, up to the type's maximum: reading the
+    // branch fails naming it, the basket and the file offset.
+    for (field, value) in [(seek0, i64::MAX), (seek0, len), (seek0, i64::from(u32::MAX)), (bytes0, i64::from(i32::MAX))]
+    {
+        let bytes = if field == seek0 {
+            patched(field, &value.to_be_bytes())
+        } else {
+            patched(field, &(value as i32).to_be_bytes())
+        };
+        let g = RootFile::from_bytes(bytes).unwrap();
+        let t = g.tree("events").unwrap();
+        assert!(t.damaged().is_empty());
+        let e = t.read(&t.select(&["f"]).unwrap(), 0..t.entries()).unwrap_err();
+        let Error::InBranch { branch, basket: Some(0), offset, source } = &e else { panic!("{value}: {e}") };
+        assert_eq!(branch, "f");
+        assert_eq!(*offset, if field == seek0 { value as u64 } else { seeks[0] });
+        assert!(matches!(**source, Error::Truncated { what: "basket", .. }), "{value}: {e}");
+        assert!(e.to_string().starts_with(&format!("branch f, basket 0 (offset {offset}): ")), "{e}");
     }
 }
