@@ -84,10 +84,11 @@ pub enum Unreadable {
     /// A type this reader does not decode, by design (leaf lists, objects, element links…):
     /// such branches are listed and skipped ([`Tree::select_supported`]).
     Unsupported(String),
-    /// The branch should be readable, but the file is damaged: the streamer info describing
-    /// its type is unreadable, missing or inconsistent with the branch, or its basket list
-    /// is out of order or out of range. Selecting it is an error unless the caller asks to
-    /// skip damaged branches ([`Tree::select_readable`]).
+    /// The branch should be readable, but the file is damaged: the streamer info describing a
+    /// member this reader could decode (an STL container or a fixed array, by the branch's own
+    /// streamer type) is unreadable or lacks the class or member the branch names, a leaf
+    /// declares no values, or the basket list is out of order or out of range. Selecting it
+    /// is an error unless the caller asks to skip damaged branches ([`Tree::select_readable`]).
     Damaged {
         /// File offset of the damaged structure (the streamer-info record, or the branch record).
         offset: u64,
