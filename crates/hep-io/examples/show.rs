@@ -1,4 +1,4 @@
-//! Show a tree's branches and read every supported one (`cargo run -p hep-io --example show -- FILE [TREE]`).
+//! Show a tree's branches and read every readable one (`cargo run -p hep-io --example show -- FILE [TREE]`).
 
 fn main() -> Result<(), hep_io::Error> {
     let mut args = std::env::args().skip(1);
@@ -10,14 +10,19 @@ fn main() -> Result<(), hep_io::Error> {
     };
     let tree = file.tree(&name)?;
     print!("{}", tree.show());
-    let sel = tree.select_supported(&["*"])?;
+    // Read what can be read, and say what the file's damage makes unreadable.
+    let sel = tree.select_readable(&["*"])?;
+    for d in sel.damaged() {
+        eprintln!("skipped: {d}");
+    }
     let batch = tree.read(&sel, 0..tree.entries())?;
     println!(
-        "read {} supported branches ({} rows, {} bytes in Arrow); {} unsupported skipped",
+        "read {} supported branches ({} rows, {} bytes in Arrow); {} unsupported and {} damaged skipped",
         batch.num_columns(),
         batch.num_rows(),
         batch.get_array_memory_size(),
-        sel.skipped().len()
+        sel.skipped().len(),
+        sel.damaged().len()
     );
     Ok(())
 }

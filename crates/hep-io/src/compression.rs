@@ -73,8 +73,9 @@ pub(crate) fn decompress(src: &[u8], base: u64, out_len: usize) -> Result<Vec<u8
     let (mut pos, mut done) = (0usize, 0usize);
     // Each block produces at least one byte, so this loop runs at most `out_len` times.
     while done < out_len {
-        let at = base + pos as u64;
-        let Some(h) = src.get(pos..pos + HEADER) else {
+        // `pos` stays within `src`, so these additions cannot overflow; checked all the same.
+        let at = base.saturating_add(pos as u64);
+        let Some(h) = pos.checked_add(HEADER).and_then(|end| src.get(pos..end)) else {
             return Err(Error::Truncated {
                 what: "compressed block header",
                 offset: at,
@@ -90,8 +91,9 @@ pub(crate) fn decompress(src: &[u8], base: u64, out_len: usize) -> Result<Vec<u8
         if u_size == 0 || u_size > out_len - done {
             return Err(fail(format!("declares {u_size} bytes but {} remain of the object", out_len - done)));
         }
-        let body_at = pos + HEADER;
-        let Some(body) = src.get(body_at..body_at + c_size) else {
+        let body_at = pos + HEADER; // the header was found inside `src`
+        let body_end = body_at.checked_add(c_size);
+        let Some((body_end, body)) = body_end.and_then(|end| Some((end, src.get(body_at..end)?))) else {
             return Err(Error::Truncated {
                 what: "compressed block",
                 offset: at,
@@ -119,12 +121,12 @@ pub(crate) fn decompress(src: &[u8], base: u64, out_len: usize) -> Result<Vec<u8
             return Err(fail(format!("decoded {got} bytes, the header declares {u_size}")));
         }
         done += u_size;
-        pos = body_at + c_size;
+        pos = body_end;
     }
     if pos != src.len() {
         return Err(Error::Malformed {
             what: "compressed object",
-            offset: base + pos as u64,
+            offset: base.saturating_add(pos as u64),
             detail: format!("{} bytes left after the last block", src.len() - pos),
         });
     }
@@ -154,4 +156,24 @@ fn unxz(src: &[u8], dst: &mut [u8]) -> Result<usize, String> {
         return Err(format!("xz stream not finished ({status:?}) after {} bytes", stream.total_out()));
     }
     usize::try_from(stream.total_out()).map_err(|e| e.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::decompress;
+    use crate::error::Error;
+
+    /// Block headers declaring the 24-bit maximum sizes: truncation or a size mismatch, named
+    /// at the block's offset.
+    #[test]
+    fn maximal_block_sizes_are_errors() {
+        let mut src = b"ZS\x01\xff\xff\xff\xff\xff\xff".to_vec();
+        src.extend([0; 16]);
+        let e = decompress(&src, 500, 100).unwrap_err();
+        assert!(matches!(e, Error::Decompression { offset: 500, .. }), "{e}");
+        let e = decompress(&src, 500, 0xff_ffff).unwrap_err();
+        assert!(matches!(e, Error::Truncated { what: "compressed block", offset: 500, need: 0xff_ffff, .. }), "{e}");
+        let e = decompress(&src, u64::MAX - 3, 0xff_ffff).unwrap_err();
+        assert!(matches!(e, Error::Truncated { offset: 0xffff_ffff_ffff_fffc, .. }), "{e}");
+    }
 }

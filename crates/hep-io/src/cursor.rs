@@ -17,9 +17,20 @@ impl<'a> Cursor<'a> {
         Self { data, pos: 0, base, what }
     }
 
-    /// File offset of the next byte.
+    /// File offset of the next byte. Data always lies inside a file whose size is a `u64`, so
+    /// this cannot overflow; it saturates rather than wrap if a caller's base were wrong.
     pub(crate) fn offset(&self) -> u64 {
-        self.base + self.pos as u64
+        self.at(self.pos)
+    }
+
+    /// File offset of position `pos` of the data (saturating, as [`offset`](Self::offset)).
+    fn at(&self, pos: usize) -> u64 {
+        self.base.saturating_add(u64::try_from(pos).unwrap_or(u64::MAX))
+    }
+
+    /// Length of the data.
+    pub(crate) fn len(&self) -> usize {
+        self.data.len()
     }
 
     /// Bytes consumed so far.
@@ -37,7 +48,7 @@ impl<'a> Cursor<'a> {
         if pos > self.data.len() {
             return Err(Error::Truncated {
                 what: self.what,
-                offset: self.base + pos as u64,
+                offset: self.at(pos),
                 need: (pos - self.pos.min(pos)) as u64,
                 have: self.remaining() as u64,
             });
@@ -52,6 +63,7 @@ impl<'a> Cursor<'a> {
         if n > have {
             return Err(Error::Truncated { what: self.what, offset: self.offset(), need: n as u64, have: have as u64 });
         }
+        // `n <= have` above, so the end is inside the data.
         let s = &self.data[self.pos..self.pos + n];
         self.pos += n;
         Ok(s)
@@ -92,7 +104,7 @@ impl<'a> Cursor<'a> {
             return Err(Error::Truncated {
                 what: self.what,
                 offset: at,
-                need: n as u64 * min_size.max(1) as u64,
+                need: (n as u64).saturating_mul(min_size.max(1) as u64),
                 have: self.remaining() as u64,
             });
         }

@@ -66,12 +66,17 @@ impl ColumnBuilder {
         let size = self.ty.primitive.size();
         let data = &basket.data[..basket.border];
         let bad = |detail: String| Error::Malformed { what: "basket data", offset: basket.offset, detail };
+        let out_of_range =
+            |a: usize, b: usize, n: usize| bad(format!("entries {a}..{b} are outside the basket's {n} entry offsets"));
         match (self.ty.layout, &basket.offsets) {
             (Layout::Scalar | Layout::Array(_), _) => {
-                let stride = size * if let Layout::Array(n) = self.ty.layout { n } else { 1 };
+                let n = if let Layout::Array(n) = self.ty.layout { n } else { 1 };
+                let stride = size.checked_mul(n).ok_or_else(|| bad(format!("arrays of {n} values overflow")))?;
                 // Fixed-size entries are packed; offsets, if any, must agree.
-                let (lo, hi) = (a.saturating_mul(stride), b.saturating_mul(stride));
-                if hi > data.len() {
+                let (Some(lo), Some(hi)) = (a.checked_mul(stride), b.checked_mul(stride)) else {
+                    return Err(bad(format!("entries {a}..{b} of {stride} bytes each overflow")));
+                };
+                if hi > data.len() || lo > hi {
                     return Err(bad(format!(
                         "entries {a}..{b} need {hi} bytes of {stride} each, the basket holds {}",
                         data.len()
@@ -81,27 +86,35 @@ impl ColumnBuilder {
                 self.push_values(&data[lo..hi]);
             }
             (Layout::Jagged, Some(off)) => {
-                let (lo, hi) = (off[a], off[b]);
+                let (lo, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
                 self.values.reserve(hi - lo);
                 for e in a..b {
-                    let len = off[e + 1] - off[e];
+                    let (start, end) =
+                        entry_span(off, e, e + 1, hi).ok_or_else(|| out_of_range(e, e + 1, off.len()))?;
+                    let len = end - start;
                     if len % size != 0 {
                         return Err(bad(format!("entry {e} is {len} bytes, not a whole number of {size}-byte values")));
                     }
-                    self.outer.push(self.outer[self.outer.len() - 1] + (len / size) as i64);
+                    self.push_offset(Outer, len / size).map_err(|d| bad(format!("entry {e}: {d}")))?;
                 }
                 self.push_values(&data[lo..hi]);
             }
             (Layout::Vector | Layout::VectorVector, Some(off)) => {
-                self.values.reserve(off[b] - off[a]);
+                let (lo, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
+                self.values.reserve(hi - lo);
                 for e in a..b {
-                    let entry = &data[off[e]..off[e + 1]];
-                    self.vector_entry(entry).map_err(|d| bad(format!("entry {e}: {d}")))?;
+                    let (start, end) =
+                        entry_span(off, e, e + 1, hi).ok_or_else(|| out_of_range(e, e + 1, off.len()))?;
+                    self.vector_entry(&data[start..end]).map_err(|d| bad(format!("entry {e}: {d}")))?;
                 }
             }
             (_, None) => return Err(bad("a variable-length branch's basket has no entry offsets".into())),
         }
-        self.entries += b - a;
+        self.entries = b.checked_sub(a).and_then(|n| self.entries.checked_add(n)).ok_or_else(|| Error::Overflow {
+            what: "basket data",
+            offset: basket.offset,
+            detail: format!("entries {a}..{b}"),
+        })?;
         Ok(())
     }
 
@@ -111,7 +124,7 @@ impl ColumnBuilder {
         let size = self.ty.primitive.size();
         let word = |at: usize| -> Result<u32, String> {
             entry
-                .get(at..at + 4)
+                .get(at..at.saturating_add(4))
                 .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
                 .ok_or_else(|| format!("{} bytes end inside the header at byte {at}", entry.len()))
         };
@@ -126,8 +139,7 @@ impl ColumnBuilder {
                 return Err(format!("{n} values of {size} bytes do not fill the entry's {} bytes", entry.len()));
             }
             self.push_values(&entry[at..]);
-            self.outer.push(self.outer[self.outer.len() - 1] + n as i64);
-            return Ok(());
+            return self.push_offset(Outer, n);
         }
         if n > (entry.len() - at) / 4 {
             return Err(format!("{n} inner vectors cannot fit in {} bytes", entry.len()));
@@ -141,12 +153,26 @@ impl ColumnBuilder {
                 .ok_or_else(|| format!("an inner vector of {m} values overruns the entry at byte {at}"))?;
             self.push_values(&entry[at..at + bytes]);
             at += bytes;
-            self.inner.push(self.inner[self.inner.len() - 1] + m as i64);
+            self.push_offset(Inner, m)?;
         }
         if at != entry.len() {
             return Err(format!("{} bytes left after the last inner vector", entry.len() - at));
         }
-        self.outer.push(self.outer[self.outer.len() - 1] + n as i64);
+        self.push_offset(Outer, n)
+    }
+
+    /// Append a list of `n` items to the outer or inner offsets: the running total, checked.
+    fn push_offset(&mut self, which: Offsets, n: usize) -> Result<(), String> {
+        let offsets = match which {
+            Outer => &mut self.outer,
+            Inner => &mut self.inner,
+        };
+        let last = offsets.last().copied().unwrap_or(0);
+        let next = i64::try_from(n)
+            .ok()
+            .and_then(|n| last.checked_add(n))
+            .ok_or_else(|| format!("a list of {n} items after {last} overflows the 64-bit list offsets"))?;
+        offsets.push(next);
         Ok(())
     }
 
@@ -170,7 +196,12 @@ impl ColumnBuilder {
             Layout::Scalar => Ok(values),
             Layout::Array(k) => {
                 let field = item(p.data_type());
-                Ok(Arc::new(FixedSizeListArray::try_new(field, k as i32, values, None).map_err(arrow_error)?))
+                let k = i32::try_from(k).map_err(|_| Error::Overflow {
+                    what: "column",
+                    offset: 0,
+                    detail: format!("arrays of {k} values exceed Arrow's 32-bit list size"),
+                })?;
+                Ok(Arc::new(FixedSizeListArray::try_new(field, k, values, None).map_err(arrow_error)?))
             }
             Layout::Jagged | Layout::Vector => list(self.outer, values),
             Layout::VectorVector => list(self.outer, list(self.inner, values)?),
@@ -178,6 +209,62 @@ impl ColumnBuilder {
     }
 }
 
+/// Which list offsets [`ColumnBuilder::push_offset`] extends.
+#[derive(Clone, Copy)]
+enum Offsets {
+    Outer,
+    Inner,
+}
+use Offsets::{Inner, Outer};
+
+/// The byte span `off[a]..off[b]` of entries `a..b`, if both offsets exist, rise and end
+/// within `limit`.
+fn entry_span(off: &[usize], a: usize, b: usize, limit: usize) -> Option<(usize, usize)> {
+    let (&lo, &hi) = (off.get(a)?, off.get(b)?);
+    (lo <= hi && hi <= limit).then_some((lo, hi))
+}
+
 fn arrow_error(e: arrow_schema::ArrowError) -> Error {
     Error::Malformed { what: "column", offset: 0, detail: format!("Arrow rejected the decoded column: {e}") }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ColumnBuilder;
+    use crate::error::Error;
+    use crate::file::Basket;
+    use crate::types::{ColumnType, Layout, Primitive};
+
+    fn basket(data: Vec<u8>, offsets: Option<Vec<usize>>) -> Basket {
+        Basket { border: data.len(), data, offsets, offset: 1234 }
+    }
+
+    /// A fixed array so long that an entry's size overflows `usize`: an error, not a wrap.
+    #[test]
+    fn array_strides_that_overflow_are_errors() {
+        for n in [usize::MAX, usize::MAX / 4 + 1] {
+            let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F32, layout: Layout::Array(n) });
+            let e = b.append(&basket(vec![0; 64], None), 0, 1).unwrap_err();
+            assert!(matches!(e, Error::Malformed { offset: 1234, .. }) && e.to_string().contains("overflow"), "{e}");
+        }
+        let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F64, layout: Layout::Scalar });
+        let e = b.append(&basket(vec![0; 64], None), usize::MAX - 1, usize::MAX).unwrap_err();
+        assert!(matches!(e, Error::Malformed { offset: 1234, .. }), "{e}");
+    }
+
+    /// Entry ranges past the basket's offsets, and vectors declaring `u32::MAX` values.
+    #[test]
+    fn entries_outside_their_offsets_are_errors() {
+        let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F32, layout: Layout::Jagged });
+        let e = b.append(&basket(vec![0; 8], Some(vec![0, 4, 8])), 1, 5).unwrap_err();
+        assert!(e.to_string().contains("outside the basket's 3 entry offsets"), "{e}");
+        let mut entry = vec![0x40, 0, 0, 10, 0, 9];
+        entry.extend(u32::MAX.to_be_bytes());
+        entry.extend([0; 4]);
+        for layout in [Layout::Vector, Layout::VectorVector] {
+            let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F64, layout });
+            let e = b.append(&basket(entry.clone(), Some(vec![0, entry.len()])), 0, 1).unwrap_err();
+            assert!(matches!(e, Error::Malformed { what: "basket data", .. }), "{e}");
+        }
+    }
 }

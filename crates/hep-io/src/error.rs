@@ -124,15 +124,35 @@ pub enum Error {
         detail: String,
     },
     /// An error reading one branch (and basket), with the cause.
-    #[error("branch {branch}{}: {source}", basket.map(|b| format!(", basket {b}")).unwrap_or_default())]
+    #[error(
+        "branch {branch}{} (offset {offset}): {source}",
+        basket.map(|b| format!(", basket {b}")).unwrap_or_default()
+    )]
     InBranch {
         /// The branch.
         branch: String,
         /// The basket index, when one was involved.
         basket: Option<usize>,
+        /// File offset of the basket's key when a basket was involved, else of the branch record.
+        offset: u64,
         /// What went wrong.
         #[source]
         source: Box<Error>,
+    },
+    /// A selected branch of a type this reader decodes cannot be read: the file is damaged
+    /// there (see [`Unreadable::Damaged`](crate::Unreadable::Damaged)).
+    #[error("{0}; skip damaged branches with select_readable")]
+    DamagedBranch(crate::DamagedBranch),
+    /// A number read from the file overflows when combined with another (a size plus an
+    /// offset, a count times an item size…).
+    #[error("{what} at offset {offset} overflows: {detail}")]
+    Overflow {
+        /// The structure being read.
+        what: &'static str,
+        /// Its offset in the file.
+        offset: u64,
+        /// The arithmetic that overflowed.
+        detail: String,
     },
 }
 

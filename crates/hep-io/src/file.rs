@@ -111,6 +111,12 @@ pub struct RootFile {
     limits: Limits,
 }
 
+/// `offset + len` for the structure `what`, two numbers from the file: an [`Error::Overflow`]
+/// rather than a wrap.
+fn offset_plus(what: &'static str, offset: u64, len: u64) -> Result<u64> {
+    offset.checked_add(len).ok_or_else(|| Error::Overflow { what, offset, detail: format!("offset plus {len} bytes") })
+}
+
 /// A `u64` from a signed field that must be a non-negative offset or size.
 fn non_negative(c: &Cursor<'_>, at: u64, field: &str, v: i64) -> Result<u64> {
     u64::try_from(v).map_err(|_| c.malformed(at, format!("{field} is negative ({v})")))
@@ -316,7 +322,7 @@ impl RootFile {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn keys(&self) -> Result<Vec<Key>> {
-        self.keys_of_directory(self.header.begin + u64::from(self.header.nbytes_name))
+        self.keys_of_directory(offset_plus("top directory", self.header.begin, u64::from(self.header.nbytes_name))?)
     }
 
     /// The keys of a subdirectory.
@@ -336,7 +342,7 @@ impl RootFile {
                 detail: format!("{} is a {}, not a directory", dir.name, dir.class_name),
             });
         }
-        self.keys_of_directory(dir.seek_key + u64::from(dir.key_len))
+        self.keys_of_directory(offset_plus("directory key", dir.seek_key, u64::from(dir.key_len))?)
     }
 
     /// Every key of the file with its path (`dir/sub/name`), directories first-order, following
@@ -401,7 +407,7 @@ impl RootFile {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn codec_of(&self, key: &Key) -> Result<Option<crate::Codec>> {
-        let data_at = key.seek_key + u64::from(key.key_len);
+        let data_at = offset_plus("key", key.seek_key, u64::from(key.key_len))?;
         let data_len = u64::from(key.nbytes).saturating_sub(u64::from(key.key_len));
         if data_len == u64::from(key.obj_len) {
             return Ok(None);
@@ -445,7 +451,8 @@ impl RootFile {
             offset: at,
             detail: format!("fKeylen {} exceeds fNbytes {}", key.key_len, key.nbytes),
         })?;
-        self.payload("object", at, stored, at + u64::from(key.key_len), u64::from(key.obj_len))
+        let data_at = offset_plus("key", at, u64::from(key.key_len))?;
+        self.payload("object", at, stored, data_at, u64::from(key.obj_len))
     }
 
     /// Decompress the `obj_len` bytes held in `stored` (at file offset `at`) of the `what`
@@ -455,7 +462,13 @@ impl RootFile {
         if obj_len > limit {
             return Err(Error::LimitExceeded { what, offset: key_at, size: obj_len, limit });
         }
-        decompress(stored, at, obj_len as usize)
+        let size = usize::try_from(obj_len).map_err(|_| Error::LimitExceeded {
+            what,
+            offset: key_at,
+            size: obj_len,
+            limit: usize::MAX as u64,
+        })?;
+        decompress(stored, at, size)
     }
 
     /// The basket at `seek`, which the branch says is `nbytes` long on disk: its key and basket
@@ -484,13 +497,13 @@ impl RootFile {
         if usize::try_from(nev_buf).ok() != Some(entries) {
             return Err(bad(format!("holds {nev_buf} entries, the branch expects {entries}")));
         }
-        let obj_len = key.obj_len as usize;
+        let obj_len = usize::try_from(key.obj_len).map_err(|_| bad(format!("fObjlen {} is too large", key.obj_len)))?;
         let border =
             usize::try_from(last).ok().and_then(|l| l.checked_sub(key_len)).filter(|&b| b <= obj_len).ok_or_else(
                 || bad(format!("fLast {last} is outside the key ({key_len}) and data ({obj_len}) bytes")),
             )?;
         let stored = record.get(key_len..).ok_or_else(|| bad(format!("fKeylen {key_len} exceeds fNbytes {nbytes}")))?;
-        let data_at = seek + key_len as u64;
+        let data_at = offset_plus("basket", seek, u64::from(key.key_len))?;
         let data = self.payload("basket", data_at, stored, data_at, obj_len as u64)?;
         let offsets =
             if border < obj_len { Some(entry_offsets(&data, border, entries, key_len, data_at)?) } else { None };
@@ -511,18 +524,28 @@ pub(crate) struct Basket {
 /// The entry-offset array after a basket's data: a count, then one offset per entry (counted
 /// from the start of the key), sometimes one more. They must rise and stay inside the data.
 fn entry_offsets(data: &[u8], border: usize, entries: usize, key_len: usize, at: u64) -> Result<Vec<usize>> {
-    let mut c = Cursor::new(&data[border..], at + border as u64, "entry offsets");
+    let tail = data.get(border..).ok_or(Error::Truncated {
+        what: "entry offsets",
+        offset: at,
+        need: border as u64,
+        have: data.len() as u64,
+    })?;
+    // Offsets inside a record read from the file: they fit in a u64 (saturating only for
+    // the error message, never wrapping).
+    let tail_at = at.saturating_add(border as u64);
+    let mut c = Cursor::new(tail, tail_at, "entry offsets");
     let n = c.count("entry offset count", 4)?;
     if n < entries {
-        return Err(c.malformed(at + border as u64, format!("{n} entry offsets for {entries} entries")));
+        return Err(c.malformed(tail_at, format!("{n} entry offsets for {entries} entries")));
     }
     let first = c.offset();
     let raw = (0..entries).map(|_| c.i32().map(i64::from)).collect::<Result<Vec<_>>>()?;
     let out = rising_offsets(&raw, key_len, border).map_err(|i| {
-        c.malformed(first + 4 * i as u64, format!("entry {i} offset is out of order or outside the data"))
+        let offset = first.saturating_add((i as u64).saturating_mul(4));
+        c.malformed(offset, format!("entry {i} offset is out of order or outside the data"))
     })?;
     if out.first().is_some_and(|&o| o != 0) {
-        return Err(c.malformed(at + border as u64, "the first entry does not start at the data".into()));
+        return Err(c.malformed(tail_at, "the first entry does not start at the data".into()));
     }
     Ok(out)
 }
@@ -530,7 +553,7 @@ fn entry_offsets(data: &[u8], border: usize, entries: usize, key_len: usize, at:
 /// Entry start offsets less `key_len`, checked to rise and stay within `border`, followed by
 /// `border`; `Err` holds the index of the first offending entry.
 pub(crate) fn rising_offsets(raw: &[i64], key_len: usize, border: usize) -> Result<Vec<usize>, usize> {
-    let mut out = Vec::with_capacity(raw.len() + 1);
+    let mut out = Vec::with_capacity(raw.len().saturating_add(1));
     for (i, &o) in raw.iter().enumerate() {
         match usize::try_from(o).ok().and_then(|o| o.checked_sub(key_len)) {
             Some(o) if o <= border && out.last().is_none_or(|&p| p <= o) => out.push(o),
@@ -539,4 +562,23 @@ pub(crate) fn rising_offsets(raw: &[i64], key_len: usize, border: usize) -> Resu
     }
     out.push(border);
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::rising_offsets;
+
+    /// Entry offsets at the edges of `i64` (and of `i32`, less a key length) are refused with
+    /// the index of the entry, never wrapped.
+    #[test]
+    fn offsets_at_the_edges_are_refused() {
+        assert_eq!(rising_offsets(&[0, 4, 8], 0, 8), Ok(vec![0, 4, 8, 8]));
+        assert_eq!(rising_offsets(&[100, 104], 100, 8), Ok(vec![0, 4, 8]));
+        assert_eq!(rising_offsets(&[i64::MIN], 0, 8), Err(0));
+        assert_eq!(rising_offsets(&[0, i64::MAX], 0, 8), Err(1));
+        assert_eq!(rising_offsets(&[0, i64::from(i32::MIN) - 100], 0, 8), Err(1));
+        assert_eq!(rising_offsets(&[0, 99], 100, 8), Err(0));
+        assert_eq!(rising_offsets(&[8, 4], 0, 8), Err(1));
+        assert_eq!(rising_offsets(&[0, 9], 0, 8), Err(1));
+    }
 }

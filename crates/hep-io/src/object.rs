@@ -34,7 +34,7 @@ pub(crate) struct LeafRec {
 pub(crate) struct EmbeddedBasket {
     pub entries: usize,
     /// Entry start offsets into `data`, if the basket has them.
-    pub offsets: Option<Vec<i32>>,
+    pub offsets: Option<Vec<i64>>,
     pub data: Vec<u8>,
     pub offset: u64,
 }
@@ -138,8 +138,34 @@ impl<'a> ObjReader<'a> {
         ObjReader { c: Cursor::new(data, base, what), key_len, refs: HashMap::new(), depth: 0, objs: Vec::new() }
     }
 
-    fn displacement(&self) -> u32 {
-        (self.c.pos() as u32).wrapping_add(self.key_len)
+    /// ROOT's position of the next byte, counted from the start of the key: the tag that later
+    /// references to the object read there use. ROOT keeps it in 32 bits.
+    fn displacement(&self) -> Result<u32> {
+        u32::try_from(self.c.pos()).ok().and_then(|p| p.checked_add(self.key_len)).ok_or_else(|| {
+            self.overflow(self.c.offset(), format!("position {} plus the key's {} bytes", self.c.pos(), self.key_len))
+        })
+    }
+
+    /// A reference tag (a displacement plus ROOT's map offset), checked.
+    fn tag(&self, at: u64, displacement: u32) -> Result<u32> {
+        displacement.checked_add(MAP_OFFSET).ok_or_else(|| self.overflow(at, format!("reference tag {displacement}")))
+    }
+
+    /// The end of a record of `n` bytes after a 4-byte count at `start`, checked.
+    fn end_of(&self, at: u64, start: usize, n: u32) -> Result<usize> {
+        usize::try_from(n)
+            .ok()
+            .and_then(|n| start.checked_add(4)?.checked_add(n))
+            .ok_or_else(|| self.overflow(at, format!("byte count {n} from position {start}")))
+    }
+
+    /// `n` items of `size` bytes, as a byte count, checked.
+    fn bytes_for(&self, n: usize, size: usize) -> Result<usize> {
+        n.checked_mul(size).ok_or_else(|| self.overflow(self.c.offset(), format!("{n} items of {size} bytes")))
+    }
+
+    fn overflow(&self, at: u64, detail: String) -> Error {
+        Error::Overflow { what: "object", offset: at, detail }
     }
 
     fn malformed(&self, at: u64, detail: String) -> Error {
@@ -160,14 +186,14 @@ impl<'a> ObjReader<'a> {
         let start = self.c.pos();
         let bcnt = self.c.u32()?;
         if bcnt & BYTE_COUNT_MASK != 0 {
-            let n = (bcnt & !BYTE_COUNT_MASK) as usize;
-            let end = start + 4 + n;
-            if n < 2 || end > self.c.pos() + self.c.remaining() {
+            let n = bcnt & !BYTE_COUNT_MASK;
+            let end = self.end_of(at, start, n)?;
+            if n < 2 || end > self.c.len() {
                 return Err(Error::Truncated {
                     what: "record",
                     offset: at,
-                    need: n as u64,
-                    have: self.c.remaining() as u64 + 4,
+                    need: u64::from(n),
+                    have: (self.c.remaining() as u64).saturating_add(4),
                 });
             }
             let version = self.c.i16()?;
@@ -225,14 +251,12 @@ impl<'a> ObjReader<'a> {
     }
 
     fn i64_array(&mut self, n: usize) -> Result<Vec<i64>> {
-        let b =
-            self.c.bytes(n.checked_mul(8).ok_or_else(|| self.malformed(self.c.offset(), "array too long".into()))?)?;
+        let b = self.c.bytes(self.bytes_for(n, 8)?)?;
         Ok(b.chunks_exact(8).map(|c| i64::from_be_bytes(c.try_into().unwrap_or_default())).collect())
     }
 
     fn i32_array(&mut self, n: usize) -> Result<Vec<i32>> {
-        let b =
-            self.c.bytes(n.checked_mul(4).ok_or_else(|| self.malformed(self.c.offset(), "array too long".into()))?)?;
+        let b = self.c.bytes(self.bytes_for(n, 4)?)?;
         Ok(b.chunks_exact(4).map(|c| i32::from_be_bytes(c.try_into().unwrap_or_default())).collect())
     }
 
@@ -245,20 +269,20 @@ impl<'a> ObjReader<'a> {
     /// object preceded by its class (by name or by reference).
     pub(crate) fn any(&mut self) -> Result<Option<usize>> {
         let at = self.c.offset();
-        let beg = self.displacement();
+        let beg = self.displacement()?;
         let start_pos = self.c.pos();
         let bcnt = self.c.u32()?;
         let (tag, counted, tag_disp, end) = if bcnt & BYTE_COUNT_MASK == 0 || bcnt == NEW_CLASS_TAG {
             (bcnt, false, 0, None)
         } else {
-            let tag_disp = self.displacement();
-            let end = start_pos + 4 + (bcnt & !BYTE_COUNT_MASK) as usize;
+            let tag_disp = self.displacement()?;
+            let end = self.end_of(at, start_pos, bcnt & !BYTE_COUNT_MASK)?;
             (self.c.u32()?, true, tag_disp, Some(end))
         };
         if let Some(end) = end
-            && end > self.c.pos() + self.c.remaining()
+            && end > self.c.len()
         {
-            let have = (self.c.pos() + self.c.remaining() - start_pos) as u64;
+            let have = (self.c.len() - start_pos) as u64;
             return Err(Error::Truncated { what: "object", offset: at, need: (end - start_pos) as u64, have });
         }
         if tag & CLASS_MASK == 0 {
@@ -278,7 +302,7 @@ impl<'a> ObjReader<'a> {
         let class = if tag == NEW_CLASS_TAG {
             let name = self.c.c_string()?;
             if counted {
-                self.refs.insert(tag_disp.wrapping_add(MAP_OFFSET), Ref::Class(name.clone()));
+                self.refs.insert(self.tag(at, tag_disp)?, Ref::Class(name.clone()));
             }
             name
         } else {
@@ -309,7 +333,7 @@ impl<'a> ObjReader<'a> {
             self.c.seek(end)?;
         }
         if counted {
-            self.refs.insert(beg.wrapping_add(MAP_OFFSET), Ref::Obj(idx));
+            self.refs.insert(self.tag(at, beg)?, Ref::Obj(idx));
         }
         Ok(Some(idx))
     }
@@ -405,7 +429,7 @@ impl<'a> ObjReader<'a> {
         let array_length = self.c.i32()?;
         let _array_dim = self.c.i32()?;
         let n = if rec.version == 1 { self.c.count("fMaxIndex length", 4)? } else { 5 };
-        self.c.bytes(4 * n)?;
+        self.c.bytes(self.bytes_for(n, 4)?)?;
         let type_name = self.c.string()?;
         self.finish(&rec)?;
         for o in outer.iter().rev() {
@@ -477,7 +501,7 @@ impl<'a> ObjReader<'a> {
             return Err(Error::Truncated {
                 what: "basket arrays",
                 offset: at,
-                need: max as u64 * 16,
+                need: (max as u64).saturating_mul(16),
                 have: self.c.remaining() as u64,
             });
         }
@@ -550,7 +574,7 @@ impl<'a> ObjReader<'a> {
         let flag = self.c.u8()?;
         let key_len = usize::try_from(key_len)
             .ok()
-            .filter(|&k| k >= self.c.pos() - start)
+            .filter(|&k| k >= self.c.pos().saturating_sub(start))
             .ok_or_else(|| self.malformed(offset, format!("fKeylen {key_len} is shorter than the basket header")))?;
         let border = usize::try_from(last)
             .ok()
@@ -562,13 +586,15 @@ impl<'a> ObjReader<'a> {
         }
         if flag % 10 != 2 && entries > 0 {
             let n = self.c.count("entry offset count", 4)?;
-            if n < entries || i64::from(nev_buf_size) < n as i64 {
+            if n < entries || !usize::try_from(nev_buf_size).is_ok_and(|size| size >= n) {
                 return Err(self.malformed(offset, format!("{n} entry offsets for {entries} entries")));
             }
-            offsets = Some(self.i32_array(n)?.into_iter().take(entries).map(|o| o - key_len as i32).collect());
+            // Offsets count from the start of the key; in i64, less the key length cannot overflow.
+            let key = i64::try_from(key_len).map_err(|_| self.overflow(offset, format!("fKeylen {key_len}")))?;
+            offsets = Some(self.i32_array(n)?.into_iter().take(entries).map(|o| i64::from(o) - key).collect());
             if flag > 40 {
                 let n = self.c.count("displacement count", 4)?;
-                self.c.bytes(4 * n)?;
+                self.c.bytes(self.bytes_for(n, 4)?)?;
             }
         }
         if flag == 1 || flag > 10 {
@@ -616,5 +642,54 @@ impl<'a> ObjReader<'a> {
         let branches = self.obj_array()?.into_iter().flatten().collect();
         self.finish(&rec)?;
         Ok((name, title, entries, branches))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::ObjReader;
+    use crate::error::Error;
+
+    /// ROOT's reference tags are 32-bit positions counted from the start of the key: a key
+    /// length at the `u32` maximum overflows them, an error rather than a wrapped tag.
+    #[test]
+    fn reference_tags_overflowing_32_bits_are_errors() {
+        // A counted object of a new class "X": tags at positions 0 and 4, the map offset added.
+        let data = [0x40, 0, 0, 6, 0xff, 0xff, 0xff, 0xff, b'X', 0];
+        for (key_len, at) in [(u32::MAX, 104), (u32::MAX - 3, 104), (u32::MAX - 5, 100)] {
+            let e = ObjReader::new(&data, 100, key_len, "test").any().unwrap_err();
+            assert!(matches!(e, Error::Overflow { what: "object", offset, .. } if offset == at), "{key_len}: {e}");
+        }
+        // Just below, the tags fit.
+        assert!(ObjReader::new(&data, 100, u32::MAX - 6, "test").any().is_ok());
+    }
+
+    /// Byte counts at the 30-bit maximum, on a record a few bytes long, are truncations.
+    #[test]
+    fn byte_counts_past_the_record_are_truncations() {
+        let data = [0x7f, 0xff, 0xff, 0xff, 0, 0, 0, 0, 0, 1];
+        let e = ObjReader::new(&data, 7, 0, "test").record().map(drop).unwrap_err();
+        assert!(matches!(e, Error::Truncated { what: "record", offset: 7, need: 0x3fff_ffff, .. }), "{e}");
+        let e = ObjReader::new(&data, 7, 0, "test").any().unwrap_err();
+        assert!(matches!(e, Error::Truncated { what: "object", offset: 7, .. }), "{e}");
+    }
+
+    /// Counts read as `i32`: negative, or at the maximum, are refused before sizing anything.
+    #[test]
+    fn negative_and_maximal_counts_are_refused() {
+        for (n, negative) in [(-1i32, true), (i32::MIN, true), (i32::MAX, false)] {
+            let mut data = n.to_be_bytes().to_vec();
+            data.extend([0; 16]);
+            let mut r = ObjReader::new(&data, 0, 0, "test");
+            let e = r.c.count("count", 4).unwrap_err();
+            match negative {
+                true => assert!(matches!(e, Error::Malformed { .. }) && e.to_string().contains("negative"), "{e}"),
+                false => assert!(matches!(e, Error::Truncated { need: 8_589_934_588, .. }), "{e}"),
+            }
+            let mut data = vec![255];
+            data.extend(n.to_be_bytes());
+            let e = ObjReader::new(&data, 0, 0, "test").c.string().unwrap_err();
+            assert!(matches!(e, Error::Malformed { .. } | Error::Truncated { .. }), "{e}");
+        }
     }
 }

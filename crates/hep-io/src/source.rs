@@ -39,10 +39,14 @@ impl Source {
     pub(crate) fn read(&self, what: &'static str, offset: u64, len: u64) -> Result<Cow<'_, [u8]>> {
         self.check(what, offset, len)?;
         match self {
-            // Both ends fit in the data, hence in usize.
-            Source::Memory(data) => Ok(Cow::Borrowed(&data[offset as usize..(offset + len) as usize])),
+            Source::Memory(data) => {
+                // Both ends fit in the data (checked above), hence in usize.
+                let start = usize::try_from(offset).map_err(|_| too_large(what, offset, len))?;
+                let end = usize::try_from(offset + len).map_err(|_| too_large(what, offset, len))?;
+                Ok(Cow::Borrowed(&data[start..end]))
+            }
             Source::File { file, path, .. } => {
-                let mut buf = vec![0; len as usize];
+                let mut buf = vec![0; usize::try_from(len).map_err(|_| too_large(what, offset, len))?];
                 read_exact_at(file, &mut buf, offset).map_err(|source| Error::Io { path: path.clone(), source })?;
                 Ok(Cow::Owned(buf))
             }
@@ -55,6 +59,11 @@ impl Source {
         let rest = rest.ok_or(Error::Truncated { what, offset, need: 1, have: 0 })?;
         self.read(what, offset, rest.min(max))
     }
+}
+
+/// A record larger than this platform can address (32-bit targets).
+fn too_large(what: &'static str, offset: u64, len: u64) -> Error {
+    Error::Overflow { what, offset, detail: format!("{len} bytes do not fit in this platform's memory") }
 }
 
 #[cfg(unix)]

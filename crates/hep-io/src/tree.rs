@@ -52,8 +52,9 @@ pub struct Branch {
     pub class: String,
     /// C++ type, as `uproot` spells it.
     pub type_name: String,
-    /// The column type, or why this reader does not decode the branch.
-    pub column: std::result::Result<ColumnType, String>,
+    /// The column type, or why this reader does not read the branch: a type it does not
+    /// decode by design, or damage in the file.
+    pub column: std::result::Result<ColumnType, Unreadable>,
     /// Entries.
     pub entries: u64,
     /// Bytes on disk (compressed, basket headers included).
@@ -62,7 +63,81 @@ pub struct Branch {
     pub uncompressed_bytes: u64,
     /// Nesting depth (0 for top-level branches).
     pub depth: usize,
+    /// File offset of the branch record (inside the tree's record).
+    offset: u64,
     baskets: Vec<BasketRef>,
+}
+
+/// Why a branch is not read into Arrow ([`Branch::column`]).
+///
+/// ```
+/// use hep_io::Unreadable;
+/// let u = Unreadable::Unsupported("a leaf list of 3 leaves".into());
+/// assert!(!u.is_damaged());
+/// let d = Unreadable::Damaged { offset: 1234, detail: "the streamer info cannot be read".into() };
+/// assert!(d.is_damaged());
+/// assert_eq!(d.to_string(), "damaged at offset 1234: the streamer info cannot be read");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Unreadable {
+    /// A type this reader does not decode, by design (leaf lists, objects, element links…):
+    /// such branches are listed and skipped ([`Tree::select_supported`]).
+    Unsupported(String),
+    /// The branch should be readable, but the file is damaged: the streamer info describing a
+    /// member this reader could decode (an STL container or a fixed array, by the branch's own
+    /// streamer type) is unreadable or lacks the class or member the branch names, a leaf
+    /// declares no values, or the basket list is out of order or out of range. Selecting it
+    /// is an error unless the caller asks to skip damaged branches ([`Tree::select_readable`]).
+    Damaged {
+        /// File offset of the damaged structure (the streamer-info record, or the branch record).
+        offset: u64,
+        /// What is wrong.
+        detail: String,
+    },
+}
+
+impl Unreadable {
+    /// Whether the branch is unreadable because the file is damaged.
+    ///
+    /// ```
+    /// assert!(!hep_io::Unreadable::Unsupported("TObject".into()).is_damaged());
+    /// ```
+    pub fn is_damaged(&self) -> bool {
+        matches!(self, Unreadable::Damaged { .. })
+    }
+}
+
+impl std::fmt::Display for Unreadable {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unreadable::Unsupported(why) => write!(f, "unsupported: {why}"),
+            Unreadable::Damaged { offset, detail } => write!(f, "damaged at offset {offset}: {detail}"),
+        }
+    }
+}
+
+/// A branch that should be readable but is not, because the file is damaged (see
+/// [`Selection::damaged`], [`Tree::damaged`] and [`Error::DamagedBranch`]).
+///
+/// ```
+/// let d = hep_io::DamagedBranch { branch: "x".into(), offset: 99, detail: "no baskets".into() };
+/// assert_eq!(d.to_string(), "branch x is damaged at offset 99: no baskets");
+/// ```
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct DamagedBranch {
+    /// The branch (its path, the column name).
+    pub branch: String,
+    /// File offset of the damaged structure.
+    pub offset: u64,
+    /// What is wrong.
+    pub detail: String,
+}
+
+impl std::fmt::Display for DamagedBranch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "branch {} is damaged at offset {}: {}", self.branch, self.offset, self.detail)
+    }
 }
 
 impl Branch {
@@ -94,8 +169,64 @@ impl Branch {
             .collect()
     }
 
+    /// File offset of the branch record (inside the tree's record).
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// println!("{}", f.tree("t")?.branches()[0].offset());
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn offset(&self) -> u64 {
+        self.offset
+    }
+
+    /// Why the branch cannot be read although its type is one this reader decodes: `Some`
+    /// when the file is damaged there ([`Unreadable::Damaged`]).
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// for b in f.tree("t")?.branches() {
+    ///     if let Some(d) = b.damage() { eprintln!("{d}"); }
+    /// }
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn damage(&self) -> Option<DamagedBranch> {
+        match &self.column {
+            Err(Unreadable::Damaged { offset, detail }) => {
+                Some(DamagedBranch { branch: self.path.clone(), offset: *offset, detail: detail.clone() })
+            }
+            _ => None,
+        }
+    }
+
+    /// The error for a branch that cannot be read, `None` if it can.
+    fn unreadable(&self) -> Option<Error> {
+        match &self.column {
+            Ok(_) => None,
+            Err(Unreadable::Unsupported(why)) => {
+                Some(Error::UnsupportedBranch { branch: self.path.clone(), detail: why.clone() })
+            }
+            Err(Unreadable::Damaged { .. }) => self.damage().map(Error::DamagedBranch),
+        }
+    }
+
+    /// File offset of basket `i` (its key, or its place inside the tree record), or of the
+    /// branch record when no basket is involved.
+    fn offset_of(&self, basket: Option<usize>) -> u64 {
+        match basket.and_then(|i| self.baskets.get(i)).map(|b| &b.source) {
+            Some(Source::Disk { seek, .. }) => *seek,
+            Some(Source::Embedded(b)) => b.offset,
+            None => self.offset,
+        }
+    }
+
     fn context(&self, basket: Option<usize>) -> impl FnOnce(Error) -> Error + '_ {
-        move |e| Error::InBranch { branch: self.path.clone(), basket, source: Box::new(e) }
+        move |e| Error::InBranch {
+            branch: self.path.clone(),
+            basket,
+            offset: self.offset_of(basket),
+            source: Box::new(e),
+        }
     }
 }
 
@@ -118,13 +249,19 @@ pub struct Tree<'f> {
     index: HashMap<String, usize>,
 }
 
-/// Branches chosen for reading (see [`Tree::select`]).
+/// Branches chosen for reading (see [`Tree::select`], [`Tree::select_supported`] and
+/// [`Tree::select_readable`]).
 ///
 /// ```no_run
 /// let f = hep_io::RootFile::open("PHYSLITE_example.root")?;
 /// let tree = f.tree("CollectionTree")?;
-/// let sel = tree.select_supported(&["AnalysisJetsAuxDyn.*"])?;
-/// println!("{} columns, {} unsupported skipped", sel.columns().len(), sel.skipped().len());
+/// let sel = tree.select_readable(&["AnalysisJetsAuxDyn.*"])?;
+/// println!(
+///     "{} columns, {} unsupported skipped, {} damaged skipped",
+///     sel.columns().len(),
+///     sel.skipped().len(),
+///     sel.damaged().len()
+/// );
 /// # Ok::<(), hep_io::Error>(())
 /// ```
 #[derive(Clone, Debug)]
@@ -132,6 +269,7 @@ pub struct Selection {
     columns: Vec<usize>,
     names: Vec<String>,
     skipped: Vec<String>,
+    damaged: Vec<DamagedBranch>,
 }
 
 impl Selection {
@@ -157,6 +295,21 @@ impl Selection {
     /// ```
     pub fn skipped(&self) -> &[String] {
         &self.skipped
+    }
+
+    /// Branches that matched but were skipped because the file is damaged there, with the
+    /// damage ([`Tree::select_readable`]; the other selections fail on them instead).
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// # let t = f.tree("t")?;
+    /// for d in t.select_readable(&["*"])?.damaged() {
+    ///     eprintln!("skipped {}: {}", d.branch, d.detail);
+    /// }
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn damaged(&self) -> &[DamagedBranch] {
+        &self.damaged
     }
 }
 
@@ -219,76 +372,103 @@ struct Resolver<'a> {
     infos: OnceCell<Result<Vec<StreamerInfo>, String>>,
 }
 
+/// A type this reader does not decode.
+fn unsupported(why: String) -> std::result::Result<ColumnType, Unreadable> {
+    Err(Unreadable::Unsupported(why))
+}
+
 impl Resolver<'_> {
     fn infos(&self) -> &Result<Vec<StreamerInfo>, String> {
         self.infos.get_or_init(|| self.file.streamer_infos().map_err(|e| e.to_string()))
     }
 
+    /// Damage in the streamer info, which sits at the header's `fSeekInfo`.
+    fn damaged(&self, detail: String) -> std::result::Result<ColumnType, Unreadable> {
+        Err(Unreadable::Damaged { offset: self.file.header().seek_info, detail })
+    }
+
     /// The C++ type name and the column type (or why not) of a branch.
-    fn resolve(&self, rec: &BranchRec, objs: &[Obj]) -> (String, std::result::Result<ColumnType, String>) {
+    fn resolve(&self, rec: &BranchRec, objs: &[Obj]) -> (String, std::result::Result<ColumnType, Unreadable>) {
         let leaves: Vec<&LeafRec> = rec
             .leaves
             .iter()
-            .filter_map(|&i| match &objs[i] {
-                Obj::Leaf(l) => Some(l),
+            .filter_map(|&i| match objs.get(i) {
+                Some(Obj::Leaf(l)) => Some(l),
                 _ => None,
             })
             .collect();
         let Some(e) = &rec.element else {
             let [leaf] = leaves.as_slice() else {
-                return (format!("{} leaves", leaves.len()), Err(format!("a leaf list of {} leaves", leaves.len())));
+                let n = leaves.len();
+                return (format!("{n} leaves"), unsupported(format!("a leaf list of {n} leaves")));
             };
             let Some(p) = leaf_primitive(leaf) else {
-                return (leaf.class.clone(), Err(format!("leaf class {}", leaf.class)));
+                return (leaf.class.clone(), unsupported(format!("leaf class {}", leaf.class)));
             };
-            let layout = match (leaf.count.is_some(), leaf.len) {
-                (true, 1) => Layout::Jagged,
-                (false, 1) => Layout::Scalar,
-                (false, n) if n > 1 => Layout::Array(n as usize),
-                (_, n) => {
+            let layout = match (leaf.count.is_some(), usize::try_from(leaf.len)) {
+                (true, Ok(1)) => Layout::Jagged,
+                (false, Ok(1)) => Layout::Scalar,
+                (false, Ok(n)) if n > 1 => Layout::Array(n),
+                (true, Ok(n)) if n > 1 => {
                     let name = format!("{}[][{n}]", p.cpp_name());
-                    return (name.clone(), Err(format!("{name}: multidimensional variable-length array")));
+                    return (name.clone(), unsupported(format!("{name}: multidimensional variable-length array")));
+                }
+                _ => {
+                    let name = p.cpp_name().to_string();
+                    let detail = format!("leaf {} of {} declares {} values per entry", rec.name, leaf.class, leaf.len);
+                    return (name, Err(Unreadable::Damaged { offset: rec.offset, detail }));
                 }
             };
             let t = ColumnType { primitive: p, layout };
             return (t.cpp_name(), Ok(t));
         };
         if !rec.branches.is_empty() {
-            return (e.class_name.clone(), Err("a split object: its members are the sub-branches".into()));
+            return (e.class_name.clone(), unsupported("a split object: its members are the sub-branches".into()));
         }
-        if e.id < 0 {
+        let Ok(id) = usize::try_from(e.id) else {
             return match ColumnType::from_cpp(&e.class_name) {
                 Some(t) => (t.cpp_name(), Ok(t)),
-                None => (e.class_name.clone(), Err(format!("{} is not a supported type", e.class_name))),
+                None => (e.class_name.clone(), unsupported(format!("{} is not a supported type", e.class_name))),
             };
-        }
+        };
         let in_collection = e.btype == 31 || e.btype == 41;
         if let Some(p) = Primitive::from_code(e.streamer_type) {
             let t = ColumnType { primitive: p, layout: if in_collection { Layout::Jagged } else { Layout::Scalar } };
             return (t.cpp_name(), Ok(t));
         }
-        // Everything else is described by the member's streamer element.
-        let element = match self.infos() {
-            Err(err) => return (e.class_name.clone(), Err(format!("the streamer info cannot be read: {err}"))),
-            Ok(infos) => infos
-                .iter()
-                .find(|i| i.class_name == e.class_name && i.version == e.class_version)
-                .and_then(|i| i.elements.get(e.id as usize)),
-        };
-        let Some(el) = element else {
-            let why = format!("no streamer info for member {} of {} version {}", e.id, e.class_name, e.class_version);
-            return (e.class_name.clone(), Err(why));
-        };
+        // Everything else is described by the member's streamer element. A sound file carries
+        // the layout of every class its branches store: without it the file is damaged, and
+        // a member this reader could decode (an STL container or a fixed array of numbers, by
+        // the branch's own streamer type) is a damaged branch, never silently unsupported.
         let fixed = (21..=38).contains(&e.streamer_type).then(|| Primitive::from_code(e.streamer_type - 20)).flatten();
-        match (fixed, ColumnType::from_cpp(&el.type_name)) {
-            (Some(p), _) if !in_collection && el.array_length > 0 => {
-                let t = ColumnType { primitive: p, layout: Layout::Array(el.array_length as usize) };
+        let missing = |why: String| {
+            if fixed.is_some() || e.streamer_type == 300 {
+                (e.class_name.clone(), self.damaged(why))
+            } else {
+                let what = format!("member {id} of {} (streamer type {})", e.class_name, e.streamer_type);
+                (e.class_name.clone(), unsupported(format!("{what}; besides, {why}")))
+            }
+        };
+        let infos = match self.infos() {
+            Err(err) => return missing(format!("the streamer info cannot be read: {err}")),
+            Ok(infos) => infos,
+        };
+        let Some(info) = infos.iter().find(|i| i.class_name == e.class_name && i.version == e.class_version) else {
+            return missing(format!("the streamer info has no class {} version {}", e.class_name, e.class_version));
+        };
+        let Some(el) = info.elements.get(id) else {
+            let n = info.elements.len();
+            return missing(format!("the streamer info of {} has {n} members, not member {id}", e.class_name));
+        };
+        match (fixed, ColumnType::from_cpp(&el.type_name), usize::try_from(el.array_length)) {
+            (Some(p), _, Ok(n)) if !in_collection && n > 0 => {
+                let t = ColumnType { primitive: p, layout: Layout::Array(n) };
                 (t.cpp_name(), Ok(t))
             }
-            (None, Some(t)) if e.streamer_type == 300 && !in_collection && t.layout != Layout::Scalar => {
+            (None, Some(t), _) if e.streamer_type == 300 && !in_collection && t.layout != Layout::Scalar => {
                 (t.cpp_name(), Ok(t))
             }
-            _ => (el.type_name.clone(), Err(format!("{} (streamer type {})", el.type_name, e.streamer_type))),
+            _ => (el.type_name.clone(), unsupported(format!("{} (streamer type {})", el.type_name, e.streamer_type))),
         }
     }
 }
@@ -297,11 +477,17 @@ impl Resolver<'_> {
 /// branch's entry count.
 fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Vec<BasketRef>> {
     let bad = |detail: String| Error::Malformed { what: "branch", offset: rec.offset, detail };
+    let overflow = |detail: String| Error::Overflow { what: "branch", offset: rec.offset, detail };
     let entries = u64::try_from(rec.entries).map_err(|_| bad(format!("{} entries", rec.entries)))?;
-    let mut out = Vec::with_capacity(rec.write_basket + rec.embedded.len());
+    let mut out = Vec::with_capacity(rec.write_basket.saturating_add(rec.embedded.len()));
     let mut next = 0u64;
     for i in 0..rec.write_basket {
-        let first = u64::try_from(rec.basket_entry[i]).ok().filter(|&f| f == next);
+        let (Some(&entry), Some(&seek), Some(&bytes)) =
+            (rec.basket_entry.get(i), rec.basket_seek.get(i), rec.basket_bytes.get(i))
+        else {
+            return Err(bad(format!("basket {i} is outside the basket arrays")));
+        };
+        let first = u64::try_from(entry).ok().filter(|&f| f == next);
         let end = match rec.basket_entry.get(i + 1) {
             Some(&e) if i + 1 < rec.write_basket || !rec.embedded.is_empty() => u64::try_from(e).ok(),
             _ => Some(entries),
@@ -309,24 +495,26 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Vec<BasketRef>> {
         let (Some(first), Some(end)) = (first, end.filter(|&e| e >= next && e <= entries)) else {
             return Err(bad(format!("basket {i} entry range does not follow entry {next}")));
         };
-        let seek = u64::try_from(rec.basket_seek[i]).ok().filter(|&s| s > 0);
-        let bytes = u32::try_from(rec.basket_bytes[i]).ok().filter(|&b| b > 0);
-        let (Some(seek), Some(bytes)) = (seek, bytes) else {
-            return Err(bad(format!("basket {i} is at {} with {} bytes", rec.basket_seek[i], rec.basket_bytes[i])));
+        let (Some(seek_at), Some(nbytes)) =
+            (u64::try_from(seek).ok().filter(|&s| s > 0), u32::try_from(bytes).ok().filter(|&b| b > 0))
+        else {
+            return Err(bad(format!("basket {i} is at {seek} with {bytes} bytes")));
         };
-        out.push(BasketRef { first, end, source: Source::Disk { seek, bytes } });
+        out.push(BasketRef { first, end, source: Source::Disk { seek: seek_at, bytes: nbytes } });
         next = end;
     }
     for &i in &rec.embedded {
-        if let Obj::Basket(b) = &objs[i]
+        if let Some(Obj::Basket(b)) = objs.get(i)
             && b.entries > 0
         {
-            let end = next + b.entries as u64;
+            let end = u64::try_from(b.entries)
+                .ok()
+                .and_then(|n| next.checked_add(n))
+                .ok_or_else(|| overflow(format!("entry {next} plus {} entries of an embedded basket", b.entries)))?;
             let offsets = match &b.offsets {
                 None => None,
-                Some(o) => {
-                    let raw: Vec<i64> = o.iter().map(|&x| i64::from(x)).collect();
-                    let v = rising_offsets(&raw, 0, b.data.len())
+                Some(raw) => {
+                    let v = rising_offsets(raw, 0, b.data.len())
                         .map_err(|_| bad("an embedded basket has entry offsets out of order".into()))?;
                     Some(v)
                 }
@@ -416,8 +604,15 @@ impl RootFile {
         let mut branches = Vec::new();
         let mut stack: Vec<(usize, usize, String)> = top.into_iter().rev().map(|i| (i, 0, String::new())).collect();
         while let Some((i, depth, parent)) = stack.pop() {
-            let Obj::Branch(rec) = &r.objs[i] else { continue };
-            let (type_name, column) = resolver.resolve(rec, &r.objs);
+            let Some(Obj::Branch(rec)) = r.objs.get(i) else { continue };
+            let (type_name, mut column) = resolver.resolve(rec, &r.objs);
+            // A damaged basket list makes the branch unreadable, not the whole tree.
+            let baskets = basket_refs(rec, &r.objs).unwrap_or_else(|e| {
+                if column.is_ok() {
+                    column = Err(Unreadable::Damaged { offset: rec.offset, detail: e.to_string() });
+                }
+                Vec::new()
+            });
             let path = if parent.is_empty() { rec.name.clone() } else { format!("{parent}/{}", rec.name) };
             stack.extend(rec.branches.iter().rev().map(|&c| (c, depth + 1, path.clone())));
             branches.push(Branch {
@@ -431,7 +626,8 @@ impl RootFile {
                 compressed_bytes: u64::try_from(rec.zip_bytes).unwrap_or(0),
                 uncompressed_bytes: u64::try_from(rec.tot_bytes).unwrap_or(0),
                 depth,
-                baskets: basket_refs(rec, &r.objs)?,
+                offset: rec.offset,
+                baskets,
             });
         }
         // Paths first, so a path always finds its own branch; then names not already taken.
@@ -502,7 +698,8 @@ impl<'f> Tree<'f> {
         self.index.get(name).map(|&i| &self.branches[i]).ok_or_else(|| Error::NoSuchBranch(name.to_string()))
     }
 
-    /// A table of the branches: name, C++ type, Arrow type (or why unsupported), sizes.
+    /// A table of the branches: name, C++ type, Arrow type (or why unsupported or damaged),
+    /// sizes.
     ///
     /// ```no_run
     /// # let f = hep_io::RootFile::open("f.root")?;
@@ -517,7 +714,7 @@ impl<'f> Tree<'f> {
         for b in &self.branches {
             let arrow = match &b.column {
                 Ok(c) => format!("{}", c.data_type()),
-                Err(why) => format!("unsupported: {why}"),
+                Err(why) => why.to_string(),
             };
             s += &format!(
                 "{:w$}  {:t$}  {:>10}  {:>10}  {arrow}\n",
@@ -551,8 +748,21 @@ impl<'f> Tree<'f> {
         Ok(out)
     }
 
+    /// Every branch whose type this reader decodes but that cannot be read because the file
+    /// is damaged, in branch order (empty for a sound file).
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("PHYSLITE_example.root")?;
+    /// assert!(f.tree("CollectionTree")?.damaged().is_empty());
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn damaged(&self) -> Vec<DamagedBranch> {
+        self.branches.iter().filter_map(Branch::damage).collect()
+    }
+
     /// Select branches by exact name or glob (`*`, `?`), in pattern order. A pattern that
-    /// matches nothing, or a match of an unsupported type, is an error.
+    /// matches nothing, or a match that cannot be read (unsupported type:
+    /// [`Error::UnsupportedBranch`]; damaged: [`Error::DamagedBranch`]), is an error.
     ///
     /// ```no_run
     /// # let f = hep_io::RootFile::open("f.root")?;
@@ -561,21 +771,18 @@ impl<'f> Tree<'f> {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn select(&self, patterns: &[impl AsRef<str>]) -> Result<Selection> {
-        let sel = self.select_supported(patterns)?;
-        match sel.skipped.first() {
-            Some(name) => {
-                let b = self.branch(name)?;
-                Err(Error::UnsupportedBranch {
-                    branch: name.clone(),
-                    detail: b.column.clone().err().unwrap_or_default(),
-                })
-            }
-            None => Ok(sel),
+        let matching = self.matching(patterns)?;
+        match matching.iter().find_map(|&i| self.branches[i].unreadable()) {
+            Some(e) => Err(e),
+            None => Ok(self.selection(matching)),
         }
     }
 
-    /// Like [`select`](Self::select), but unsupported branches are skipped and listed in
-    /// [`Selection::skipped`].
+    /// Like [`select`](Self::select), but branches of unsupported types are skipped and listed
+    /// in [`Selection::skipped`]. A matching branch that cannot be read because the file is
+    /// damaged is still an error ([`Error::DamagedBranch`], naming the branch and the file
+    /// offset): nothing readable in principle is dropped silently. Use
+    /// [`select_readable`](Self::select_readable) to skip damaged branches too.
     ///
     /// ```no_run
     /// # let f = hep_io::RootFile::open("f.root")?;
@@ -583,17 +790,44 @@ impl<'f> Tree<'f> {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn select_supported(&self, patterns: &[impl AsRef<str>]) -> Result<Selection> {
-        let (mut columns, mut names, mut skipped) = (Vec::new(), Vec::new(), Vec::new());
-        for i in self.matching(patterns)? {
+        let sel = self.selection(self.matching(patterns)?);
+        match sel.damaged.first() {
+            Some(d) => Err(Error::DamagedBranch(d.clone())),
+            None => Ok(sel),
+        }
+    }
+
+    /// Like [`select_supported`](Self::select_supported), but branches the file's damage makes
+    /// unreadable are skipped as well, and listed with the damage in [`Selection::damaged`]
+    /// (for the caller to report): the choice to read a damaged file in part.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// let sel = f.tree("CollectionTree")?.select_readable(&["*"])?;
+    /// for d in sel.damaged() {
+    ///     eprintln!("skipped: {d}");
+    /// }
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn select_readable(&self, patterns: &[impl AsRef<str>]) -> Result<Selection> {
+        Ok(self.selection(self.matching(patterns)?))
+    }
+
+    /// The readable branches of `matching`, with the unsupported and damaged ones listed apart.
+    fn selection(&self, matching: Vec<usize>) -> Selection {
+        let mut sel = Selection { columns: Vec::new(), names: Vec::new(), skipped: Vec::new(), damaged: Vec::new() };
+        for i in matching {
             let b = &self.branches[i];
-            if b.column.is_ok() {
-                columns.push(i);
-                names.push(b.path.clone());
-            } else {
-                skipped.push(b.path.clone());
+            match &b.column {
+                Ok(_) => {
+                    sel.columns.push(i);
+                    sel.names.push(b.path.clone());
+                }
+                Err(Unreadable::Unsupported(_)) => sel.skipped.push(b.path.clone()),
+                Err(Unreadable::Damaged { .. }) => sel.damaged.extend(b.damage()),
             }
         }
-        Ok(Selection { columns, names, skipped })
+        sel
     }
 
     /// The Arrow schema of a selection: one column per branch, named as the branch.
@@ -662,13 +896,22 @@ impl<'f> Tree<'f> {
         }
         let columns =
             readers.iter_mut().map(|r| r.read(self.file, range.clone())).collect::<Result<Vec<ArrayRef>>>()?;
-        let options = RecordBatchOptions::new().with_row_count(Some((range.end - range.start) as usize));
+        let options = RecordBatchOptions::new().with_row_count(Some(to_usize(range.end - range.start, 0)?));
         RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| Error::Malformed {
             what: "record batch",
             offset: 0,
             detail: e.to_string(),
         })
     }
+}
+
+/// An entry count as a `usize` (an error where it does not fit, on 32-bit targets).
+fn to_usize(n: u64, offset: u64) -> Result<usize> {
+    usize::try_from(n).map_err(|_| Error::Overflow {
+        what: "entry count",
+        offset,
+        detail: format!("{n} entries do not fit in this platform's memory"),
+    })
 }
 
 /// Reads one branch, keeping its current basket for the next range.
@@ -685,10 +928,18 @@ impl ColumnReader<'_> {
         {
             return Ok(b.clone());
         }
-        let r = &self.branch.baskets[i];
+        let Some(r) = self.branch.baskets.get(i) else {
+            return Err(Error::Malformed {
+                what: "branch",
+                offset: self.branch.offset,
+                detail: format!("no basket {i} of {}", self.branch.baskets.len()),
+            });
+        };
         let b = match &r.source {
             Source::Embedded(b) => b.clone(),
-            Source::Disk { seek, bytes } => Arc::new(file.read_basket(*seek, *bytes, (r.end - r.first) as usize)?),
+            Source::Disk { seek, bytes } => {
+                Arc::new(file.read_basket(*seek, *bytes, to_usize(r.end - r.first, *seek)?)?)
+            }
         };
         self.cached = Some((i, b.clone()));
         Ok(b)
@@ -697,7 +948,7 @@ impl ColumnReader<'_> {
     fn read(&mut self, file: &RootFile, range: Range<u64>) -> Result<ArrayRef> {
         let branch = self.branch;
         let Ok(ty) = branch.column else {
-            return Err(Error::UnsupportedBranch { branch: branch.path.clone(), detail: String::new() });
+            return Err(branch.unreadable().unwrap_or_else(|| Error::NoSuchBranch(branch.path.clone())));
         };
         if range.end > branch.entries {
             return Err(branch.context(None)(Error::BadRange {
@@ -714,13 +965,14 @@ impl ColumnReader<'_> {
                 break;
             }
             let basket = self.basket(file, i).map_err(branch.context(Some(i)))?;
-            let a = (range.start.max(b0) - b0) as usize;
-            let z = (range.end.min(b1) - b0) as usize;
+            let at = branch.offset_of(Some(i));
+            let a = to_usize(range.start.max(b0) - b0, at).map_err(branch.context(Some(i)))?;
+            let z = to_usize(range.end.min(b1) - b0, at).map_err(branch.context(Some(i)))?;
             out.append(&basket, a, z).map_err(branch.context(Some(i)))?;
         }
-        if out.entries() as u64 != range.end - range.start {
+        if u64::try_from(out.entries()).ok() != Some(range.end - range.start) {
             let detail = format!("its baskets hold {} of entries {}..{}", out.entries(), range.start, range.end);
-            return Err(branch.context(None)(Error::Malformed { what: "branch", offset: 0, detail }));
+            return Err(branch.context(None)(Error::Malformed { what: "branch", offset: branch.offset, detail }));
         }
         out.finish().map_err(branch.context(None))
     }

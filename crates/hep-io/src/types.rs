@@ -222,7 +222,9 @@ impl ColumnType {
         let p = self.primitive.data_type();
         match self.layout {
             Layout::Scalar => p,
-            Layout::Array(n) => DataType::FixedSizeList(item(p), n as i32),
+            // Arrays from a file have an `i32` length; larger ones cannot be built (saturated
+            // here, refused when decoded).
+            Layout::Array(n) => DataType::FixedSizeList(item(p), i32::try_from(n).unwrap_or(i32::MAX)),
             Layout::Jagged | Layout::Vector => DataType::LargeList(item(p)),
             Layout::VectorVector => DataType::LargeList(item(DataType::LargeList(item(p)))),
         }

@@ -1,7 +1,10 @@
 //! Damaged files: for a fixed seed, hundreds of variants of the real sample and of the codec
 //! files (truncations, byte flips in the header, keys, key lists, streamer info and compressed
 //! data, zeroed regions). Each must give `Ok` with data of the declared size, or an `Err` —
-//! never a panic — and allocations stay under the configured limits.
+//! never a panic — and allocations stay under the configured limits. Then targeted damage: a
+//! StreamerInfo record that still decompresses but describes classes wrongly (branches are
+//! reported damaged, never silently unsupported), and numbers at the edges of their types in
+//! the header, keys and basket lists (typed errors naming what and where).
 
 use hep_io::{Limits, RootFile};
 
@@ -66,7 +69,20 @@ fn read_trees(f: &RootFile, note: &mut impl FnMut(Result<(), String>)) {
                 continue;
             }
         };
-        let Ok(sel) = tree.select_supported(&["*"]) else { continue };
+        // Damaged branches are skipped and listed, as a caller reading a damaged file in part
+        // would; selecting them by default is an error.
+        let sel = match tree.select_readable(&["*"]) {
+            Ok(sel) => sel,
+            Err(e) => {
+                note(Err(e.to_string()));
+                continue;
+            }
+        };
+        if !sel.damaged().is_empty() {
+            let damaged = tree.select_supported(&["*"]).map(drop).map_err(|e| e.to_string());
+            assert!(damaged.as_ref().is_err_and(|e| e.contains("is damaged at offset")), "{damaged:?}");
+            note(damaged);
+        }
         let mut rows = 0;
         for batch in tree.batches(&sel).entries_per_batch(40) {
             note(batch.map_err(|e| e.to_string()).map(|b| {
@@ -231,4 +247,255 @@ fn damaged_files_read_from_disk_as_from_memory() {
         assert!(ok > 0 && err > 0, "{name}: {ok} complete reads, {err} errors");
     }
     std::fs::remove_dir(&dir).unwrap();
+}
+
+/// `clean` with its streamer-info record replaced: the decompressed payload, changed by
+/// `damage`, stored uncompressed at the end of the file, and the header pointing at it. Every
+/// other record is untouched.
+fn with_streamer_info(clean: &[u8], damage: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
+    let f = RootFile::from_bytes(clean.to_vec()).expect("the clean file opens");
+    let key = f.streamer_info_key().expect("the clean file has a streamer-info key");
+    let mut payload = f.read_object(&key).expect("the clean streamer info decompresses");
+    damage(&mut payload);
+    let (at, key_len) = (key.seek_key as usize, usize::from(key.key_len));
+    let mut header = clean[at..at + key_len].to_vec();
+    let obj_len = i32::try_from(payload.len()).unwrap();
+    let nbytes = i32::try_from(key_len + payload.len()).unwrap();
+    header[0..4].copy_from_slice(&nbytes.to_be_bytes()); // fNbytes
+    header[6..10].copy_from_slice(&obj_len.to_be_bytes()); // fObjlen
+    let mut out = clean.to_vec();
+    let new_at = out.len();
+    // fSeekKey: 64 bits in key versions above 1000.
+    if i16::from_be_bytes([header[4], header[5]]) > 1000 {
+        header[18..26].copy_from_slice(&(new_at as i64).to_be_bytes());
+    } else {
+        header[18..22].copy_from_slice(&i32::try_from(new_at).unwrap().to_be_bytes());
+    }
+    out.extend_from_slice(&header);
+    out.extend_from_slice(&payload);
+    // fSeekInfo and fNbytesInfo, 32 or 64 bits wide by the file's version.
+    if f.header().version >= 1_000_000 {
+        out[45..53].copy_from_slice(&(new_at as i64).to_be_bytes());
+        out[53..57].copy_from_slice(&nbytes.to_be_bytes());
+    } else {
+        out[37..41].copy_from_slice(&i32::try_from(new_at).unwrap().to_be_bytes());
+        out[41..45].copy_from_slice(&nbytes.to_be_bytes());
+    }
+    out
+}
+
+/// `bytes` with every occurrence of `from` replaced by `to` (of the same length).
+fn replace_all(bytes: &mut [u8], from: &[u8], to: &[u8]) -> usize {
+    assert_eq!(from.len(), to.len());
+    let mut n = 0;
+    let mut k = 0;
+    while k + from.len() <= bytes.len() {
+        if bytes[k..k + from.len()] == *from {
+            bytes[k..k + from.len()].copy_from_slice(to);
+            n += 1;
+            k += from.len();
+        } else {
+            k += 1;
+        }
+    }
+    n
+}
+
+/// The case: a damaged StreamerInfo record used to make branches of supported types
+/// look unsupported, so `select_supported` dropped them silently. Each variant is a copy of the
+/// sample on disk whose streamer-info record still decompresses: (a) a zeroed stretch makes the
+/// list unreadable, (b) a garbled class name makes one class description missing, (c) a
+/// garbled member list class leaves descriptions without members. Every branch that reads from
+/// the clean file must now read, or be reported damaged (never unsupported), naming the branch
+/// and the record's offset; the sound file reports no damage.
+#[test]
+fn damaged_streamer_info_is_reported_not_skipped() {
+    let path = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap_or_else(|e| panic!("{e}"));
+    let clean = std::fs::read(path).unwrap();
+    let dir = std::env::temp_dir().join(format!("hep-io-streamer-info-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let sound = dir.join("sound.root");
+    std::fs::write(&sound, &clean).unwrap();
+    let f = RootFile::open(&sound).unwrap();
+    let t = f.tree("CollectionTree").unwrap();
+    assert_eq!(t.damaged(), [], "the sound file has no damaged branch");
+    let all = t.select_supported(&["*"]).unwrap();
+    assert!(all.damaged().is_empty());
+    assert_eq!(t.select_readable(&["*"]).unwrap().columns(), all.columns());
+    let types: std::collections::HashMap<String, _> =
+        t.branches().iter().map(|b| (b.path.clone(), b.column.clone().ok())).collect();
+
+    type Damage = fn(&mut Vec<u8>);
+    let variants: [(&str, Damage); 3] = [
+        ("zeroed stretch", |p| p[1000..1200].fill(0)),
+        ("garbled class name", |p| {
+            assert!(replace_all(p, b"xAOD::JetAuxContainer_v1", b"xAOD::JetAuxContainer_v9") > 0);
+        }),
+        ("garbled member lists", |p| {
+            assert!(replace_all(p, b"TObjArray\0", b"TObjArrax\0") > 0);
+        }),
+    ];
+    for (label, damage) in variants {
+        let file = dir.join(format!("{}.root", label.replace(' ', "_")));
+        std::fs::write(&file, with_streamer_info(&clean, damage)).unwrap();
+        let g = RootFile::open(&file).unwrap();
+        let seek_info = g.header().seek_info;
+        let t = g.tree("CollectionTree").unwrap();
+        let damaged = t.damaged();
+        let lost = damaged.iter().filter(|d| types[&d.branch].is_some()).count();
+        eprintln!("{label}: {} branches damaged ({lost} of them read from the sound file)", damaged.len());
+        assert!(lost > 0, "{label}: some branches of supported types lose their types");
+        for d in &damaged {
+            assert_eq!(d.offset, seek_info, "{label}: {d}");
+        }
+        // No silent loss: every branch the sound file reads is read alike or reported damaged.
+        for b in t.branches() {
+            match (&types[&b.path], &b.column) {
+                (Some(before), Ok(now)) => assert_eq!(before, now, "{label}: {}", b.path),
+                (Some(_), Err(why)) => assert!(why.is_damaged(), "{label}: {} is {why}", b.path),
+                (None, _) => {}
+            }
+        }
+        // Selecting fails by default, naming a damaged branch and where the damage is.
+        let e = t.select_supported(&["*"]).unwrap_err();
+        let hep_io::Error::DamagedBranch(d) = &e else { panic!("{label}: {e}") };
+        assert!(damaged.contains(d), "{label}: {e}");
+        assert!(e.to_string().contains(&format!("branch {} is damaged at offset {seek_info}", d.branch)), "{e}");
+        assert!(matches!(t.select(&[&d.branch]), Err(hep_io::Error::DamagedBranch(_))));
+        // On request, damaged branches are skipped and listed; the rest reads completely.
+        let sel = t.select_readable(&["*"]).unwrap();
+        assert_eq!(sel.damaged(), damaged);
+        assert_eq!(sel.columns().len() + lost, all.columns().len(), "{label}");
+        let mut rows = 0;
+        for batch in t.batches(&sel).entries_per_batch(40) {
+            rows += batch.unwrap().num_rows() as u64;
+        }
+        assert_eq!(rows, t.entries());
+    }
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+/// The sound test files report no damaged branch.
+#[test]
+fn sound_test_files_have_no_damaged_branches() {
+    for name in ["codec_zlib", "codec_lzma", "codec_lz4", "codec_zstd", "codec_none", "embedded_baskets"] {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/data/{name}.root"));
+        let f = RootFile::open(path).unwrap();
+        for tree in f.trees().unwrap() {
+            let t = f.tree(&tree).unwrap();
+            assert_eq!(t.damaged(), [], "{name} {tree}");
+            assert!(t.select_supported(&["*"]).is_ok(), "{name} {tree}");
+        }
+    }
+}
+
+/// Every occurrence of `needle` in `bytes[range]`, as file offsets.
+fn find_all(bytes: &[u8], range: std::ops::Range<usize>, needle: &[u8]) -> Vec<usize> {
+    (range.start..range.end.saturating_sub(needle.len()) + 1)
+        .filter(|&i| bytes[i..i + needle.len()] == *needle)
+        .collect()
+}
+
+/// Numbers at the edges of their types, written into the uncompressed test file where the
+/// reader takes sizes, offsets and counts from: each is a typed error naming the structure and
+/// where (or, for a basket list, a damaged branch), never a wrap or a panic.
+#[test]
+fn crafted_numbers_at_the_edges_give_typed_errors() {
+    use hep_io::Error;
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/codec_none.root");
+    let clean = std::fs::read(path).unwrap();
+    let f = RootFile::from_bytes(clean.clone()).unwrap();
+    assert!(f.header().version < 1_000_000, "a file with 32-bit header fields");
+    let patched = |at: usize, v: &[u8]| {
+        let mut b = clean.clone();
+        b[at..at + v.len()].copy_from_slice(v);
+        b
+    };
+
+    // Header: fSeekInfo (bytes 37..41), fBEGIN (8..12), fNbytesName (28..32).
+    let e = RootFile::from_bytes(patched(37, &(-1i32).to_be_bytes())).unwrap_err();
+    assert!(matches!(&e, Error::Malformed { offset: 4, .. }) && e.to_string().contains("fSeekInfo"), "{e}");
+    let g = RootFile::from_bytes(patched(37, &i32::MAX.to_be_bytes())).unwrap();
+    let e = g.streamer_info_key().unwrap_err();
+    assert!(matches!(e, Error::Truncated { offset: 0x7fff_ffff, .. }), "{e}");
+    let e = RootFile::from_bytes(patched(8, &i32::MAX.to_be_bytes())).unwrap_err();
+    assert!(matches!(e, Error::Truncated { what: "top directory", offset: 0x7fff_ffff, .. }), "{e}");
+    let e = RootFile::from_bytes(patched(28, &i32::MIN.to_be_bytes())).unwrap_err();
+    assert!(matches!(&e, Error::Malformed { .. }) && e.to_string().contains("fNbytesName is -2147483648"), "{e}");
+
+    // A key: fNbytes negative on disk; fObjlen at the i32 maximum in the key and its directory
+    // entry (the size limit refuses it), or negative there (read as u32 it would be 4 GiB).
+    let tree = f.get("events").unwrap();
+    let at = tree.seek_key as usize;
+    let e = RootFile::from_bytes(patched(at, &(-1i32).to_be_bytes())).unwrap().read_object(&tree).unwrap_err();
+    assert!(matches!(&e, Error::Malformed { what: "key", .. }) && e.to_string().contains("fNbytes is -1"), "{e}");
+    let copies = find_all(&clean, 0..clean.len(), &clean[at..at + 18]);
+    assert!(copies.len() >= 2, "the key and its entry in the key list: {copies:?}");
+    for (obj_len, limit) in [(i32::MAX, true), (-1, false)] {
+        let mut b = clean.clone();
+        for &c in &copies {
+            b[c + 6..c + 10].copy_from_slice(&obj_len.to_be_bytes());
+        }
+        let g = RootFile::from_bytes(b).unwrap();
+        match g.get("events") {
+            Ok(k) => {
+                assert!(limit, "{k:?}");
+                let e = g.read_object(&k).unwrap_err();
+                assert!(matches!(e, Error::LimitExceeded { size: 0x7fff_ffff, .. }), "{e}");
+            }
+            Err(e) => assert!(!limit && e.to_string().contains("fObjlen is -1"), "{e}"),
+        }
+    }
+
+    // The basket list of branch `f`, inside the uncompressed TTree record.
+    let t = f.tree("events").unwrap();
+    let b = t.branch("f").unwrap();
+    let seeks = b.basket_offsets();
+    let record = at + usize::from(tree.key_len)..at + tree.nbytes as usize;
+    let [seek0] = find_all(&clean, record.clone(), &(seeks[0] as i64).to_be_bytes())[..] else {
+        panic!("fBasketSeek[0] of f is not unique in the tree record")
+    };
+    // fBasketBytes: the sizes the baskets' own keys start with, in a row.
+    let sizes: Vec<u8> = seeks.iter().flat_map(|&s| clean[s as usize..s as usize + 4].to_vec()).collect();
+    let [bytes0] = find_all(&clean, record.start..seek0, &sizes)[..] else {
+        panic!("fBasketBytes of f is not unique in the tree record")
+    };
+    let len = clean.len() as i64;
+    // Negative seeks and sizes: the branch is damaged (the tree and the other branches read).
+    for (field, value) in [(seek0, -1i64), (seek0, i64::MIN), (bytes0, -1), (bytes0, i64::from(i32::MIN))] {
+        let bytes = if field == seek0 {
+            patched(field, &value.to_be_bytes())
+        } else {
+            patched(field, &(value as i32).to_be_bytes())
+        };
+        let g = RootFile::from_bytes(bytes).unwrap();
+        let t = g.tree("events").unwrap();
+        let damaged = t.damaged();
+        assert_eq!(damaged.len(), 1, "{value}: {damaged:?}");
+        assert_eq!((damaged[0].branch.as_str(), damaged[0].offset), ("f", b.offset()));
+        assert!(damaged[0].detail.contains(&value.to_string()), "{}", damaged[0]);
+        assert!(matches!(t.select(&["f"]), Err(Error::DamagedBranch(_))));
+        let sel = t.select_readable(&["*"]).unwrap();
+        assert_eq!(sel.columns().len() + 1, t.branches().len());
+        assert_eq!(t.read(&sel, 0..t.entries()).unwrap().num_rows() as u64, t.entries());
+    }
+    // Seeks and sizes that are positive but past the end, up to the type's maximum: reading the
+    // branch fails naming it, the basket and the file offset.
+    for (field, value) in [(seek0, i64::MAX), (seek0, len), (seek0, i64::from(u32::MAX)), (bytes0, i64::from(i32::MAX))]
+    {
+        let bytes = if field == seek0 {
+            patched(field, &value.to_be_bytes())
+        } else {
+            patched(field, &(value as i32).to_be_bytes())
+        };
+        let g = RootFile::from_bytes(bytes).unwrap();
+        let t = g.tree("events").unwrap();
+        assert!(t.damaged().is_empty());
+        let e = t.read(&t.select(&["f"]).unwrap(), 0..t.entries()).unwrap_err();
+        let Error::InBranch { branch, basket: Some(0), offset, source } = &e else { panic!("{value}: {e}") };
+        assert_eq!(branch, "f");
+        assert_eq!(*offset, if field == seek0 { value as u64 } else { seeks[0] });
+        assert!(matches!(**source, Error::Truncated { what: "basket", .. }), "{value}: {e}");
+        assert!(e.to_string().starts_with(&format!("branch f, basket 0 (offset {offset}): ")), "{e}");
+    }
 }
