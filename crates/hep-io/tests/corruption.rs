@@ -7,6 +7,7 @@
 //! the header, keys and basket lists (typed errors naming what and where).
 
 use hep_io::{Limits, RootFile};
+use hepfloat_testdata::damage::{replace_all, with_streamer_info};
 
 struct Rng(u64);
 
@@ -247,58 +248,6 @@ fn damaged_files_read_from_disk_as_from_memory() {
         assert!(ok > 0 && err > 0, "{name}: {ok} complete reads, {err} errors");
     }
     std::fs::remove_dir(&dir).unwrap();
-}
-
-/// `clean` with its streamer-info record replaced: the decompressed payload, changed by
-/// `damage`, stored uncompressed at the end of the file, and the header pointing at it. Every
-/// other record is untouched.
-fn with_streamer_info(clean: &[u8], damage: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
-    let f = RootFile::from_bytes(clean.to_vec()).expect("the clean file opens");
-    let key = f.streamer_info_key().expect("the clean file has a streamer-info key");
-    let mut payload = f.read_object(&key).expect("the clean streamer info decompresses");
-    damage(&mut payload);
-    let (at, key_len) = (key.seek_key as usize, usize::from(key.key_len));
-    let mut header = clean[at..at + key_len].to_vec();
-    let obj_len = i32::try_from(payload.len()).unwrap();
-    let nbytes = i32::try_from(key_len + payload.len()).unwrap();
-    header[0..4].copy_from_slice(&nbytes.to_be_bytes()); // fNbytes
-    header[6..10].copy_from_slice(&obj_len.to_be_bytes()); // fObjlen
-    let mut out = clean.to_vec();
-    let new_at = out.len();
-    // fSeekKey: 64 bits in key versions above 1000.
-    if i16::from_be_bytes([header[4], header[5]]) > 1000 {
-        header[18..26].copy_from_slice(&(new_at as i64).to_be_bytes());
-    } else {
-        header[18..22].copy_from_slice(&i32::try_from(new_at).unwrap().to_be_bytes());
-    }
-    out.extend_from_slice(&header);
-    out.extend_from_slice(&payload);
-    // fSeekInfo and fNbytesInfo, 32 or 64 bits wide by the file's version.
-    if f.header().version >= 1_000_000 {
-        out[45..53].copy_from_slice(&(new_at as i64).to_be_bytes());
-        out[53..57].copy_from_slice(&nbytes.to_be_bytes());
-    } else {
-        out[37..41].copy_from_slice(&i32::try_from(new_at).unwrap().to_be_bytes());
-        out[41..45].copy_from_slice(&nbytes.to_be_bytes());
-    }
-    out
-}
-
-/// `bytes` with every occurrence of `from` replaced by `to` (of the same length).
-fn replace_all(bytes: &mut [u8], from: &[u8], to: &[u8]) -> usize {
-    assert_eq!(from.len(), to.len());
-    let mut n = 0;
-    let mut k = 0;
-    while k + from.len() <= bytes.len() {
-        if bytes[k..k + from.len()] == *from {
-            bytes[k..k + from.len()].copy_from_slice(to);
-            n += 1;
-            k += from.len();
-        } else {
-            k += 1;
-        }
-    }
-    n
 }
 
 /// The case: a damaged StreamerInfo record used to make branches of supported types

@@ -1,6 +1,7 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+pub mod damage;
 mod parquet_floats;
 pub mod strategies;
 

@@ -40,6 +40,9 @@ pub struct Input {
     pub bytes: u64,
     /// The name given on the command line.
     pub name: String,
+    /// Branches of a ROOT file that damage makes unreadable, skipped on request
+    /// (`--skip-damaged`); empty otherwise.
+    pub damaged: Vec<hep_io::DamagedBranch>,
 }
 
 impl std::fmt::Debug for Input {
@@ -62,9 +65,35 @@ pub fn toy_spec(spec: &str) -> Result<Option<(u64, u64)>> {
 }
 
 impl Input {
+    /// The damaged branches skipped, for a command's summary line (empty if none) and its JSON.
+    pub fn damaged_report(&self) -> (Option<String>, serde_json::Value) {
+        let list: Vec<serde_json::Value> = self
+            .damaged
+            .iter()
+            .map(|d| serde_json::json!({"branch": d.branch, "offset": d.offset, "detail": d.detail}))
+            .collect();
+        let line = (!self.damaged.is_empty()).then(|| {
+            let names: Vec<&str> = self.damaged.iter().map(|d| d.branch.as_str()).collect();
+            format!("skipped {} damaged branches of {}: {}", names.len(), self.name, names.join(", "))
+        });
+        (line, serde_json::Value::Array(list))
+    }
+
     /// Open `spec`: a ROOT file (its tree `tree`, or the only / `CollectionTree` one), a Parquet
     /// file, or `toy[:EVENTS[:SEED]]`. `branches` are globs selecting columns (all if empty).
     pub fn open(spec: &str, tree: Option<&str>, branches: &[String]) -> Result<Input> {
+        Self::open_with(spec, tree, branches, false)
+    }
+
+    /// [`Input::open`] of a command's [`Source`](crate::Source) options (`--skip-damaged`
+    /// included).
+    pub fn open_source(spec: &str, source: &crate::Source) -> Result<Input> {
+        Self::open_with(spec, source.tree.as_deref(), &source.branches, source.skip_damaged)
+    }
+
+    /// [`Input::open`]; with `skip_damaged`, branches of a ROOT file that damage makes unreadable
+    /// are skipped and listed in [`Input::damaged`] instead of failing the open.
+    pub fn open_with(spec: &str, tree: Option<&str>, branches: &[String], skip_damaged: bool) -> Result<Input> {
         let patterns: Vec<String> = if branches.is_empty() { vec!["*".into()] } else { branches.to_vec() };
         if let Some((events, seed)) = toy_spec(spec)? {
             let toy = hep_toy::Toy::new(seed);
@@ -80,6 +109,7 @@ impl Input {
                 schema,
                 bytes: 0,
                 name: spec.into(),
+                damaged: vec![],
             });
         }
         let path = Path::new(spec);
@@ -108,9 +138,19 @@ impl Input {
                 let tree: &'static Tree<'static> = Box::leak(Box::new(
                     file.tree(&name).with_context(|| format!("cannot read tree {name:?} of ROOT file {spec}"))?,
                 ));
-                let selection = tree.select_supported(&patterns).with_context(|| format!("{spec}: tree {name:?}"))?;
+                let selection = if skip_damaged { tree.select_readable(&patterns) } else { tree.select_supported(&patterns) }
+                    .map_err(|e| match e {
+                        hep_io::Error::DamagedBranch(d) => anyhow!(
+                            "{spec}: tree {name:?}: branch {} is damaged at offset {}: {}; skip the damaged branches with --skip-damaged (they are then listed)",
+                            d.branch,
+                            d.offset,
+                            d.detail
+                        ),
+                        e => anyhow::Error::from(e).context(format!("{spec}: tree {name:?}")),
+                    })?;
                 let schema = tree.schema(&selection);
                 Ok(Input {
+                    damaged: selection.damaged().to_vec(),
                     kind: Kind::Root { tree, selection },
                     entries: tree.entries(),
                     schema,
@@ -138,6 +178,7 @@ impl Input {
                     schema,
                     bytes,
                     name: spec.into(),
+                    damaged: vec![],
                 })
             }
             _ => bail!("{spec} is neither a ROOT file nor a Parquet file"),

@@ -61,6 +61,11 @@ pub struct Source {
     /// Columns to use: branch names or globs (`*`, `?`), comma-separated; all by default.
     #[arg(long, value_delimiter = ',')]
     branches: Vec<String>,
+    /// Skip the branches of a ROOT file that damage makes unreadable (they are listed in the
+    /// summary and the JSON) instead of failing. Branches of types hepfloat does not read are
+    /// always skipped and listed by `inspect`.
+    #[arg(long)]
+    skip_damaged: bool,
 }
 
 /// How the terminal output behaves.

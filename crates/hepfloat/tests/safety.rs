@@ -504,3 +504,41 @@ fn compressed_files_of_every_version_still_upsample_and_evaluate() {
     }
     std::fs::remove_dir_all(&d).unwrap();
 }
+
+/// No silent loss: a ROOT file whose StreamerInfo is damaged (some branches of types hepfloat
+/// reads lose their descriptions) used to be compressed without those branches, exit 0. It now
+/// fails, naming a damaged branch and the hint; with `--skip-damaged` it is compressed without
+/// them, and they are listed in the summary and the JSON.
+#[test]
+fn damaged_branches_fail_unless_skipped_and_listed() {
+    let sample = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap_or_else(|e| panic!("{e}"));
+    let clean = std::fs::read(sample).unwrap();
+    let d = scratch("damaged-branches");
+    let file = d.join("damaged.root");
+    std::fs::write(&file, hepfloat_testdata::damage::with_streamer_info(&clean, |p| p[1000..1200].fill(0))).unwrap();
+    let out = d.join("c.parquet");
+    let err = fails(&["compress", s(&file), "-o", s(&out)]);
+    assert!(err.contains("is damaged at offset") && err.contains("--skip-damaged"), "{err}");
+    assert!(!out.exists());
+    let o = hepfloat(&["--json", "compress", s(&file), "--skip-damaged", "-o", s(&out)]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let damaged = j["damaged"].as_array().unwrap();
+    assert!(!damaged.is_empty(), "{j}");
+    // None of them is in the output; the sound file's compress writes them.
+    let names: Vec<String> = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(&out).unwrap())
+        .unwrap()
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    for b in damaged {
+        assert!(!names.contains(&b["branch"].as_str().unwrap().to_string()), "{b}");
+        assert!(b["offset"].as_u64().unwrap() > 0 && !b["detail"].as_str().unwrap().is_empty(), "{b}");
+    }
+    let text = hepfloat(&["compress", s(&file), "--skip-damaged", "-o", s(&d.join("c2.parquet"))]);
+    let said = String::from_utf8_lossy(&text.stdout);
+    assert!(said.contains(&format!("skipped {} damaged branches of", damaged.len())), "{said}");
+    std::fs::remove_dir_all(&d).unwrap();
+}

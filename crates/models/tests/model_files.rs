@@ -515,22 +515,38 @@ fn write_fixtures_of_the_current_version() {
     }
 }
 
-/// The fuzz target `model_load`'s corpus (`fuzz/corpus/model_load`, seeded with the fixtures
-/// and holding every input it found that failed once), replayed: each a clean error or inside
-/// every preimage.
+// The fuzz targets' own code: the edits of `model_edit` and the check both targets make.
+#[path = "../../../fuzz/fuzz_targets/common/model.rs"]
+mod fuzz_check;
+#[path = "../../../fuzz/fuzz_targets/common/edit.rs"]
+mod fuzz_edit;
+
+/// The fuzz targets' corpora (`fuzz/replay/model_load.hex`: model files as bytes;
+/// `fuzz/replay/model_edit.hex`: edits of the fixtures; one hex-encoded input a line, the
+/// inputs that once crashed a target first), replayed through the targets' own code: each a
+/// clean error or every output inside its preimage.
 #[test]
-fn the_fuzz_corpus_replays_cleanly() {
-    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/corpus/model_load");
-    let input = compressed_batch();
-    let mut n = 0;
-    for entry in std::fs::read_dir(&dir).into_iter().flatten() {
-        let bytes = std::fs::read(entry.unwrap().path()).unwrap();
-        n += 1;
-        if let Ok(model) = Model::from_json(&String::from_utf8_lossy(&bytes))
-            && let Err(e) = upsample_all(&model, &input)
-        {
-            assert!(!matches!(e, Error::OutsidePreimage { .. }), "{e}");
+fn the_fuzz_corpora_replay_cleanly() {
+    let replay = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fuzz/replay");
+    let files = |target: &str| -> Vec<Vec<u8>> {
+        let path = replay.join(format!("{target}.hex"));
+        let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+        text.lines()
+            .filter(|l| !l.starts_with('#'))
+            .map(|l| (0..l.len() / 2).map(|i| u8::from_str_radix(&l[2 * i..2 * i + 2], 16).unwrap()).collect())
+            .collect()
+    };
+    let (load, edit) = (files("model_load"), files("model_edit"));
+    assert!(!load.is_empty() && !edit.is_empty());
+    for bytes in &load {
+        if let Ok(text) = std::str::from_utf8(bytes) {
+            fuzz_check::check(text);
         }
     }
-    println!("replayed {n} inputs of {}", dir.display());
+    for bytes in &edit {
+        if let Some(text) = fuzz_edit::edited(bytes) {
+            fuzz_check::check(&text);
+        }
+    }
+    println!("replayed {} model_load and {} model_edit inputs", load.len(), edit.len());
 }

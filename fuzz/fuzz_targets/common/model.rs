@@ -21,15 +21,15 @@ fn input() -> &'static RecordBatch {
         for _ in 0..256 {
             let pt = (20_000.0 - 30_000.0 * u().ln()) as f32;
             let (a, b) = (u() as f32 * 0.5, u() as f32 * 0.3);
-            let row = [pt, 0.02 * pt + 5.0 * (u() as f32 - 0.5), (u() * 300.0).floor() as f32, -999.0, 1.0 - a - b, a, b];
+            let row =
+                [pt, 0.02 * pt + 5.0 * (u() as f32 - 0.5), (u() * 300.0).floor() as f32, -999.0, 1.0 - a - b, a, b];
             for (c, v) in cols.iter_mut().zip(row) {
                 c.push(v);
             }
         }
-        let batch = RecordBatch::try_from_iter(
-            names.iter().zip(cols).map(|(n, v)| (*n, Arc::new(Float32Array::from(v)) as _)),
-        )
-        .expect("columns of one length");
+        let batch =
+            RecordBatch::try_from_iter(names.iter().zip(cols).map(|(n, v)| (*n, Arc::new(Float32Array::from(v)) as _)))
+                .expect("columns of one length");
         let scheme = float_bits::Scheme::atlas(7).expect("k = 7");
         compress_batch(&scheme, &batch, &["pt"]).expect("compressible").0
     })

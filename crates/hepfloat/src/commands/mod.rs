@@ -71,7 +71,7 @@ pub struct InspectArgs {
 }
 
 pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
-    let input = Input::open(&a.file, a.source.tree.as_deref(), &a.source.branches)?;
+    let input = Input::open_source(&a.file, &a.source)?;
     let schema = input.schema();
     out.say(format!(
         "{}: {} events, {} columns, {} bytes",
@@ -125,7 +125,11 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
         out.say(format!("{:<80} {:<32} {:>10} {:>9}", f.name(), f.data_type().to_string(), shown_n, shown_k));
         rows.push(json!({"column": f.name(), "type": f.data_type().to_string(), "values": values, "kept_bits": k}));
     }
-    out.json(&json!({"file": input.name, "entries": input.entries(), "bytes": input.bytes, "columns": rows}));
+    let (skipped, damaged) = input.damaged_report();
+    if let Some(line) = skipped {
+        out.say(line);
+    }
+    out.json(&json!({"damaged": damaged, "file": input.name, "entries": input.entries(), "bytes": input.bytes, "columns": rows}));
     Ok(())
 }
 
@@ -156,7 +160,7 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let scheme = a.scheme.scheme()?;
     let keep = a.scheme.keep();
     check_file_target(&a.output.output, &[Path::new(&a.file)])?;
-    let input = Input::open(&a.file, a.source.tree.as_deref(), &a.source.branches)?;
+    let input = Input::open_source(&a.file, &a.source)?;
     if let Some(recorded) = input.metadata().get(META_SCHEME) {
         let shown = recorded_scheme(recorded);
         bail!(
@@ -193,7 +197,11 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
         input.bytes
     ));
     out.say(format!("wrote {}", a.output.output.display()));
-    out.json(&json!({"scheme": scheme.to_string(), "values": values, "kept": kept, "bytes_full_precision": before,
+    let (skipped, damaged) = input.damaged_report();
+    if let Some(line) = skipped {
+        out.say(line);
+    }
+    out.json(&json!({"damaged": damaged, "scheme": scheme.to_string(), "values": values, "kept": kept, "bytes_full_precision": before,
         "bytes_compressed": after, "input_bytes": input.bytes, "output": a.output.output}));
     Ok(CompressSummary { before, after })
 }
@@ -311,8 +319,14 @@ fn fit_compressed(
         model.groups().len()
     ));
     out.say(format!("wrote {}", a.output.output.display()));
-    out.json(&json!({"scheme": scheme.to_string(), "columns": model.columns().len(), "atoms": atoms,
-        "groups": model.groups().len(), "events": range, "output": a.output.output}));
+    let (skipped, damaged) = input.damaged_report();
+    if let Some(line) = skipped {
+        out.say(line);
+    }
+    out.json(
+        &json!({"damaged": damaged, "scheme": scheme.to_string(), "columns": model.columns().len(), "atoms": atoms,
+        "groups": model.groups().len(), "events": range, "output": a.output.output}),
+    );
     Ok(model)
 }
 
@@ -361,7 +375,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         bail!("--validation must be in (0, 1), got {}", a.validation);
     }
     check_file_target(&a.output.output, &[Path::new(&a.file)])?;
-    let input = Input::open(&a.file, a.source.tree.as_deref(), &a.source.branches)?;
+    let input = Input::open_source(&a.file, &a.source)?;
     let names = float_columns(&input.schema());
     let (start, end) = (a.source.entries.start.min(input.entries()), a.source.entries.end.min(input.entries()));
     if a.compressed_input {
@@ -433,8 +447,14 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     ));
     out.say(format!("choices: {}", choices.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")));
     out.say(format!("wrote {}", a.output.output.display()));
-    out.json(&json!({"scheme": scheme.to_string(), "columns": model.columns().len(), "choices": choices,
-        "groups": model.groups().len(), "train": start..split, "validation": split..end, "output": a.output.output}));
+    let (skipped, damaged) = input.damaged_report();
+    if let Some(line) = skipped {
+        out.say(line);
+    }
+    out.json(
+        &json!({"damaged": damaged, "scheme": scheme.to_string(), "columns": model.columns().len(), "choices": choices,
+        "groups": model.groups().len(), "train": start..split, "validation": split..end, "output": a.output.output}),
+    );
     Ok(model)
 }
 
@@ -476,7 +496,7 @@ pub fn upsample_with(
     output: &Path,
     out: Out,
 ) -> Result<f64> {
-    let input = Input::open(file, source.tree.as_deref(), &source.branches)?;
+    let input = Input::open_source(file, source)?;
     check_scheme(&input, model.scheme()).context("the model does not fit this file")?;
     let recorded = recorded(&input)?.is_some();
     let mut up = Upsampler::new(model, how, seed);
@@ -504,7 +524,11 @@ pub fn upsample_with(
         rate / 1e6,
         output.display()
     ));
-    out.json(&json!({"values": values, "estimate": how.to_string(), "seconds": t0.elapsed().as_secs_f64(),
+    let (skipped, damaged) = input.damaged_report();
+    if let Some(line) = skipped {
+        out.say(line);
+    }
+    out.json(&json!({"damaged": damaged, "values": values, "estimate": how.to_string(), "seconds": t0.elapsed().as_secs_f64(),
         "upsampler_values_per_second": rate, "output": output}));
     Ok(rate)
 }
@@ -599,7 +623,7 @@ impl Halves {
     }
 
     fn source(&self, r: std::ops::Range<u64>) -> Source {
-        Source { tree: self.tree.clone(), entries: r, branches: vec![] }
+        Source { tree: self.tree.clone(), entries: r, branches: vec![], skip_damaged: false }
     }
 
     fn scheme(bits: u32) -> SchemeArgs {

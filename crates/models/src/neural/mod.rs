@@ -876,6 +876,15 @@ impl Net {
                 file.kind, file.hidden
             ),
         };
+        // burn 0.22's `try_load_record` panics on a float parameter stored with another element
+        // type (found by fuzzing: an I32 tensor under the right shape): read the record's tensor
+        // table first and require f32 throughout.
+        let table = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(bytes.clone()))
+            .and_then(burn_pack::Reader::into_tensors)
+            .map_err(|e| damaged(e.to_string()))?;
+        if let Some(t) = table.iter().find(|t| t.dtype != burn_pack::DType::F32) {
+            return Err(damaged(format!("tensor {:?} holds {:?} values, not f32", t.name, t.dtype)));
+        }
         let record =
             ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|e| damaged(e.to_string()))?;
         let body = Body::new(file.kind, FIXED_FEATURES + file.ctx_norm.len(), file.hidden, &device)
