@@ -410,13 +410,17 @@ fn crafted_numbers_at_the_edges_give_typed_errors() {
         panic!("fBasketBytes of f is not unique in the tree record")
     };
     let len = clean.len() as i64;
-    // Negative seeks and sizes: the branch is damaged (the tree and the other branches read).
-    for (field, value) in [(seek0, -1i64), (seek0, i64::MIN), (bytes0, -1), (bytes0, i64::from(i32::MIN))] {
-        let bytes = if field == seek0 {
+    // fBasketSeek is 64 bits wide, fBasketBytes 32.
+    let basket_field = |field: usize, value: i64| {
+        if field == seek0 {
             patched(field, &value.to_be_bytes())
         } else {
             patched(field, &(value as i32).to_be_bytes())
-        };
+        }
+    };
+    // Negative seeks and sizes: the branch is damaged (the tree and the other branches read).
+    for (field, value) in [(seek0, -1i64), (seek0, i64::MIN), (bytes0, -1), (bytes0, i64::from(i32::MIN))] {
+        let bytes = basket_field(field, value);
         let g = RootFile::from_bytes(bytes).unwrap();
         let t = g.tree("events").unwrap();
         let damaged = t.damaged();
@@ -432,11 +436,7 @@ fn crafted_numbers_at_the_edges_give_typed_errors() {
     // branch fails naming it, the basket and the file offset.
     for (field, value) in [(seek0, i64::MAX), (seek0, len), (seek0, i64::from(u32::MAX)), (bytes0, i64::from(i32::MAX))]
     {
-        let bytes = if field == seek0 {
-            patched(field, &value.to_be_bytes())
-        } else {
-            patched(field, &(value as i32).to_be_bytes())
-        };
+        let bytes = basket_field(field, value);
         let g = RootFile::from_bytes(bytes).unwrap();
         let t = g.tree("events").unwrap();
         assert!(t.damaged().is_empty());

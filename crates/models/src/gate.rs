@@ -1032,15 +1032,19 @@ impl Model {
         path: Option<&str>,
         checksum: bool,
     ) -> Result<Model> {
-        crate::validate::model(&scheme, &columns, &groups, checksum).map_err(|b| b.into_error(path))?;
+        let weights = crate::validate::model(&scheme, &columns, &groups, checksum).map_err(|b| b.into_error(path))?;
+        #[cfg(not(feature = "neural"))]
+        drop(weights);
         #[cfg(feature = "neural")]
         let nets = columns
             .iter()
-            .map(|c| {
+            .zip(weights)
+            .map(|(c, w)| {
                 c.neural
                     .as_ref()
-                    .map(|n| {
-                        crate::neural::Net::from_file(&n.model).map(std::sync::Arc::new).map_err(|e| match e {
+                    .zip(w)
+                    .map(|(n, w)| {
+                        crate::neural::Net::from_record(&n.model, w).map(std::sync::Arc::new).map_err(|e| match e {
                             Error::InvalidModel { field, detail, .. } => Error::InvalidModel {
                                 path: path.map(str::to_string),
                                 column: Some(c.name.clone()),

@@ -229,8 +229,14 @@ pub(crate) fn net_file(
 /// Every invariant of a model's parts: columns named once, priors and samplers valid, columns
 /// taking their values from a group that exists, each neural corrector's context and network
 /// (same scheme as the model; weights matching their checksum where `checksum`), scores, and
-/// the groups (valid, disjoint).
-pub(crate) fn model(scheme: &Scheme, columns: &[ColumnModel], groups: &[Group], checksum: bool) -> Check {
+/// the groups (valid, disjoint). Returns each column's network weights (checked), to build the
+/// networks from.
+pub(crate) fn model(
+    scheme: &Scheme,
+    columns: &[ColumnModel],
+    groups: &[Group],
+    checksum: bool,
+) -> std::result::Result<Vec<Option<Vec<u8>>>, Bad> {
     let mut member_of = std::collections::HashMap::new();
     for (g, group) in groups.iter().enumerate() {
         let field = format!("groups[{g}]");
@@ -242,11 +248,12 @@ pub(crate) fn model(scheme: &Scheme, columns: &[ColumnModel], groups: &[Group], 
         }
     }
     let mut names = std::collections::HashSet::new();
+    let mut weights = Vec::with_capacity(columns.len());
     for (i, c) in columns.iter().enumerate() {
         if c.name.is_empty() || !names.insert(c.name.as_str()) {
             return Err(bad(format!("columns[{i}].name"), format!("{:?} is empty or named twice", c.name)));
         }
-        let check = || -> Check {
+        let check = || -> std::result::Result<Option<Vec<u8>>, Bad> {
             prior("prior", &c.prior)?;
             if let Some(s) = &c.sampler {
                 prior("sampler", s)?;
@@ -272,13 +279,13 @@ pub(crate) fn model(scheme: &Scheme, columns: &[ColumnModel], groups: &[Group], 
                 if let Some(x) = n.context.iter().find(|x| x.is_empty() || !seen.insert(x.as_str())) {
                     return Err(bad("neural.context", format!("{x:?} is empty or named twice")));
                 }
-                net_file("neural.model", &n.model, Some(scheme), checksum)?;
+                return net_file("neural.model", &n.model, Some(scheme), checksum).map(Some);
             }
-            Ok(())
+            Ok(None)
         };
-        check().map_err(|b| b.in_column(&c.name))?;
+        weights.push(check().map_err(|b| b.in_column(&c.name))?);
     }
-    Ok(())
+    Ok(weights)
 }
 
 /// The first output of `out` that lies outside the preimage of its compressed value: `(index,

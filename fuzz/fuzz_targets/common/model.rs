@@ -35,15 +35,20 @@ fn input() -> &'static RecordBatch {
     })
 }
 
-/// Load `text` as a model file; if it loads, upsample the fixed batch with every estimate and
-/// assert that every output of a column the model knows lies inside the preimage of its
-/// compressed value (a forced unbounded network, which exists to show what leaving it costs,
-/// excepted). Errors are fine; panics and outputs outside are findings.
-pub fn check(text: &str) {
-    let Ok(model) = Model::from_json(text) else { return };
-    let input = input();
+/// Upsample `input` with `model` (draws seeded by `seed`) with every estimate, and assert that
+/// every output of a column the model knows lies inside the preimage of its compressed value
+/// (checked value by value with `quant_bounds`; a forced unbounded network, which exists to show
+/// what leaving it costs, excepted). Returns the first upsampling error, after trying them all.
+pub fn upsample_inside(model: &Model, input: &RecordBatch, seed: u64) -> Result<(), models::Error> {
+    let mut first = Ok(());
     for how in [Estimate::Mean, Estimate::Median, Estimate::Sample] {
-        let Ok(out) = Upsampler::new(&model, how, 1).upsample(input) else { continue };
+        let out = match Upsampler::new(model, how, seed).upsample(input) {
+            Ok(out) => out,
+            Err(e) => {
+                first = first.and(Err(e));
+                continue;
+            }
+        };
         for (i, f) in input.schema().fields().iter().enumerate() {
             let Some(col) = model.column(f.name()) else { continue };
             if col.neural.as_ref().is_some_and(|n| !n.model.kind.bounded()) {
@@ -51,10 +56,19 @@ pub fn check(text: &str) {
             }
             let c = float_values(input.column(i).as_ref()).expect("floats");
             let o = float_values(out.column(i).as_ref()).expect("floats");
-            for (c, o) in c.iter().zip(&o) {
+            for (j, (c, o)) in c.iter().zip(&o).enumerate() {
                 let p = quant_bounds::preimage(model.scheme(), *c).expect("an output of the model's scheme");
-                assert!(p.contains(*o), "{}: {o} outside the preimage of {c}", f.name());
+                assert!(p.contains(*o), "{} ({how}) row {j}: {o} outside the preimage of {c}", f.name());
             }
         }
+    }
+    first
+}
+
+/// Load `text` as a model file; if it loads, upsample the fixed batch with every estimate (see
+/// [`upsample_inside`]). Errors are fine; panics and outputs outside are findings.
+pub fn check(text: &str) {
+    if let Ok(model) = Model::from_json(text) {
+        let _ = upsample_inside(&model, input(), 1);
     }
 }

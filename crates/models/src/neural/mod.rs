@@ -866,6 +866,11 @@ impl Net {
         // Sizes come from a file: bound them (and check the weights' checksum, where the file
         // has one) before allocating the network.
         let bytes = crate::validate::net_file("model", file, None, false)?;
+        Self::from_record(file, bytes)
+    }
+
+    /// [`Net::from_file`] with the weights already checked and decoded (`bytes`).
+    pub(crate) fn from_record(file: &NetFile, bytes: Vec<u8>) -> Result<Net> {
         let device = Device::flex();
         let damaged = |e: String| Error::InvalidModel {
             path: None,
