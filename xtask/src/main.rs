@@ -278,7 +278,9 @@ fn exhaustive_preimage(args: &[String]) -> ExitCode {
 fn results(args: &[String]) -> Result<(), String> {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
     let data = match args {
-        [] => std::env::var_os("HEP_TESTDATA").map_or_else(|| root.join("../shared/data"), Into::into),
+        [] => std::env::var_os("HEP_TESTDATA")
+            .filter(|d| !d.is_empty())
+            .map_or_else(|| root.join("test-data"), Into::into),
         [flag, dir] if flag == "--data" => dir.into(),
         _ => return Err("usage: cargo xtask results [--data DIR]".into()),
     };

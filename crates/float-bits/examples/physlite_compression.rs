@@ -8,7 +8,7 @@
 //! ```text
 //! cargo run --release -p float-bits --example physlite_compression [-- --all | BRANCH...]
 //! ```
-//! The data folder is `$HEP_TESTDATA` (default `../shared/data` beside the project root).
+//! The data folder is `$HEP_TESTDATA` (default: the repository's `test-data/`).
 
 use std::process::ExitCode;
 

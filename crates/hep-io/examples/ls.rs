@@ -1,7 +1,9 @@
 //! List every key of a ROOT file (`cargo run -p hep-io --example ls -- FILE`).
 
 fn main() -> Result<(), hep_io::Error> {
-    let path = std::env::args().nth(1).unwrap_or_else(|| "../shared/data/PHYSLITE_example.root".into());
+    let path = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| hepfloat_testdata::data_dir().join("PHYSLITE_example.root").display().to_string());
     let file = hep_io::RootFile::open(&path)?;
     println!("{path}: ROOT {} , {} bytes, compression {}", file.header().version, file.len(), file.header().compress);
     for (name, key) in file.walk()? {

@@ -40,26 +40,26 @@ fn map_floats(array: &ArrayRef, f: &dyn Fn(&mut [f32])) -> ArrayRef {
 }
 
 /// Bytes of a Parquet file holding `batch`.
-fn parquet_size(batch: &RecordBatch, options: ParquetOptions, name: &str) -> Result<u64, hep_io::Error> {
-    let path = std::env::temp_dir().join(format!("hep_io_physlite_{}_{name}.parquet", std::process::id()));
-    let s = hep_io::write_parquet(&path, batch.schema(), [Ok(batch.clone())], options)?;
-    let _ = std::fs::remove_file(path);
-    Ok(s.bytes)
+fn parquet_size(batch: &RecordBatch, options: ParquetOptions) -> Result<u64, hep_io::Error> {
+    let mut w = hep_io::ParquetWriter::new(std::io::sink(), batch.schema(), &options)?;
+    w.write(batch)?;
+    Ok(w.finish()?.1.bytes)
 }
 
-fn report(tree: &Tree<'_>, sel: &Selection, what: &str, level: i32) -> Result<(), Box<dyn std::error::Error>> {
+fn report(tree: &Tree, sel: &Selection, what: &str, level: i32) -> Result<(), Box<dyn std::error::Error>> {
     let batch = tree.read(sel, 0..tree.entries())?;
     let root_bytes: u64 = sel.columns().iter().map(|c| tree.branch(c).map(|b| b.compressed_bytes).unwrap_or(0)).sum();
     let bss = ParquetOptions { zstd_level: level, ..Default::default() };
     let plain = ParquetOptions { byte_stream_split: false, ..bss };
-    let full = parquet_size(&batch, bss, "full")?;
+    let full = parquet_size(&batch, bss)?;
     let ipc_path = std::env::temp_dir().join(format!("hep_io_physlite_{}.arrow", std::process::id()));
-    let ipc = hep_io::write_ipc(&ipc_path, batch.schema(), [Ok(batch.clone())])?.bytes;
+    let one = arrow_array::RecordBatchIterator::new([Ok(batch.clone())], batch.schema());
+    let ipc = hep_io::write_ipc(&ipc_path, one)?.bytes;
     let _ = std::fs::remove_file(ipc_path);
     let mut rows = vec![
         ("ROOT baskets (as stored in the file)".to_string(), root_bytes),
         ("Arrow IPC, uncompressed".to_string(), ipc),
-        (format!("Parquet ZSTD({level}), plain/dictionary floats"), parquet_size(&batch, plain, "plain")?),
+        (format!("Parquet ZSTD({level}), plain/dictionary floats"), parquet_size(&batch, plain)?),
         (format!("Parquet ZSTD({level}) + BYTE_STREAM_SPLIT, full precision"), full),
     ];
     for k in [15, 7] {
@@ -70,7 +70,7 @@ fn report(tree: &Tree<'_>, sel: &Selection, what: &str, level: i32) -> Result<()
             .map(|c| map_floats(c, &|v| scheme.compress_in_place(v).expect("Atlas never fails on f32")))
             .collect();
         let rounded = RecordBatch::try_new(batch.schema(), columns)?;
-        let size = parquet_size(&rounded, bss, &format!("k{k}"))?;
+        let size = parquet_size(&rounded, bss)?;
         rows.push((format!("Parquet ZSTD({level}) + BYTE_STREAM_SPLIT, Atlas k = {k}"), size));
     }
     println!("\n{what}: {} columns, {} rows", batch.num_columns(), batch.num_rows());

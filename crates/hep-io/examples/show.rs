@@ -2,7 +2,9 @@
 
 fn main() -> Result<(), hep_io::Error> {
     let mut args = std::env::args().skip(1);
-    let path = args.next().unwrap_or_else(|| "../shared/data/PHYSLITE_example.root".into());
+    let path = args
+        .next()
+        .unwrap_or_else(|| hepfloat_testdata::data_dir().join("PHYSLITE_example.root").display().to_string());
     let file = hep_io::RootFile::open(&path)?;
     let name = match args.next() {
         Some(n) => n,

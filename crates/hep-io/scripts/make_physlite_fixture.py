@@ -1,12 +1,12 @@
 """Checksums of every non-float numeric branch of PHYSLITE_example.root, as decoded by uproot.
 
-The float branches are checked bit for bit against the shared reference Parquet file; this
+The float branches are checked bit for bit against the vendored reference Parquet file; this
 fixture covers the other types (integers, bool, double; scalars, C arrays, vectors, vectors of
 vectors). For each branch: entries, values, a checksum of the per-entry lengths at each list
 level, and the wrapping 64-bit sum of the values' bit patterns (sign-extended integers, bool as
 0/1, doubles as IEEE bits).
 
-    python3 scripts/make_physlite_fixture.py ../../../shared/data/PHYSLITE_example.root \
+    python3 scripts/make_physlite_fixture.py ../../test-data/PHYSLITE_example.root \
         > tests/fixtures/physlite_other_types.json
 """
 

@@ -113,16 +113,21 @@ pub enum Error {
         /// Entries available.
         entries: u64,
     },
-    /// Writing an output file failed.
-    #[error("writing {format} file {path}: {detail}")]
+    /// Writing an output failed (the encoder refused a setting or a batch, or the sink failed).
+    #[error("writing {format}{}: {source}", path.as_ref().map(|p| format!(" file {p}")).unwrap_or_default())]
     Write {
-        /// The file.
-        path: String,
+        /// The file (`None` for a sink that is not one).
+        path: Option<String>,
         /// The format (`Parquet`, `Arrow IPC`).
         format: &'static str,
-        /// What went wrong.
-        detail: String,
+        /// The encoder's or the sink's error.
+        #[source]
+        source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// A batch source given to a writer failed (an error that is not one of this crate's, which
+    /// are passed on as they are).
+    #[error("the input batches: {0}")]
+    Input(#[source] arrow_schema::ArrowError),
     /// An error reading one branch (and basket), with the cause.
     #[error(
         "branch {branch}{} (offset {offset}): {source}",
@@ -154,6 +159,20 @@ pub enum Error {
         /// The arithmetic that overflowed.
         detail: String,
     },
+}
+
+/// An error of this crate seen through Arrow (a [`RecordBatchReader`](arrow_array::RecordBatchReader)
+/// yields Arrow errors): wrapped as an external error, which the writers of this crate unwrap
+/// again.
+///
+/// ```
+/// let e: arrow_schema::ArrowError = hep_io::Error::NoSuchBranch("x".into()).into();
+/// assert!(matches!(e, arrow_schema::ArrowError::ExternalError(_)));
+/// ```
+impl From<Error> for arrow_schema::ArrowError {
+    fn from(e: Error) -> Self {
+        arrow_schema::ArrowError::ExternalError(Box::new(e))
+    }
 }
 
 /// `Result` with this crate's [`Error`].

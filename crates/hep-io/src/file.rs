@@ -1,6 +1,7 @@
 //! The ROOT file structure: header, keys, directories, and the objects the keys point at.
 
 use std::path::Path;
+use std::sync::Arc;
 
 use crate::compression::decompress;
 use crate::cursor::Cursor;
@@ -104,9 +105,11 @@ impl Key {
 /// let bytes = f.read_object(&tree)?; // the streamed TTree, decompressed
 /// # Ok::<(), hep_io::Error>(())
 /// ```
-#[derive(Debug)]
+#[derive(Clone, Debug)]
 pub struct RootFile {
-    source: Source,
+    /// Shared by the clones: a [`Tree`](crate::Tree) and its batch readers each hold one, so
+    /// they own what they read from.
+    source: Arc<Source>,
     header: Header,
     limits: Limits,
 }
@@ -209,7 +212,7 @@ impl RootFile {
                 .map_err(|_| c.malformed(at, format!("fNbytesInfo is {nbytes_info}")))?,
         };
         drop(window);
-        let file = RootFile { source, header, limits };
+        let file = RootFile { source: Arc::new(source), header, limits };
         file.source.check("top directory", file.header.begin, u64::from(file.header.nbytes_name))?;
         Ok(file)
     }

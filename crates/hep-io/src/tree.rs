@@ -239,14 +239,18 @@ impl Branch {
 /// print!("{}", tree.show());
 /// # Ok::<(), hep_io::Error>(())
 /// ```
-#[derive(Debug)]
-pub struct Tree<'f> {
-    file: &'f RootFile,
+///
+/// A tree owns what it reads from (a clone of its [`RootFile`], whose clones share one open file)
+/// and clones cheaply, so it and its [`Batches`] can be kept, returned and sent to other threads
+/// without borrowing the file.
+#[derive(Clone, Debug)]
+pub struct Tree {
+    file: RootFile,
     name: String,
     title: String,
     entries: u64,
-    branches: Vec<Branch>,
-    index: HashMap<String, usize>,
+    branches: Arc<[Branch]>,
+    index: Arc<HashMap<String, usize>>,
 }
 
 /// Branches chosen for reading (see [`Tree::select`], [`Tree::select_supported`] and
@@ -577,7 +581,7 @@ impl RootFile {
     /// assert_eq!(tree.entries(), 100);
     /// # Ok::<(), hep_io::Error>(())
     /// ```
-    pub fn tree(&self, path: &str) -> Result<Tree<'_>> {
+    pub fn tree(&self, path: &str) -> Result<Tree> {
         let key = self
             .walk()?
             .into_iter()
@@ -638,11 +642,11 @@ impl RootFile {
         for (i, b) in branches.iter().enumerate() {
             index.entry(b.name.clone()).or_insert(i);
         }
-        Ok(Tree { file: self, name, title, entries, branches, index })
+        Ok(Tree { file: self.clone(), name, title, entries, branches: branches.into(), index: Arc::new(index) })
     }
 }
 
-impl<'f> Tree<'f> {
+impl Tree {
     /// Tree name.
     ///
     /// ```no_run
@@ -711,7 +715,7 @@ impl<'f> Tree<'f> {
         let t = self.branches.iter().map(|b| b.type_name.len()).max().unwrap_or(4).clamp(4, 40);
         let mut s = format!("{} ({} entries, {} branches)\n", self.name, self.entries, self.branches.len());
         s += &format!("{:w$}  {:t$}  {:>10}  {:>10}  arrow\n", "name", "type", "zipped", "bytes");
-        for b in &self.branches {
+        for b in self.branches.iter() {
             let arrow = match &b.column {
                 Ok(c) => format!("{}", c.data_type()),
                 Err(why) => why.to_string(),
@@ -874,9 +878,9 @@ impl<'f> Tree<'f> {
     /// }
     /// # Ok::<(), hep_io::Error>(())
     /// ```
-    pub fn batches<'t>(&'t self, sel: &Selection) -> Batches<'t, 'f> {
+    pub fn batches(&self, sel: &Selection) -> Batches {
         Batches {
-            tree: self,
+            tree: self.clone(),
             schema: self.schema(sel),
             readers: self.readers(sel),
             next: 0,
@@ -886,16 +890,15 @@ impl<'f> Tree<'f> {
         }
     }
 
-    fn readers(&self, sel: &Selection) -> Vec<ColumnReader<'_>> {
-        sel.columns.iter().map(|&i| ColumnReader { branch: &self.branches[i], cached: None }).collect()
+    fn readers(&self, sel: &Selection) -> Vec<ColumnReader> {
+        sel.columns.iter().map(|&branch| ColumnReader { branch, cached: None }).collect()
     }
 
-    fn batch(&self, schema: SchemaRef, readers: &mut [ColumnReader<'_>], range: Range<u64>) -> Result<RecordBatch> {
+    fn batch(&self, schema: SchemaRef, readers: &mut [ColumnReader], range: Range<u64>) -> Result<RecordBatch> {
         if range.start > range.end || range.end > self.entries {
             return Err(Error::BadRange { start: range.start, end: range.end, entries: self.entries });
         }
-        let columns =
-            readers.iter_mut().map(|r| r.read(self.file, range.clone())).collect::<Result<Vec<ArrayRef>>>()?;
+        let columns = readers.iter_mut().map(|r| r.read(self, range.clone())).collect::<Result<Vec<ArrayRef>>>()?;
         let options = RecordBatchOptions::new().with_row_count(Some(to_usize(range.end - range.start, 0)?));
         RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| Error::Malformed {
             what: "record batch",
@@ -914,39 +917,40 @@ fn to_usize(n: u64, offset: u64) -> Result<usize> {
     })
 }
 
-/// Reads one branch, keeping its current basket for the next range.
+/// Reads one branch (its index in the tree), keeping its current basket for the next range.
 #[derive(Debug)]
-struct ColumnReader<'t> {
-    branch: &'t Branch,
+struct ColumnReader {
+    branch: usize,
     cached: Option<(usize, Arc<Basket>)>,
 }
 
-impl ColumnReader<'_> {
-    fn basket(&mut self, file: &RootFile, i: usize) -> Result<Arc<Basket>> {
+impl ColumnReader {
+    fn basket(&mut self, tree: &Tree, i: usize) -> Result<Arc<Basket>> {
         if let Some((j, b)) = &self.cached
             && *j == i
         {
             return Ok(b.clone());
         }
-        let Some(r) = self.branch.baskets.get(i) else {
+        let branch = &tree.branches[self.branch];
+        let Some(r) = branch.baskets.get(i) else {
             return Err(Error::Malformed {
                 what: "branch",
-                offset: self.branch.offset,
-                detail: format!("no basket {i} of {}", self.branch.baskets.len()),
+                offset: branch.offset,
+                detail: format!("no basket {i} of {}", branch.baskets.len()),
             });
         };
         let b = match &r.source {
             Source::Embedded(b) => b.clone(),
             Source::Disk { seek, bytes } => {
-                Arc::new(file.read_basket(*seek, *bytes, to_usize(r.end - r.first, *seek)?)?)
+                Arc::new(tree.file.read_basket(*seek, *bytes, to_usize(r.end - r.first, *seek)?)?)
             }
         };
         self.cached = Some((i, b.clone()));
         Ok(b)
     }
 
-    fn read(&mut self, file: &RootFile, range: Range<u64>) -> Result<ArrayRef> {
-        let branch = self.branch;
+    fn read(&mut self, tree: &Tree, range: Range<u64>) -> Result<ArrayRef> {
+        let branch = &tree.branches[self.branch];
         let Ok(ty) = branch.column else {
             return Err(branch.unreadable().unwrap_or_else(|| Error::NoSuchBranch(branch.path.clone())));
         };
@@ -964,7 +968,7 @@ impl ColumnReader<'_> {
             if b0 >= range.end {
                 break;
             }
-            let basket = self.basket(file, i).map_err(branch.context(Some(i)))?;
+            let basket = self.basket(tree, i).map_err(branch.context(Some(i)))?;
             let at = branch.offset_of(Some(i));
             let a = to_usize(range.start.max(b0) - b0, at).map_err(branch.context(Some(i)))?;
             let z = to_usize(range.end.min(b1) - b0, at).map_err(branch.context(Some(i)))?;
@@ -979,19 +983,21 @@ impl ColumnReader<'_> {
 }
 
 /// An iterator of `RecordBatch`es over an entry range (see [`Tree::batches`]). Memory stays
-/// bounded: one batch, plus one decompressed basket per selected branch.
+/// bounded: one batch, plus one decompressed basket per selected branch. It owns its tree (it
+/// borrows nothing) and is `Send`; [`Batches::into_reader`] makes it an Arrow
+/// [`RecordBatchReader`](arrow_array::RecordBatchReader).
 #[derive(Debug)]
-pub struct Batches<'t, 'f> {
-    tree: &'t Tree<'f>,
+pub struct Batches {
+    tree: Tree,
     schema: SchemaRef,
-    readers: Vec<ColumnReader<'t>>,
+    readers: Vec<ColumnReader>,
     next: u64,
     end: u64,
     step: Option<u64>,
     target_bytes: u64,
 }
 
-impl Batches<'_, '_> {
+impl Batches {
     /// Read only entries `range` (clamped to the tree).
     ///
     /// ```no_run
@@ -1034,6 +1040,35 @@ impl Batches<'_, '_> {
         self
     }
 
+    /// The schema of every batch.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// # let t = f.tree("t")?;
+    /// let sel = t.select(&["x"])?;
+    /// assert_eq!(t.batches(&sel).schema(), t.schema(&sel));
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn schema(&self) -> SchemaRef {
+        self.schema.clone()
+    }
+
+    /// These batches as an Arrow [`RecordBatchReader`](arrow_array::RecordBatchReader), for any
+    /// consumer of Arrow streams ([`write_parquet`](crate::write_parquet), DataFusion, pyarrow…).
+    /// Errors become [`ArrowError::ExternalError`](arrow_schema::ArrowError::ExternalError)s
+    /// holding this crate's [`Error`], which the writers of this crate unwrap again.
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("PHYSLITE_example.root")?;
+    /// let t = f.tree("CollectionTree")?;
+    /// let jets = t.batches(&t.select(&["AnalysisJetsAuxDyn.*"])?).into_reader();
+    /// hep_io::write_parquet("jets.parquet", jets, &Default::default())?;
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn into_reader(self) -> BatchReader {
+        BatchReader(self)
+    }
+
     /// The entries per batch this iterator uses. With no columns a batch costs nothing, so one
     /// batch holds every row (a damaged entry count cannot make the iteration endless).
     fn step(&self) -> u64 {
@@ -1041,14 +1076,18 @@ impl Batches<'_, '_> {
             return u64::MAX;
         }
         self.step.unwrap_or_else(|| {
-            let per_entry: f64 =
-                self.readers.iter().map(|r| r.branch.uncompressed_bytes as f64 / r.branch.entries.max(1) as f64).sum();
+            let per_entry: f64 = self
+                .readers
+                .iter()
+                .map(|r| &self.tree.branches[r.branch])
+                .map(|b| b.uncompressed_bytes as f64 / b.entries.max(1) as f64)
+                .sum();
             ((self.target_bytes as f64 / per_entry.max(1.0)) as u64).max(1)
         })
     }
 }
 
-impl Iterator for Batches<'_, '_> {
+impl Iterator for Batches {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Self::Item> {
@@ -1063,6 +1102,25 @@ impl Iterator for Batches<'_, '_> {
             self.next = self.end; // stop after an error
         }
         Some(out)
+    }
+}
+
+/// [`Batches`] as an Arrow [`RecordBatchReader`](arrow_array::RecordBatchReader) (see
+/// [`Batches::into_reader`]); `Send` and owning, like the batches.
+#[derive(Debug)]
+pub struct BatchReader(Batches);
+
+impl Iterator for BatchReader {
+    type Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        self.0.next().map(|b| b.map_err(Into::into))
+    }
+}
+
+impl arrow_array::RecordBatchReader for BatchReader {
+    fn schema(&self) -> SchemaRef {
+        self.0.schema()
     }
 }
 

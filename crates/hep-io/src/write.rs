@@ -2,10 +2,11 @@
 //! ZSTD compression, and Arrow IPC files.
 
 use std::fs::File;
-use std::path::Path;
+use std::io::Write;
+use std::path::{Path, PathBuf};
 
-use arrow_array::RecordBatch;
-use arrow_schema::SchemaRef;
+use arrow_array::{RecordBatch, RecordBatchReader};
+use arrow_schema::{ArrowError, SchemaRef};
 use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
 use parquet::basic::{Compression, Encoding, Type as PhysicalType, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
@@ -35,14 +36,6 @@ impl Default for ParquetOptions {
     }
 }
 
-fn io_error(path: &Path) -> impl FnOnce(std::io::Error) -> Error + '_ {
-    move |source| Error::Io { path: path.display().to_string(), source }
-}
-
-fn write_error<'a>(path: &'a Path, format: &'static str) -> impl Fn(String) -> Error + 'a {
-    move |detail| Error::Write { path: path.display().to_string(), format, detail }
-}
-
 impl ParquetOptions {
     /// Writer properties for `schema`: the codec, and `BYTE_STREAM_SPLIT` on every float leaf.
     ///
@@ -53,18 +46,18 @@ impl ParquetOptions {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn properties(&self, schema: &arrow_schema::Schema) -> Result<WriterProperties> {
-        let bad = |detail: String| Error::Write { path: String::new(), format: "Parquet", detail };
+        let bad = |e: parquet::errors::ParquetError| Error::Write { path: None, format: "Parquet", source: e.into() };
         let compression = if self.zstd_level == 0 {
             Compression::UNCOMPRESSED
         } else {
-            Compression::ZSTD(ZstdLevel::try_new(self.zstd_level).map_err(|e| bad(e.to_string()))?)
+            Compression::ZSTD(ZstdLevel::try_new(self.zstd_level).map_err(bad)?)
         };
         let mut b = WriterProperties::builder()
             .set_compression(compression)
             .set_max_row_group_row_count(Some(self.row_group_rows.max(1)))
             .set_statistics_enabled(EnabledStatistics::Chunk);
         if self.byte_stream_split {
-            let descr = ArrowSchemaConverter::new().convert(schema).map_err(|e| bad(e.to_string()))?;
+            let descr = ArrowSchemaConverter::new().convert(schema).map_err(bad)?;
             for col in descr.columns() {
                 if matches!(col.physical_type(), PhysicalType::FLOAT | PhysicalType::DOUBLE) {
                     b = b
@@ -83,88 +76,278 @@ impl ParquetOptions {
 /// let s = hep_io::WriteSummary { rows: 0, batches: 0, bytes: 0 };
 /// assert_eq!(s.rows, 0);
 /// ```
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct WriteSummary {
     /// Rows written.
     pub rows: u64,
     /// Batches written.
     pub batches: u64,
-    /// Size of the file.
+    /// Bytes written: the size of the file.
     pub bytes: u64,
 }
 
-/// Write batches to a Parquet file, one batch at a time (memory stays bounded by the batch and
-/// the open row group). Stops at the first error from the batches.
+/// A `Write` that counts what passes through it.
+#[derive(Debug)]
+struct Counted<W> {
+    inner: W,
+    bytes: u64,
+}
+
+impl<W: Write> Write for Counted<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.bytes += n as u64;
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A Parquet stream being written, batch by batch, to any [`Write`] sink (a file, a buffer, a
+/// counter): the one Parquet writer of the SDK, with the layout of [`ParquetOptions`]. Memory
+/// stays bounded by the open row group. [`write_parquet`] writes a whole
+/// [`RecordBatchReader`] to a file safely; use this type where batches are pushed, or where the
+/// sink is not a plain file.
 ///
 /// ```
 /// use std::sync::Arc;
 /// use arrow_array::{Float32Array, RecordBatch};
-/// use arrow_schema::{DataType, Field, Schema};
-/// let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Float32, false)]));
-/// let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Float32Array::from(vec![1.5f32, 2.5]))]).unwrap();
-/// let path = std::env::temp_dir().join("hep_io_doc_write.parquet");
-/// let s = hep_io::write_parquet(&path, schema, [Ok(batch)], hep_io::ParquetOptions::default())?;
-/// assert_eq!(s.rows, 2);
+/// let batch = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(vec![1.5f32, 2.5])) as _)]).unwrap();
+/// let mut w = hep_io::ParquetWriter::new(Vec::new(), batch.schema(), &Default::default())?;
+/// w.write(&batch)?;
+/// let (bytes, summary) = w.finish()?;
+/// assert_eq!((summary.rows, summary.bytes), (2, bytes.len() as u64));
+/// assert_eq!(&bytes[..4], b"PAR1");
 /// # Ok::<(), hep_io::Error>(())
 /// ```
-pub fn write_parquet(
-    path: impl AsRef<Path>,
-    schema: SchemaRef,
-    batches: impl IntoIterator<Item = Result<RecordBatch>>,
-    options: ParquetOptions,
-) -> Result<WriteSummary> {
-    let path = path.as_ref();
-    let fail = write_error(path, "Parquet");
-    let props = options.properties(&schema).map_err(|e| fail(e.to_string()))?;
-    let file = File::create(path).map_err(io_error(path))?;
-    let mut w = ArrowWriter::try_new(file, schema, Some(props)).map_err(|e| fail(e.to_string()))?;
-    let (rows, n) = drain(batches, |b| w.write(b).map_err(|e| fail(e.to_string())))?;
-    w.close().map_err(|e| fail(e.to_string()))?;
-    summary(path, rows, n)
+pub struct ParquetWriter<W: Write + Send> {
+    writer: ArrowWriter<Counted<W>>,
+    summary: WriteSummary,
 }
 
-/// Feed every batch to `write`, stopping at the first error; returns rows and batches written.
-fn drain(
-    batches: impl IntoIterator<Item = Result<RecordBatch>>,
-    mut write: impl FnMut(&RecordBatch) -> Result<()>,
-) -> Result<(u64, u64)> {
-    let (mut rows, mut n) = (0, 0);
-    for batch in batches {
-        let batch = batch?;
-        write(&batch)?;
-        rows += batch.num_rows() as u64;
-        n += 1;
+impl<W: Write + Send> std::fmt::Debug for ParquetWriter<W> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ParquetWriter").field("summary", &self.summary).finish_non_exhaustive()
     }
-    Ok((rows, n))
 }
 
-fn summary(path: &Path, rows: u64, batches: u64) -> Result<WriteSummary> {
-    let bytes = std::fs::metadata(path).map_err(io_error(path))?.len();
-    Ok(WriteSummary { rows, batches, bytes })
+fn parquet_error(e: parquet::errors::ParquetError) -> Error {
+    Error::Write { path: None, format: "Parquet", source: e.into() }
 }
 
-/// Write batches to an Arrow IPC file (uncompressed, readable by any Arrow implementation).
+impl<W: Write + Send> ParquetWriter<W> {
+    /// Start a Parquet stream of `schema` (its metadata included) on `sink`.
+    ///
+    /// ```
+    /// let schema = std::sync::Arc::new(arrow_schema::Schema::empty());
+    /// let w = hep_io::ParquetWriter::new(Vec::new(), schema, &Default::default())?;
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn new(sink: W, schema: SchemaRef, options: &ParquetOptions) -> Result<Self> {
+        let props = options.properties(&schema)?;
+        let writer =
+            ArrowWriter::try_new(Counted { inner: sink, bytes: 0 }, schema, Some(props)).map_err(parquet_error)?;
+        Ok(ParquetWriter { writer, summary: WriteSummary::default() })
+    }
+
+    /// Append a batch (of the writer's schema).
+    ///
+    /// ```
+    /// # use std::sync::Arc;
+    /// # use arrow_array::{Int32Array, RecordBatch};
+    /// let batch = RecordBatch::try_from_iter([("n", Arc::new(Int32Array::from(vec![1])) as _)]).unwrap();
+    /// let mut w = hep_io::ParquetWriter::new(Vec::new(), batch.schema(), &Default::default())?;
+    /// w.write(&batch)?;
+    /// assert_eq!(w.summary().rows, 1);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
+        self.writer.write(batch).map_err(parquet_error)?;
+        self.summary.rows += batch.num_rows() as u64;
+        self.summary.batches += 1;
+        Ok(())
+    }
+
+    /// Rows and batches written so far, and the bytes that reached the sink.
+    ///
+    /// ```
+    /// let schema = std::sync::Arc::new(arrow_schema::Schema::empty());
+    /// let w = hep_io::ParquetWriter::new(Vec::new(), schema, &Default::default())?;
+    /// assert_eq!(w.summary().batches, 0);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn summary(&self) -> WriteSummary {
+        WriteSummary { bytes: self.writer.inner().bytes, ..self.summary }
+    }
+
+    /// Write the footer and hand back the sink (flushed, not synced), with what was written.
+    ///
+    /// ```
+    /// let schema = std::sync::Arc::new(arrow_schema::Schema::empty());
+    /// let (sink, s) = hep_io::ParquetWriter::new(Vec::new(), schema, &Default::default())?.finish()?;
+    /// assert_eq!(s.bytes, sink.len() as u64);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn finish(self) -> Result<(W, WriteSummary)> {
+        let summary = self.summary;
+        let mut counted = self.writer.into_inner().map_err(parquet_error)?;
+        counted.flush().map_err(|e| Error::Write { path: None, format: "Parquet", source: e.into() })?;
+        Ok((counted.inner, WriteSummary { bytes: counted.bytes, ..summary }))
+    }
+}
+
+/// A file being written under a temporary name beside its target, renamed onto it only when
+/// complete and synced; removed if dropped before that.
+struct PartialFile {
+    tmp: PathBuf,
+    target: PathBuf,
+    done: bool,
+}
+
+impl PartialFile {
+    fn create(target: &Path) -> Result<(PartialFile, File)> {
+        let name = target.file_name().ok_or_else(|| Error::Io {
+            path: target.display().to_string(),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a file name"),
+        })?;
+        let mut tmp_name = std::ffi::OsString::from(".");
+        tmp_name.push(name);
+        // Unique per process and writer: two writers never share a temporary file.
+        static NEXT: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        tmp_name.push(format!(".{}-{n}.partial", std::process::id()));
+        let tmp = target.with_file_name(tmp_name);
+        let io = |source| Error::Io { path: target.display().to_string(), source };
+        if target.is_dir() {
+            return Err(io(std::io::Error::new(std::io::ErrorKind::IsADirectory, "the output is a directory")));
+        }
+        let file = std::fs::OpenOptions::new().write(true).create_new(true).open(&tmp).map_err(io)?;
+        Ok((PartialFile { tmp, target: target.to_path_buf(), done: false }, file))
+    }
+
+    fn commit(mut self, file: File) -> Result<()> {
+        let io = |source| Error::Io { path: self.target.display().to_string(), source };
+        file.sync_all().map_err(io)?;
+        drop(file);
+        std::fs::rename(&self.tmp, &self.target).map_err(io)?;
+        self.done = true;
+        Ok(())
+    }
+}
+
+impl Drop for PartialFile {
+    fn drop(&mut self) {
+        if !self.done {
+            let _ = std::fs::remove_file(&self.tmp);
+        }
+    }
+}
+
+/// An error of a batch source: a `hep-io` error passed through Arrow is given back as it was.
+fn input_error(e: ArrowError) -> Error {
+    match e {
+        ArrowError::ExternalError(inner) => match inner.downcast::<Error>() {
+            Ok(e) => *e,
+            Err(other) => Error::Input(ArrowError::ExternalError(other)),
+        },
+        other => Error::Input(other),
+    }
+}
+
+/// Name the file in a writer's error.
+fn at_path(path: &Path) -> impl Fn(Error) -> Error + '_ {
+    move |e| match e {
+        Error::Write { path: None, format, source } => {
+            Error::Write { path: Some(path.display().to_string()), format, source }
+        }
+        e => e,
+    }
+}
+
+/// Write every batch of `reader` to Parquet stream `sink`; stops at the first error.
 ///
 /// ```
 /// use std::sync::Arc;
-/// use arrow_array::{Int32Array, RecordBatch};
-/// use arrow_schema::{DataType, Field, Schema};
-/// let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int32, false)]));
-/// let batch = RecordBatch::try_new(schema.clone(), vec![Arc::new(Int32Array::from(vec![1, 2, 3]))]).unwrap();
-/// let path = std::env::temp_dir().join("hep_io_doc_write.arrow");
-/// assert_eq!(hep_io::write_ipc(&path, schema, [Ok(batch)])?.rows, 3);
+/// use arrow_array::{Float32Array, RecordBatch, RecordBatchIterator};
+/// let batch = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(vec![1.5f32])) as _)]).unwrap();
+/// let reader = RecordBatchIterator::new([Ok(batch.clone())], batch.schema());
+/// let (bytes, s) = hep_io::write_parquet_to(Vec::new(), reader, &Default::default())?;
+/// assert_eq!((s.rows, s.bytes), (1, bytes.len() as u64));
 /// # Ok::<(), hep_io::Error>(())
 /// ```
-pub fn write_ipc(
+pub fn write_parquet_to<W: Write + Send>(
+    sink: W,
+    reader: impl RecordBatchReader,
+    options: &ParquetOptions,
+) -> Result<(W, WriteSummary)> {
+    let mut w = ParquetWriter::new(sink, reader.schema(), options)?;
+    for batch in reader {
+        w.write(&batch.map_err(input_error)?)?;
+    }
+    w.finish()
+}
+
+/// Write every batch of `reader` (its schema and metadata included) to the Parquet file `path`,
+/// one batch at a time (memory stays bounded by the batch and the open row group). The file is
+/// written under a temporary name beside `path` and renamed onto it only when complete and synced:
+/// on an error (from the batches, the disk or the encoder) nothing is left under `path`, and a
+/// file already there is untouched.
+///
+/// [`Batches`](crate::Batches) becomes a reader with [`into_reader`](crate::Batches::into_reader);
+/// any other Arrow reader works the same.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{Float32Array, RecordBatch, RecordBatchIterator};
+/// let batch = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(vec![1.5f32, 2.5])) as _)]).unwrap();
+/// let path = std::env::temp_dir().join("hep_io_doc_write.parquet");
+/// let reader = RecordBatchIterator::new([Ok(batch.clone())], batch.schema());
+/// let s = hep_io::write_parquet(&path, reader, &hep_io::ParquetOptions::default())?;
+/// assert_eq!((s.rows, s.bytes), (2, std::fs::metadata(&path)?.len()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn write_parquet(
     path: impl AsRef<Path>,
-    schema: SchemaRef,
-    batches: impl IntoIterator<Item = Result<RecordBatch>>,
+    reader: impl RecordBatchReader,
+    options: &ParquetOptions,
 ) -> Result<WriteSummary> {
     let path = path.as_ref();
-    let fail = write_error(path, "Arrow IPC");
-    let file = File::create(path).map_err(io_error(path))?;
-    let mut w = arrow_ipc::writer::FileWriter::try_new(file, &schema).map_err(|e| fail(e.to_string()))?;
-    let (rows, n) = drain(batches, |b| w.write(b).map_err(|e| fail(e.to_string())))?;
-    w.finish().map_err(|e| fail(e.to_string()))?;
-    summary(path, rows, n)
+    let (partial, file) = PartialFile::create(path)?;
+    let (file, summary) = write_parquet_to(file, reader, options).map_err(at_path(path))?;
+    partial.commit(file)?;
+    Ok(summary)
+}
+
+/// Write every batch of `reader` to an Arrow IPC file (uncompressed, readable by any Arrow
+/// implementation), as safely as [`write_parquet`]: under a temporary name until complete.
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{Int32Array, RecordBatch, RecordBatchIterator};
+/// let batch = RecordBatch::try_from_iter([("n", Arc::new(Int32Array::from(vec![1, 2, 3])) as _)]).unwrap();
+/// let path = std::env::temp_dir().join("hep_io_doc_write.arrow");
+/// let reader = RecordBatchIterator::new([Ok(batch.clone())], batch.schema());
+/// assert_eq!(hep_io::write_ipc(&path, reader)?.rows, 3);
+/// # Ok::<(), hep_io::Error>(())
+/// ```
+pub fn write_ipc(path: impl AsRef<Path>, reader: impl RecordBatchReader) -> Result<WriteSummary> {
+    let path = path.as_ref();
+    let fail =
+        |e: ArrowError| Error::Write { path: Some(path.display().to_string()), format: "Arrow IPC", source: e.into() };
+    let (partial, file) = PartialFile::create(path)?;
+    let mut w =
+        arrow_ipc::writer::FileWriter::try_new(Counted { inner: file, bytes: 0 }, &reader.schema()).map_err(fail)?;
+    let mut summary = WriteSummary::default();
+    for batch in reader {
+        let batch = batch.map_err(input_error)?;
+        w.write(&batch).map_err(fail)?;
+        summary.rows += batch.num_rows() as u64;
+        summary.batches += 1;
+    }
+    w.finish().map_err(fail)?;
+    let counted = w.into_inner().map_err(fail)?;
+    summary.bytes = counted.bytes;
+    partial.commit(counted.inner)?;
+    Ok(summary)
 }

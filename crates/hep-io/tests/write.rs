@@ -1,8 +1,11 @@
 //! Parquet (BYTE_STREAM_SPLIT + ZSTD) and Arrow IPC out, read back losslessly.
 
 use std::fs::File;
+use std::path::Path;
+use std::sync::Arc;
 
-use arrow_array::RecordBatch;
+use arrow_array::{Float32Array, RecordBatch, RecordBatchIterator};
+use arrow_schema::{ArrowError, Schema};
 use hep_io::{ParquetOptions, RootFile};
 use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
 use parquet::basic::{Compression, Encoding};
@@ -30,8 +33,9 @@ fn every_supported_physlite_branch_round_trips_through_parquet_and_ipc() {
     // Parquet, streamed in batches of 30 entries and row groups of 64 rows.
     let path = dir.join("physlite.parquet");
     let options = ParquetOptions { zstd_level: 5, row_group_rows: 64, ..Default::default() };
-    let s = hep_io::write_parquet(&path, schema.clone(), tree.batches(&sel).entries_per_batch(30), options).unwrap();
+    let s = hep_io::write_parquet(&path, tree.batches(&sel).entries_per_batch(30).into_reader(), &options).unwrap();
     assert_eq!((s.rows, s.batches), (100, 4));
+    let s_parquet = s;
     assert_eq!(s.bytes, std::fs::metadata(&path).unwrap().len());
     let back = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap().build().unwrap();
     let back = concat(back.map(|b| b.unwrap()).collect());
@@ -62,26 +66,86 @@ fn every_supported_physlite_branch_round_trips_through_parquet_and_ipc() {
 
     // Arrow IPC.
     let ipc = dir.join("physlite.arrow");
-    let s = hep_io::write_ipc(&ipc, schema.clone(), tree.batches(&sel).entries_per_batch(45)).unwrap();
+    let s = hep_io::write_ipc(&ipc, tree.batches(&sel).entries_per_batch(45).into_reader()).unwrap();
     assert_eq!((s.rows, s.batches), (100, 3));
     let reader = arrow_ipc::reader::FileReader::try_new(File::open(&ipc).unwrap(), None).unwrap();
     assert_eq!(reader.schema(), schema);
     assert_eq!(concat(reader.map(|b| b.unwrap()).collect()), original);
+
+    // The pushed writer gives the same bytes as the pulled one.
+    let mut w = hep_io::ParquetWriter::new(Vec::new(), schema.clone(), &options).unwrap();
+    for batch in tree.batches(&sel).entries_per_batch(30) {
+        w.write(&batch.unwrap()).unwrap();
+    }
+    let (bytes, pushed) = w.finish().unwrap();
+    assert_eq!(pushed, s_parquet);
+    assert_eq!(bytes, std::fs::read(&path).unwrap());
     std::fs::remove_dir_all(&dir).unwrap();
 }
 
+fn empty_reader(
+    items: Vec<Result<RecordBatch, ArrowError>>,
+) -> RecordBatchIterator<std::vec::IntoIter<Result<RecordBatch, ArrowError>>> {
+    RecordBatchIterator::new(items.into_iter(), Arc::new(Schema::empty()))
+}
+
+/// The files in `dir` whose name starts with `prefix` (temporary files included).
+fn files_like(dir: &Path, prefix: &str) -> Vec<String> {
+    let mut v: Vec<String> = std::fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .filter(|n| n.trim_start_matches('.').starts_with(prefix))
+        .collect();
+    v.sort();
+    v
+}
+
 #[test]
-fn writing_reports_errors() {
-    let schema = std::sync::Arc::new(arrow_schema::Schema::empty());
-    let e = hep_io::write_parquet("/no/such/dir/x.parquet", schema.clone(), [], ParquetOptions::default()).unwrap_err();
-    assert!(matches!(e, hep_io::Error::Io { .. }), "{e}");
-    let bad = ParquetOptions { zstd_level: 99, ..Default::default() };
+fn writing_reports_errors_and_leaves_nothing_half_written() {
     let e =
-        hep_io::write_parquet(std::env::temp_dir().join("hep_io_bad.parquet"), schema.clone(), [], bad).unwrap_err();
-    assert!(matches!(e, hep_io::Error::Write { .. }), "{e}");
-    // An error from the batch source stops the writer and is passed on.
-    let path = std::env::temp_dir().join(format!("hep_io_err_{}.arrow", std::process::id()));
-    let e = hep_io::write_ipc(&path, schema, [Err(hep_io::Error::NoSuchBranch("x".into()))]).unwrap_err();
-    assert!(matches!(e, hep_io::Error::NoSuchBranch(_)), "{e}");
-    let _ = std::fs::remove_file(path);
+        hep_io::write_parquet("/no/such/dir/x.parquet", empty_reader(vec![]), &ParquetOptions::default()).unwrap_err();
+    assert!(matches!(e, hep_io::Error::Io { .. }), "{e}");
+    let dir = std::env::temp_dir().join(format!("hep_io_write_errors_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let bad = ParquetOptions { zstd_level: 99, ..Default::default() };
+    let e = hep_io::write_parquet(dir.join("bad.parquet"), empty_reader(vec![]), &bad).unwrap_err();
+    assert!(matches!(e, hep_io::Error::Write { format: "Parquet", .. }), "{e}");
+    assert!(std::error::Error::source(&e).is_some(), "{e}: the encoder's error is kept");
+
+    // An error of this crate from the batch source stops the writer and is given back as it was;
+    // an error of another kind is an input error. A file already under the name is untouched.
+    let batch = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(vec![1.5f32])) as _)]).unwrap();
+    for name in ["x.arrow", "x.parquet"] {
+        let path = dir.join(name);
+        std::fs::write(&path, b"before").unwrap();
+        let ours = || {
+            RecordBatchIterator::new(
+                vec![Ok(batch.clone()), Err(hep_io::Error::NoSuchBranch("x".into()).into())],
+                batch.schema(),
+            )
+        };
+        let theirs = || {
+            RecordBatchIterator::new(
+                vec![Ok(batch.clone()), Err(ArrowError::ComputeError("no".into()))],
+                batch.schema(),
+            )
+        };
+        let (e1, e2) = if name.ends_with("arrow") {
+            (hep_io::write_ipc(&path, ours()).unwrap_err(), hep_io::write_ipc(&path, theirs()).unwrap_err())
+        } else {
+            let o = ParquetOptions::default();
+            (
+                hep_io::write_parquet(&path, ours(), &o).unwrap_err(),
+                hep_io::write_parquet(&path, theirs(), &o).unwrap_err(),
+            )
+        };
+        assert!(matches!(e1, hep_io::Error::NoSuchBranch(_)), "{e1}");
+        assert!(matches!(e2, hep_io::Error::Input(ArrowError::ComputeError(_))), "{e2}");
+        assert_eq!(std::fs::read(&path).unwrap(), b"before", "{name}");
+        assert_eq!(files_like(&dir, name), [name], "no temporary file is left");
+    }
+    // A directory is no output.
+    let e = hep_io::write_parquet(&dir, empty_reader(vec![]), &ParquetOptions::default()).unwrap_err();
+    assert!(matches!(e, hep_io::Error::Io { .. }), "{e}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -12,15 +12,25 @@ pub use parquet_floats::{FloatColumn, read_float_columns};
 /// The reference decode of `PHYSLITE_example.root`, relative to the data folder.
 pub const PHYSLITE_FLOATS: &str = "reference/PHYSLITE_example.floats.parquet";
 
-/// The shared test data folder: `$HEP_TESTDATA`, else `../shared/data` beside the project root.
+/// The repository's vendored test-data folder (`test-data/` at the project root).
 ///
 /// ```
-/// assert!(hepfloat_testdata::data_dir().ends_with("data"));
+/// assert!(hepfloat_testdata::vendored_dir().join("SHA256SUMS").is_file());
+/// ```
+pub fn vendored_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../test-data")
+}
+
+/// The test data folder: `$HEP_TESTDATA` when set (a folder laid out as `test-data/`), else the
+/// repository's vendored copy, [`vendored_dir`].
+///
+/// ```
+/// assert!(hepfloat_testdata::data_dir().join("PHYSLITE_example.root").is_file());
 /// ```
 pub fn data_dir() -> PathBuf {
     match std::env::var_os("HEP_TESTDATA") {
-        Some(p) => p.into(),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+        Some(p) if !p.is_empty() => p.into(),
+        _ => vendored_dir(),
     }
 }
 
@@ -35,8 +45,8 @@ pub fn data_file(name: &str) -> Result<PathBuf, String> {
         Ok(p)
     } else {
         Err(format!(
-            "test data file {} is missing: set HEP_TESTDATA to the folder holding the PHYSLITE samples \
-             (default: ../shared/data beside the project root)",
+            "test data file {} is missing: set HEP_TESTDATA to a folder holding the PHYSLITE samples \
+             (default: the repository's test-data folder)",
             p.display()
         ))
     }

@@ -10,7 +10,6 @@ use anyhow::{Context, Result, anyhow, bail};
 use arrow_array::RecordBatch;
 use arrow_schema::{Schema, SchemaRef};
 use hep_io::{ParquetOptions, RootFile, Selection, Tree};
-use parquet::arrow::ArrowWriter;
 use parquet::arrow::ProjectionMask;
 use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
@@ -26,7 +25,7 @@ pub const META_KEEP: &str = "hepfloat.keep";
 pub const BATCH_EVENTS: u64 = 10_000;
 
 enum Kind {
-    Root { tree: &'static Tree<'static>, selection: Selection },
+    Root { tree: Box<Tree>, selection: Selection },
     Parquet { path: PathBuf, columns: Vec<usize> },
     Toy { toy: hep_toy::Toy, columns: Vec<usize> },
 }
@@ -120,8 +119,7 @@ impl Input {
             .with_context(|| format!("{spec}: too short to be a ROOT or Parquet file"))?;
         match &magic {
             b"root" => {
-                let file: &'static RootFile =
-                    Box::leak(Box::new(RootFile::open(path).with_context(|| format!("cannot read ROOT file {spec}"))?));
+                let file = RootFile::open(path).with_context(|| format!("cannot read ROOT file {spec}"))?;
                 let name = match tree {
                     Some(t) => t.to_string(),
                     None => {
@@ -135,9 +133,8 @@ impl Input {
                         }
                     }
                 };
-                let tree: &'static Tree<'static> = Box::leak(Box::new(
-                    file.tree(&name).with_context(|| format!("cannot read tree {name:?} of ROOT file {spec}"))?,
-                ));
+                let tree =
+                    file.tree(&name).with_context(|| format!("cannot read tree {name:?} of ROOT file {spec}"))?;
                 let selection = if skip_damaged { tree.select_readable(&patterns) } else { tree.select_supported(&patterns) }
                     .map_err(|e| match e {
                         hep_io::Error::DamagedBranch(d) => anyhow!(
@@ -151,8 +148,8 @@ impl Input {
                 let schema = tree.schema(&selection);
                 Ok(Input {
                     damaged: selection.damaged().to_vec(),
-                    kind: Kind::Root { tree, selection },
                     entries: tree.entries(),
+                    kind: Kind::Root { tree: Box::new(tree), selection },
                     schema,
                     bytes,
                     name: spec.into(),
@@ -201,7 +198,7 @@ impl Input {
     }
 
     /// The ROOT tree, if the source is one.
-    pub fn tree(&self) -> Option<&Tree<'static>> {
+    pub fn tree(&self) -> Option<&Tree> {
         match &self.kind {
             Kind::Root { tree, .. } => Some(tree),
             _ => None,
@@ -404,11 +401,12 @@ pub fn parse_entries(s: &str) -> Result<Range<u64>, String> {
     Ok(a..b)
 }
 
-/// A Parquet file being written: under a unique temporary name beside its target (see
-/// [`crate::output`]) until [`ParquetSink::finish`] renames it; dropped unfinished (an error on the
-/// way), the temporary file is removed.
+/// A Parquet file being written by `hep_io`'s writer: under a unique temporary name beside its
+/// target (see [`crate::output`], which also removes it on a signal) until
+/// [`ParquetSink::finish`] renames it; dropped unfinished (an error on the way), the temporary
+/// file is removed.
 pub struct ParquetSink {
-    writer: Option<ArrowWriter<File>>,
+    writer: hep_io::ParquetWriter<File>,
     tmp: Temporary,
 }
 
@@ -418,70 +416,43 @@ impl std::fmt::Debug for ParquetSink {
     }
 }
 
-/// Float columns in `BYTE_STREAM_SPLIT` with ZSTD: the layout where dropped mantissa bits
-/// turn into saved bytes.
-pub fn writer_properties(schema: &Schema) -> Result<parquet::file::properties::WriterProperties> {
-    Ok(ParquetOptions::default().properties(schema)?)
-}
-
 impl ParquetSink {
     /// Start writing `path` with `schema` (refused if `path` is a directory or exists and is not
     /// a regular file).
     pub fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
-        let props = writer_properties(&schema)?;
         let (tmp, file) = Temporary::file(path)?;
-        let writer = ArrowWriter::try_new(file, schema, Some(props))
+        let writer = hep_io::ParquetWriter::new(file, schema, &ParquetOptions::default())
             .with_context(|| format!("cannot write {}", path.display()))?;
-        Ok(ParquetSink { writer: Some(writer), tmp })
+        Ok(ParquetSink { writer, tmp })
     }
 
     /// Append a batch.
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
         let target = self.tmp.target();
-        let w = self.writer.as_mut().ok_or_else(|| anyhow!("{} is already finished", target.display()))?;
-        w.write(batch).with_context(|| format!("cannot write {}", target.display()))
+        self.writer.write(batch).with_context(|| format!("cannot write {}", target.display()))
     }
 
     /// Close the file (synced to disk) and give it its name; returns its size in bytes.
-    pub fn finish(mut self) -> Result<u64> {
+    pub fn finish(self) -> Result<u64> {
         let target = self.tmp.target().to_path_buf();
-        let writing =
-            |e: parquet::errors::ParquetError| anyhow!(e).context(format!("cannot write {}", target.display()));
-        if let Some(mut w) = self.writer.take() {
-            w.finish().map_err(writing)?;
-            w.inner().sync_all().with_context(|| format!("cannot write {}", target.display()))?;
-        }
-        let bytes =
-            std::fs::metadata(self.tmp.path()).with_context(|| format!("cannot write {}", target.display()))?.len();
+        let writing = || format!("cannot write {}", target.display());
+        let (file, summary) = self.writer.finish().with_context(writing)?;
+        file.sync_all().with_context(writing)?;
+        drop(file);
         self.tmp.commit()?;
-        Ok(bytes)
+        Ok(summary.bytes)
     }
 }
 
 /// Bytes a batch stream takes as Parquet with the writer's settings, without keeping them.
 pub struct SizeCounter {
-    writer: ArrowWriter<Counting>,
-}
-
-/// A `Write` that only counts.
-#[derive(Clone, Default)]
-struct Counting(Arc<std::sync::atomic::AtomicU64>);
-
-impl std::io::Write for Counting {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.fetch_add(buf.len() as u64, std::sync::atomic::Ordering::Relaxed);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
+    writer: hep_io::ParquetWriter<std::io::Sink>,
 }
 
 impl SizeCounter {
     /// Count a stream with `schema`.
     pub fn new(schema: SchemaRef) -> Result<Self> {
-        let props = writer_properties(&schema)?;
-        Ok(SizeCounter { writer: ArrowWriter::try_new(Counting::default(), schema, Some(props))? })
+        Ok(SizeCounter { writer: hep_io::ParquetWriter::new(std::io::sink(), schema, &ParquetOptions::default())? })
     }
 
     /// Add a batch.
@@ -491,9 +462,7 @@ impl SizeCounter {
 
     /// The total size.
     pub fn finish(self) -> Result<u64> {
-        let counter = self.writer.inner().0.clone();
-        self.writer.close()?;
-        Ok(counter.load(std::sync::atomic::Ordering::Relaxed))
+        Ok(self.writer.finish()?.1.bytes)
     }
 }
 

@@ -87,23 +87,29 @@ fn visit(array: &dyn Array, f: &mut impl FnMut(&Float32Array)) {
 /// ```
 pub fn with_float_values(array: &dyn Array, values: &[f32]) -> Result<ArrayRef> {
     if !is_float(array.data_type()) {
-        return Err(Error::InvalidArgument(format!("a column of type {} holds no floats", array.data_type())));
+        return Err(Error::NotFloat { data_type: array.data_type().clone() });
     }
-    let mut rest = values;
-    let out = rebuild(array, &mut rest)?;
-    if !rest.is_empty() {
+    let mut slots = 0;
+    visit(array, &mut |a| slots += a.len() - a.null_count());
+    if slots != values.len() {
         return Err(Error::LengthMismatch {
-            what: "float values vs column",
+            what: "float values vs the column's float slots",
             left: values.len(),
-            right: values.len() - rest.len(),
+            right: slots,
         });
     }
-    Ok(out)
+    let mut rest = values;
+    rebuild(array, &mut rest)
 }
 
 fn take<'a>(rest: &mut &'a [f32], n: usize) -> Result<&'a [f32]> {
     if rest.len() < n {
-        return Err(Error::InvalidArgument(format!("{} float values given where more are needed", rest.len())));
+        // `with_float_values` counted the slots first: not reached.
+        return Err(Error::LengthMismatch {
+            what: "float values vs the column's float slots",
+            left: rest.len(),
+            right: n,
+        });
     }
     let (head, tail) = rest.split_at(n);
     *rest = tail;
@@ -116,7 +122,6 @@ fn shifted<O: arrow_array::OffsetSizeTrait>(offsets: &OffsetBuffer<O>) -> Offset
 }
 
 fn rebuild(array: &dyn Array, rest: &mut &[f32]) -> Result<ArrayRef> {
-    let bad = |e: arrow_schema::ArrowError| Error::InvalidArgument(e.to_string());
     Ok(match array.data_type() {
         DataType::Float32 => {
             let nulls = array.logical_nulls().filter(|n| n.null_count() > 0);
@@ -133,24 +138,22 @@ fn rebuild(array: &dyn Array, rest: &mut &[f32]) -> Result<ArrayRef> {
             let l = array.as_list::<i32>();
             let (s, e) = (l.value_offsets()[0] as usize, l.value_offsets()[l.len()] as usize);
             let child = rebuild(l.values().slice(s, e - s).as_ref(), rest)?;
-            Arc::new(ListArray::try_new(field.clone(), shifted(l.offsets()), child, l.nulls().cloned()).map_err(bad)?)
+            Arc::new(ListArray::try_new(field.clone(), shifted(l.offsets()), child, l.nulls().cloned())?)
         }
         DataType::LargeList(field) => {
             let l = array.as_list::<i64>();
             let (s, e) = (l.value_offsets()[0] as usize, l.value_offsets()[l.len()] as usize);
             let child = rebuild(l.values().slice(s, e - s).as_ref(), rest)?;
-            Arc::new(
-                LargeListArray::try_new(field.clone(), shifted(l.offsets()), child, l.nulls().cloned()).map_err(bad)?,
-            )
+            Arc::new(LargeListArray::try_new(field.clone(), shifted(l.offsets()), child, l.nulls().cloned())?)
         }
         DataType::FixedSizeList(field, n) => {
             let l = array.as_fixed_size_list();
             let size = *n as usize;
             let child = rebuild(l.values().slice(l.offset() * size, l.len() * size).as_ref(), rest)?;
             let nulls: Option<NullBuffer> = l.nulls().cloned();
-            Arc::new(FixedSizeListArray::try_new(field.clone(), *n, child, nulls).map_err(bad)?)
+            Arc::new(FixedSizeListArray::try_new(field.clone(), *n, child, nulls)?)
         }
-        other => return Err(Error::InvalidArgument(format!("a column of type {other} holds no floats"))),
+        other => return Err(Error::NotFloat { data_type: other.clone() }),
     })
 }
 
@@ -216,17 +219,13 @@ pub fn compress_batch(
             columns.push(column.clone());
             continue;
         }
-        scheme.compress_in_place(&mut values).map_err(|e| column_error(field.name(), e.into()))?;
+        let in_column = |e: Error| e.in_column(field.name());
+        scheme.compress_in_place(&mut values).map_err(|e| in_column(e.into()))?;
         counts.values += values.len() as u64;
-        columns.push(with_float_values(column.as_ref(), &values)?);
+        columns.push(with_float_values(column.as_ref(), &values).map_err(in_column)?);
     }
-    let out = RecordBatch::try_new(batch.schema(), columns).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+    let out = RecordBatch::try_new(batch.schema(), columns)?;
     Ok((out, counts))
-}
-
-/// Prefix an error with the column it happened in.
-fn column_error(name: &str, e: Error) -> Error {
-    Error::InvalidArgument(format!("column {name:?}: {e}"))
 }
 
 /// Streaming upsampling of record batches with a fitted [`Model`]: every float column the model
@@ -318,10 +317,7 @@ impl<'m> Upsampler<'m> {
         for (i, name) in names.iter().enumerate().filter(|(i, _)| read[*i]) {
             values[i] = float_values(batch.column(i).as_ref());
             if values[i].is_none() && known[i] {
-                return Err(Error::InvalidArgument(format!(
-                    "column {name:?} is of type {}, the model expects floats",
-                    batch.column(i).data_type()
-                )));
+                return Err(Error::NotFloat { data_type: batch.column(i).data_type().clone() }.in_column(name));
             }
         }
         let slice = |i: usize| values[i].as_deref().unwrap_or_default();
@@ -338,12 +334,7 @@ impl<'m> Upsampler<'m> {
                 .members
                 .iter()
                 .map(|m| {
-                    position(m).ok_or_else(|| {
-                        Error::InvalidArgument(format!(
-                            "column {m:?} is needed: the {} group of {:?} takes its values from it",
-                            group.relation, group.members
-                        ))
-                    })
+                    position(m).ok_or_else(|| Error::MissingColumn { column: m.clone(), needed_by: group.describe() })
                 })
                 .collect::<Result<_>>()?;
             // Members whose own model reads context bring those columns into the table (kept
@@ -378,7 +369,7 @@ impl<'m> Upsampler<'m> {
                     needs.iter().filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
                 self.model
                     .upsample_with_context(name, slice(i), &context, self.how, self.seed, first_row, out)
-                    .map_err(|e| column_error(name, e))?;
+                    .map_err(|e| e.in_column(name))?;
             }
         }
         let mut columns = Vec::with_capacity(names.len());
@@ -386,12 +377,12 @@ impl<'m> Upsampler<'m> {
             match &outputs[i] {
                 Some(out) => {
                     *self.rows.entry((*name).to_string()).or_insert(0) += out.len() as u64;
-                    columns.push(with_float_values(batch.column(i).as_ref(), out)?);
+                    columns.push(with_float_values(batch.column(i).as_ref(), out).map_err(|e| e.in_column(name))?);
                 }
                 None => columns.push(batch.column(i).clone()),
             }
         }
-        RecordBatch::try_new(schema, columns).map_err(|e| Error::InvalidArgument(e.to_string()))
+        Ok(RecordBatch::try_new(schema, columns)?)
     }
 }
 

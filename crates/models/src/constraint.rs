@@ -60,7 +60,9 @@ impl std::str::FromStr for Relation {
         match s {
             "four_momentum" => Ok(Relation::FourMomentum),
             "sum_to_one" => Ok(Relation::SumToOne),
-            _ => Err(Error::InvalidArgument(format!("relation {s:?}: expected four_momentum or sum_to_one"))),
+            _ => {
+                Err(Error::Parse { what: "relation", input: s.into(), expected: "four_momentum or sum_to_one".into() })
+            }
         }
     }
 }
@@ -91,6 +93,11 @@ impl Group {
     /// one; the PHYSLITE sample's relations hold to 1.2 × 10⁻⁷.
     pub const DEFAULT_TOLERANCE: f64 = 3e-7;
 
+    /// How errors name the group: `the four_momentum group ["m", "px", …]`.
+    pub(crate) fn describe(&self) -> String {
+        format!("the {} group {:?}", self.relation, self.members)
+    }
+
     /// A group with the default tolerance; the member count must fit the relation (5 for
     /// [`Relation::FourMomentum`], 2 to [`MAX_FREE`] for [`Relation::SumToOne`]) and the names
     /// must differ.
@@ -101,13 +108,12 @@ impl Group {
             Relation::SumToOne => (2..=MAX_FREE).contains(&members.len()),
         };
         if !ok {
-            return Err(Error::InvalidArgument(format!(
-                "a {relation} group cannot have the {} members {members:?}",
-                members.len()
-            )));
+            let detail = format!("a {relation} group cannot have {} members", members.len());
+            return Err(Error::InvalidGroup { members, detail });
         }
         if let Some(m) = members.iter().enumerate().find(|(i, m)| members[..*i].contains(m)) {
-            return Err(Error::InvalidArgument(format!("column {:?} appears twice in one group", m.1)));
+            let detail = format!("column {:?} appears twice", m.1);
+            return Err(Error::InvalidGroup { members, detail });
         }
         Ok(Group { relation, members, tolerance: Self::DEFAULT_TOLERANCE })
     }
@@ -121,7 +127,8 @@ impl Group {
     /// ```
     pub fn with_tolerance(mut self, tolerance: f64) -> Result<Group> {
         if !(tolerance.is_finite() && tolerance >= 0.0) {
-            return Err(Error::InvalidArgument(format!("group tolerance {tolerance}")));
+            let detail = format!("tolerance {tolerance} is not a finite number ≥ 0");
+            return Err(Error::InvalidGroup { members: self.members, detail });
         }
         self.tolerance = tolerance;
         Ok(self)
@@ -171,13 +178,19 @@ impl std::str::FromStr for Rule {
     type Err = Error;
     /// `relation:suffix,suffix,…`
     fn from_str(s: &str) -> Result<Self> {
-        let (relation, rest) = s
-            .split_once(':')
-            .ok_or_else(|| Error::InvalidArgument(format!("rule {s:?}: expected RELATION:SUFFIX,…")))?;
+        let (relation, rest) = s.split_once(':').ok_or_else(|| Error::Parse {
+            what: "rule",
+            input: s.into(),
+            expected: "RELATION:SUFFIX,SUFFIX,…".into(),
+        })?;
         let suffixes: Vec<String> = rest.split(',').map(str::to_string).collect();
         let relation: Relation = relation.parse()?;
         if suffixes.iter().any(String::is_empty) {
-            return Err(Error::InvalidArgument(format!("rule {s:?}: an empty suffix")));
+            return Err(Error::Parse {
+                what: "rule",
+                input: s.into(),
+                expected: "RELATION:SUFFIX,SUFFIX,… with no empty suffix".into(),
+            });
         }
         Group::new(relation, suffixes.clone())?;
         Ok(Rule { relation, suffixes })
@@ -245,14 +258,12 @@ impl Group {
         out: &mut [&mut [f32]],
     ) -> Result<usize> {
         self.check()?;
-        if columns.len() != self.members.len() || out.len() != self.members.len() {
-            return Err(Error::InvalidArgument(format!(
-                "the group {:?} has {} members; {} input and {} output columns given",
-                self.members,
-                self.members.len(),
-                columns.len(),
-                out.len()
-            )));
+        for (what, given) in
+            [("input columns vs group members", columns.len()), ("output columns vs group members", out.len())]
+        {
+            if given != self.members.len() {
+                return Err(Error::LengthMismatch { what, left: given, right: self.members.len() });
+            }
         }
         if let Some(o) = out.iter().find(|o| o.len() != columns[0].0.len()) {
             return Err(Error::LengthMismatch {

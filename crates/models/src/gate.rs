@@ -51,7 +51,7 @@ impl TryFrom<&Scheme> for SchemeSpec {
             Scheme::RootFloat16(a) => SchemeSpec::RootFloat16 { k: a.k() },
             Scheme::RootRange(a) => SchemeSpec::RootRange { min: a.min(), max: a.max(), n: a.n() },
             Scheme::RntupleQuant(a) => SchemeSpec::RntupleQuant { min: a.min(), max: a.max(), n: a.n() },
-            other => return Err(Error::InvalidArgument(format!("scheme {other} cannot be stored in a model file"))),
+            other => return Err(Error::UnsupportedScheme { scheme: other.to_string() }),
         })
     }
 }
@@ -370,7 +370,8 @@ fn membership(groups: &[Group]) -> Result<HashMap<&str, usize>> {
         group.check()?;
         for m in &group.members {
             if member_of.insert(m.as_str(), g).is_some() {
-                return Err(Error::InvalidArgument(format!("column {m:?} is in more than one group")));
+                let detail = format!("column {m:?} is in another group too");
+                return Err(Error::InvalidGroup { members: group.members.clone(), detail });
             }
         }
     }
@@ -409,7 +410,7 @@ fn fit_neural(
     #[cfg(not(feature = "neural"))]
     {
         let _ = (kind, scheme, train, validation, context, opts, name);
-        Err(Error::InvalidArgument("neural models need the `neural` feature of models".into()))
+        Err(Error::FeatureDisabled { feature: "neural", needed_for: "fitting a neural model" })
     }
     #[cfg(feature = "neural")]
     {
@@ -513,11 +514,17 @@ impl Model {
             None => opts.neural,
         };
         if let Some(k) = opts.neural.iter().find(|k| !k.bounded()) {
-            return Err(Error::InvalidArgument(format!("the gate takes bounded models only, not {k}")));
+            return Err(Error::InvalidSetting {
+                setting: "FitOptions::neural",
+                detail: format!("the gate takes bounded models only, not {k}"),
+            });
         }
         let listed = |m: &String| columns.iter().chain(kept).any(|c| c.0 == m);
-        if let Some(m) = groups.iter().flat_map(|g| &g.members).find(|m| !listed(m)) {
-            return Err(Error::InvalidArgument(format!("group member {m:?} is not among the columns")));
+        for group in groups {
+            if let Some(m) = group.members.iter().find(|m| !listed(m)) {
+                let detail = format!("member {m:?} is not among the columns");
+                return Err(Error::InvalidGroup { members: group.members.clone(), detail });
+            }
         }
         let mut out = Vec::with_capacity(columns.len());
         // For group members: the compressed validation values, and the own prior's estimates and errors.
@@ -753,9 +760,7 @@ impl Model {
     ) -> Result<()> {
         let (_, col) = self.find(name)?;
         if col.neural.as_ref().is_some_and(|n| n.reads_context(how)) {
-            return Err(Error::InvalidArgument(format!(
-                "column {name:?} is upsampled from its context: use upsample_with_context"
-            )));
+            return Err(Error::ContextNeeded { column: name.into() });
         }
         self.upsample_own(col, compressed, how, seed, first_row, out)?;
         self.verify(col, compressed, out)
@@ -849,8 +854,9 @@ impl Model {
                     .context
                     .iter()
                     .map(|c| {
-                        context.iter().find(|x| x.0 == c).map(|x| x.1).ok_or_else(|| {
-                            Error::InvalidArgument(format!("column {c:?} is needed: the model of {name:?} reads it"))
+                        context.iter().find(|x| x.0 == c).map(|x| x.1).ok_or_else(|| Error::MissingColumn {
+                            column: c.clone(),
+                            needed_by: format!("the model of {name:?}"),
                         })
                     })
                     .collect::<Result<_>>()?;
@@ -919,10 +925,7 @@ impl Model {
                 continue;
             }
             if let Some(m) = at.iter().position(|a| a.0.is_none()) {
-                return Err(Error::InvalidArgument(format!(
-                    "column {:?} is needed: the {} group of {:?} takes its values from it",
-                    group.members[m], group.relation, group.members
-                )));
+                return Err(Error::MissingColumn { column: group.members[m].clone(), needed_by: group.describe() });
             }
             let columns: Vec<(&[f32], bool)> = group
                 .members
@@ -958,9 +961,7 @@ impl Model {
         #[cfg(not(feature = "neural"))]
         {
             let _ = (i, compressed, context, how, seed, out);
-            Err(Error::InvalidArgument(
-                "this model has a neural corrector; build models with its `neural` feature".into(),
-            ))
+            Err(Error::FeatureDisabled { feature: "neural", needed_for: "a model with a neural corrector" })
         }
         #[cfg(feature = "neural")]
         match self.nets.get(i).and_then(Option::as_ref) {

@@ -77,7 +77,7 @@ impl std::str::FromStr for Kind {
     fn from_str(s: &str) -> Result<Kind> {
         Kind::ALL.into_iter().find(|k| k.name() == s).ok_or_else(|| {
             let names: Vec<_> = Kind::ALL.iter().map(|k| k.name()).collect();
-            Error::InvalidArgument(format!("unknown model {s:?} (known: {})", names.join(", ")))
+            Error::Parse { what: "model", input: s.into(), expected: names.join(", ") }
         })
     }
 }
@@ -169,10 +169,13 @@ impl std::str::FromStr for Method {
             "lattice" => Method::Lattice,
             "histogram" => Method::Histogram,
             "constraint" => Method::Constraint,
-            other => Method::Neural(other.parse().map_err(|_| {
-                Error::InvalidArgument(format!(
-                    "unknown method {other:?} (identity, uniform, lattice, histogram, constraint or a neural model)"
-                ))
+            other => Method::Neural(other.parse().map_err(|e| match e {
+                Error::Parse { expected, .. } => Error::Parse {
+                    what: "method",
+                    input: other.into(),
+                    expected: format!("identity, uniform, lattice, histogram, constraint, {expected}"),
+                },
+                e => e,
             })?),
         })
     }

@@ -49,7 +49,11 @@ impl std::str::FromStr for Estimate {
             "mean" => Ok(Estimate::Mean),
             "median" => Ok(Estimate::Median),
             "sample" => Ok(Estimate::Sample),
-            _ => Err(crate::Error::InvalidArgument(format!("estimate {s:?}: expected mean, median or sample"))),
+            _ => Err(crate::Error::Parse {
+                what: "estimate",
+                input: s.into(),
+                expected: "mean, median or sample".into(),
+            }),
         }
     }
 }

@@ -223,8 +223,15 @@ impl Histogram {
     /// histogram of the relative position of the others, with one pseudo-count per bin — flat
     /// unless a χ² test against flat rejects it at the 0.1 % level.
     pub(crate) fn fit(scheme: &Scheme, t: &Training<'_>, min_count: u32, bins: usize) -> Result<Histogram> {
-        if bins == 0 || bins > crate::validate::MAX_HISTOGRAM_BINS || min_count == 0 {
-            return Err(Error::InvalidArgument(format!("histogram of {bins} bins, atoms seen {min_count} times")));
+        if bins == 0 || bins > crate::validate::MAX_HISTOGRAM_BINS {
+            let detail = format!("{bins} bins: expected 1 to {}", crate::validate::MAX_HISTOGRAM_BINS);
+            return Err(Error::InvalidSetting { setting: "histogram bins", detail });
+        }
+        if min_count == 0 {
+            return Err(Error::InvalidSetting {
+                setting: "atom min_count",
+                detail: "0: atoms must be seen at least once".into(),
+            });
         }
         let counts = value_counts(t.original);
         let atom_bits: HashMap<u32, u32> =
@@ -312,7 +319,10 @@ impl Histogram {
     /// ```
     pub fn deconvolve(scheme: &Scheme, compressed: &[f32], min_count: u32) -> Result<Histogram> {
         if min_count == 0 {
-            return Err(Error::InvalidArgument("atoms seen 0 times".into()));
+            return Err(Error::InvalidSetting {
+                setting: "atom min_count",
+                detail: "0: atoms must be seen at least once".into(),
+            });
         }
         let counts = value_counts(compressed);
         let count_of = |c: f32| -> f64 {

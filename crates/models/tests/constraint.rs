@@ -188,7 +188,11 @@ fn groups_go_through_the_gate_and_the_model_file() {
     let cu = compress(&s, &pu[3000..]);
     let mut o = vec![0f32; cu.len()];
     let err = model.upsample_table(&[("pu", &cu)], Estimate::Mean, 0, 0, &mut [&mut o]).unwrap_err();
-    assert!(err.to_string().contains("\"pc\" is needed"), "{err}");
+    assert!(matches!(&err, models::Error::MissingColumn { column, .. } if column == "pc"), "{err}");
+    assert!(
+        err.to_string().starts_with("column \"pc\" is needed by the sum_to_one group [\"pu\", \"pc\", \"pb\"]"),
+        "{err}"
+    );
 
     // A file whose constraint column lost its group, or with a malformed group, is refused.
     let json = model.to_json().unwrap();

@@ -314,7 +314,9 @@ fn tensor(v: Vec<f32>, rows: usize, cols: usize, device: &Device) -> Tensor<2> {
 }
 
 fn to_vec(t: Tensor<2>) -> Result<Vec<f32>> {
-    t.into_data().try_to_vec::<f32>().map_err(|e| Error::InvalidArgument(format!("{e:?}")))
+    t.into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::Network { operation: "reading a tensor back", source: Box::new(e) })
 }
 
 /// One training batch, gathered on the CPU.
@@ -407,22 +409,27 @@ impl Net {
         train.check("training context vs values")?;
         valid.check("validation context vs values")?;
         if train.context.len() != valid.context.len() {
-            return Err(Error::InvalidArgument(format!(
-                "{} training and {} validation context columns",
-                train.context.len(),
-                valid.context.len()
-            )));
+            return Err(Error::LengthMismatch {
+                what: "training vs validation context columns",
+                left: train.context.len(),
+                right: valid.context.len(),
+            });
         }
-        if config.batch == 0
-            || config.hidden == 0
-            || config.hidden > MAX_HIDDEN
-            || train.context.len() > MAX_CONTEXT
-            || config.learning_rate.is_nan()
-            || config.learning_rate <= 0.0
-            || config.input_noise.is_nan()
-            || config.input_noise < 0.0
-        {
-            return Err(Error::InvalidArgument(format!("invalid settings {config:?}")));
+        let invalid = |setting, detail: String| Err(Error::InvalidSetting { setting, detail });
+        if config.batch == 0 {
+            return invalid("neural::Config::batch", "0: a batch needs at least one row".into());
+        }
+        if config.hidden == 0 || config.hidden > MAX_HIDDEN {
+            return invalid("neural::Config::hidden", format!("{}: expected 1 to {MAX_HIDDEN}", config.hidden));
+        }
+        if train.context.len() > MAX_CONTEXT {
+            return invalid("context columns", format!("{}: at most {MAX_CONTEXT}", train.context.len()));
+        }
+        if config.learning_rate.is_nan() || config.learning_rate <= 0.0 {
+            return invalid("neural::Config::learning_rate", format!("{}: expected > 0", config.learning_rate));
+        }
+        if config.input_noise.is_nan() || config.input_noise < 0.0 {
+            return invalid("neural::Config::input_noise", format!("{}: expected ≥ 0", config.input_noise));
         }
         let compress = |v: &[f32]| -> Result<Vec<f32>> {
             let mut c = v.to_vec();
@@ -781,11 +788,11 @@ impl Net {
     pub fn upsample(&self, rows: Rows<'_>, how: Estimate, seed: Seed, out: &mut [f32]) -> Result<()> {
         rows.check("context vs compressed")?;
         if rows.context.len() != self.ctx_norm.len() {
-            return Err(Error::InvalidArgument(format!(
-                "the model was fitted with {} context columns, {} given",
-                self.ctx_norm.len(),
-                rows.context.len()
-            )));
+            return Err(Error::LengthMismatch {
+                what: "context columns: given vs fitted with",
+                left: rows.context.len(),
+                right: self.ctx_norm.len(),
+            });
         }
         if out.len() != rows.values.len() {
             return Err(Error::LengthMismatch { what: "compressed vs out", left: rows.values.len(), right: out.len() });
@@ -795,7 +802,7 @@ impl Net {
             Estimate::Median => Want::Median,
             Estimate::Sample if self.kind.generative() => Want::Sample(seed),
             Estimate::Sample => {
-                return Err(Error::InvalidArgument(format!("a {} model gives no samples", self.kind)));
+                return Err(Error::NotGenerative { kind: self.kind });
             }
         };
         out.copy_from_slice(rows.values);
@@ -830,7 +837,12 @@ impl Net {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn to_file(&self) -> Result<NetFile> {
-        let bytes = self.body.valid().into_record().into_bytes().map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        let bytes = self
+            .body
+            .valid()
+            .into_record()
+            .into_bytes()
+            .map_err(|e| Error::Network { operation: "serialising weights", source: Box::new(e) })?;
         Ok(NetFile {
             kind: self.kind,
             scheme: crate::SchemeSpec::try_from(&self.scheme)?,
