@@ -1,6 +1,6 @@
 //! Any bytes as a ROOT file: open, walk every directory, read every object and the streamer
-//! info, open every TTree and read every readable branch in batches. Must return errors, never
-//! panic, and stay within the configured limits.
+//! info, open every TTree and RNTuple and read every readable branch or field in batches. Must
+//! return errors, never panic, and stay within the configured limits.
 #![no_main]
 
 use hep_io::{Limits, RootFile};
@@ -26,6 +26,16 @@ fuzz_target!(|data: &[u8]| {
         let Ok(sel) = tree.select_readable(&["*"]) else { continue };
         assert_eq!(tree.select_supported(&["*"]).is_err(), !sel.damaged().is_empty());
         for batch in tree.batches(&sel).entries_per_batch(64) {
+            if let Ok(b) = batch {
+                assert_eq!(b.num_columns(), sel.columns().len());
+            }
+        }
+    }
+    for path in f.rntuples().unwrap_or_default() {
+        let Ok(nt) = f.rntuple(&path) else { continue };
+        let _ = nt.show();
+        let Ok(sel) = nt.select_supported(&["*"]) else { continue };
+        for batch in nt.batches(&sel).entries_per_batch(64) {
             if let Ok(b) = batch {
                 assert_eq!(b.num_columns(), sel.columns().len());
             }

@@ -474,6 +474,28 @@ impl RootFile {
         decompress(stored, at, size)
     }
 
+    /// `stored` bytes at `offset`, decompressed to exactly `len` bytes within the limits (a
+    /// block of RNTuple: an envelope or a page).
+    pub(crate) fn read_block(&self, what: &'static str, offset: u64, stored: u64, len: u64) -> Result<Vec<u8>> {
+        let raw = self.source.read(what, offset, stored)?;
+        self.payload(what, offset, &raw, offset, len)
+    }
+
+    /// The `len` bytes at `offset`, as stored.
+    pub(crate) fn read_raw(&self, what: &'static str, offset: u64, len: u64) -> Result<std::borrow::Cow<'_, [u8]>> {
+        self.source.read(what, offset, len)
+    }
+
+    /// `stored`, read from `offset`, decompressed to exactly `len` bytes within the limits.
+    pub(crate) fn unpack(&self, what: &'static str, offset: u64, stored: &[u8], len: u64) -> Result<Vec<u8>> {
+        self.payload(what, offset, stored, offset, len)
+    }
+
+    /// The limits this file is read with.
+    pub(crate) fn limits(&self) -> &Limits {
+        &self.limits
+    }
+
     /// The basket at `seek`, which the branch says is `nbytes` long on disk: its key and basket
     /// headers, its decompressed data and its entry offsets, all checked.
     pub(crate) fn read_basket(&self, seek: u64, nbytes: u32, entries: usize) -> Result<Basket> {

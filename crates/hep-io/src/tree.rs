@@ -277,6 +277,32 @@ pub struct Selection {
 }
 
 impl Selection {
+    /// No column yet.
+    pub(crate) fn empty() -> Selection {
+        Selection { columns: Vec::new(), names: Vec::new(), skipped: Vec::new(), damaged: Vec::new() }
+    }
+
+    /// Select column `i`, named `name`.
+    pub(crate) fn push(&mut self, i: usize, name: &str) {
+        self.columns.push(i);
+        self.names.push(name.to_string());
+    }
+
+    /// List `name` as skipped (unsupported).
+    pub(crate) fn skip(&mut self, name: &str) {
+        self.skipped.push(name.to_string());
+    }
+
+    /// List a damaged column.
+    pub(crate) fn damage(&mut self, d: DamagedBranch) {
+        self.damaged.push(d);
+    }
+
+    /// The indices of the selected columns in their tree or RNTuple.
+    pub(crate) fn indices(&self) -> &[usize] {
+        &self.columns
+    }
+
     /// Names of the selected columns, in order.
     ///
     /// ```no_run
@@ -819,7 +845,7 @@ impl Tree {
 
     /// The readable branches of `matching`, with the unsupported and damaged ones listed apart.
     fn selection(&self, matching: Vec<usize>) -> Selection {
-        let mut sel = Selection { columns: Vec::new(), names: Vec::new(), skipped: Vec::new(), damaged: Vec::new() };
+        let mut sel = Selection::empty();
         for i in matching {
             let b = &self.branches[i];
             match &b.column {

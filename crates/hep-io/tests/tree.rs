@@ -26,31 +26,7 @@ fn arrow_select_concat(batches: &[RecordBatch]) -> RecordBatch {
     batches[0].clone()
 }
 
-/// Equal list lengths at every level and equal float bits; `Err` says where they differ.
-fn same(ours: &dyn Array, theirs: &dyn Array, path: &str) -> Result<(), String> {
-    if ours.len() != theirs.len() {
-        return Err(format!("{path}: {} rows against {}", ours.len(), theirs.len()));
-    }
-    match (ours.data_type(), theirs.data_type()) {
-        (DataType::Float32, DataType::Float32) => {
-            let (a, b) = (ours.as_primitive::<Float32Type>(), theirs.as_primitive::<Float32Type>());
-            for i in 0..a.len() {
-                if a.value(i).to_bits() != b.value(i).to_bits() {
-                    return Err(format!("{path}[{i}]: {:e} against {:e}", a.value(i), b.value(i)));
-                }
-            }
-            Ok(())
-        }
-        (DataType::LargeList(_), DataType::LargeList(_)) => {
-            let (a, b) = (ours.as_list::<i64>(), theirs.as_list::<i64>());
-            for i in 0..a.len() {
-                same(a.value(i).as_ref(), b.value(i).as_ref(), &format!("{path}[{i}]"))?;
-            }
-            Ok(())
-        }
-        (x, y) => Err(format!("{path}: type {x} against {y}")),
-    }
-}
+use hepfloat_testdata::same_bits as same;
 
 #[test]
 fn all_380_float_columns_are_bit_identical_to_the_reference() {

@@ -7,10 +7,16 @@ pub mod strategies;
 
 use std::path::PathBuf;
 
+use arrow_array::Array;
+use arrow_array::cast::AsArray;
+
 pub use parquet_floats::{FloatColumn, read_float_columns};
 
 /// The reference decode of `PHYSLITE_example.root`, relative to the data folder.
 pub const PHYSLITE_FLOATS: &str = "reference/PHYSLITE_example.floats.parquet";
+
+/// The reference decode of `physlite_rntuple.root`, relative to the data folder.
+pub const RNTUPLE_FLOATS: &str = "reference/physlite_rntuple.floats.parquet";
 
 /// The repository's vendored test-data folder (`test-data/` at the project root).
 ///
@@ -63,4 +69,41 @@ pub fn data_file(name: &str) -> Result<PathBuf, String> {
 /// ```
 pub fn physlite_floats() -> Result<Vec<FloatColumn>, String> {
     read_float_columns(&data_file(PHYSLITE_FLOATS)?)
+}
+
+/// Whether two Arrow arrays of `float` (or lists of them, at any depth) hold equal list lengths at
+/// every level and equal float bits (`f32::to_bits`); `Err` says where they first differ.
+///
+/// ```
+/// let a = arrow_array::Float32Array::from(vec![0.0f32, 1.5]);
+/// let b = arrow_array::Float32Array::from(vec![-0.0f32, 1.5]);
+/// assert!(hepfloat_testdata::same_bits(&a, &a, "x").is_ok());
+/// assert!(hepfloat_testdata::same_bits(&a, &b, "x").is_err()); // -0.0 is another value
+/// ```
+pub fn same_bits(ours: &dyn Array, theirs: &dyn Array, path: &str) -> Result<(), String> {
+    if ours.len() != theirs.len() {
+        return Err(format!("{path}: {} rows against {}", ours.len(), theirs.len()));
+    }
+    match (ours.data_type(), theirs.data_type()) {
+        (arrow_schema::DataType::Float32, arrow_schema::DataType::Float32) => {
+            let (a, b) = (
+                ours.as_primitive::<arrow_array::types::Float32Type>(),
+                theirs.as_primitive::<arrow_array::types::Float32Type>(),
+            );
+            for i in 0..a.len() {
+                if a.value(i).to_bits() != b.value(i).to_bits() {
+                    return Err(format!("{path}[{i}]: {:e} against {:e}", a.value(i), b.value(i)));
+                }
+            }
+            Ok(())
+        }
+        (arrow_schema::DataType::LargeList(_), arrow_schema::DataType::LargeList(_)) => {
+            let (a, b) = (ours.as_list::<i64>(), theirs.as_list::<i64>());
+            for i in 0..a.len() {
+                same_bits(a.value(i).as_ref(), b.value(i).as_ref(), &format!("{path}[{i}]"))?;
+            }
+            Ok(())
+        }
+        (x, y) => Err(format!("{path}: type {x} against {y}")),
+    }
 }

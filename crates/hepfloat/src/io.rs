@@ -26,6 +26,7 @@ pub const BATCH_EVENTS: u64 = 10_000;
 
 enum Kind {
     Root { tree: Box<Tree>, selection: Selection },
+    RNTuple { ntuple: Box<hep_io::RNTuple>, selection: Selection },
     Parquet { path: PathBuf, columns: Vec<usize> },
     Toy { toy: hep_toy::Toy, columns: Vec<usize> },
 }
@@ -120,19 +121,31 @@ impl Input {
         match &magic {
             b"root" => {
                 let file = RootFile::open(path).with_context(|| format!("cannot read ROOT file {spec}"))?;
+                let reading = || format!("cannot read ROOT file {spec}");
+                let ntuples = file.rntuples().with_context(reading)?;
                 let name = match tree {
                     Some(t) => t.to_string(),
                     None => {
-                        let trees = file.trees().with_context(|| format!("cannot read ROOT file {spec}"))?;
-                        match trees.iter().find(|t| t.as_str() == "CollectionTree").or(trees.first()) {
-                            Some(t) if trees.len() == 1 || t == "CollectionTree" => t.clone(),
-                            Some(_) => {
-                                bail!("{spec} holds several trees ({}); choose one with --tree", trees.join(", "))
-                            }
-                            None => bail!("{spec} holds no TTree (RNTuple files are not supported yet)"),
-                        }
+                        let trees = file.trees().with_context(reading)?;
+                        pick_event_data(spec, &trees, &ntuples)?
                     }
                 };
+                if ntuples.contains(&name) {
+                    let ntuple = file
+                        .rntuple(&name)
+                        .with_context(|| format!("cannot read RNTuple {name:?} of ROOT file {spec}"))?;
+                    let selection =
+                        ntuple.select_supported(&patterns).with_context(|| format!("{spec}: RNTuple {name:?}"))?;
+                    let schema = ntuple.schema(&selection);
+                    return Ok(Input {
+                        damaged: selection.damaged().to_vec(),
+                        entries: ntuple.entries(),
+                        kind: Kind::RNTuple { ntuple: Box::new(ntuple), selection },
+                        schema,
+                        bytes,
+                        name: spec.into(),
+                    });
+                }
                 let tree =
                     file.tree(&name).with_context(|| format!("cannot read tree {name:?} of ROOT file {spec}"))?;
                 let selection = if skip_damaged { tree.select_readable(&patterns) } else { tree.select_supported(&patterns) }
@@ -205,6 +218,14 @@ impl Input {
         }
     }
 
+    /// The RNTuple, if the source is one.
+    pub fn rntuple(&self) -> Option<&hep_io::RNTuple> {
+        match &self.kind {
+            Kind::RNTuple { ntuple, .. } => Some(ntuple),
+            _ => None,
+        }
+    }
+
     /// Stream events `range` (clipped to the source) in batches of `per_batch` events.
     pub fn batches(
         &self,
@@ -221,11 +242,44 @@ impl Input {
                     b.map_err(anyhow::Error::from).with_context(|| format!("cannot read ROOT file {name}"))
                 }))
             }
+            Kind::RNTuple { ntuple, selection } => {
+                let name = self.name.clone();
+                Box::new(ntuple.batches(selection).entries(range).entries_per_batch(per).map(move |b| {
+                    b.map_err(anyhow::Error::from).with_context(|| format!("cannot read ROOT file {name}"))
+                }))
+            }
             Kind::Toy { toy, columns } => Box::new(toy.batches(range, per).map(|b| Ok(b?.project(columns)?))),
             Kind::Parquet { path, columns } => {
                 Box::new(ParquetBatches::new(path, &self.name, columns, schema, range, usize::try_from(per)?)?)
             }
         })
+    }
+}
+
+/// Metadata trees and RNTuples (`##Params`, `MetaData…`, the RNTuple sample's `DataHeader…`
+/// and `EventTag`), never chosen without `--tree`.
+fn is_metadata(name: &str) -> bool {
+    name.starts_with("##") || name.starts_with("MetaData") || name.starts_with("DataHeader") || name == "EventTag"
+}
+
+/// The event data of a ROOT file when no `--tree` is given: `CollectionTree` (TTree files) or
+/// `EventData` (RNTuple files) as the experiments name them, else the only candidate that is not
+/// metadata.
+fn pick_event_data(spec: &str, trees: &[String], ntuples: &[String]) -> Result<String> {
+    for name in ["CollectionTree", "EventData"] {
+        if trees.iter().chain(ntuples).any(|t| t == name) {
+            return Ok(name.to_string());
+        }
+    }
+    let all: Vec<&String> = trees.iter().chain(ntuples).collect();
+    let candidates: Vec<&String> = all.iter().copied().filter(|t| !is_metadata(t)).collect();
+    match candidates[..] {
+        [one] => Ok(one.clone()),
+        [] => bail!("{spec} holds no event TTree or RNTuple (only metadata: {all:?}); choose one with --tree"),
+        _ => bail!(
+            "{spec} holds several trees and RNTuples ({}); choose one with --tree",
+            candidates.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
+        ),
     }
 }
 

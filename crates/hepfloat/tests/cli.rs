@@ -240,3 +240,47 @@ fn compare_puts_every_method_side_by_side() {
     let md = std::fs::read_to_string(d.join("r/compare.md")).unwrap();
     assert!(md.contains("| oracle (Bayes-optimal) | "), "{md}");
 }
+
+/// An RNTuple file is input like a TTree file: the event data (`EventData`) is picked without
+/// `--tree` and said so, `pt, eta, phi, m` of its `Container:var` fields stay exact, and every
+/// other float is what the scheme makes of the independent reference decode.
+#[test]
+fn rntuple_input_is_picked_inspected_and_compressed() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let file = hepfloat_testdata::data_file("physlite_rntuple.root").unwrap();
+    let out = hepfloat(&["inspect", s(&file)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("RNTuple \"EventData\""), "{text}");
+    assert!(text.contains("100 events"), "{text}");
+
+    let d = scratch("rntuple");
+    let c = d.join("c.parquet");
+    let out = hepfloat(&["compress", s(&file), "--bits", "7", "--branches", "AnalysisJetsAuxDyn:*", "-o", s(&c)]);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let read = |p: &Path| {
+        let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(p).unwrap()).unwrap();
+        let schema = b.schema().clone();
+        let batches: Vec<_> = b.build().unwrap().map(Result::unwrap).collect();
+        arrow_select::concat::concat_batches(&schema, &batches).unwrap()
+    };
+    let reference = read(&hepfloat_testdata::data_file(hepfloat_testdata::RNTUPLE_FLOATS).unwrap());
+    let comp = read(&c);
+    let scheme = float_bits::Scheme::atlas(7).unwrap();
+    let (mut kept, mut rounded) = (0, 0);
+    for f in comp.schema().fields() {
+        let Some(r) = reference.column_by_name(f.name()) else { continue };
+        let x = models::batch::float_values(r.as_ref()).unwrap();
+        let y = models::batch::float_values(comp.column_by_name(f.name()).unwrap().as_ref()).unwrap();
+        let expect: Vec<u32> = if models::batch::is_kept(f.name(), &["pt", "eta", "phi", "m"]) {
+            kept += 1;
+            x.iter().map(|v| v.to_bits()).collect()
+        } else {
+            rounded += 1;
+            x.iter().map(|&v| scheme.compress(v).unwrap().to_bits()).collect()
+        };
+        assert_eq!(y.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), expect, "{}", f.name());
+    }
+    assert_eq!(kept, 4, "AnalysisJetsAuxDyn:pt, eta, phi, m");
+    assert!(rounded > 10, "{rounded}");
+}

@@ -158,17 +158,18 @@ fn rebuild(array: &dyn Array, rest: &mut &[f32]) -> Result<ArrayRef> {
 }
 
 /// Whether column `name` is exempt from compression by `keep`: an entry matches the whole name or
-/// its variable name, the part after the last `.` (ATLAS keeps `pt`, `eta`, `phi`, `m` of every
-/// container).
+/// its variable ([`names::variable`](crate::names::variable): after the `.` of a TTree name or
+/// the `:` of an RNTuple one; ATLAS keeps `pt`, `eta`, `phi`, `m` of every container).
 ///
 /// ```
 /// let keep = ["pt", "eta", "phi", "m"];
 /// assert!(models::batch::is_kept("AnalysisJetsAuxDyn.pt", &keep));
+/// assert!(models::batch::is_kept("AnalysisJetsAuxDyn:pt", &keep));
 /// assert!(!models::batch::is_kept("AnalysisJetsAuxDyn.JetConstitScaleMomentum_pt", &keep));
 /// assert!(models::batch::is_kept("x", &["x"]));
 /// ```
 pub fn is_kept(name: &str, keep: &[impl AsRef<str>]) -> bool {
-    let var = name.rsplit_once('.').map_or(name, |(_, v)| v);
+    let var = crate::names::variable(name);
     keep.iter().any(|k| k.as_ref() == name || k.as_ref() == var)
 }
 

@@ -141,7 +141,9 @@ impl Group {
 }
 
 /// A rule that finds groups from column names: every prefix `P` for which all of `P + suffix`
-/// exist forms one group, members in the order of `suffixes`.
+/// exist forms one group, members in the order of `suffixes`. A suffix starting with `.` names a
+/// variable after either container separator (`Truth.px` and `Truth:px` alike, see
+/// [`names`](crate::names)); any other suffix is a plain ending (`_pu`).
 ///
 /// ```
 /// use models::Rule;
@@ -207,6 +209,9 @@ impl std::str::FromStr for Rule {
 /// assert_eq!(groups.len(), 2);
 /// assert_eq!(groups[0].relation, Relation::FourMomentum);
 /// assert_eq!(groups[1].members, ["Jets.DL1_pu", "Jets.DL1_pc", "Jets.DL1_pb"]);
+/// // RNTuple names (`Container:var`) are found alike.
+/// let names = ["Truth:px", "Truth:py", "Truth:pz", "Truth:e", "Truth:m"];
+/// assert_eq!(detect_groups(&names, &Rule::defaults())[0].members[4], "Truth:m");
 /// ```
 pub fn detect_groups(names: &[&str], rules: &[Rule]) -> Vec<Group> {
     let set: std::collections::HashSet<&str> = names.iter().copied().collect();
@@ -214,11 +219,12 @@ pub fn detect_groups(names: &[&str], rules: &[Rule]) -> Vec<Group> {
     let mut out = Vec::new();
     for rule in rules {
         let Some(first) = rule.suffixes.first() else { continue };
-        let mut prefixes: Vec<&str> = names.iter().filter_map(|n| n.strip_suffix(first.as_str())).collect();
+        let mut prefixes: Vec<(&str, char)> =
+            names.iter().filter_map(|n| crate::names::strip_suffix(n, first)).collect();
         prefixes.sort_unstable();
         prefixes.dedup();
-        for p in prefixes {
-            let members: Vec<String> = rule.suffixes.iter().map(|s| format!("{p}{s}")).collect();
+        for (p, sep) in prefixes {
+            let members: Vec<String> = rule.suffixes.iter().map(|s| crate::names::member(p, sep, s)).collect();
             if members.iter().all(|m| set.contains(m.as_str()) && !taken.contains(m))
                 && let Ok(g) = Group::new(rule.relation, members.clone())
             {

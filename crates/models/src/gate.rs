@@ -378,7 +378,7 @@ fn membership(groups: &[Group]) -> Result<HashMap<&str, usize>> {
     Ok(member_of)
 }
 
-/// The kept columns that give `name` its context: same container (the name up to its last `.`),
+/// The kept columns that give `name` its context: same container ([`crate::names::container`]),
 /// aligned with it in training and validation.
 fn context_of<'a>(
     name: &str,
@@ -386,11 +386,9 @@ fn context_of<'a>(
     valid: usize,
     kept: &[(&'a str, &'a [f32], &'a [f32])],
 ) -> Vec<(&'a str, &'a [f32], &'a [f32])> {
-    let Some((container, _)) = name.rsplit_once('.') else { return vec![] };
+    let Some(container) = crate::names::container(name) else { return vec![] };
     kept.iter()
-        .filter(|k| {
-            k.0.rsplit_once('.').is_some_and(|(c, _)| c == container) && k.1.len() == train && k.2.len() == valid
-        })
+        .filter(|k| crate::names::container(k.0) == Some(container) && k.1.len() == train && k.2.len() == valid)
         .copied()
         .take(MAX_CONTEXT)
         .collect()

@@ -6,6 +6,7 @@ mod constraint;
 mod error;
 mod gate;
 mod kind;
+pub mod names;
 #[cfg(feature = "neural")]
 pub mod neural;
 mod posterior;

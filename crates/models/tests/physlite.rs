@@ -106,3 +106,35 @@ fn the_gate_on_physlite_stays_inside_and_does_not_lose_to_the_baseline() {
         assert!(worse.is_empty(), "k = {k}: columns worse than the baseline by more than 5 %: {worse:?}");
     }
 }
+
+/// The RNTuple sample names its columns `Container:var`: the exemptions, the relation rules and
+/// the container of a column read them as they read the TTree's `Container.var`.
+#[test]
+fn rntuple_names_mean_what_tree_names_mean() {
+    let path = hepfloat_testdata::data_file(hepfloat_testdata::RNTUPLE_FLOATS).unwrap_or_else(|e| panic!("{e}"));
+    let columns = hepfloat_testdata::read_float_columns(&path).unwrap();
+    let names: Vec<&str> = columns.iter().map(|c| c.name.as_str()).collect();
+    assert!(names.iter().all(|n| n.contains(':') && !n.contains('.')), "RNTuple field names");
+    let as_tree: Vec<String> = names.iter().map(|n| models::names::with_separator(n, '.')).collect();
+    let as_tree: Vec<&str> = as_tree.iter().map(String::as_str).collect();
+
+    let keep = ["pt", "eta", "phi", "m"];
+    let kept: Vec<bool> = names.iter().map(|n| models::batch::is_kept(n, &keep)).collect();
+    let kept_tree: Vec<bool> = as_tree.iter().map(|n| models::batch::is_kept(n, &keep)).collect();
+    assert_eq!(kept, kept_tree);
+    assert!(kept.iter().filter(|k| **k).count() >= 20, "every container's pt, eta, phi, m are kept");
+    assert!(models::batch::is_kept("AnalysisJetsAuxDyn:pt", &keep));
+    assert!(!models::batch::is_kept("AnalysisJetsAuxDyn:JetConstitScaleMomentum_pt", &keep));
+
+    let groups = detect_groups(&names, &Rule::defaults());
+    let tree_groups = detect_groups(&as_tree, &Rule::defaults());
+    assert_eq!(groups.len(), tree_groups.len());
+    for (g, t) in groups.iter().zip(&tree_groups) {
+        let mapped: Vec<String> = g.members.iter().map(|m| models::names::with_separator(m, '.')).collect();
+        assert_eq!(mapped, t.members);
+    }
+    assert!(groups.iter().any(|g| g.relation == Relation::FourMomentum), "{groups:?}");
+    for n in &names {
+        assert_eq!(models::names::container(n), models::names::container(&models::names::with_separator(n, '.')));
+    }
+}

@@ -88,6 +88,14 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
             out.say(format!("{} branches of types not read into Arrow (e.g. {})", unsupported.len(), unsupported[0]));
         }
     }
+    if let Some(nt) = input.rntuple() {
+        out.say(format!("RNTuple {:?}: {} fields", nt.name(), nt.fields().len()));
+        let unsupported: Vec<&str> =
+            nt.fields().iter().filter(|f| f.column.is_err()).map(|f| f.name.as_str()).collect();
+        if !unsupported.is_empty() {
+            out.say(format!("{} fields of types not read into Arrow (e.g. {})", unsupported.len(), unsupported[0]));
+        }
+    }
     for (k, v) in input.metadata() {
         out.say(format!("metadata {k} = {v}"));
     }

@@ -1,0 +1,855 @@
+//! RNTuple, ROOT's successor to `TTree` (binary format 1.x): the anchor, the header, footer and
+//! page-list envelopes (each checked against its XXH3 checksum, and the footer and page lists
+//! against the header they belong to), the schema (fields, columns, alias columns, the schema
+//! extension), clusters and pages, decoded into Arrow with the `TTree` reader's conventions.
+
+mod column;
+mod envelope;
+
+use std::ops::Range;
+use std::sync::Arc;
+
+use arrow_array::{
+    ArrayRef, BooleanArray, LargeListArray, PrimitiveArray, RecordBatch, RecordBatchOptions, types::ArrowPrimitiveType,
+};
+use arrow_buffer::{OffsetBuffer, ScalarBuffer};
+use arrow_schema::{Field, Schema, SchemaRef};
+
+use crate::error::{Error, Result};
+use crate::file::RootFile;
+use crate::types::{ColumnType, Layout, Primitive};
+use crate::{Selection, Unreadable};
+use column::{Elem, Kind};
+use envelope::{Cluster, ColumnDesc, FieldDesc, Le, Locator, ROLE_COLLECTION, ROLE_LEAF, ROLE_RECORD};
+
+/// The class names of an RNTuple anchor key.
+pub(crate) const ANCHOR_CLASS: &str = "ROOT::RNTuple";
+
+/// One top-level field of an RNTuple: its name, C++ type, and the Arrow type it reads as (or why
+/// it is not read).
+///
+/// ```no_run
+/// let f = hep_io::RootFile::open("physlite_rntuple.root")?;
+/// let nt = f.rntuple("EventData")?;
+/// let pt = nt.field("AnalysisJetsAuxDyn:pt")?;
+/// assert_eq!(pt.type_name, "std::vector<float>");
+/// # Ok::<(), hep_io::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct RField {
+    /// The field name (ATLAS: `Container:variable`).
+    pub name: String,
+    /// Its C++ type, as the file names it.
+    pub type_name: String,
+    /// The columns behind it, by their names in the specification (`SplitIndex64`,
+    /// `SplitReal32`, …), one representation after another.
+    pub encoding: String,
+    /// How it reads into Arrow, or why it is not read.
+    pub column: std::result::Result<ColumnType, Unreadable>,
+    /// The field ids from the top field to its leaf (one per nesting level).
+    chain: Vec<usize>,
+}
+
+/// An RNTuple of a ROOT file: its schema, clusters and pages, read on request. Like a
+/// [`Tree`](crate::Tree) it owns a clone of its file and clones cheaply.
+///
+/// ```no_run
+/// let f = hep_io::RootFile::open("physlite_rntuple.root")?;
+/// let nt = f.rntuple("EventData")?;
+/// let sel = nt.select_supported(&["AnalysisJetsAuxDyn:*"])?;
+/// let batch = nt.read(&sel, 0..nt.entries())?;
+/// println!("{} rows, {} columns", batch.num_rows(), batch.num_columns());
+/// # Ok::<(), hep_io::Error>(())
+/// ```
+#[derive(Clone, Debug)]
+pub struct RNTuple {
+    file: RootFile,
+    name: String,
+    entries: u64,
+    fields: Arc<[FieldDesc]>,
+    columns: Arc<[ColumnDesc]>,
+    /// For each field, its physical columns: one list per representation.
+    field_columns: Arc<[Vec<Vec<usize>>]>,
+    clusters: Arc<[Cluster]>,
+    top: Arc<[RField]>,
+}
+
+/// A decompressed envelope's payload, its type and length checked, and its checksum.
+fn envelope(file: &RootFile, what: &'static str, kind: u16, loc: Locator, len: u64) -> Result<(Vec<u8>, u64)> {
+    let bad = |detail: String| Error::Malformed { what, offset: loc.offset, detail };
+    if len < 16 {
+        return Err(bad(format!("{len} bytes are too few for an envelope")));
+    }
+    let data = file.read_block(what, loc.offset, loc.size, len)?;
+    let n = data.len();
+    let stored = u64::from_le_bytes(data[n - 8..].try_into().map_err(|_| bad("short checksum".into()))?);
+    let actual = twox_hash::XxHash3_64::oneshot(&data[..n - 8]);
+    if actual != stored {
+        return Err(bad(format!("XXH3 checksum {actual:#018x} differs from the stored {stored:#018x}")));
+    }
+    let word = u64::from_le_bytes(data[..8].try_into().map_err(|_| bad("short envelope".into()))?);
+    if word & 0xffff != u64::from(kind) || word >> 16 != len {
+        return Err(bad(format!(
+            "envelope type {} of {} bytes where type {kind} of {len} bytes was expected",
+            word & 0xffff,
+            word >> 16
+        )));
+    }
+    Ok((data[8..n - 8].to_vec(), stored))
+}
+
+impl RootFile {
+    /// The RNTuples of the file (anchor keys of class `ROOT::RNTuple`), by path.
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("physlite_rntuple.root")?;
+    /// assert!(f.rntuples()?.contains(&"EventData".to_string()));
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn rntuples(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> =
+            self.walk()?.into_iter().filter(|(_, k)| k.class_name == ANCHOR_CLASS).map(|(p, _)| p).collect();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// Open the RNTuple at `path`: its anchor, header, footer and page lists, all checked.
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("physlite_rntuple.root")?;
+    /// let nt = f.rntuple("EventData")?;
+    /// assert_eq!(nt.entries(), 100);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn rntuple(&self, path: &str) -> Result<RNTuple> {
+        let key = self
+            .walk()?
+            .into_iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, k)| k)
+            .max_by_key(|k| k.cycle)
+            .ok_or_else(|| Error::NoSuchKey(path.to_string()))?;
+        if key.class_name != ANCHOR_CLASS {
+            return Err(Error::Unsupported {
+                what: "RNTuple",
+                offset: key.seek_key,
+                detail: format!("{path} is a {}, not a {ANCHOR_CLASS}", key.class_name),
+            });
+        }
+        let at = key.seek_key;
+        let anchor = self.read_object(&key)?;
+        let bad = |detail: String| Error::Malformed { what: "RNTuple anchor", offset: at, detail };
+        // A streamed object: byte count and class version, then big-endian fields and their
+        // XXH3 checksum.
+        let fields = anchor.get(6..6 + 64).ok_or_else(|| bad(format!("{} bytes", anchor.len())))?;
+        let sum = anchor.get(70..78).ok_or_else(|| bad(format!("{} bytes: no checksum", anchor.len())))?;
+        let stored = u64::from_be_bytes(sum.try_into().map_err(|_| bad("short checksum".into()))?);
+        let actual = twox_hash::XxHash3_64::oneshot(fields);
+        if actual != stored {
+            return Err(bad(format!("XXH3 checksum {actual:#018x} differs from the stored {stored:#018x}")));
+        }
+        let be16 = |i: usize| u16::from_be_bytes([fields[i], fields[i + 1]]);
+        let be64 = |i: usize| u64::from_be_bytes(fields[i..i + 8].try_into().unwrap_or_default());
+        let epoch = be16(0);
+        if epoch != 1 {
+            return Err(Error::Unsupported {
+                what: "RNTuple anchor",
+                offset: at,
+                detail: format!("format {}.{}.{}.{}: only epoch 1 is read", epoch, be16(2), be16(4), be16(6)),
+            });
+        }
+        let header_at = Locator { offset: be64(8), size: be64(16) };
+        let footer_at = Locator { offset: be64(32), size: be64(40) };
+        let (header, header_sum) = envelope(self, "RNTuple header", 1, header_at, be64(24))?;
+        let (name, mut schema) = envelope::header(&mut Le::new(&header, "RNTuple header", header_at.offset))?;
+        let (footer, _) = envelope(self, "RNTuple footer", 2, footer_at, be64(48))?;
+        let (expects, groups) =
+            envelope::footer(&mut Le::new(&footer, "RNTuple footer", footer_at.offset), &mut schema)?;
+        if expects != header_sum {
+            return Err(Error::Malformed {
+                what: "RNTuple footer",
+                offset: footer_at.offset,
+                detail: format!("it belongs to the header with checksum {expects:#018x}, not {header_sum:#018x}"),
+            });
+        }
+        let mut clusters = Vec::new();
+        for g in &groups {
+            let (len, loc) = g.page_list;
+            let (list, _) = envelope(self, "RNTuple page list", 3, loc, len)?;
+            let (expects, mut cs) = envelope::page_list(&mut Le::new(&list, "RNTuple page list", loc.offset))?;
+            if expects != header_sum || cs.len() != g.clusters as usize {
+                return Err(Error::Malformed {
+                    what: "RNTuple page list",
+                    offset: loc.offset,
+                    detail: format!(
+                        "{} clusters for header {expects:#018x}; the footer announces {} for {header_sum:#018x}",
+                        cs.len(),
+                        g.clusters
+                    ),
+                });
+            }
+            clusters.append(&mut cs);
+        }
+        RNTuple::new(self.clone(), name, schema, clusters)
+    }
+}
+
+impl RNTuple {
+    fn new(file: RootFile, name: String, schema: envelope::Schema, clusters: Vec<Cluster>) -> Result<RNTuple> {
+        let n = schema.fields.len();
+        let mut field_columns: Vec<Vec<Vec<usize>>> = vec![Vec::new(); n];
+        for (i, c) in schema.columns.iter().enumerate() {
+            let Some(reps) = field_columns.get_mut(c.field as usize) else {
+                return Err(Error::Malformed {
+                    what: "RNTuple header",
+                    offset: 0,
+                    detail: format!("column {i} belongs to field {}, of {n}", c.field),
+                });
+            };
+            let r = usize::from(c.representation);
+            if r > reps.len() {
+                return Err(Error::Malformed {
+                    what: "RNTuple header",
+                    offset: 0,
+                    detail: format!("column {i}: representation {r} before representation {}", reps.len()),
+                });
+            }
+            if r == reps.len() {
+                reps.push(Vec::new());
+            }
+            reps[r].push(i);
+        }
+        let mut entries = 0u64;
+        for c in &clusters {
+            if c.first_entry != entries {
+                return Err(Error::Malformed {
+                    what: "RNTuple page list",
+                    offset: 0,
+                    detail: format!("a cluster starts at entry {}, after {entries} entries", c.first_entry),
+                });
+            }
+            entries = entries.checked_add(c.entries).ok_or_else(|| Error::Overflow {
+                what: "RNTuple clusters",
+                offset: 0,
+                detail: "the entry count overflows".into(),
+            })?;
+        }
+        let mut nt = RNTuple {
+            file,
+            name,
+            entries,
+            fields: schema.fields.into(),
+            columns: schema.columns.into(),
+            field_columns: field_columns.into(),
+            clusters: clusters.into(),
+            top: Arc::new([]),
+        };
+        let top: Vec<RField> = (0..n).filter(|&i| nt.fields[i].parent as usize == i).map(|i| nt.describe(i)).collect();
+        nt.top = top.into();
+        Ok(nt)
+    }
+
+    /// The field `i` as an [`RField`]: its shape, primitive and columns.
+    fn describe(&self, i: usize) -> RField {
+        let f = &self.fields[i];
+        let mut chain = vec![i];
+        let mut encoding = Vec::new();
+        let column = self.shape(i, &mut chain, &mut encoding);
+        RField { name: f.name.clone(), type_name: f.type_name.clone(), encoding: encoding.join(" + "), column, chain }
+    }
+
+    fn children(&self, i: usize) -> Vec<usize> {
+        (0..self.fields.len()).filter(|&c| c != i && self.fields[c].parent as usize == i).collect()
+    }
+
+    /// The columns of field `i` (every representation) must each be one column of a usable kind.
+    fn single_columns(&self, i: usize, encoding: &mut Vec<String>) -> std::result::Result<Vec<Kind>, Unreadable> {
+        let reps = &self.field_columns[i];
+        if reps.is_empty() {
+            return Err(Unreadable::Unsupported(format!("field {:?} has no column", self.fields[i].name)));
+        }
+        let mut kinds = Vec::new();
+        for rep in reps {
+            let [c] = rep[..] else {
+                return Err(Unreadable::Unsupported(format!("{} columns per representation", rep.len())));
+            };
+            let d = &self.columns[c];
+            let kind = Kind::of(d.kind, d.bits, d.range)
+                .map_err(|e| Unreadable::Damaged { offset: 0, detail: format!("column {c}: {e}") })?;
+            encoding.push(kind.name());
+            kinds.push(kind);
+        }
+        Ok(kinds)
+    }
+
+    fn shape(
+        &self,
+        i: usize,
+        chain: &mut Vec<usize>,
+        encoding: &mut Vec<String>,
+    ) -> std::result::Result<ColumnType, Unreadable> {
+        let mut layout = Vec::new();
+        let mut at = i;
+        loop {
+            let f = &self.fields[at];
+            match (f.role, f.array_size) {
+                (ROLE_LEAF, Some(n)) => {
+                    let [child] = self.children(at)[..] else {
+                        return Err(Unreadable::Unsupported(format!(
+                            "array field {:?} without one item field",
+                            f.name
+                        )));
+                    };
+                    layout.push(Layout::Array(usize::try_from(n).unwrap_or(usize::MAX)));
+                    at = child;
+                }
+                (ROLE_LEAF, None) => {
+                    let prim = Primitive::from_cpp(&f.type_name.replace("std::", ""))
+                        .ok_or_else(|| Unreadable::Unsupported(format!("{} is not a primitive type", f.type_name)))?;
+                    let kinds = self.single_columns(at, encoding)?;
+                    let fits = kinds.iter().all(|k| {
+                        matches!(prim, Primitive::F32 | Primitive::F64) == k.is_real()
+                            && !matches!(k, Kind::Index { .. } | Kind::Switch)
+                    });
+                    if !fits {
+                        return Err(Unreadable::Unsupported(format!(
+                            "{} from {} columns",
+                            f.type_name,
+                            encoding.join(", ")
+                        )));
+                    }
+                    let layout = match layout[..] {
+                        [] => Layout::Scalar,
+                        [Layout::Vector] => Layout::Vector,
+                        [Layout::Vector, Layout::Vector] => Layout::VectorVector,
+                        [Layout::Array(n)] => Layout::Array(n),
+                        _ => return Err(Unreadable::Unsupported(format!("nesting {layout:?} of {}", f.type_name))),
+                    };
+                    return Ok(ColumnType { primitive: prim, layout });
+                }
+                (ROLE_COLLECTION, _) => {
+                    let kinds = self.single_columns(at, encoding)?;
+                    if !kinds.iter().all(|k| matches!(k, Kind::Index { .. })) {
+                        return Err(Unreadable::Damaged {
+                            offset: 0,
+                            detail: format!("collection {:?} with a non-index column", f.name),
+                        });
+                    }
+                    let [child] = self.children(at)[..] else {
+                        return Err(Unreadable::Unsupported(format!("collection {:?} of several fields", f.name)));
+                    };
+                    layout.push(Layout::Vector);
+                    at = child;
+                }
+                (ROLE_RECORD, _) => {
+                    return Err(Unreadable::Unsupported(format!("record {} (not flattened yet)", f.type_name)));
+                }
+                (role, _) => return Err(Unreadable::Unsupported(format!("structural role {role} ({})", f.type_name))),
+            }
+            chain.push(at);
+            if chain.len() > 8 {
+                return Err(Unreadable::Damaged { offset: 0, detail: "fields nested more than 8 deep".into() });
+            }
+        }
+    }
+
+    /// Its name.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// assert_eq!(f.rntuple("EventData")?.name(), "EventData");
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// Entries (events).
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// println!("{}", f.rntuple("EventData")?.entries());
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn entries(&self) -> u64 {
+        self.entries
+    }
+
+    /// The top-level fields, in schema order.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// for field in f.rntuple("EventData")?.fields() { println!("{} {}", field.name, field.type_name); }
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn fields(&self) -> &[RField] {
+        &self.top
+    }
+
+    /// The top-level field `name`.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// assert!(f.rntuple("EventData")?.field("no such field").is_err());
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn field(&self, name: &str) -> Result<&RField> {
+        self.top.iter().find(|f| f.name == name).ok_or_else(|| Error::NoSuchBranch(name.to_string()))
+    }
+
+    /// A table of the fields: name, C++ type, columns, Arrow type (or why it is not read).
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// print!("{}", f.rntuple("EventData")?.show());
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn show(&self) -> String {
+        let w = self.top.iter().map(|f| f.name.len()).max().unwrap_or(4).clamp(4, 60);
+        let t = self.top.iter().map(|f| f.type_name.len()).max().unwrap_or(4).clamp(4, 40);
+        let mut s = format!(
+            "{} (RNTuple, {} entries, {} fields, {} clusters)\n",
+            self.name,
+            self.entries,
+            self.top.len(),
+            self.clusters.len()
+        );
+        s += &format!("{:w$}  {:t$}  columns  arrow\n", "name", "type");
+        for f in self.top.iter() {
+            let arrow = match &f.column {
+                Ok(c) => c.data_type().to_string(),
+                Err(why) => why.to_string(),
+            };
+            s += &format!("{:w$}  {:t$}  {}  {arrow}\n", f.name, f.type_name, f.encoding);
+        }
+        s
+    }
+
+    /// Select fields by exact name or glob (`*`, `?`); fields this reader does not decode are
+    /// skipped and listed in [`Selection::skipped`]. A pattern that matches nothing is an error.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// let sel = f.rntuple("EventData")?.select_supported(&["*"])?;
+    /// println!("{} fields, {} skipped", sel.columns().len(), sel.skipped().len());
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn select_supported(&self, patterns: &[impl AsRef<str>]) -> Result<Selection> {
+        let mut sel = Selection::empty();
+        let mut seen = vec![false; self.top.len()];
+        for p in patterns {
+            let p = p.as_ref();
+            let found: Vec<usize> = (0..self.top.len()).filter(|&i| crate::glob_match(p, &self.top[i].name)).collect();
+            if found.is_empty() {
+                return Err(Error::NoSuchBranch(p.to_string()));
+            }
+            for i in found {
+                if std::mem::replace(&mut seen[i], true) {
+                    continue;
+                }
+                let f = &self.top[i];
+                match &f.column {
+                    Ok(_) => sel.push(i, &f.name),
+                    Err(Unreadable::Unsupported(_)) => sel.skip(&f.name),
+                    Err(Unreadable::Damaged { offset, detail }) => sel.damage(crate::DamagedBranch {
+                        branch: f.name.clone(),
+                        offset: *offset,
+                        detail: detail.clone(),
+                    }),
+                }
+            }
+        }
+        match sel.damaged().first() {
+            Some(d) => Err(Error::DamagedBranch(d.clone())),
+            None => Ok(sel),
+        }
+    }
+
+    /// The Arrow schema of a selection: one column per field, named as the field.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// # let nt = f.rntuple("EventData")?;
+    /// let schema = nt.schema(&nt.select_supported(&["*:pt"])?);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn schema(&self, sel: &Selection) -> SchemaRef {
+        let fields: Vec<Field> = sel
+            .indices()
+            .iter()
+            .filter_map(|&i| {
+                let f = &self.top[i];
+                f.column.as_ref().ok().map(|c| Field::new(&f.name, c.data_type(), false))
+            })
+            .collect();
+        Arc::new(Schema::new(fields))
+    }
+
+    /// Read entries `range` of the selected fields into one `RecordBatch`.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// # let nt = f.rntuple("EventData")?;
+    /// let batch = nt.read(&nt.select_supported(&["AnalysisJetsAuxDyn:pt"])?, 0..10)?;
+    /// assert_eq!(batch.num_rows(), 10);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn read(&self, sel: &Selection, range: Range<u64>) -> Result<RecordBatch> {
+        if range.start > range.end || range.end > self.entries {
+            return Err(Error::BadRange { start: range.start, end: range.end, entries: self.entries });
+        }
+        let mut columns = Vec::with_capacity(sel.indices().len());
+        for &i in sel.indices() {
+            let f = &self.top[i];
+            let in_field =
+                |e: Error| Error::InBranch { branch: f.name.clone(), basket: None, offset: 0, source: Box::new(e) };
+            let Ok(ty) = f.column else { return Err(Error::NoSuchBranch(f.name.clone())) };
+            columns.push(self.read_field(f, ty, range.clone()).map_err(in_field)?);
+        }
+        let rows = usize::try_from(range.end - range.start).map_err(|_| Error::Overflow {
+            what: "entry count",
+            offset: 0,
+            detail: "too many entries".into(),
+        })?;
+        let options = RecordBatchOptions::new().with_row_count(Some(rows));
+        RecordBatch::try_new_with_options(self.schema(sel), columns, &options).map_err(|e| Error::Malformed {
+            what: "record batch",
+            offset: 0,
+            detail: e.to_string(),
+        })
+    }
+
+    /// Stream the selected fields in `RecordBatch`es (by default one per cluster, at most 10 000
+    /// entries); the iterator owns what it reads from, as [`Batches`](crate::Batches) does.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// let nt = f.rntuple("EventData")?;
+    /// let sel = nt.select_supported(&["AnalysisJetsAuxDyn:*"])?;
+    /// for batch in nt.batches(&sel).entries(0..100).entries_per_batch(25) {
+    ///     assert_eq!(batch?.num_rows(), 25);
+    /// }
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn batches(&self, sel: &Selection) -> RBatches {
+        RBatches { nt: self.clone(), sel: sel.clone(), next: 0, end: self.entries, step: None }
+    }
+
+    fn read_field(&self, f: &RField, ty: ColumnType, range: Range<u64>) -> Result<ArrayRef> {
+        macro_rules! leaf {
+            ($t:ty, $arrow:ty) => {
+                self.read_typed::<$t>(f, ty, range).and_then(|(values, lists)| wrap(ty, prim::<$arrow>(values), lists))
+            };
+        }
+        match ty.primitive {
+            Primitive::Bool => self
+                .read_typed::<bool>(f, ty, range)
+                .and_then(|(v, lists)| wrap(ty, Arc::new(BooleanArray::from(v)) as ArrayRef, lists)),
+            Primitive::I8 => leaf!(i8, arrow_array::types::Int8Type),
+            Primitive::U8 => leaf!(u8, arrow_array::types::UInt8Type),
+            Primitive::I16 => leaf!(i16, arrow_array::types::Int16Type),
+            Primitive::U16 => leaf!(u16, arrow_array::types::UInt16Type),
+            Primitive::I32 => leaf!(i32, arrow_array::types::Int32Type),
+            Primitive::U32 => leaf!(u32, arrow_array::types::UInt32Type),
+            Primitive::I64 => leaf!(i64, arrow_array::types::Int64Type),
+            Primitive::U64 => leaf!(u64, arrow_array::types::UInt64Type),
+            Primitive::F32 => leaf!(f32, arrow_array::types::Float32Type),
+            Primitive::F64 => leaf!(f64, arrow_array::types::Float64Type),
+        }
+    }
+
+    /// The leaf values of entries `range`, and the list offsets of each collection level
+    /// (outermost first), from 0.
+    fn read_typed<T: Elem>(&self, f: &RField, ty: ColumnType, range: Range<u64>) -> Result<(Vec<T>, Vec<Vec<i64>>)> {
+        let levels = match ty.layout {
+            Layout::Vector => 1,
+            Layout::VectorVector => 2,
+            _ => 0,
+        };
+        let per_entry = match ty.layout {
+            Layout::Array(n) => n as u64,
+            _ => 1,
+        };
+        let mut values = Vec::new();
+        let mut lists: Vec<Vec<i64>> = vec![vec![0]; levels];
+        for (k, c) in self.clusters.iter().enumerate() {
+            let (c0, c1) = (c.first_entry, c.first_entry + c.entries);
+            if c1 <= range.start || c0 >= range.end {
+                continue;
+            }
+            // Entries of this cluster, then element ranges level by level (cluster-relative).
+            let (a, b) = (range.start.max(c0) - c0, range.end.min(c1) - c0);
+            let items = |e: u64| {
+                e.checked_mul(per_entry).ok_or_else(|| Error::Overflow {
+                    what: "RNTuple array field",
+                    offset: 0,
+                    detail: format!("{per_entry} items per entry"),
+                })
+            };
+            let mut span = (items(a)?, items(b)?);
+            for (level, &field) in f.chain.iter().take(levels).enumerate() {
+                let from = span.0.saturating_sub(1);
+                let idx: Vec<u64> = self.elements(field, k, from, span.1)?;
+                let mut ends = idx.as_slice();
+                let start = if span.0 == 0 { 0 } else { ends[0] };
+                if span.0 > 0 {
+                    ends = &ends[1..];
+                }
+                let out = &mut lists[level];
+                let base = *out.last().unwrap_or(&0);
+                let mut prev = start;
+                for &e in ends {
+                    if e < prev {
+                        return Err(Error::Malformed {
+                            what: "RNTuple index column",
+                            offset: 0,
+                            detail: format!("offsets fall from {prev} to {e}"),
+                        });
+                    }
+                    let len = i64::try_from(e - start).map_err(|_| Error::Overflow {
+                        what: "RNTuple index column",
+                        offset: 0,
+                        detail: format!("offset {e}"),
+                    })?;
+                    out.push(base + len);
+                    prev = e;
+                }
+                span = (start, prev);
+            }
+            let leaf = *f.chain.last().unwrap_or(&0);
+            values.extend(self.elements::<T>(leaf, k, span.0, span.1)?);
+        }
+        Ok((values, lists))
+    }
+
+    /// Elements `[from, to)` (cluster-relative) of field `field`'s column in cluster `k`, from
+    /// the representation that is active there.
+    fn elements<T: Elem>(&self, field: usize, k: usize, from: u64, to: u64) -> Result<Vec<T>> {
+        let cluster = &self.clusters[k];
+        let reps = &self.field_columns[field];
+        let active = reps
+            .iter()
+            .filter_map(|r| r.first().copied())
+            .find(|&c| cluster.columns.get(c).is_some_and(|r| r.first.is_some()));
+        let Some(c) = active else {
+            // A column added late (deferred) has no pages in the clusters before it: zeros.
+            if reps.iter().flatten().all(|&c| cluster.columns.get(c).is_none() && self.columns[c].first_element != 0) {
+                return Ok(vec![T::default(); usize::try_from(to - from).unwrap_or(0)]);
+            }
+            return Err(Error::Malformed {
+                what: "RNTuple page list",
+                offset: 0,
+                detail: format!("no column of field {:?} is active in cluster {k}", self.fields[field].name),
+            });
+        };
+        let d = &self.columns[c];
+        let kind = Kind::of(d.kind, d.bits, d.range).map_err(|detail| Error::Malformed {
+            what: "RNTuple column",
+            offset: 0,
+            detail,
+        })?;
+        let range = &cluster.columns[c];
+        let pages = &range.pages;
+        let stored: u64 = pages.iter().map(|p| u64::from(p.elements)).sum();
+        // Where the column's elements of this cluster start: the end of the previous cluster's.
+        // A column added late (deferred) stores nothing for its first elements, which read as
+        // zeros: the cluster where it starts holds `first - start` synthetic elements.
+        let first = range.first.unwrap_or(0);
+        let previous = match k {
+            0 => Some(0),
+            _ => self.clusters[k - 1]
+                .columns
+                .get(c)
+                .and_then(|r| r.first.map(|f| f + r.pages.iter().map(|p| u64::from(p.elements)).sum::<u64>())),
+        };
+        let start = previous.map_or(first, |p| p.min(first));
+        let zeros = first - start;
+        let deferred = u64::try_from(self.columns[c].first_element).unwrap_or(0);
+        if zeros > deferred {
+            return Err(Error::Malformed {
+                what: "RNTuple page list",
+                offset: pages.first().map_or(0, |p| p.locator.offset),
+                detail: format!("column {c} starts at element {first} in cluster {k}, after {start}"),
+            });
+        }
+        let total = zeros + stored;
+        if to > total || from > to {
+            return Err(Error::Malformed {
+                what: "RNTuple column",
+                offset: pages.first().map_or(0, |p| p.locator.offset),
+                detail: format!("elements {from}..{to} asked of column {c}, which has {total} in cluster {k}"),
+            });
+        }
+        let limit = self.file.limits().max_object_bytes / std::mem::size_of::<T>().max(1) as u64;
+        if to - from > limit {
+            return Err(Error::LimitExceeded {
+                what: "RNTuple column read",
+                offset: pages.first().map_or(0, |p| p.locator.offset),
+                size: to - from,
+                limit,
+            });
+        }
+        let mut out = Vec::with_capacity((to - from) as usize);
+        out.resize(zeros.clamp(from, to).saturating_sub(from) as usize, T::default());
+        let mut next = zeros;
+        let mut page_values = Vec::new();
+        for p in pages {
+            let n = u64::from(p.elements);
+            let (p0, p1) = (next, next + n);
+            next = p1;
+            if p1 <= from || p0 >= to {
+                continue;
+            }
+            let loc = p.locator;
+            let bytes = kind.page_bytes(n).ok_or_else(|| Error::Overflow {
+                what: "RNTuple page",
+                offset: loc.offset,
+                detail: format!("{n} elements"),
+            })?;
+            let stored = self.file.read_raw("RNTuple page", loc.offset, loc.size)?;
+            if p.checksum {
+                self.check_page(loc, &stored)?;
+            }
+            let raw = self.file.unpack("RNTuple page", loc.offset, &stored, bytes)?;
+            page_values.clear();
+            column::decode(kind, &raw, n as usize, &mut page_values, loc.offset)?;
+            let (s, e) = (from.max(p0) - p0, to.min(p1) - p0);
+            out.extend_from_slice(&page_values[s as usize..e as usize]);
+        }
+        Ok(out)
+    }
+}
+
+impl RNTuple {
+    /// The XXH3 checksum stored after a page's bytes.
+    fn check_page(&self, loc: Locator, bytes: &[u8]) -> Result<()> {
+        let at = loc.offset.checked_add(loc.size).ok_or_else(|| Error::Overflow {
+            what: "RNTuple page",
+            offset: loc.offset,
+            detail: "the checksum's offset".into(),
+        })?;
+        let sum = self.file.read_block("RNTuple page checksum", at, 8, 8)?;
+        let stored = u64::from_le_bytes(sum[..8].try_into().unwrap_or_default());
+        let actual = twox_hash::XxHash3_64::oneshot(bytes);
+        if actual != stored {
+            return Err(Error::Malformed {
+                what: "RNTuple page",
+                offset: loc.offset,
+                detail: format!("XXH3 checksum {actual:#018x} differs from the stored {stored:#018x}"),
+            });
+        }
+        Ok(())
+    }
+}
+
+fn prim<A: ArrowPrimitiveType>(values: Vec<A::Native>) -> ArrayRef {
+    Arc::new(PrimitiveArray::<A>::new(ScalarBuffer::from(values), None))
+}
+
+/// Leaf values wrapped in their list levels.
+fn wrap(ty: ColumnType, values: ArrayRef, lists: Vec<Vec<i64>>) -> Result<ArrayRef> {
+    let bad =
+        |e: arrow_schema::ArrowError| Error::Malformed { what: "RNTuple field", offset: 0, detail: e.to_string() };
+    let mut out = values;
+    if let Layout::Array(n) = ty.layout {
+        let item = Arc::new(Field::new("item", out.data_type().clone(), false));
+        let n = i32::try_from(n).map_err(|_| Error::Unsupported {
+            what: "RNTuple field",
+            offset: 0,
+            detail: format!("an array of {n} items"),
+        })?;
+        return Ok(Arc::new(arrow_array::FixedSizeListArray::try_new(item, n, out, None).map_err(bad)?));
+    }
+    for offsets in lists.into_iter().rev() {
+        let item = Arc::new(Field::new("item", out.data_type().clone(), false));
+        out = Arc::new(
+            LargeListArray::try_new(item, OffsetBuffer::new(ScalarBuffer::from(offsets)), out, None).map_err(bad)?,
+        );
+    }
+    Ok(out)
+}
+
+/// An iterator of `RecordBatch`es of an RNTuple's selected fields (see [`RNTuple::batches`]).
+#[derive(Debug)]
+pub struct RBatches {
+    nt: RNTuple,
+    sel: Selection,
+    next: u64,
+    end: u64,
+    step: Option<u64>,
+}
+
+impl RBatches {
+    /// Read only entries `range` (clamped to the RNTuple).
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// # let nt = f.rntuple("EventData")?;
+    /// let rows: usize = nt.batches(&nt.select_supported(&["*"])?).entries(10..20).map(|b| b.unwrap().num_rows()).sum();
+    /// assert_eq!(rows, 10);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn entries(mut self, range: Range<u64>) -> Self {
+        self.end = range.end.min(self.nt.entries);
+        self.next = range.start.min(self.end);
+        self
+    }
+
+    /// Entries per batch (at least 1); without it, batches end at cluster boundaries and hold at
+    /// most 10 000 entries.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// # let nt = f.rntuple("EventData")?;
+    /// let batches = nt.batches(&nt.select_supported(&["*"])?).entries_per_batch(1000);
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn entries_per_batch(mut self, n: u64) -> Self {
+        self.step = Some(n.max(1));
+        self
+    }
+
+    /// The schema of every batch.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// # let nt = f.rntuple("EventData")?;
+    /// let sel = nt.select_supported(&["*"])?;
+    /// assert_eq!(nt.batches(&sel).schema(), nt.schema(&sel));
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn schema(&self) -> SchemaRef {
+        self.nt.schema(&self.sel)
+    }
+}
+
+impl Iterator for RBatches {
+    type Item = Result<RecordBatch>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.next >= self.end {
+            return None;
+        }
+        let stop = match self.step {
+            Some(n) => self.next.saturating_add(n),
+            None => {
+                let cluster_end = self
+                    .nt
+                    .clusters
+                    .iter()
+                    .map(|c| c.first_entry + c.entries)
+                    .find(|&e| e > self.next)
+                    .unwrap_or(self.end);
+                cluster_end.min(self.next.saturating_add(10_000))
+            }
+        }
+        .min(self.end);
+        let range = self.next..stop;
+        self.next = stop;
+        let out = self.nt.read(&self.sel, range);
+        if out.is_err() {
+            self.next = self.end;
+        }
+        Some(out)
+    }
+}
