@@ -17,7 +17,7 @@ pub use compression::Codec;
 pub use error::{Error, Result};
 pub use file::{Header, Key, Limits, RootFile};
 pub use object::{StreamerElement, StreamerInfo};
-pub use rntuple::{RBatches, RField, RNTuple};
+pub use rntuple::{RField, RNTuple};
 pub use tree::{BatchReader, Batches, Branch, DamagedBranch, Selection, Tree, Unreadable, glob_match};
 pub use types::{ColumnType, Layout, Primitive};
 pub use write::{ParquetOptions, ParquetWriter, WriteSummary, write_ipc, write_parquet, write_parquet_to};

@@ -905,15 +905,8 @@ impl Tree {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn batches(&self, sel: &Selection) -> Batches {
-        Batches {
-            tree: self.clone(),
-            schema: self.schema(sel),
-            readers: self.readers(sel),
-            next: 0,
-            end: self.entries,
-            step: None,
-            target_bytes: 64 << 20,
-        }
+        let source = Reading::Tree { tree: self.clone(), readers: self.readers(sel) };
+        Batches::new(source, self.schema(sel), self.entries)
     }
 
     fn readers(&self, sel: &Selection) -> Vec<ColumnReader> {
@@ -1008,15 +1001,24 @@ impl ColumnReader {
     }
 }
 
-/// An iterator of `RecordBatch`es over an entry range (see [`Tree::batches`]). Memory stays
-/// bounded: one batch, plus one decompressed basket per selected branch. It owns its tree (it
+/// What [`Batches`] read from.
+#[derive(Debug)]
+enum Reading {
+    Tree { tree: Tree, readers: Vec<ColumnReader> },
+    RNTuple { ntuple: crate::RNTuple, sel: Selection },
+}
+
+/// An iterator of `RecordBatch`es over an entry range of a TTree ([`Tree::batches`]) or an
+/// RNTuple ([`RNTuple::batches`](crate::RNTuple::batches)): one type for both formats. Memory
+/// stays bounded: one batch, plus the baskets or pages in use. It owns what it reads from (it
 /// borrows nothing) and is `Send`; [`Batches::into_reader`] makes it an Arrow
 /// [`RecordBatchReader`](arrow_array::RecordBatchReader).
 #[derive(Debug)]
 pub struct Batches {
-    tree: Tree,
+    source: Reading,
     schema: SchemaRef,
-    readers: Vec<ColumnReader>,
+    /// Entries of the tree or RNTuple.
+    entries: u64,
     next: u64,
     end: u64,
     step: Option<u64>,
@@ -1024,7 +1026,17 @@ pub struct Batches {
 }
 
 impl Batches {
-    /// Read only entries `range` (clamped to the tree).
+    fn new(source: Reading, schema: SchemaRef, entries: u64) -> Batches {
+        Batches { source, schema, entries, next: 0, end: entries, step: None, target_bytes: 64 << 20 }
+    }
+
+    /// The batches of selection `sel` of an RNTuple.
+    pub(crate) fn of_rntuple(ntuple: crate::RNTuple, sel: Selection) -> Batches {
+        let (schema, entries) = (ntuple.schema(&sel), ntuple.entries());
+        Batches::new(Reading::RNTuple { ntuple, sel }, schema, entries)
+    }
+
+    /// Read only entries `range` (clamped to the tree or RNTuple).
     ///
     /// ```no_run
     /// # let f = hep_io::RootFile::open("f.root")?;
@@ -1034,7 +1046,7 @@ impl Batches {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn entries(mut self, range: Range<u64>) -> Self {
-        self.end = range.end.min(self.tree.entries);
+        self.end = range.end.min(self.entries);
         self.next = range.start.min(self.end);
         self
     }
@@ -1053,7 +1065,9 @@ impl Batches {
     }
 
     /// Aim for batches of about this many decompressed bytes (default 64 MiB), estimated from
-    /// the branches' average entry size.
+    /// the branches' average entry size (a TTree's; an RNTuple's batches end at its cluster
+    /// boundaries, at most 10 000 entries each, unless [`entries_per_batch`](Self::entries_per_batch)
+    /// is given).
     ///
     /// ```no_run
     /// # let f = hep_io::RootFile::open("f.root")?;
@@ -1095,21 +1109,29 @@ impl Batches {
         BatchReader(self)
     }
 
-    /// The entries per batch this iterator uses. With no columns a batch costs nothing, so one
-    /// batch holds every row (a damaged entry count cannot make the iteration endless).
-    fn step(&self) -> u64 {
-        if self.readers.is_empty() {
-            return u64::MAX;
-        }
-        self.step.unwrap_or_else(|| {
-            let per_entry: f64 = self
-                .readers
-                .iter()
-                .map(|r| &self.tree.branches[r.branch])
-                .map(|b| b.uncompressed_bytes as f64 / b.entries.max(1) as f64)
-                .sum();
-            ((self.target_bytes as f64 / per_entry.max(1.0)) as u64).max(1)
-        })
+    /// Where the next batch ends. With no columns a batch costs nothing, so one batch holds
+    /// every row (a damaged entry count cannot make the iteration endless).
+    fn stop(&self) -> u64 {
+        let columns = match &self.source {
+            Reading::Tree { readers, .. } => readers.len(),
+            Reading::RNTuple { sel, .. } => sel.columns.len(),
+        };
+        let stop = match (&self.source, self.step) {
+            _ if columns == 0 => u64::MAX,
+            (_, Some(n)) => self.next.saturating_add(n),
+            (Reading::Tree { tree, readers }, None) => {
+                let per_entry: f64 = readers
+                    .iter()
+                    .map(|r| &tree.branches[r.branch])
+                    .map(|b| b.uncompressed_bytes as f64 / b.entries.max(1) as f64)
+                    .sum();
+                self.next.saturating_add(((self.target_bytes as f64 / per_entry.max(1.0)) as u64).max(1))
+            }
+            (Reading::RNTuple { ntuple, .. }, None) => {
+                ntuple.cluster_end(self.next).min(self.next.saturating_add(10_000))
+            }
+        };
+        stop.min(self.end)
     }
 }
 
@@ -1120,10 +1142,13 @@ impl Iterator for Batches {
         if self.next >= self.end {
             return None;
         }
-        let stop = self.end.min(self.next.saturating_add(self.step()));
+        let stop = self.stop();
         let range = self.next..stop;
         self.next = stop;
-        let out = self.tree.batch(self.schema.clone(), &mut self.readers, range);
+        let out = match &mut self.source {
+            Reading::Tree { tree, readers } => tree.batch(self.schema.clone(), readers, range),
+            Reading::RNTuple { ntuple, sel } => ntuple.read(sel, range),
+        };
         if out.is_err() {
             self.next = self.end; // stop after an error
         }

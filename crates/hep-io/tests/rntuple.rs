@@ -126,3 +126,29 @@ fn damaged_rntuple_files_give_errors_not_panics() {
         ok + err
     );
 }
+
+/// An RNTuple streams through the same `Batches` as a tree: batches of any size concatenate to
+/// the whole, and its Arrow reader writes Parquet that reads back bit for bit.
+#[test]
+fn rntuple_batches_stream_and_write_like_a_tree() {
+    let f = sample();
+    let nt = f.rntuple("EventData").unwrap();
+    let sel = nt.select_supported(&["AnalysisJetsAuxDyn:*", "TruthElectronsAuxDyn:*"]).unwrap();
+    let whole = nt.read(&sel, 0..100).unwrap();
+    for per in [1, 7, 100] {
+        let parts: Vec<RecordBatch> = nt.batches(&sel).entries_per_batch(per).map(|b| b.unwrap()).collect();
+        assert_eq!(parts.len() as u64, 100u64.div_ceil(per));
+        assert_eq!(arrow_select::concat::concat_batches(&whole.schema(), &parts).unwrap(), whole);
+    }
+    let default: Vec<RecordBatch> = nt.batches(&sel).entries(10..90).map(|b| b.unwrap()).collect();
+    assert_eq!(default.len(), 1, "one cluster, one batch");
+    assert_eq!(default[0], whole.slice(10, 80));
+
+    let path = std::env::temp_dir().join(format!("hep_io_rntuple_{}.parquet", std::process::id()));
+    let written = hep_io::write_parquet(&path, nt.batches(&sel).into_reader(), &Default::default()).unwrap();
+    assert_eq!(written.rows, 100);
+    let back = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap().build().unwrap();
+    let back: Vec<RecordBatch> = back.map(|b| b.unwrap()).collect();
+    assert_eq!(arrow_select::concat::concat_batches(&whole.schema(), &back).unwrap(), whole);
+    std::fs::remove_file(path).unwrap();
+}

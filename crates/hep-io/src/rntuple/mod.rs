@@ -520,7 +520,7 @@ impl RNTuple {
     }
 
     /// Stream the selected fields in `RecordBatch`es (by default one per cluster, at most 10 000
-    /// entries); the iterator owns what it reads from, as [`Batches`](crate::Batches) does.
+    /// entries), with the same [`Batches`](crate::Batches) iterator as a TTree's.
     ///
     /// ```no_run
     /// # let f = hep_io::RootFile::open("f.root")?;
@@ -531,8 +531,13 @@ impl RNTuple {
     /// }
     /// # Ok::<(), hep_io::Error>(())
     /// ```
-    pub fn batches(&self, sel: &Selection) -> RBatches {
-        RBatches { nt: self.clone(), sel: sel.clone(), next: 0, end: self.entries, step: None }
+    pub fn batches(&self, sel: &Selection) -> crate::Batches {
+        crate::Batches::of_rntuple(self.clone(), sel.clone())
+    }
+
+    /// The end of the cluster holding `entry` (the entry count past the last).
+    pub(crate) fn cluster_end(&self, entry: u64) -> u64 {
+        self.clusters.iter().map(|c| c.first_entry + c.entries).find(|&e| e > entry).unwrap_or(self.entries)
     }
 
     fn read_field(&self, f: &RField, ty: ColumnType, range: Range<u64>) -> Result<ArrayRef> {
@@ -767,89 +772,4 @@ fn wrap(ty: ColumnType, values: ArrayRef, lists: Vec<Vec<i64>>) -> Result<ArrayR
         );
     }
     Ok(out)
-}
-
-/// An iterator of `RecordBatch`es of an RNTuple's selected fields (see [`RNTuple::batches`]).
-#[derive(Debug)]
-pub struct RBatches {
-    nt: RNTuple,
-    sel: Selection,
-    next: u64,
-    end: u64,
-    step: Option<u64>,
-}
-
-impl RBatches {
-    /// Read only entries `range` (clamped to the RNTuple).
-    ///
-    /// ```no_run
-    /// # let f = hep_io::RootFile::open("f.root")?;
-    /// # let nt = f.rntuple("EventData")?;
-    /// let rows: usize = nt.batches(&nt.select_supported(&["*"])?).entries(10..20).map(|b| b.unwrap().num_rows()).sum();
-    /// assert_eq!(rows, 10);
-    /// # Ok::<(), hep_io::Error>(())
-    /// ```
-    pub fn entries(mut self, range: Range<u64>) -> Self {
-        self.end = range.end.min(self.nt.entries);
-        self.next = range.start.min(self.end);
-        self
-    }
-
-    /// Entries per batch (at least 1); without it, batches end at cluster boundaries and hold at
-    /// most 10 000 entries.
-    ///
-    /// ```no_run
-    /// # let f = hep_io::RootFile::open("f.root")?;
-    /// # let nt = f.rntuple("EventData")?;
-    /// let batches = nt.batches(&nt.select_supported(&["*"])?).entries_per_batch(1000);
-    /// # Ok::<(), hep_io::Error>(())
-    /// ```
-    pub fn entries_per_batch(mut self, n: u64) -> Self {
-        self.step = Some(n.max(1));
-        self
-    }
-
-    /// The schema of every batch.
-    ///
-    /// ```no_run
-    /// # let f = hep_io::RootFile::open("f.root")?;
-    /// # let nt = f.rntuple("EventData")?;
-    /// let sel = nt.select_supported(&["*"])?;
-    /// assert_eq!(nt.batches(&sel).schema(), nt.schema(&sel));
-    /// # Ok::<(), hep_io::Error>(())
-    /// ```
-    pub fn schema(&self) -> SchemaRef {
-        self.nt.schema(&self.sel)
-    }
-}
-
-impl Iterator for RBatches {
-    type Item = Result<RecordBatch>;
-
-    fn next(&mut self) -> Option<Self::Item> {
-        if self.next >= self.end {
-            return None;
-        }
-        let stop = match self.step {
-            Some(n) => self.next.saturating_add(n),
-            None => {
-                let cluster_end = self
-                    .nt
-                    .clusters
-                    .iter()
-                    .map(|c| c.first_entry + c.entries)
-                    .find(|&e| e > self.next)
-                    .unwrap_or(self.end);
-                cluster_end.min(self.next.saturating_add(10_000))
-            }
-        }
-        .min(self.end);
-        let range = self.next..stop;
-        self.next = stop;
-        let out = self.nt.read(&self.sel, range);
-        if out.is_err() {
-            self.next = self.end;
-        }
-        Some(out)
-    }
 }
