@@ -1,9 +1,13 @@
-//! Read every float branch of a tree into Arrow, as a whole process (the speed comparison with
-//! `uproot`'s `tree.arrays(names)`).
+//! Read every float branch of a tree, or every float field of an RNTuple, into Arrow, as a whole
+//! process (the speed comparison with `uproot`'s `arrays(names)`).
 //!
 //! ```text
-//! cargo run --release -p hep-io --example read_floats [-- FILE.root [TREE]]
+//! cargo run --release -p hep-io --example read_floats [-- FILE.root [TREE-OR-RNTUPLE]]
 //! ```
+//! Without a name it reads `EventData` of a file holding that RNTuple, else `CollectionTree`.
+
+use arrow_array::RecordBatch;
+use hep_io::Primitive;
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let start = std::time::Instant::now();
@@ -12,16 +16,22 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         Some(p) => p.into(),
         None => hepfloat_testdata::data_file("PHYSLITE_example.root")?,
     };
-    let tree_name = args.next().unwrap_or_else(|| "CollectionTree".into());
     let file = hep_io::RootFile::open(&path)?;
-    let tree = file.tree(&tree_name)?;
-    let floats: Vec<&str> = tree
-        .branches()
-        .iter()
-        .filter(|b| b.column.as_ref().is_ok_and(|c| c.primitive == hep_io::Primitive::F32))
-        .map(|b| b.path.as_str())
-        .collect();
-    let batch = tree.read(&tree.select(&floats)?, 0..tree.entries())?;
+    let ntuples = file.rntuples()?;
+    let default = if ntuples.iter().any(|n| n == "EventData") { "EventData" } else { "CollectionTree" };
+    let name = args.next().unwrap_or_else(|| default.into());
+    let is_float =
+        |c: &Result<hep_io::ColumnType, hep_io::Unreadable>| c.as_ref().is_ok_and(|c| c.primitive == Primitive::F32);
+    let batch: RecordBatch = if ntuples.contains(&name) {
+        let nt = file.rntuple(&name)?;
+        let floats: Vec<&str> = nt.fields().iter().filter(|f| is_float(&f.column)).map(|f| f.name.as_str()).collect();
+        nt.read(&nt.select_supported(&floats)?, 0..nt.entries())?
+    } else {
+        let tree = file.tree(&name)?;
+        let floats: Vec<&str> =
+            tree.branches().iter().filter(|b| is_float(&b.column)).map(|b| b.path.as_str()).collect();
+        tree.read(&tree.select(&floats)?, 0..tree.entries())?
+    };
     let values: usize = batch
         .columns()
         .iter()
@@ -34,7 +44,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         })
         .sum();
     println!(
-        "{} float branches, {} entries, {values} values in {:.2} ms",
+        "{} float columns of {name}, {} entries, {values} values in {:.2} ms",
         batch.num_columns(),
         batch.num_rows(),
         start.elapsed().as_secs_f64() * 1e3
