@@ -72,6 +72,9 @@ pub struct RNTuple {
     field_columns: Arc<[Vec<Vec<usize>>]>,
     clusters: Arc<[Cluster]>,
     top: Arc<[RField]>,
+    /// File offsets of the header envelope and of the first page list, for errors.
+    header_at: u64,
+    lists_at: u64,
 }
 
 /// A decompressed envelope's payload, its type and length checked, and its checksum.
@@ -190,19 +193,26 @@ impl RootFile {
             }
             clusters.append(&mut cs);
         }
-        RNTuple::new(self.clone(), name, schema, clusters)
+        let lists_at = groups.first().map_or(footer_at.offset, |g| g.page_list.1.offset);
+        RNTuple::new(self.clone(), name, schema, clusters, (header_at.offset, lists_at))
     }
 }
 
 impl RNTuple {
-    fn new(file: RootFile, name: String, schema: envelope::Schema, clusters: Vec<Cluster>) -> Result<RNTuple> {
+    fn new(
+        file: RootFile,
+        name: String,
+        schema: envelope::Schema,
+        clusters: Vec<Cluster>,
+        (header_at, lists_at): (u64, u64),
+    ) -> Result<RNTuple> {
         let n = schema.fields.len();
         let mut field_columns: Vec<Vec<Vec<usize>>> = vec![Vec::new(); n];
         for (i, c) in schema.columns.iter().enumerate() {
             let Some(reps) = field_columns.get_mut(c.field as usize) else {
                 return Err(Error::Malformed {
                     what: "RNTuple header",
-                    offset: 0,
+                    offset: header_at,
                     detail: format!("column {i} belongs to field {}, of {n}", c.field),
                 });
             };
@@ -210,7 +220,7 @@ impl RNTuple {
             if r > reps.len() {
                 return Err(Error::Malformed {
                     what: "RNTuple header",
-                    offset: 0,
+                    offset: header_at,
                     detail: format!("column {i}: representation {r} before representation {}", reps.len()),
                 });
             }
@@ -224,13 +234,13 @@ impl RNTuple {
             if c.first_entry != entries {
                 return Err(Error::Malformed {
                     what: "RNTuple page list",
-                    offset: 0,
+                    offset: lists_at,
                     detail: format!("a cluster starts at entry {}, after {entries} entries", c.first_entry),
                 });
             }
             entries = entries.checked_add(c.entries).ok_or_else(|| Error::Overflow {
                 what: "RNTuple clusters",
-                offset: 0,
+                offset: lists_at,
                 detail: "the entry count overflows".into(),
             })?;
         }
@@ -243,6 +253,8 @@ impl RNTuple {
             field_columns: field_columns.into(),
             clusters: clusters.into(),
             top: Arc::new([]),
+            header_at,
+            lists_at,
         };
         let top: Vec<RField> = (0..n).filter(|&i| nt.fields[i].parent as usize == i).map(|i| nt.describe(i)).collect();
         nt.top = top.into();
@@ -275,7 +287,7 @@ impl RNTuple {
             };
             let d = &self.columns[c];
             let kind = Kind::of(d.kind, d.bits, d.range)
-                .map_err(|e| Unreadable::Damaged { offset: 0, detail: format!("column {c}: {e}") })?;
+                .map_err(|e| Unreadable::Damaged { offset: self.header_at, detail: format!("column {c}: {e}") })?;
             encoding.push(kind.name());
             kinds.push(kind);
         }
@@ -331,7 +343,7 @@ impl RNTuple {
                     let kinds = self.single_columns(at, encoding)?;
                     if !kinds.iter().all(|k| matches!(k, Kind::Index { .. })) {
                         return Err(Unreadable::Damaged {
-                            offset: 0,
+                            offset: self.header_at,
                             detail: format!("collection {:?} with a non-index column", f.name),
                         });
                     }
@@ -348,7 +360,10 @@ impl RNTuple {
             }
             chain.push(at);
             if chain.len() > 8 {
-                return Err(Unreadable::Damaged { offset: 0, detail: "fields nested more than 8 deep".into() });
+                return Err(Unreadable::Damaged {
+                    offset: self.header_at,
+                    detail: "fields nested more than 8 deep".into(),
+                });
             }
         }
     }
@@ -501,20 +516,24 @@ impl RNTuple {
         let mut columns = Vec::with_capacity(sel.indices().len());
         for &i in sel.indices() {
             let f = &self.top[i];
-            let in_field =
-                |e: Error| Error::InBranch { branch: f.name.clone(), basket: None, offset: 0, source: Box::new(e) };
+            let in_field = |e: Error| Error::InBranch {
+                branch: f.name.clone(),
+                basket: None,
+                offset: self.header_at,
+                source: Box::new(e),
+            };
             let Ok(ty) = f.column else { return Err(Error::NoSuchBranch(f.name.clone())) };
             columns.push(self.read_field(f, ty, range.clone()).map_err(in_field)?);
         }
         let rows = usize::try_from(range.end - range.start).map_err(|_| Error::Overflow {
             what: "entry count",
-            offset: 0,
+            offset: self.header_at,
             detail: "too many entries".into(),
         })?;
         let options = RecordBatchOptions::new().with_row_count(Some(rows));
         RecordBatch::try_new_with_options(self.schema(sel), columns, &options).map_err(|e| Error::Malformed {
             what: "record batch",
-            offset: 0,
+            offset: self.header_at,
             detail: e.to_string(),
         })
     }
@@ -535,6 +554,19 @@ impl RNTuple {
         crate::Batches::of_rntuple(self.clone(), sel.clone())
     }
 
+    /// The file offset of the first page of field `field`'s columns in cluster `k` (for errors;
+    /// the first page list's offset where the field has no page there).
+    fn page_at(&self, field: usize, k: usize) -> u64 {
+        let cluster = &self.clusters[k];
+        self.field_columns[field]
+            .iter()
+            .flatten()
+            .filter_map(|&c| cluster.columns.get(c)?.pages.first())
+            .map(|p| p.locator.offset)
+            .next()
+            .unwrap_or(self.lists_at)
+    }
+
     /// The end of the cluster holding `entry` (the entry count past the last).
     pub(crate) fn cluster_end(&self, entry: u64) -> u64 {
         self.clusters.iter().map(|c| c.first_entry + c.entries).find(|&e| e > entry).unwrap_or(self.entries)
@@ -543,13 +575,14 @@ impl RNTuple {
     fn read_field(&self, f: &RField, ty: ColumnType, range: Range<u64>) -> Result<ArrayRef> {
         macro_rules! leaf {
             ($t:ty, $arrow:ty) => {
-                self.read_typed::<$t>(f, ty, range).and_then(|(values, lists)| wrap(ty, prim::<$arrow>(values), lists))
+                self.read_typed::<$t>(f, ty, range)
+                    .and_then(|(values, lists)| wrap(ty, prim::<$arrow>(values), lists, self.header_at))
             };
         }
         match ty.primitive {
             Primitive::Bool => self
                 .read_typed::<bool>(f, ty, range)
-                .and_then(|(v, lists)| wrap(ty, Arc::new(BooleanArray::from(v)) as ArrayRef, lists)),
+                .and_then(|(v, lists)| wrap(ty, Arc::new(BooleanArray::from(v)) as ArrayRef, lists, self.header_at)),
             Primitive::I8 => leaf!(i8, arrow_array::types::Int8Type),
             Primitive::U8 => leaf!(u8, arrow_array::types::UInt8Type),
             Primitive::I16 => leaf!(i16, arrow_array::types::Int16Type),
@@ -587,7 +620,7 @@ impl RNTuple {
             let items = |e: u64| {
                 e.checked_mul(per_entry).ok_or_else(|| Error::Overflow {
                     what: "RNTuple array field",
-                    offset: 0,
+                    offset: self.header_at,
                     detail: format!("{per_entry} items per entry"),
                 })
             };
@@ -607,13 +640,13 @@ impl RNTuple {
                     if e < prev {
                         return Err(Error::Malformed {
                             what: "RNTuple index column",
-                            offset: 0,
+                            offset: self.page_at(field, k),
                             detail: format!("offsets fall from {prev} to {e}"),
                         });
                     }
                     let len = i64::try_from(e - start).map_err(|_| Error::Overflow {
                         what: "RNTuple index column",
-                        offset: 0,
+                        offset: self.page_at(field, k),
                         detail: format!("offset {e}"),
                     })?;
                     out.push(base + len);
@@ -636,21 +669,30 @@ impl RNTuple {
             .iter()
             .filter_map(|r| r.first().copied())
             .find(|&c| cluster.columns.get(c).is_some_and(|r| r.first.is_some()));
+        let limit = self.file.limits().max_object_bytes / std::mem::size_of::<T>().max(1) as u64;
+        if to.saturating_sub(from) > limit {
+            return Err(Error::LimitExceeded {
+                what: "RNTuple column read",
+                offset: self.page_at(field, k),
+                size: to - from,
+                limit,
+            });
+        }
         let Some(c) = active else {
             // A column added late (deferred) has no pages in the clusters before it: zeros.
             if reps.iter().flatten().all(|&c| cluster.columns.get(c).is_none() && self.columns[c].first_element != 0) {
-                return Ok(vec![T::default(); usize::try_from(to - from).unwrap_or(0)]);
+                return Ok(vec![T::default(); usize::try_from(to.saturating_sub(from)).unwrap_or(0)]);
             }
             return Err(Error::Malformed {
                 what: "RNTuple page list",
-                offset: 0,
+                offset: self.lists_at,
                 detail: format!("no column of field {:?} is active in cluster {k}", self.fields[field].name),
             });
         };
         let d = &self.columns[c];
         let kind = Kind::of(d.kind, d.bits, d.range).map_err(|detail| Error::Malformed {
             what: "RNTuple column",
-            offset: 0,
+            offset: self.header_at,
             detail,
         })?;
         let range = &cluster.columns[c];
@@ -683,15 +725,6 @@ impl RNTuple {
                 what: "RNTuple column",
                 offset: pages.first().map_or(0, |p| p.locator.offset),
                 detail: format!("elements {from}..{to} asked of column {c}, which has {total} in cluster {k}"),
-            });
-        }
-        let limit = self.file.limits().max_object_bytes / std::mem::size_of::<T>().max(1) as u64;
-        if to - from > limit {
-            return Err(Error::LimitExceeded {
-                what: "RNTuple column read",
-                offset: pages.first().map_or(0, |p| p.locator.offset),
-                size: to - from,
-                limit,
             });
         }
         let mut out = Vec::with_capacity((to - from) as usize);
@@ -752,15 +785,15 @@ fn prim<A: ArrowPrimitiveType>(values: Vec<A::Native>) -> ArrayRef {
 }
 
 /// Leaf values wrapped in their list levels.
-fn wrap(ty: ColumnType, values: ArrayRef, lists: Vec<Vec<i64>>) -> Result<ArrayRef> {
+fn wrap(ty: ColumnType, values: ArrayRef, lists: Vec<Vec<i64>>, at: u64) -> Result<ArrayRef> {
     let bad =
-        |e: arrow_schema::ArrowError| Error::Malformed { what: "RNTuple field", offset: 0, detail: e.to_string() };
+        |e: arrow_schema::ArrowError| Error::Malformed { what: "RNTuple field", offset: at, detail: e.to_string() };
     let mut out = values;
     if let Layout::Array(n) = ty.layout {
         let item = Arc::new(Field::new("item", out.data_type().clone(), false));
         let n = i32::try_from(n).map_err(|_| Error::Unsupported {
             what: "RNTuple field",
-            offset: 0,
+            offset: at,
             detail: format!("an array of {n} items"),
         })?;
         return Ok(Arc::new(arrow_array::FixedSizeListArray::try_new(item, n, out, None).map_err(bad)?));
