@@ -156,3 +156,31 @@ fn rntuple_batches_stream_and_write_like_a_tree() {
     assert_eq!(arrow_select::concat::concat_batches(&whole.schema(), &back).unwrap(), whole);
     std::fs::remove_file(path).unwrap();
 }
+
+mod common;
+
+/// Every other primitive field (integers, bool, double; scalars, vectors, vectors of vectors)
+/// against the checksums of uproot's decode (`scripts/make_rntuple_fixture.py`).
+#[test]
+fn every_other_numeric_field_matches_uproot_checksums() {
+    let fixture: serde_json::Value =
+        serde_json::from_str(include_str!("fixtures/physlite_rntuple_other_types.json")).unwrap();
+    let fixture = fixture.as_object().unwrap();
+    assert_eq!(fixture.len(), 299);
+    let f = sample();
+    let nt = f.rntuple("EventData").unwrap();
+    let mut bad = Vec::new();
+    for (name, want) in fixture {
+        let batch = nt.read(&nt.select_supported(&[name]).unwrap(), 0..100).unwrap();
+        assert_eq!(batch.num_columns(), 1, "{name} is read");
+        let (mut lengths, mut bits, mut values) = (Vec::new(), 0u64, 0u64);
+        common::checksums(batch.column(0).as_ref(), &mut lengths, &mut bits, &mut values);
+        let want_lengths: Vec<u64> = want["lengths"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+        if (lengths, values, bits)
+            != (want_lengths, want["values"].as_u64().unwrap(), want["bits_sum"].as_u64().unwrap())
+        {
+            bad.push(format!("{name} ({})", want["type"]));
+        }
+    }
+    assert!(bad.is_empty(), "{} fields differ: {bad:?}", bad.len());
+}
