@@ -281,3 +281,117 @@ pub(crate) fn decode<T: Elem>(kind: Kind, raw: &[u8], n: usize, out: &mut Vec<T>
     }
     Ok(())
 }
+
+#[cfg(test)]
+mod tests {
+    //! Pages built here by plain encoders written from the specification's wording, decoded by
+    //! [`decode`]; lossy reals are checked against `float_bits::reference`.
+    use super::{Kind, decode};
+
+    /// Little-endian bytes of each element, then split (all first bytes, all second bytes, …).
+    fn split(words: &[u64], w: usize) -> Vec<u8> {
+        (0..w).flat_map(|j| words.iter().map(move |v| (v >> (8 * j)) as u8)).collect()
+    }
+
+    /// A bit stream of `bits`-bit elements, least significant bit first.
+    fn pack(codes: &[u64], bits: u32) -> Vec<u8> {
+        let mut out = vec![0u8; (codes.len() * bits as usize).div_ceil(8)];
+        for (i, &c) in codes.iter().enumerate() {
+            for b in 0..bits as usize {
+                if c >> b & 1 == 1 {
+                    let at = i * bits as usize + b;
+                    out[at / 8] |= 1 << (at % 8);
+                }
+            }
+        }
+        out
+    }
+
+    fn run<T: super::Elem>(kind: Kind, raw: &[u8], n: usize) -> Vec<T> {
+        assert_eq!(kind.page_bytes(n as u64), Some(raw.len() as u64), "{}", kind.name());
+        let mut out = Vec::new();
+        decode(kind, raw, n, &mut out, 0).unwrap();
+        out
+    }
+
+    #[test]
+    fn split_zigzag_integers() {
+        let values = [-3i32, 0, 5, i32::MIN, i32::MAX, -1];
+        let zigzag: Vec<u64> = values.iter().map(|&v| u64::from(((v << 1) ^ (v >> 31)) as u32)).collect();
+        let kind = Kind::of(0x13, 32, None).unwrap();
+        assert_eq!(run::<i32>(kind, &split(&zigzag, 4), values.len()), values);
+        // Unsplit signed integers are plain two's complement.
+        let plain: Vec<u8> = values.iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(run::<i32>(Kind::of(0x07, 32, None).unwrap(), &plain, values.len()), values);
+        // A value that does not fit the field's type is an error, not a wrap.
+        let mut out: Vec<i8> = Vec::new();
+        assert!(decode(kind, &split(&zigzag, 4), values.len(), &mut out, 7).is_err());
+    }
+
+    #[test]
+    fn split_index_pages_are_delta_encoded() {
+        let offsets = [3u64, 3, 10, 12, 1 << 40];
+        let deltas: Vec<u64> =
+            (0..offsets.len()).map(|i| if i == 0 { offsets[0] } else { offsets[i] - offsets[i - 1] }).collect();
+        assert_eq!(run::<u64>(Kind::of(0x1B, 64, None).unwrap(), &split(&deltas, 8), 5), offsets);
+        let plain: Vec<u8> = offsets.iter().flat_map(|v| v.to_le_bytes()).collect();
+        assert_eq!(run::<u64>(Kind::of(0x0F, 64, None).unwrap(), &plain, 5), offsets);
+    }
+
+    #[test]
+    fn bits_and_split_reals() {
+        let bits = [true, false, true, true, false, false, false, true, true];
+        let codes: Vec<u64> = bits.iter().map(|&b| u64::from(b)).collect();
+        assert_eq!(run::<bool>(Kind::of(0x00, 1, None).unwrap(), &pack(&codes, 1), bits.len()), bits);
+        let x = [1.5f64, -0.0, f64::MIN_POSITIVE, f64::INFINITY];
+        let words: Vec<u64> = x.iter().map(|v| v.to_bits()).collect();
+        let back = run::<f64>(Kind::of(0x19, 64, None).unwrap(), &split(&words, 8), 4);
+        assert_eq!(back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), words);
+        // A double column read as float is rounded; a float column keeps its bits.
+        let f = [0.1f32, -3.25, f32::from_bits(1)];
+        let words: Vec<u64> = f.iter().map(|v| u64::from(v.to_bits())).collect();
+        let back = run::<f32>(Kind::of(0x18, 32, None).unwrap(), &split(&words, 4), 3);
+        assert_eq!(back.iter().map(|v| v.to_bits()).collect::<Vec<_>>(), f.map(f32::to_bits));
+    }
+
+    #[test]
+    fn real16_is_ieee_half() {
+        // 1, -2, the smallest subnormal 2^-24, the largest finite 65504, +inf.
+        let halves = [0x3C00u64, 0xC000, 0x0001, 0x7BFF, 0x7C00];
+        let expect = [1.0f32, -2.0, 2f32.powi(-24), 65504.0, f32::INFINITY];
+        let plain: Vec<u8> = halves.iter().flat_map(|h| (*h as u16).to_le_bytes()).collect();
+        assert_eq!(run::<f32>(Kind::of(0x0B, 16, None).unwrap(), &plain, 5), expect);
+        assert_eq!(run::<f32>(Kind::of(0x17, 16, None).unwrap(), &split(&halves, 2), 5), expect);
+    }
+
+    #[test]
+    fn real32_trunc_keeps_the_leading_bits() {
+        let x = [1.999f32, -1.999, 3.0e-39, -0.0, 123_456.79, f32::MAX];
+        for bits in [10u32, 16, 23, 31] {
+            let codes: Vec<u64> = x.iter().map(|v| u64::from(v.to_bits() >> (32 - bits))).collect();
+            let back = run::<f32>(Kind::of(0x1C, bits as u16, None).unwrap(), &pack(&codes, bits), x.len());
+            for (v, b) in x.iter().zip(&back) {
+                let want = float_bits::reference::toward_zero(*v, bits - 9);
+                assert_eq!(b.to_bits(), want.to_bits(), "{bits} bits: {v}");
+            }
+        }
+        assert!(Kind::of(0x1C, 9, None).is_err());
+        assert!(Kind::of(0x1C, 32, None).is_err());
+    }
+
+    #[test]
+    fn real32_quant_decodes_as_root_does() {
+        for (bits, min, max) in [(1u32, 0.0, 1.0), (7, -3.5, 12.25), (20, -1.0e3, 1.0e3), (32, 0.0, 1.0)] {
+            let top = (1u64 << bits) - 1;
+            let codes = [0, 1, top / 3, top - 1, top];
+            let back = run::<f32>(Kind::of(0x1D, bits as u16, Some((min, max))).unwrap(), &pack(&codes, bits), 5);
+            for (&q, b) in codes.iter().zip(&back) {
+                let want: f32 = float_bits::reference::rntuple_quant_decode(q as u32, min, max, bits);
+                assert_eq!(b.to_bits(), want.to_bits(), "{bits} bits in [{min}, {max}], code {q}");
+            }
+        }
+        assert!(Kind::of(0x1D, 8, None).is_err(), "a quantised column needs its range");
+        assert!(Kind::of(0x1D, 8, Some((1.0, 1.0))).is_err());
+        assert!(Kind::of(0x1D, 33, Some((0.0, 1.0))).is_err());
+    }
+}
