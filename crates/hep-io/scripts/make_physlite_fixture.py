@@ -44,6 +44,18 @@ def lengths_sum(lens):
     return int(sum((i + 1) * int(n) for i, n in enumerate(lens))) & MASK
 
 
+def summary(arr, typename):
+    """The fixture entry of one decoded column."""
+    lens, values = levels(arr)
+    return {
+        "type": typename,
+        "entries": len(arr),
+        "values": int(values.size),
+        "lengths": [lengths_sum(l) for l in lens],
+        "bits_sum": bits_sum(values),
+    }
+
+
 def main(path):
     tree = uproot.open(path)["CollectionTree"]
     out = {}
@@ -54,15 +66,7 @@ def main(path):
             continue
         if "f4" in interp:
             continue  # floats: the bit-exact Parquet reference covers them
-        arr = branch.array(library="ak")
-        lens, values = levels(arr)
-        out[key] = {
-            "type": branch.typename,
-            "entries": len(arr),
-            "values": int(values.size),
-            "lengths": [lengths_sum(l) for l in lens],
-            "bits_sum": bits_sum(values),
-        }
+        out[key] = summary(branch.array(library="ak"), branch.typename)
     json.dump(out, sys.stdout, indent=0, sort_keys=True)
 
 

@@ -17,7 +17,7 @@ import awkward as ak
 import numpy as np
 import uproot
 
-from make_physlite_fixture import bits_sum, lengths_sum, levels
+from make_physlite_fixture import levels, summary
 
 
 def main(path):
@@ -30,16 +30,10 @@ def main(path):
             continue
         if ak.fields(arr) or "string" in str(ak.type(arr)):
             continue  # records and strings: not primitive fields
-        lens, values = levels(arr)
+        values = levels(arr)[1]
         if values.dtype.kind not in "biuf" or values.dtype == np.float32:
             continue
-        out[key] = {
-            "type": str(ak.type(arr).content),
-            "entries": len(arr),
-            "values": int(values.size),
-            "lengths": [lengths_sum(l) for l in lens],
-            "bits_sum": bits_sum(values),
-        }
+        out[key] = summary(arr, str(ak.type(arr).content))
     json.dump(out, sys.stdout, indent=0, sort_keys=True)
 
 

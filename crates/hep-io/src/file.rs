@@ -474,11 +474,14 @@ impl RootFile {
         decompress(stored, at, size)
     }
 
-    /// `stored` bytes at `offset`, decompressed to exactly `len` bytes within the limits (a
-    /// block of RNTuple: an envelope or a page).
-    pub(crate) fn read_block(&self, what: &'static str, offset: u64, stored: u64, len: u64) -> Result<Vec<u8>> {
-        let raw = self.source.read(what, offset, stored)?;
-        self.payload(what, offset, &raw, offset, len)
+    /// The key at `path` (directories included) with the highest cycle.
+    pub(crate) fn latest_key(&self, path: &str) -> Result<Key> {
+        self.walk()?
+            .into_iter()
+            .filter(|(p, _)| p == path)
+            .map(|(_, k)| k)
+            .max_by_key(|k| k.cycle)
+            .ok_or_else(|| Error::NoSuchKey(path.to_string()))
     }
 
     /// The `len` bytes at `offset`, as stored.

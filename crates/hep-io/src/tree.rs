@@ -608,13 +608,7 @@ impl RootFile {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn tree(&self, path: &str) -> Result<Tree> {
-        let key = self
-            .walk()?
-            .into_iter()
-            .filter(|(p, _)| p == path)
-            .map(|(_, k)| k)
-            .max_by_key(|k| k.cycle)
-            .ok_or_else(|| Error::NoSuchKey(path.to_string()))?;
+        let key = self.latest_key(path)?;
         if key.class_name != "TTree" {
             return Err(Error::Unsupported {
                 what: "tree",

@@ -83,7 +83,7 @@ fn envelope(file: &RootFile, what: &'static str, kind: u16, loc: Locator, len: u
     if len < 16 {
         return Err(bad(format!("{len} bytes are too few for an envelope")));
     }
-    let data = file.read_block(what, loc.offset, loc.size, len)?;
+    let data = file.unpack(what, loc.offset, &file.read_raw(what, loc.offset, loc.size)?, len)?;
     let n = data.len();
     let stored = u64::from_le_bytes(data[n - 8..].try_into().map_err(|_| bad("short checksum".into()))?);
     let actual = twox_hash::XxHash3_64::oneshot(&data[..n - 8]);
@@ -125,13 +125,7 @@ impl RootFile {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn rntuple(&self, path: &str) -> Result<RNTuple> {
-        let key = self
-            .walk()?
-            .into_iter()
-            .filter(|(p, _)| p == path)
-            .map(|(_, k)| k)
-            .max_by_key(|k| k.cycle)
-            .ok_or_else(|| Error::NoSuchKey(path.to_string()))?;
+        let key = self.latest_key(path)?;
         if key.class_name != ANCHOR_CLASS {
             return Err(Error::Unsupported {
                 what: "RNTuple",
@@ -766,7 +760,7 @@ impl RNTuple {
             offset: loc.offset,
             detail: "the checksum's offset".into(),
         })?;
-        let sum = self.file.read_block("RNTuple page checksum", at, 8, 8)?;
+        let sum = self.file.read_raw("RNTuple page checksum", at, 8)?;
         let stored = u64::from_le_bytes(sum[..8].try_into().unwrap_or_default());
         let actual = twox_hash::XxHash3_64::oneshot(bytes);
         if actual != stored {
