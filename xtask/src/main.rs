@@ -1,13 +1,14 @@
 //! Developer tasks: `cargo xtask <task>`.
 //!
-//! - `exhaustive [--k K]... [--scheme atlas|nearest-even|toward-zero|root-float16]
-//!   [--backend scalar|avx2|avx512|all]`: compares the slice kernels with the scalar reference
+//! - `exhaustive [--k K]... [--scheme atlas|cms|nearest-even|toward-zero|root-float16|half]
+//!   [--backend scalar|avx2|avx512|all]`: compares the slice kernels with the scalar reference (for
+//!   `half`, with the `half` crate)
 //!   on all 2^32 `f32` bit patterns, using every core, and reports the time. The default is
 //!   `Atlas` for every k in 5..=23 on the detected back-end.
-//! - `exhaustive-preimage [--k K]... [--scheme atlas|nearest-even|toward-zero]`: for every one of
-//!   the 2^32 `f32` bit patterns `x`, checks `x ∈ preimage(S{k}, compress(x))` and that both ends
-//!   of that preimage compress to the same value, with the slice forms of both crates. Default
-//!   `Atlas`, k = 7 and 15.
+//! - `exhaustive-preimage [--k K]... [--scheme atlas|cms|nearest-even|toward-zero|half]`: for every one
+//!   of the 2^32 `f32` bit patterns `x`, checks `x ∈ preimage(S{k}, compress(x))`, that both ends
+//!   of that preimage compress to the same value and the floats just outside do not, with the
+//!   slice forms of both crates. Default `Atlas`, k = 7 and 15.
 //! - `results [--data DIR]`: runs `hepfloat demo` (release build) on the PHYSLITE sample and on
 //!   the toy generator and writes their tables into `docs/results.md`, with the commands that
 //!   produced them. The reports with plots stay in `target/results/`.
@@ -19,15 +20,19 @@ use std::time::Instant;
 
 use float_bits::{Backend, Scheme, reference};
 use indicatif::{ProgressBar, ProgressStyle};
+use quant_bounds::interval::{from_key, key};
+
+/// The `totalOrder` key of the last `f32` (+NaN with every payload bit set).
+const MAX_KEY: u64 = u32::MAX as u64;
 
 const CHUNK: u64 = 1 << 20;
 const CHUNKS: u64 = (1u64 << 32) / CHUNK;
 
 fn usage() -> ExitCode {
     eprintln!(
-        "usage: cargo xtask exhaustive [--k K]... [--scheme atlas|nearest-even|toward-zero|root-float16] \
+        "usage: cargo xtask exhaustive [--k K]... [--scheme atlas|cms|nearest-even|toward-zero|root-float16|half] \
          [--backend scalar|avx2|avx512|all]\n       cargo xtask exhaustive-preimage [--k K]... \
-         [--scheme atlas|nearest-even|toward-zero]\n       cargo xtask results [--data DIR]"
+         [--scheme atlas|cms|nearest-even|toward-zero|half]\n       cargo xtask results [--data DIR]"
     );
     ExitCode::from(2)
 }
@@ -72,12 +77,8 @@ fn exhaustive(args: &[String]) -> ExitCode {
             _ => return usage(),
         }
     }
-    let make: fn(u32) -> Result<Scheme, float_bits::Error> = match scheme.as_str() {
-        "atlas" => Scheme::atlas,
-        "nearest-even" => Scheme::nearest_even,
-        "toward-zero" => Scheme::toward_zero,
-        "root-float16" => Scheme::root_float16,
-        _ => return usage(),
+    let Some(make) = mantissa_scheme(&scheme) else {
+        return usage();
     };
     if ks.is_empty() {
         ks = (0..=23).filter(|&k| make(k).is_ok()).collect();
@@ -121,13 +122,35 @@ fn exhaustive(args: &[String]) -> ExitCode {
     if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS }
 }
 
-/// The reference answer for one `f32`.
+type MakeScheme = fn(u32) -> Result<Scheme, float_bits::Error>;
+
+/// The constructor of a mantissa scheme by its command-line name (`half` has no `k`: it
+/// accepts only its own 10).
+fn mantissa_scheme(name: &str) -> Option<MakeScheme> {
+    Some(match name {
+        "atlas" => Scheme::atlas,
+        "cms" => Scheme::cms,
+        "nearest-even" => Scheme::nearest_even,
+        "toward-zero" => Scheme::toward_zero,
+        "root-float16" => Scheme::root_float16,
+        "half" => |k| match k {
+            10 => Ok(Scheme::half()),
+            k => Err(float_bits::Error::KeptBitsOutOfRange { scheme: "Half", k, min: 10, max: 10 }),
+        },
+        _ => return None,
+    })
+}
+
+/// The reference answer for one `f32`: the scalar transcription of each scheme, and for
+/// `Half` the `half` crate's conversions (independent of float-bits' code).
 fn oracle(s: &Scheme, x: f32) -> f32 {
     match *s {
         Scheme::Atlas(a) => reference::atlas(x, a.k()),
+        Scheme::Cms(a) => reference::cms(x, a.k()),
         Scheme::NearestEven(a) => reference::nearest_even(x, a.k()),
         Scheme::TowardZero(a) => reference::toward_zero(x, a.k()),
         Scheme::RootFloat16(a) => reference::root_float16(x, a.k()),
+        Scheme::Half(_) => half::f16::from_f32(x).to_f32(),
         _ => unreachable!("only mantissa schemes are checked exhaustively"),
     }
 }
@@ -206,7 +229,7 @@ fn progress(len: u64) -> ProgressBar {
 
 fn exhaustive_preimage(args: &[String]) -> ExitCode {
     let mut ks = Vec::new();
-    let mut make: fn(u32) -> Result<Scheme, float_bits::Error> = Scheme::atlas;
+    let mut make: MakeScheme = Scheme::atlas;
     let mut it = args.iter();
     while let Some(a) = it.next() {
         match (a.as_str(), it.next().map(String::as_str)) {
@@ -214,15 +237,19 @@ fn exhaustive_preimage(args: &[String]) -> ExitCode {
                 Ok(k) => ks.push(k),
                 Err(_) => return usage(),
             },
-            ("--scheme", Some("atlas")) => make = Scheme::atlas,
-            ("--scheme", Some("nearest-even")) => make = Scheme::nearest_even,
-            ("--scheme", Some("toward-zero")) => make = Scheme::toward_zero,
+            ("--scheme", Some(v)) if v != "root-float16" => match mantissa_scheme(v) {
+                Some(m) => make = m,
+                None => return usage(),
+            },
             _ => return usage(),
         }
     }
     if ks.is_empty() {
-        ks = vec![7, 15];
+        ks = if make(10).is_ok_and(|s| matches!(s, Scheme::Half(_))) { vec![10] } else { vec![7, 15] };
     }
+    // `Half` quiets signalling NaNs: those inputs lie outside the interval of their output (the
+    // documented exception of `quant_bounds::preimage`).
+    let exempt = |s: &Scheme, x: f32| matches!(s, Scheme::Half(_)) && x.is_nan();
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get());
     let bar = progress(CHUNKS * ks.len() as u64);
     let start = Instant::now();
@@ -241,13 +268,13 @@ fn exhaustive_preimage(args: &[String]) -> ExitCode {
         let (bad, first) = over_all_f32(
             threads,
             &bar,
-            || [vec![0f32; n], vec![0f32; n], vec![0f32; n], vec![0f32; n]],
-            |[c, lo, hi, back], x, fail| {
+            || [vec![0f32; n], vec![0f32; n], vec![0f32; n], vec![0f32; n], vec![0f32; n]],
+            |[c, lo, hi, back, near], x, fail| {
                 scheme.compress_into(x, c).expect("mantissa schemes never fail");
                 quant_bounds::preimages(&scheme, c, lo, hi).expect("outputs have preimages");
                 for i in 0..n {
-                    let kx = quant_bounds::interval::key(x[i]);
-                    if kx < quant_bounds::interval::key(lo[i]) || kx > quant_bounds::interval::key(hi[i]) {
+                    let kx = key(x[i]);
+                    if (kx < key(lo[i]) || kx > key(hi[i])) && !exempt(&scheme, x[i]) {
                         fail(i);
                     }
                 }
@@ -255,6 +282,19 @@ fn exhaustive_preimage(args: &[String]) -> ExitCode {
                     scheme.compress_into(ends, back).expect("mantissa schemes never fail");
                     for i in 0..n {
                         if back[i].to_bits() != c[i].to_bits() {
+                            fail(i);
+                        }
+                    }
+                }
+                // The floats just outside map elsewhere (the interval is the whole preimage).
+                for (ends, step) in [(&*lo, -1), (&*hi, 1)] {
+                    let edge = |e: f32| key(e) == if step < 0 { 0 } else { MAX_KEY };
+                    for (b, &e) in near.iter_mut().zip(ends) {
+                        *b = if edge(e) { e } else { from_key(key(e).wrapping_add_signed(step)) };
+                    }
+                    scheme.compress_into(near, back).expect("mantissa schemes never fail");
+                    for i in 0..n {
+                        if !edge(ends[i]) && back[i].to_bits() == c[i].to_bits() {
                             fail(i);
                         }
                     }

@@ -15,10 +15,12 @@ macro_rules! map_each {
         match $scheme {
             Scheme::Atlas(a) => $mapper($($arg,)* move |x| a.compress(x)),
             Scheme::NearestEven(a) => $mapper($($arg,)* move |x| a.compress(x)),
+            Scheme::Cms(a) => $mapper($($arg,)* move |x| a.compress(x)),
             Scheme::TowardZero(a) => $mapper($($arg,)* move |x| a.compress(x)),
             Scheme::RootFloat16(a) => $mapper($($arg,)* move |x| a.compress(x)),
             Scheme::RootRange(a) => $mapper($($arg,)* move |x| a.compress(x)),
             Scheme::RntupleQuant(a) => $mapper($($arg,)* move |x| quant_in_range(&a, x)),
+            Scheme::Half(a) => $mapper($($arg,)* move |x| a.compress(x)),
         }
     };
 }
@@ -28,9 +30,9 @@ macro_rules! map_each {
 /// [`Backend::detect`] picks the widest one the running CPU supports; the `*_with` methods of
 /// [`Scheme`] let benchmarks and tests force one. Every back-end gives bit-identical results.
 ///
-/// Mantissa schemes (`Atlas`, `NearestEven`, `TowardZero` on `f32` and `f64`, `RootFloat16` on
-/// `f32`) have hand-written `std::arch` kernels; the quantising schemes (and `RootFloat16` on
-/// `f64`, which goes through `f32`) run the scalar reference compiled for the back-end's
+/// Mantissa schemes (`Atlas`, `NearestEven`, `Cms`, `TowardZero` on `f32` and `f64`, `RootFloat16` on
+/// `f32`) have hand-written `std::arch` kernels; the quantising schemes, `Half` (and `RootFloat16`
+/// on `f64`, which goes through `f32`) run the scalar reference compiled for the back-end's
 /// instruction set and vectorised by the compiler.
 ///
 /// ```
@@ -109,6 +111,7 @@ impl Backend {
 pub(crate) enum Mantissa {
     Atlas(u32),
     NearestEven(u32),
+    Cms(u32),
     TowardZero(u32),
     RootFloat16(u32),
 }
@@ -200,9 +203,10 @@ impl Scheme {
         match *self {
             Scheme::Atlas(s) => Some(Mantissa::Atlas(s.k())),
             Scheme::NearestEven(s) => Some(Mantissa::NearestEven(s.k())),
+            Scheme::Cms(s) => Some(Mantissa::Cms(s.k())),
             Scheme::TowardZero(s) => Some(Mantissa::TowardZero(s.k())),
             Scheme::RootFloat16(s) => Some(Mantissa::RootFloat16(s.k())),
-            Scheme::RootRange(_) | Scheme::RntupleQuant(_) => None,
+            Scheme::RootRange(_) | Scheme::RntupleQuant(_) | Scheme::Half(_) => None,
         }
     }
 

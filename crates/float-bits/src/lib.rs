@@ -15,4 +15,4 @@ pub use detect::{KeptBits, detect_kept_bits, needed_bits};
 pub use error::{Error, Result};
 pub use float::{Bits, Float};
 pub use kernel::Backend;
-pub use scheme::{Atlas, NearestEven, RntupleQuant, RootFloat16, RootRange, Scheme, TowardZero};
+pub use scheme::{Atlas, Cms, Half, NearestEven, RntupleQuant, RootFloat16, RootRange, Scheme, TowardZero};

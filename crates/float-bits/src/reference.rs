@@ -8,7 +8,7 @@
 //! bit (identity). No parameter value makes these functions panic; each function says what it
 //! does with parameters outside its origin's range.
 
-use num_traits::One;
+use num_traits::{One, WrappingSub, Zero};
 
 use crate::float::{Bits, Float};
 
@@ -72,6 +72,57 @@ pub fn nearest_even<F: Float>(x: F, k: u32) -> F {
     let lsb = (b >> s as usize) & F::Bits::one();
     let half_minus_one = bit::<F::Bits>(s - 1) - F::Bits::one();
     F::from_bits((b + half_minus_one + lsb) & keep_mask::<F>(k))
+}
+
+/// CMS `MiniFloatConverter::reduceMantissaToNbitsRounding` (CMSSW,
+/// `DataFormats/Math/interface/libminifloat.h`), the rounding of NanoAOD's per-branch
+/// `precision`, generalised to `f64`.
+///
+/// A transcription of the C++ on the raw bits `b`, with `s = M - k` (M = mantissa width), the
+/// test bit `t = 1 << (s - 1)` and `maxn = 2^k - 2`: if `b & t` (the first dropped bit is set),
+/// the kept mantissa `j = (b & MANTISSA) >> s` becomes `j + 1` when `j < maxn` and stays `j`
+/// otherwise, and the low bits are cleared; if not, the low bits are cleared. So it rounds half
+/// **away from zero** in magnitude like [`atlas`], but the kept mantissa never reaches its
+/// all-ones value by rounding and never carries into the exponent: at the top of every binade
+/// (`j >= 2^k - 2`) it truncates instead.
+///
+/// Every input goes through the same bit operations, as in CMSSW: ±Inf is unchanged, a NaN
+/// stays NaN unless its payload lies only in the dropped bits with the test bit clear (then it
+/// becomes ±Inf, as under [`toward_zero`]). `k >= M` returns `x` (CMSSW's `k = 23` shifts by -1:
+/// undefined behaviour). `k = 0` follows the C++ literally (`maxn` wraps to all ones and the
+/// incremented mantissa is OR-ed into the exponent); [`Cms`](crate::Cms) rejects it.
+///
+/// ```
+/// use float_bits::reference::{atlas, cms};
+/// let x = 1.0f32 + 3.0 / 256.0; // kept mantissa 1 (of 7 bits), first dropped bit set
+/// assert_eq!(cms(x, 7), atlas(x, 7)); // rounds up like ATLAS
+/// // 1.1111111|1 × 2^0: the all-ones 7-bit mantissa, first dropped bit set.
+/// let top = f32::from_bits(0x3fff_8000);
+/// assert_eq!(cms(top, 7), f32::from_bits(0x3fff_0000)); // truncated ...
+/// assert_eq!(atlas(top, 7), 2.0); // ... where ATLAS carries into the exponent
+/// ```
+pub fn cms<F: Float>(x: F, k: u32) -> F {
+    let m = F::MANTISSA_BITS;
+    if k >= m {
+        return x;
+    }
+    let shift = (m - k) as usize;
+    let low = bit::<F::Bits>(m) - F::Bits::one(); // the mantissa field
+    let hi = !low; // sign and exponent
+    let mask = !(bit::<F::Bits>(m - k) - F::Bits::one());
+    let test = bit::<F::Bits>(m - k - 1);
+    let maxn = bit::<F::Bits>(k).wrapping_sub(&(F::Bits::one() + F::Bits::one()));
+    let mut b = x.to_bits();
+    if b & test != F::Bits::zero() {
+        let mut mantissa = (b & low) >> shift;
+        if mantissa < maxn {
+            mantissa = mantissa + F::Bits::one();
+        }
+        b = (b & hi) | (mantissa << shift);
+    } else {
+        b = b & mask;
+    }
+    F::from_bits(b)
 }
 
 /// Truncation toward zero: clear the low `M - k` mantissa bits of every input (RNTuple
@@ -252,4 +303,87 @@ pub fn rntuple_quant_decode<F: Float>(q: u32, min: f64, max: f64, n: u32) -> F {
 /// ```
 pub fn rntuple_quant<F: Float>(x: F, min: f64, max: f64, n: u32) -> Option<F> {
     rntuple_quant_encode(x, min, max, n).map(|q| rntuple_quant_decode(q, min, max, n))
+}
+
+/// ROOT's `FloatToHalf` (`core/foundation/inc/ROOT/RFloat16.hxx`, the RNTuple `Real16` column
+/// writer): the IEEE-754 binary16 bits of an `f32`, rounded to nearest, ties to even.
+///
+/// Magnitudes from `65520` (the midpoint between the largest half, `65504`, and `2^16`) up
+/// overflow to ±Inf; below `2^-14` the result is a half subnormal (steps of `2^-24`); `2^-25`
+/// and below become ±0 (the tie at `2^-25` goes to the even zero). The sign is always kept, so
+/// `-0.0` stays negative. A NaN stays a NaN: quiet (`0x200`), with the top 10 payload bits of
+/// the `f32` (its quiet bit among them) in the half's mantissa.
+///
+/// ```
+/// use float_bits::reference::float_to_half;
+/// assert_eq!(float_to_half(1.0), 0x3c00);
+/// assert_eq!(float_to_half(65520.0), 0x7c00); // the tie above 65504 rounds to +Inf
+/// assert_eq!(float_to_half(-2f32.powi(-25)), 0x8000); // ties to the even -0
+/// ```
+pub fn float_to_half(x: f32) -> u16 {
+    let b = x.to_bits();
+    let sign = (b >> 16) as u16 & 0x8000;
+    let a = b & 0x7fff_ffff;
+    // Rounds `v` up by one unit when the dropped part is above half, or exactly half and `v` odd.
+    let nearest_even = |v: u32, guard: bool, sticky: bool| v + u32::from(guard && (sticky || v & 1 == 1));
+    let magnitude = if a > 0x7f80_0000 {
+        0x7e00 | (a >> 13) & 0x3ff
+    } else if a >= 0x4780_0000 {
+        0x7c00 // 2^16 and above, Inf included
+    } else if a >= 0x3880_0000 {
+        // Normal half: re-bias the exponent (127 → 15), keep 10 mantissa bits; a carry out of the
+        // mantissa moves to the next exponent, and out of 65504 to Inf (0x7c00).
+        let v = ((a >> 23) - 112) << 10 | (a >> 13) & 0x3ff;
+        nearest_even(v, a >> 12 & 1 == 1, a & 0xfff != 0)
+    } else if a >= 0x3300_0000 {
+        // Half subnormal: the 24-bit significand in units of 2^-24 is `m >> (126 - e)`.
+        let shift = 126 - (a >> 23);
+        let m = (a & 0x007f_ffff) | 0x0080_0000;
+        nearest_even(m >> shift, m >> (shift - 1) & 1 == 1, m & ((1 << (shift - 1)) - 1) != 0)
+    } else {
+        0
+    };
+    sign | magnitude as u16
+}
+
+/// ROOT's `HalfToFloat` (RNTuple `Real16` reader): the `f32` of a binary16 bit pattern, exact
+/// (every half is an `f32`); a NaN keeps its payload in the top mantissa bits and is quiet.
+///
+/// ```
+/// use float_bits::reference::half_to_float;
+/// assert_eq!(half_to_float(0x3c00), 1.0);
+/// assert_eq!(half_to_float(0x0001), 2f32.powi(-24)); // the smallest subnormal
+/// assert_eq!(half_to_float(0xfc00), f32::NEG_INFINITY);
+/// ```
+pub fn half_to_float(h: u16) -> f32 {
+    let sign = u32::from(h & 0x8000) << 16;
+    let e = u32::from(h >> 10) & 0x1f;
+    let m = u32::from(h & 0x3ff);
+    let magnitude = match e {
+        0 => (m as f32 * 2f32.powi(-24)).to_bits(),
+        0x1f if m == 0 => 0x7f80_0000,
+        0x1f => 0x7fc0_0000 | m << 13,
+        _ => (e + 112) << 23 | m << 13,
+    };
+    f32::from_bits(sign | magnitude)
+}
+
+/// RNTuple `Real16` round trip, [`float_to_half`] then [`half_to_float`]: IEEE half
+/// precision, with its own exponent range (subnormals below `2^-14`, ±Inf from `65520`).
+/// An `f64` is rounded to `f32` first (nearest even) and read back widened.
+///
+/// ```
+/// use float_bits::reference::half;
+/// assert_eq!(half(1.0f32 + 2f32.powi(-11)), 1.0); // the tie goes to the even mantissa
+/// assert_eq!(half(1.0f32 + 3.0 * 2f32.powi(-11)), 1.0 + 2f32.powi(-9));
+/// assert_eq!(half(1e5f64), f64::INFINITY);
+/// ```
+pub fn half<F: Float>(x: F) -> F {
+    if F::MANTISSA_BITS == 23 {
+        // `F` is `f32`: reinterpret the bits (a conversion could quiet a signalling NaN).
+        let y = half_to_float(float_to_half(f32::from_bits(x.to_bits().widen() as u32)));
+        F::from_bits(F::Bits::truncate(u64::from(y.to_bits())))
+    } else {
+        F::from_f32(half_to_float(float_to_half(x.to_f64() as f32)))
+    }
 }

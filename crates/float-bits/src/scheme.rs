@@ -117,6 +117,88 @@ impl Atlas {
     }
 }
 
+/// CMS NanoAOD rounding: CMSSW's `MiniFloatConverter::reduceMantissaToNbitsRounding`
+/// (`DataFormats/Math/interface/libminifloat.h`), applied to each float branch of a NanoAOD
+/// `FlatTable` with its own `precision` (kept mantissa bits), and in the Run 3 scouting
+/// formats.
+///
+/// Rounds half **away from zero** in magnitude on the first dropped bit, like [`Atlas`], with
+/// two differences, both at the top of a binade: the mantissa never carries into the exponent
+/// (where ATLAS rounds `1.11…1 × 2^e` up to `2^(e+1)`, CMS truncates), and a kept mantissa of
+/// `2^k − 2` is truncated too, so the all-ones mantissa `2^k − 1` is reached only from inputs
+/// that already have it. Consequently the preimage of the all-ones output is a whole cell below
+/// the next power of two, that of `2^k − 2` has a half cell more above it, and a power of two
+/// takes no inputs from below. Unlike ATLAS there is no `vmax` guard to need (nothing
+/// overflows), and NaN and ±Inf go through the same bit operations: ±Inf is unchanged, a NaN
+/// stays NaN unless its payload lies only in the dropped bits below the first one (it becomes
+/// ±Inf). See [`reference::cms`](crate::reference::cms).
+///
+/// `k` is 1..=52. On `f32` CMSSW defines `k` in 1..=22 (at 23 its code shifts by −1, undefined
+/// behaviour; NanoAOD writes full-precision branches without calling it); here `k` at or above
+/// the type's mantissa width keeps every bit. At `k = 1` the rule never rounds up (`2^k − 2 =
+/// 0`): it is truncation. `k = 0` is rejected (the C++ wraps and sets an exponent bit).
+///
+/// ```
+/// use float_bits::{Atlas, Cms};
+/// let c = Cms::new(10)?;
+/// let x = 1.0f32 + 1.5 / 1024.0; // first dropped bit set: rounds up
+/// assert_eq!(c.compress(x), 1.0 + 2.0 / 1024.0);
+/// let top = 2.0f32 - 0.5 / 1024.0; // rounds to 2.0 under ATLAS ...
+/// assert_eq!(Atlas::new(10)?.compress(top), 2.0);
+/// assert_eq!(c.compress(top), 2.0 - 1.0 / 1024.0); // ... but CMS never carries
+/// # Ok::<(), float_bits::Error>(())
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Cms {
+    k: u32,
+}
+
+impl Cms {
+    /// Smallest accepted `k`.
+    ///
+    /// ```
+    /// assert!(float_bits::Cms::new(float_bits::Cms::MIN_K - 1).is_err());
+    /// ```
+    pub const MIN_K: u32 = 1;
+    /// Largest accepted `k` (an `f64` mantissa).
+    ///
+    /// ```
+    /// assert!(float_bits::Cms::new(float_bits::Cms::MAX_K + 1).is_err());
+    /// ```
+    pub const MAX_K: u32 = MAX_MANTISSA;
+
+    /// Keep `k` mantissa bits; `k` must be in `1..=52`.
+    ///
+    /// ```
+    /// assert!(float_bits::Cms::new(10).is_ok());
+    /// assert!(float_bits::Cms::new(0).is_err());
+    /// ```
+    pub fn new(k: u32) -> Result<Self> {
+        check_k("Cms", k, Self::MIN_K, Self::MAX_K).map(|k| Self { k })
+    }
+
+    /// The number of kept mantissa bits.
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Cms::new(12)?.k(), 12);
+    /// # Ok::<(), float_bits::Error>(())
+    /// ```
+    pub fn k(self) -> u32 {
+        self.k
+    }
+
+    /// Compress one value.
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Cms::new(8)?.compress(f32::INFINITY), f32::INFINITY);
+    /// # Ok::<(), float_bits::Error>(())
+    /// ```
+    #[inline]
+    pub fn compress<F: Float>(self, x: F) -> F {
+        reference::cms(x, self.k)
+    }
+}
+
 /// Round to nearest, ties to **even**, keeping `k` mantissa bits: bfloat16 (`half::bf16` is
 /// `k = 7` on `f32`), numcodecs `BitRound` and xbitinfo's "round".
 ///
@@ -531,6 +613,48 @@ impl RntupleQuant {
     }
 }
 
+/// IEEE-754 half precision (binary16), as RNTuple's `Real16` column stores a float field:
+/// ROOT's `FloatToHalf` on writing, `HalfToFloat` on reading
+/// ([`reference::float_to_half`], [`reference::half_to_float`]).
+///
+/// Round to nearest, ties to even, onto 10 mantissa bits **and** half precision's own exponent
+/// range: from `2^-14` down the steps stay `2^-24` (subnormals), so the relative precision
+/// fades; magnitudes of `2^-25` and below become ±0 (sign kept); from `65520` up (the tie
+/// above the largest half, `65504`) they overflow to ±Inf. A NaN stays NaN (quiet, top payload
+/// bits kept). An `f64` is rounded to `f32` first. It has no parameter: [`Half::kept_bits`] is
+/// 10.
+///
+/// ```
+/// use float_bits::Half;
+/// assert_eq!(Half.compress(0.1f32), 0.099975586); // 10 mantissa bits
+/// assert_eq!(Half.compress(1e-6f32), 17.0 * 2f32.powi(-24)); // a subnormal half
+/// assert_eq!(Half.compress(65519.0f32), 65504.0);
+/// assert_eq!(Half.compress(65520.0f32), f32::INFINITY);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub struct Half;
+
+impl Half {
+    /// Kept mantissa bits in the normal half range (`2^-14 ≤ |x| < 65520`).
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Half::kept_bits(), 10);
+    /// ```
+    pub const fn kept_bits() -> u32 {
+        10
+    }
+
+    /// Compress one value.
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Half.compress(-0.0f64).to_bits(), (-0.0f64).to_bits());
+    /// ```
+    #[inline]
+    pub fn compress<F: Float>(self, x: F) -> F {
+        reference::half(x)
+    }
+}
+
 /// Any of the supported lossy schemes: the type to store, pass around and apply to slices.
 ///
 /// Build it from a validated scheme type (`Scheme::from(Atlas::new(7)?)`) or with the short
@@ -553,6 +677,8 @@ pub enum Scheme {
     Atlas(Atlas),
     /// See [`NearestEven`].
     NearestEven(NearestEven),
+    /// See [`Cms`].
+    Cms(Cms),
     /// See [`TowardZero`].
     TowardZero(TowardZero),
     /// See [`RootFloat16`].
@@ -561,6 +687,8 @@ pub enum Scheme {
     RootRange(RootRange),
     /// See [`RntupleQuant`].
     RntupleQuant(RntupleQuant),
+    /// See [`Half`].
+    Half(Half),
 }
 
 impl Scheme {
@@ -571,6 +699,15 @@ impl Scheme {
     /// ```
     pub fn atlas(k: u32) -> Result<Self> {
         Atlas::new(k).map(Self::Atlas)
+    }
+
+    /// [`Cms::new`] as a `Scheme`.
+    ///
+    /// ```
+    /// assert!(float_bits::Scheme::cms(10).is_ok());
+    /// ```
+    pub fn cms(k: u32) -> Result<Self> {
+        Cms::new(k).map(Self::Cms)
     }
 
     /// [`NearestEven::new`] as a `Scheme`.
@@ -609,6 +746,16 @@ impl Scheme {
         RootRange::new(min, max, n).map(Self::RootRange)
     }
 
+    /// [`Half`] as a `Scheme` (RNTuple `Real16`).
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Scheme::half().compress(1.0f32 / 3.0)?, 0.33325195);
+    /// # Ok::<(), float_bits::Error>(())
+    /// ```
+    pub fn half() -> Self {
+        Self::Half(Half)
+    }
+
     /// [`RntupleQuant::new`] as a `Scheme`.
     ///
     /// ```
@@ -618,7 +765,8 @@ impl Scheme {
         RntupleQuant::new(min, max, n).map(Self::RntupleQuant)
     }
 
-    /// Kept mantissa bits for the mantissa-rounding schemes, `None` for the quantising ones.
+    /// Kept mantissa bits for the mantissa-rounding schemes (10 for [`Half`], whose outputs
+    /// have at most 10 significant bits after the leading one), `None` for the quantising ones.
     ///
     /// ```
     /// assert_eq!(float_bits::Scheme::atlas(7)?.kept_bits(), Some(7));
@@ -629,8 +777,10 @@ impl Scheme {
         match self {
             Self::Atlas(s) => Some(s.k()),
             Self::NearestEven(s) => Some(s.k()),
+            Self::Cms(s) => Some(s.k()),
             Self::TowardZero(s) => Some(s.k()),
             Self::RootFloat16(s) => Some(s.k()),
+            Self::Half(_) => Some(Half::kept_bits()),
             Self::RootRange(_) | Self::RntupleQuant(_) => None,
         }
     }
@@ -646,10 +796,12 @@ impl Scheme {
         Ok(match self {
             Self::Atlas(s) => s.compress(x),
             Self::NearestEven(s) => s.compress(x),
+            Self::Cms(s) => s.compress(x),
             Self::TowardZero(s) => s.compress(x),
             Self::RootFloat16(s) => s.compress(x),
             Self::RootRange(s) => s.compress(x),
             Self::RntupleQuant(s) => s.compress(x)?,
+            Self::Half(s) => s.compress(x),
         })
     }
 }
@@ -662,6 +814,11 @@ impl From<Atlas> for Scheme {
 impl From<NearestEven> for Scheme {
     fn from(s: NearestEven) -> Self {
         Self::NearestEven(s)
+    }
+}
+impl From<Cms> for Scheme {
+    fn from(s: Cms) -> Self {
+        Self::Cms(s)
     }
 }
 impl From<TowardZero> for Scheme {
@@ -685,15 +842,23 @@ impl From<RntupleQuant> for Scheme {
     }
 }
 
+impl From<Half> for Scheme {
+    fn from(s: Half) -> Self {
+        Self::Half(s)
+    }
+}
+
 impl fmt::Display for Scheme {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Self::Atlas(s) => write!(f, "Atlas{{k={}}}", s.k()),
             Self::NearestEven(s) => write!(f, "NearestEven{{k={}}}", s.k()),
+            Self::Cms(s) => write!(f, "Cms{{k={}}}", s.k()),
             Self::TowardZero(s) => write!(f, "TowardZero{{k={}}}", s.k()),
             Self::RootFloat16(s) => write!(f, "RootFloat16{{k={}}}", s.k()),
             Self::RootRange(s) => write!(f, "RootRange{{min={}, max={}, n={}}}", s.min, s.max, s.n),
             Self::RntupleQuant(s) => write!(f, "RntupleQuant{{min={}, max={}, n={}}}", s.min, s.max, s.n),
+            Self::Half(_) => f.write_str("Half"),
         }
     }
 }

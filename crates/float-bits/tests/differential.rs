@@ -1,6 +1,6 @@
 //! Every slice back-end is bit-identical to the scalar reference, for every scheme and `k`.
 
-use float_bits::{Backend, Float, Scheme, reference};
+use float_bits::{Backend, Bits, Float, Scheme, reference};
 use hepfloat_testdata::strategies::{f32_vec, f64_vec};
 use proptest::prelude::*;
 
@@ -10,6 +10,7 @@ fn mantissa_schemes(max_k: u32) -> Vec<Scheme> {
     for k in 0..=max_k + 1 {
         v.extend(Scheme::atlas(k));
         v.extend(Scheme::nearest_even(k));
+        v.extend(Scheme::cms(k));
         v.extend(Scheme::toward_zero(k));
         v.extend(Scheme::root_float16(k));
     }
@@ -21,10 +22,13 @@ fn oracle<F: Float>(s: &Scheme, x: F) -> Option<F> {
     Some(match *s {
         Scheme::Atlas(a) => reference::atlas(x, a.k()),
         Scheme::NearestEven(a) => reference::nearest_even(x, a.k()),
+        Scheme::Cms(a) => reference::cms(x, a.k()),
         Scheme::TowardZero(a) => reference::toward_zero(x, a.k()),
         Scheme::RootFloat16(a) => reference::root_float16(x, a.k()),
         Scheme::RootRange(a) => reference::root_range(x, a.min(), a.max(), a.n()),
         Scheme::RntupleQuant(a) => return reference::rntuple_quant(x, a.min(), a.max(), a.n()),
+        // Not our transcription of ROOT's code: the `half` crate's conversions.
+        Scheme::Half(_) => half_crate(x),
         _ => unreachable!("new scheme without an oracle"),
     })
 }
@@ -128,6 +132,32 @@ proptest! {
         }
     }
 
+    /// CMS rounding, by a second route that shares no code with its transcription: ATLAS's
+    /// rounding where the first dropped bit is set and the kept mantissa is below `2^k - 2`
+    /// (there it cannot carry; a NaN rounds like its finite twin), truncation everywhere else.
+    #[test]
+    fn cms_is_atlas_below_the_binade_top_and_truncation_elsewhere(bits in hepfloat_testdata::strategies::f32_bits(), wide in any::<u64>()) {
+        for k in 1..=22u32 {
+            let x = f32::from_bits(bits);
+            prop_assert_eq!(reference::cms(x, k).to_bits(), cms_by_atlas(x, k).to_bits(), "k = {} x bits {:#010x}", k, bits);
+        }
+        for k in [1, 7, 10, 23, 40, 51] {
+            let x = f64::from_bits(wide);
+            prop_assert_eq!(reference::cms(x, k).to_bits(), cms_by_atlas(x, k).to_bits(), "k = {} x bits {:#018x}", k, wide);
+        }
+    }
+
+    /// `Half` on every back-end against the `half` crate, on random values and on values
+    /// spread over half precision's own range (subnormals, the zero cut, the overflow).
+    #[test]
+    fn half_matches_the_half_crate(v in f32_vec(), w in f64_vec(), near in prop::collection::vec((-27i32..=17, 1.0f32..2.0), 0..40)) {
+        let s = Scheme::half();
+        let mut v = v;
+        v.extend(near.iter().map(|&(e, u)| u * 2f32.powi(e)));
+        check_all_backends(&s, &v)?;
+        check_all_backends(&s, &w)?;
+    }
+
     /// `NearestEven{k:7}` is exactly `half::bf16::from_f32` on finite values.
     #[test]
     fn nearest_even_7_is_bfloat16(bits in hepfloat_testdata::strategies::f32_bits()) {
@@ -135,6 +165,65 @@ proptest! {
         prop_assume!(x.is_finite());
         let ours = float_bits::NearestEven::BF16.compress(x);
         prop_assert_eq!(ours.to_bits(), half::bf16::from_f32(x).to_f32().to_bits());
+    }
+}
+
+/// RNTuple `Real16` by the `half` crate: `f16::from_f32`, then back (an `f64` through `f32`).
+fn half_crate<F: Float>(x: F) -> F {
+    if F::MANTISSA_BITS == 23 {
+        let y = half::f16::from_f32(f32::from_bits(x.to_bits().widen() as u32)).to_f32();
+        F::from_bits(F::Bits::truncate(u64::from(y.to_bits())))
+    } else {
+        F::from_f32(half::f16::from_f32(x.to_f64() as f32).to_f32())
+    }
+}
+
+/// `Half` against the `half` crate on every `f32` of the binades where half precision has its
+/// edges: below and across the subnormal halves and the zero cut (2^-27 .. 2^-12), around 1,
+/// and the top (2^14 .. 2^17, the overflow at 65520), both signs; NaN and Inf binades too.
+#[test]
+fn half_matches_the_half_crate_on_whole_binades() {
+    for exponent in (100u32..=115).chain([126, 127]).chain(141..=144).chain([255]) {
+        for mantissa in 0..1u32 << 23 {
+            for sign in [0, 0x8000_0000] {
+                let x = f32::from_bits(sign | exponent << 23 | mantissa);
+                let ours = reference::half(x).to_bits();
+                assert_eq!(ours, half_crate(x).to_bits(), "x bits {:#010x}", x.to_bits());
+            }
+        }
+    }
+}
+
+/// CMS rounding as ATLAS rounding or truncation (see the property above).
+fn cms_by_atlas<F: Float>(x: F, k: u32) -> F {
+    let m = F::MANTISSA_BITS;
+    let b = x.to_bits().widen();
+    let first_dropped = b >> (m - k - 1) & 1 == 1;
+    let kept = (b & ((1u64 << m) - 1)) >> (m - k);
+    if !(first_dropped && kept < (1u64 << k) - 2) {
+        return reference::toward_zero(x, k);
+    }
+    if x.is_finite() {
+        return reference::atlas(x, k);
+    }
+    // A NaN rounds like its finite twin one binade down (ATLAS passes NaN through untouched).
+    let unit = 1u64 << m;
+    let twin = reference::atlas(F::from_bits(F::Bits::truncate(b - unit)), k).to_bits().widen();
+    F::from_bits(F::Bits::truncate(twin + unit))
+}
+
+/// The same two routes over every `f32` of a few whole binades (normal, subnormal, the top).
+#[test]
+fn cms_matches_the_second_route_on_whole_binades() {
+    for exponent in [0u32, 127, 254] {
+        for k in [1, 2, 7, 12, 22] {
+            for mantissa in 0..1u32 << 23 {
+                for sign in [0, 0x8000_0000] {
+                    let x = f32::from_bits(sign | exponent << 23 | mantissa);
+                    assert_eq!(reference::cms(x, k).to_bits(), cms_by_atlas(x, k).to_bits(), "k = {k} x = {x:e}");
+                }
+            }
+        }
     }
 }
 
@@ -173,7 +262,13 @@ fn large_slices_cover_the_unrolled_loops() {
 #[test]
 fn streaming_stores_match_the_reference_at_every_alignment() {
     fn run<F: Float>(v: &[F], k: u32) {
-        let schemes = [Scheme::atlas(k), Scheme::nearest_even(k), Scheme::toward_zero(k), Scheme::root_float16(k)];
+        let schemes = [
+            Scheme::atlas(k),
+            Scheme::nearest_even(k),
+            Scheme::cms(k),
+            Scheme::toward_zero(k),
+            Scheme::root_float16(k),
+        ];
         let lanes_per_line = 64 / core::mem::size_of::<F>();
         for s in schemes.into_iter().map(Result::unwrap) {
             let expected: Vec<F::Bits> = v.iter().map(|&x| oracle(&s, x).unwrap().to_bits()).collect();

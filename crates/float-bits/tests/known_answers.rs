@@ -1,6 +1,6 @@
 //! Hand-checked answers for each scheme, from the origin code's arithmetic, bit for bit.
 
-use float_bits::{Atlas, Error, NearestEven, RntupleQuant, RootFloat16, RootRange, Scheme, TowardZero};
+use float_bits::{Atlas, Cms, Error, NearestEven, RntupleQuant, RootFloat16, RootRange, Scheme, TowardZero};
 
 fn b32(x: f32) -> u32 {
     x.to_bits()
@@ -38,6 +38,57 @@ fn atlas_rounds_half_away_from_zero_with_carry_and_vmax_guard() {
     // f64 at k = 7: same rule on 52-bit mantissas.
     assert_eq!(a.compress(1.0f64 + 1.0 / 256.0), 1.0 + 1.0 / 128.0);
     assert_eq!(a.compress(f64::MAX).to_bits(), 0x7fef_e000_0000_0000);
+}
+
+/// Every difference between CMS and ATLAS rounding, at k = 7 (unit `1 << 16`, half `1 << 15`).
+#[test]
+fn cms_rounds_like_atlas_except_at_the_top_of_the_binade() {
+    let (c, a) = (Cms::new(7).unwrap(), Atlas::new(7).unwrap());
+    // Agreement: ties and above round up in magnitude, below rounds down, both signs.
+    for bits in [0x3f80_8000u32, 0xbf80_8000, 0x3f80_7fff, 0x3f81_c000, 0x4120_8001, 0x0000_8000] {
+        assert_eq!(b32(c.compress(f32::from_bits(bits))), b32(a.compress(f32::from_bits(bits))), "{bits:#x}");
+    }
+    assert_eq!(b32(c.compress(f32::from_bits(0x3f80_8000))), 0x3f81_0000);
+    // Difference 1: the all-ones kept mantissa (127) never carries into the exponent.
+    assert_eq!(b32(a.compress(f32::from_bits(0x3fff_8000))), 0x4000_0000);
+    assert_eq!(b32(c.compress(f32::from_bits(0x3fff_8000))), 0x3fff_0000);
+    assert_eq!(b32(c.compress(f32::from_bits(0xbfff_ffff))), 0xbfff_0000);
+    // Difference 2: a kept mantissa of 126 = 2^k - 2 with the first dropped bit set is
+    // truncated too (ATLAS gives 127).
+    assert_eq!(b32(a.compress(f32::from_bits(0x3ffe_8000))), 0x3fff_0000);
+    assert_eq!(b32(c.compress(f32::from_bits(0x3ffe_8000))), 0x3ffe_0000);
+    // 125 still rounds up to 126.
+    assert_eq!(b32(c.compress(f32::from_bits(0x3ffd_8000))), 0x3ffe_0000);
+    // Subnormals: the same field rules, no carry into the normal range (ATLAS carries).
+    assert_eq!(b32(a.compress(f32::from_bits(0x007f_ffff))), 0x0080_0000);
+    assert_eq!(b32(c.compress(f32::from_bits(0x007f_ffff))), 0x007f_0000);
+    // The largest finite value: truncated by both (ATLAS by its vmax guard).
+    assert_eq!(b32(c.compress(f32::MAX)), 0x7f7f_0000);
+    // Non-finite values go through the bit operations: Inf stays, a NaN with its payload only
+    // below the first dropped bit becomes Inf, other NaNs stay NaN (their low bits cleared or
+    // the kept payload incremented). ATLAS passes every NaN through untouched.
+    assert_eq!(c.compress(f32::INFINITY), f32::INFINITY);
+    assert_eq!(c.compress(f32::NEG_INFINITY), f32::NEG_INFINITY);
+    assert_eq!(b32(c.compress(f32::from_bits(0x7f80_0001))), 0x7f80_0000);
+    assert_eq!(b32(c.compress(f32::from_bits(0x7fc0_1234))), 0x7fc0_0000);
+    assert_eq!(b32(c.compress(f32::from_bits(0x7f80_8000))), 0x7f81_0000);
+    assert_eq!(b32(a.compress(f32::from_bits(0x7f80_0001))), 0x7f80_0001);
+    // -0 stays -0; zero and tiny subnormals go to zero.
+    assert_eq!(b32(c.compress(-0.0f32)), 0x8000_0000);
+    assert_eq!(b32(c.compress(f32::from_bits(0x0000_7fff))), 0);
+    // k = 1 never rounds up: 2^k - 2 = 0, so it is truncation.
+    let one = Cms::new(1).unwrap();
+    assert_eq!(b32(one.compress(f32::from_bits(0x3fbf_ffff))), 0x3f80_0000);
+    assert_eq!(b32(one.compress(f32::from_bits(0x3fff_ffff))), 0x3fc0_0000);
+    // NanoAOD precisions on f32; f64 follows the same rule on 52-bit mantissas.
+    assert_eq!(Cms::new(10).unwrap().compress(0.1f32), f32::from_bits(0x3dcc_c000));
+    assert_eq!(Cms::new(7).unwrap().compress(1.0f64 + 3.0 / 256.0), 1.0 + 4.0 / 256.0);
+    assert_eq!(Cms::new(7).unwrap().compress(f64::from_bits(0x3fff_f800_0000_0000)).to_bits(), 0x3fff_e000_0000_0000);
+    // k at or above the mantissa width keeps every bit; 0 and 53 are rejected.
+    assert_eq!(b32(Cms::new(23).unwrap().compress(0.1f32)), b32(0.1));
+    assert_eq!(Cms::new(0), Err(Error::KeptBitsOutOfRange { scheme: "Cms", k: 0, min: 1, max: 52 }));
+    assert!(Cms::new(53).is_err());
+    assert_eq!(Scheme::cms(12).unwrap().to_string(), "Cms{k=12}");
 }
 
 #[test]
@@ -144,4 +195,44 @@ fn constructors_reject_bad_parameters_with_typed_errors() {
 fn display_names_the_scheme() {
     assert_eq!(Scheme::atlas(15).unwrap().to_string(), "Atlas{k=15}");
     assert_eq!(Scheme::root_range(0.0, 2.0, 12).unwrap().to_string(), "RootRange{min=0, max=2, n=12}");
+}
+
+/// RNTuple `Real16`: IEEE half precision, worked out by hand from the binary16 layout.
+#[test]
+fn half_rounds_to_nearest_even_in_half_precision_range() {
+    use float_bits::Half;
+    use float_bits::reference::{float_to_half, half_to_float};
+    // 1 + 2^-11 is the tie between 1 and 1 + 2^-10: even wins; just above it rounds up.
+    assert_eq!(float_to_half(1.0 + 2f32.powi(-11)), 0x3c00);
+    assert_eq!(float_to_half(f32::from_bits((1.0f32 + 2f32.powi(-11)).to_bits() + 1)), 0x3c01);
+    assert_eq!(float_to_half(1.0 + 3.0 * 2f32.powi(-11)), 0x3c02); // tie above an odd mantissa
+    // The carry out of the mantissa moves the exponent: 2 - 2^-12 rounds to 2.0.
+    assert_eq!(float_to_half(2.0 - 2f32.powi(-12)), 0x4000);
+    // The top: 65504 = 0x7bff; 65519.996 stays, the tie 65520 overflows to Inf.
+    assert_eq!(float_to_half(65504.0), 0x7bff);
+    assert_eq!(float_to_half(f32::from_bits(65520f32.to_bits() - 1)), 0x7bff);
+    assert_eq!(float_to_half(65520.0), 0x7c00);
+    assert_eq!(float_to_half(-1e9), 0xfc00);
+    // Subnormal halves: 2^-14 is the smallest normal, 2^-24 the smallest subnormal.
+    assert_eq!(float_to_half(2f32.powi(-14)), 0x0400);
+    assert_eq!(float_to_half(2f32.powi(-14) - 2f32.powi(-24)), 0x03ff);
+    assert_eq!(float_to_half(2f32.powi(-24)), 0x0001);
+    assert_eq!(float_to_half(1.5 * 2f32.powi(-24)), 0x0002); // tie: to even
+    assert_eq!(float_to_half(2.5 * 2f32.powi(-24)), 0x0002);
+    assert_eq!(float_to_half(2f32.powi(-25)), 0x0000); // tie with zero: zero
+    assert_eq!(float_to_half(f32::from_bits(2f32.powi(-25).to_bits() + 1)), 0x0001);
+    assert_eq!(float_to_half(-1e-30), 0x8000);
+    // NaN: quiet, the top payload bits kept, the sign kept.
+    assert_eq!(float_to_half(f32::from_bits(0x7f80_0001)), 0x7e00);
+    assert_eq!(float_to_half(f32::from_bits(0xffa0_0000)), 0xff00);
+    assert_eq!(half_to_float(0x7e01).to_bits(), 0x7fc0_2000);
+    assert_eq!(half_to_float(0x03ff), 1023.0 * 2f32.powi(-24));
+    assert_eq!(half_to_float(0xc000), -2.0);
+    // The round trip through the scheme type; f64 goes through f32 (rounded twice: straight to
+    // half, 1 + 2^-11 + 2^-40 would round up).
+    assert_eq!(b32(Half.compress(0.1f32)), 0x3dcc_c000);
+    assert_eq!(Half.compress(65519.0f64), 65504.0);
+    assert_eq!(Scheme::half().compress(1.0f64 + 2f64.powi(-11) + 2f64.powi(-40)).unwrap(), 1.0);
+    assert_eq!(Scheme::half().to_string(), "Half");
+    assert_eq!(Scheme::half().kept_bits(), Some(10));
 }

@@ -38,12 +38,13 @@ pub fn max_abs_residual<F: Float>(scheme: &Scheme, c: F) -> Result<f64> {
 /// - Normal range: `|Δ| < |x| · relative` (a strict bound; the supremum of `|Δ|/|x|` is
 ///   `relative / (1 + relative)`), i.e. on the log-log plane
 ///   `log10|Δ| < log10|x| + offset` with `offset = log10(relative)` (slope +1). `relative` is
-///   `2^-(k+1)` for the rounding schemes (`Atlas`, `NearestEven`, `RootFloat16`) and `2^-k`
-///   for truncation (`TowardZero`). The prior study's line `log10|x| − m·log10 2` with
+///   `2^-(k+1)` for the rounding schemes (`Atlas`, `NearestEven`, `RootFloat16`), `2^-k`
+///   for truncation (`TowardZero`), and `1 / (2^(k+1) − 2)` for `Cms` (its field `2^k − 2`
+///   rounds down as well as up, so that cell spans a step and a half). The prior study's line `log10|x| − m·log10 2` with
 ///   `m = k` is the truncation line: one bit (a factor 2) loose for rounding schemes.
 /// - The exact maximum inside the binade `[2^e, 2^(e+1))` of `x` is the `step` fraction of
-///   `2^(e−k)`: ½ (rounding: half a step), 1 (truncation, and `RootFloat16` whose mantissa
-///   saturates at the top of each binade). The highest binade of the type differs
+///   `2^(e−k)`: ½ (rounding: half a step), 1 (truncation, `RootFloat16` whose mantissa
+///   saturates at the top of each binade, and `Cms` which truncates there). The highest binade of the type differs
 ///   (`top_step`): `Atlas`'s `vmax` guard truncates there (a full step), and `NearestEven`
 ///   rounds its top half-step to ±Inf (an infinite residual, outside the relative bound too).
 /// - Subnormals and zero: a constant floor `|Δ| ≤ floor` (the spacing no longer shrinks).
@@ -62,7 +63,8 @@ pub fn max_abs_residual<F: Float>(scheme: &Scheme, c: F) -> Result<f64> {
 pub struct Envelope {
     /// Kept mantissa bits.
     pub k: u32,
-    /// Strict bound on `|Δ| / |x|` over normal originals: `2^-(k+1)` or `2^-k`.
+    /// The bound on `|Δ|` relative to `|x|` over normal originals (see the type's docs):
+    /// `2^-(k+1)`, `2^-k`, or `1 / (2^(k+1) − 2)` for `Cms`.
     pub relative: f64,
     /// `log10(relative)`: the intercept of the slope-+1 line on the log-log plane.
     pub offset: f64,
@@ -133,8 +135,9 @@ impl Envelope {
 
 /// The [`Envelope`] of a mantissa scheme on type `F`; [`Error::Unsupported`] for the quantising
 /// schemes (their error is absolute, `(max − min) / 2^(n+1)`, not relative) and for
-/// `RootFloat16` on `f64` (`Double32_t` rounds to `f32` first; use `envelope::<f32>`, plus half
-/// an `f32` ulp).
+/// `RootFloat16` and `Half` on `f64` (they round to `f32` first; use `envelope::<f32>`, plus half
+/// an `f32` ulp). `Half` has half precision's exponent range: `min_normal` `2^-14`,
+/// `max_exponent` 15 (its top binade overflows to Inf: `top_step` is infinite), floor `2^-25`.
 ///
 /// ```
 /// let e = quant_bounds::envelope::<f32>(&float_bits::Scheme::root_float16(12)?)?;
@@ -143,8 +146,25 @@ impl Envelope {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn envelope<F: Float>(scheme: &Scheme) -> Result<Envelope> {
+    if let (Scheme::Half(_), 23) = (scheme, F::MANTISSA_BITS) {
+        // Half precision's own range: normal from 2^-14, its top binade [2^15, 2^16) overflows
+        // to Inf from 65520, steps of 2^-24 below 2^-14 (half of one is the floor).
+        let relative = 2f64.powi(-11);
+        return Ok(Envelope {
+            k: 10,
+            relative,
+            offset: relative.log10(),
+            step: 0.5,
+            top_step: f64::INFINITY,
+            max_exponent: 15,
+            two_sided: true,
+            floor: 2f64.powi(-25),
+            min_normal: 2f64.powi(-14),
+        });
+    }
     let (k, truncation, saturating) = match scheme {
         Scheme::Atlas(s) => (s.k(), false, false),
+        Scheme::Cms(s) => (s.k(), false, true),
         Scheme::NearestEven(s) => (s.k(), false, false),
         Scheme::TowardZero(s) => (s.k(), true, false),
         Scheme::RootFloat16(s) if F::MANTISSA_BITS == 23 => (s.k(), false, true),
@@ -156,6 +176,9 @@ pub fn envelope<F: Float>(scheme: &Scheme) -> Result<Envelope> {
     let exact = k >= F::MANTISSA_BITS;
     let relative = if exact {
         0.0
+    } else if let Scheme::Cms(_) = scheme {
+        // The cell of field `2^k − 2` reaches a full step up to `2^(e+1) − 2^(e−k)`.
+        1.0 / (2f64.powi(k as i32 + 1) - 2.0)
     } else if truncation {
         2f64.powi(-(k as i32))
     } else {

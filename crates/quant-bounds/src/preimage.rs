@@ -10,6 +10,7 @@ use crate::interval::{Interval, from_key, key};
 pub(crate) enum Rule {
     Identity,
     Atlas,
+    Cms,
     NearestEven,
     TowardZero,
 }
@@ -29,6 +30,8 @@ pub(crate) struct MantissaPre<B> {
     abs: B,
     sign: B,
     max_finite: B,
+    mant: B,
+    cms_limit: B,
 }
 
 impl<B: Bits> MantissaPre<B> {
@@ -39,6 +42,9 @@ impl<B: Bits> MantissaPre<B> {
         let low = (1u64 << shift) - 1;
         let half = if shift == 0 { 0 } else { 1u64 << (shift - 1) };
         let max_finite = F::MAX_FINITE_BITS.widen();
+        let mant = (1u64 << m) - 1;
+        // CMS rounds up only below the field `2^k − 2` (in units of the kept lsb).
+        let cms_limit = ((1u64 << k).wrapping_sub(2) << shift) & mant;
         MantissaPre {
             rule,
             shift: shift as usize,
@@ -49,6 +55,8 @@ impl<B: Bits> MantissaPre<B> {
             abs: F::ABS_MASK,
             sign: F::SIGN_MASK,
             max_finite: F::MAX_FINITE_BITS,
+            mant: B::truncate(mant),
+            cms_limit: B::truncate(cms_limit),
         }
     }
 
@@ -58,6 +66,7 @@ impl<B: Bits> MantissaPre<B> {
         match self.rule {
             Rule::Identity => (b, b, true),
             Rule::Atlas => self.atlas(b),
+            Rule::Cms => self.cms(b),
             Rule::NearestEven => self.nearest_even(b),
             Rule::TowardZero => self.toward_zero(b),
         }
@@ -94,6 +103,22 @@ impl<B: Bits> MantissaPre<B> {
         (l, h, m & self.low == B::zero() || m > self.inf)
     }
 
+    /// CMS never carries out of the mantissa field: a field `j` (in kept-lsb units) takes
+    /// `[j − ½, j + ½)` for `1 ≤ j < 2^k − 2`, only `[0, ½)` for `j = 0`, `[j − ½, j + 1)` for
+    /// `j = 2^k − 2` (which also keeps the truncated `2^k − 2 + ½ …`), and `[j, j + 1)` for the
+    /// all-ones `j = 2^k − 1`. The same holds in every binade, non-finite ones included: `±Inf`
+    /// also takes the NaNs whose dropped payload truncates to zero.
+    #[inline(always)]
+    fn cms(&self, b: B) -> (B, B, bool) {
+        let (m, s) = (b & self.abs, b & self.sign);
+        let field = m & self.mant;
+        let lo_m = if field != B::zero() && field <= self.cms_limit { m.wrapping_sub(&self.half) } else { m };
+        // Wrapping: for invalid `m` (low bits set) the result is discarded.
+        let hi_m = if field < self.cms_limit { m.wrapping_add(&(self.half - B::one())) } else { m | self.low };
+        let (l, h) = Self::order(s, lo_m, hi_m);
+        (l, h, m & self.low == B::zero())
+    }
+
     /// Both ties for an even output, neither for an odd one; `+Inf` also takes the finite
     /// values that overflow; NaN is itself.
     #[inline(always)]
@@ -125,15 +150,18 @@ fn not_an_output<F: Float>(scheme: &Scheme, index: usize, c: F) -> Error {
 ///
 /// Exact for every scheme of `float-bits`, including the asymmetric intervals at powers of two
 /// (the spacing halves below `2^e`), zero and subnormals, `Atlas`'s `vmax` guard (the top
-/// output also takes every larger finite value), `RootFloat16`'s saturation (the top mantissa
-/// also takes the rest of the binade), and `RootRange`'s clamping (the end codes reach ±Inf).
+/// output also takes every larger finite value), `Cms`'s one-sided cells at the top of each
+/// binade (it never rounds into the next binade), `RootFloat16`'s saturation (the top mantissa
+/// also takes the rest of the binade), `Half`'s own exponent range (subnormal steps of `2^-24`,
+/// ±0 up to `2^-25`, ±Inf from `65520`), and `RootRange`'s clamping (the end codes reach ±Inf).
 ///
 /// Non-finite `c`: ±Inf gets the finite values that round to it, if any (e.g. `NearestEven`
 /// overflow), plus itself. A NaN that a scheme passes through gets the interval of NaN bit
 /// patterns that map to it (for `Atlas` and `NearestEven` just itself). Two documented
 /// exceptions, because their preimages are not one interval: `RootFloat16` also maps negative
-/// NaNs (sign dropped) and `RootRange` maps every NaN to code 0; the interval omits those NaNs
-/// (and a NaN output of `RootFloat16` on `f64` gets the point interval of itself).
+/// NaNs (sign dropped), `Half` also maps the signalling NaNs with the same top payload bits
+/// (it quiets them), and `RootRange` maps every NaN to code 0; the interval omits those NaNs
+/// (and a NaN output of `RootFloat16` or `Half` on `f64` gets the point interval of itself).
 ///
 /// ```
 /// use float_bits::Scheme;
@@ -152,6 +180,7 @@ pub fn preimage<F: Float>(scheme: &Scheme, c: F) -> Result<Interval<F>> {
 pub(crate) fn mantissa_pre<F: Float>(scheme: &Scheme) -> Option<MantissaPre<F::Bits>> {
     Some(match scheme {
         Scheme::Atlas(s) => MantissaPre::new::<F>(Rule::Atlas, s.k()),
+        Scheme::Cms(s) => MantissaPre::new::<F>(Rule::Cms, s.k()),
         Scheme::NearestEven(s) => MantissaPre::new::<F>(Rule::NearestEven, s.k()),
         Scheme::TowardZero(s) => MantissaPre::new::<F>(Rule::TowardZero, s.k()),
         _ => return None,
@@ -171,6 +200,7 @@ fn preimage_at<F: Float>(scheme: &Scheme, index: usize, c: F) -> Result<Interval
         Scheme::RootFloat16(s) => root_float16(s.k(), c),
         Scheme::RootRange(s) => root_range(s, c),
         Scheme::RntupleQuant(s) => rntuple_quant(s, c),
+        Scheme::Half(_) => through_f32(c, half_f32),
         other => return Err(Error::Unsupported(other.to_string())),
     };
     found.ok_or_else(|| not_an_output(scheme, index, c))
@@ -208,24 +238,67 @@ fn root_float16_f32(k: u32, b: u32) -> Option<(u32, u32)> {
 
 fn root_float16<F: Float>(k: u32, c: F) -> Option<Interval<F>> {
     let k = if (2..=14).contains(&k) { k } else { 12 };
+    through_f32(c, |b| root_float16_f32(k, b))
+}
+
+/// `Half` (RNTuple `Real16`) on `f32` bits: `(lo, hi)` or `None`. Round to nearest even onto
+/// the half grid: a cell reaches halfway to each neighbour, both ties included for an even
+/// mantissa and neither for an odd one. `±0` also takes up to `2^-25` (the tie goes to the even
+/// zero); `±Inf` takes everything from `65520`; a NaN takes the quiet NaNs of its sign whose
+/// payload agrees in the top 10 bits.
+fn half_f32(b: u32) -> Option<(u32, u32)> {
+    let c = f32::from_bits(b);
+    let h = float_bits::reference::float_to_half(c);
+    if float_bits::reference::half_to_float(h).to_bits() != b {
+        return None;
+    }
+    let sign = b & 0x8000_0000;
+    let a = b & 0x7fff_ffff;
+    let (lo, hi) = if a > 0x7f80_0000 {
+        (a, a | 0x1fff)
+    } else if a == 0x7f80_0000 {
+        (65520f32.to_bits(), a)
+    } else {
+        let m = u32::from(h & 0x7fff);
+        let v = |m: u32| f64::from(float_bits::reference::half_to_float(m as u16));
+        let (below, here) = (if m == 0 { 0.0 } else { v(m - 1) }, v(m));
+        // Above the largest finite half lies 65536, where the overflow to Inf begins.
+        let above = if m == 0x7bff { 65536.0 } else { v(m + 1) };
+        // Midpoints are exact in f64 and representable in f32 (12 significant bits, or a
+        // multiple of 2^-25 among the subnormals).
+        let (mid_lo, mid_hi) = ((below + here) / 2.0, (here + above) / 2.0);
+        let (lo, hi) = ((mid_lo as f32).to_bits(), (mid_hi as f32).to_bits());
+        if m == 0 {
+            (0, hi)
+        } else if m & 1 == 0 {
+            (lo, hi)
+        } else {
+            (lo + 1, hi - 1)
+        }
+    };
+    Some(if sign == 0 { (lo, hi) } else { (sign | hi, sign | lo) })
+}
+
+/// The preimage of a scheme that rounds `f64` to `f32` before its `f32` rule, from that rule's
+/// preimage on `f32` bits: for `f32`, the bits themselves; for `f64`, every `f64` whose
+/// conversion to `f32` lands in the `f32` preimage. A NaN output on `f64` gets the point
+/// interval of itself (the `f64` NaNs that map to it are not one interval).
+fn through_f32<F: Float>(c: F, pre32: impl Fn(u32) -> Option<(u32, u32)>) -> Option<Interval<F>> {
     if F::MANTISSA_BITS == 23 {
-        let (lo, hi) = root_float16_f32(k, c.to_bits().widen() as u32)?;
+        let (lo, hi) = pre32(c.to_bits().widen() as u32)?;
         return Some(Interval::from_ordered(
             F::from_bits(F::Bits::truncate(u64::from(lo))),
             F::from_bits(F::Bits::truncate(u64::from(hi))),
         ));
     }
-    // f64 (Double32_t): the output is an f32 widened; the preimage is every f64 whose
-    // conversion to f32 lands in the f32 preimage. A NaN output gets the point interval of
-    // itself (the f64 NaNs that map to it are not one interval).
     let c32 = c.to_f64() as f32;
     if F::from_f32(c32).to_bits() != c.to_bits() {
         return None;
     }
     if c.is_nan() {
-        return root_float16_f32(k, c32.to_bits()).map(|_| Interval::point(c));
+        return pre32(c32.to_bits()).map(|_| Interval::point(c));
     }
-    let (lo32, hi32) = root_float16_f32(k, c32.to_bits())?;
+    let (lo32, hi32) = pre32(c32.to_bits())?;
     let (klo, khi) = (key(f32::from_bits(lo32)), key(f32::from_bits(hi32)));
     let to32 = |x: F| key(x.to_f64() as f32);
     let lo = first_key::<F>(|x| to32(x) >= klo)?;
@@ -386,6 +459,7 @@ fn bounds_slice<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &
         match p.rule {
             Rule::Identity => each(c, lo, hi, |b| (b, b, true)),
             Rule::Atlas => each(c, lo, hi, |b| p.atlas(b)),
+            Rule::Cms => each(c, lo, hi, |b| p.cms(b)),
             Rule::NearestEven => each(c, lo, hi, |b| p.nearest_even(b)),
             Rule::TowardZero => each(c, lo, hi, |b| p.toward_zero(b)),
         }

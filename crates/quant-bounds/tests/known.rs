@@ -142,3 +142,89 @@ fn envelope_top_binade_and_f64() {
         assert_eq!(max_abs_residual(&Scheme::atlas(40).unwrap(), c).unwrap(), d.binade_max(c));
     }
 }
+
+#[test]
+fn cms_cells_are_one_sided_at_the_binade_edges() {
+    // k = 3: outputs 1 + j/8 in [1, 2); CMS rounds j up only while j < 2^3 - 2 = 6.
+    let s = Scheme::cms(3).unwrap();
+    let ulp = 2f32.powi(-23);
+    let cell = |c: f32| {
+        let i = preimage(&s, c).unwrap();
+        (i.lo(), i.hi())
+    };
+    // Nothing below 1.0 reaches it: the top cell of [0.5, 1) truncates.
+    assert_eq!(cell(1.0), (1.0, 1.0625 - ulp));
+    assert_eq!(cell(1.125), (1.0625, 1.1875 - ulp));
+    // j = 6 also keeps its own upper half (rounding up stops there): a step and a half.
+    assert_eq!(cell(1.75), (1.6875, 1.875 - ulp));
+    assert_eq!(cell(1.875), (1.875, 2.0 - ulp));
+    assert_eq!(cell(-1.875), (-(2.0 - ulp), -1.875));
+    // Zero takes half a step of the smallest subnormals, and -0 the negative side.
+    let tiny = f32::from_bits(1 << 19); // the dropped half of the lowest kept bit
+    assert_eq!(cell(0.0), (0.0, f32::from_bits(tiny.to_bits() - 1)));
+    assert_eq!(preimage(&s, -0.0f32).unwrap().lo(), -f32::from_bits(tiny.to_bits() - 1));
+    // +Inf also takes the NaNs whose dropped payload truncates away.
+    let inf = preimage(&s, f32::INFINITY).unwrap();
+    assert_eq!(inf.hi().to_bits(), 0x7f80_0000 + (1 << 19) - 1);
+    assert!(preimage(&s, 1.0f32 + ulp).is_err());
+
+    let e = envelope::<f32>(&s).unwrap();
+    assert_eq!((e.relative, e.step, e.top_step, e.two_sided), (1.0 / 14.0, 1.0, 1.0, true));
+    assert_eq!(e.binade_max(1.5), 0.125);
+    assert_eq!(max_abs_residual(&s, 1.875f32).unwrap(), 0.125 - f64::from(ulp));
+    // The relative bound is the supremum: the 2^k - 2 cell approaches |Δ| / |x| = r / (1 + r).
+    let x = 1.875f64 - f64::from(ulp);
+    assert!((x - 1.75) / x < e.relative / (1.0 + e.relative));
+    assert!((x - 1.75) / x > e.relative / (1.0 + e.relative) - 1e-6);
+    // k = 1 is plain truncation.
+    let t = envelope::<f32>(&Scheme::toward_zero(1).unwrap()).unwrap();
+    assert_eq!(envelope::<f32>(&Scheme::cms(1).unwrap()).unwrap().relative, t.relative);
+}
+
+#[test]
+fn half_cells_follow_half_precision_not_f32() {
+    let s = Scheme::half();
+    let cell = |c: f32| {
+        let i = preimage(&s, c).unwrap();
+        (i.lo(), i.hi())
+    };
+    let up = |x: f32| f32::from_bits(x.to_bits() + 1);
+    let down = |x: f32| f32::from_bits(x.to_bits() - 1);
+    // 1.0 (even mantissa) takes both ties; the spacing is 2^-10 above and 2^-11 below.
+    assert_eq!(cell(1.0), (1.0 - 2f32.powi(-12), 1.0 + 2f32.powi(-11)));
+    // 1 + 2^-10 (odd mantissa) takes neither tie.
+    let odd = 1.0 + 2f32.powi(-10);
+    assert_eq!(cell(odd), (up(1.0 + 2f32.powi(-11)), down(odd + 2f32.powi(-11))));
+    // Subnormal halves: steps of 2^-24 whatever the f32 exponent.
+    let t = 2f32.powi(-24);
+    assert_eq!(cell(t), (up(t / 2.0), down(1.5 * t)));
+    assert_eq!(cell(2.0 * t), (1.5 * t, 2.5 * t));
+    // Zero takes up to the tie at 2^-25; -0 the mirror.
+    assert_eq!(cell(0.0), (0.0, t / 2.0));
+    assert_eq!(cell(-0.0), (-t / 2.0, -0.0));
+    // The largest half (odd) stops short of 65520, which overflows to Inf.
+    assert_eq!(cell(65504.0), (up(65488.0), down(65520.0)));
+    assert_eq!(cell(f32::INFINITY), (65520.0, f32::INFINITY));
+    assert_eq!(cell(f32::NEG_INFINITY), (f32::NEG_INFINITY, -65520.0));
+    // A quiet NaN takes the quiet NaNs with its top 10 payload bits.
+    let nan = preimage(&s, f32::from_bits(0x7fc0_2000)).unwrap();
+    assert_eq!((nan.lo().to_bits(), nan.hi().to_bits()), (0x7fc0_2000, 0x7fc0_3fff));
+    // Not outputs: more than 10 mantissa bits, a normal f32 between the subnormal halves.
+    assert!(preimage(&s, 1.0f32 + 2f32.powi(-11)).is_err());
+    assert!(preimage(&s, 1.5 * t).is_err());
+    assert!(preimage(&s, 1e5f32).is_err());
+    // f64 goes through f32: the cell of 1.0 widens by half an f32 ulp (2^-25 below 1; the tie
+    // rounds to the even f32 1 - 2^-12, which belongs to the cell).
+    let i = preimage(&s, 1.0f64).unwrap();
+    assert_eq!(i.lo(), 1.0 - 2f64.powi(-12) - 2f64.powi(-25));
+    // The envelope: 10 bits in half's own range.
+    let e = envelope::<f32>(&s).unwrap();
+    assert_eq!(
+        (e.k, e.relative, e.min_normal, e.floor, e.max_exponent),
+        (10, 2f64.powi(-11), 2f64.powi(-14), 2f64.powi(-25), 15)
+    );
+    assert_eq!(e.binade_max(1.5), 2f64.powi(-11));
+    assert_eq!(e.binade_max(1e-6), 2f64.powi(-25));
+    assert_eq!(max_abs_residual(&s, 1.5f32).unwrap(), 2f64.powi(-11));
+    assert!(envelope::<f64>(&s).is_err());
+}

@@ -9,7 +9,7 @@ use quant_bounds::interval::{from_key, key};
 use quant_bounds::{Error, preimage, preimages};
 
 fn mantissa_schemes(k: u32) -> Vec<Scheme> {
-    [Scheme::atlas(k), Scheme::nearest_even(k), Scheme::toward_zero(k), Scheme::root_float16(k)]
+    [Scheme::atlas(k), Scheme::cms(k), Scheme::nearest_even(k), Scheme::toward_zero(k), Scheme::root_float16(k)]
         .into_iter()
         .filter_map(Result::ok)
         .collect()
@@ -24,7 +24,7 @@ fn range_schemes(min: f64, width: f64, n: u32) -> Vec<Scheme> {
 
 /// Whether NaN inputs may share this output although the interval cannot list them.
 fn nan_aliases(s: &Scheme) -> bool {
-    matches!(s, Scheme::RootRange(_) | Scheme::RootFloat16(_))
+    matches!(s, Scheme::RootRange(_) | Scheme::RootFloat16(_) | Scheme::Half(_))
 }
 
 /// Checks every property for input `x` under `s`.
@@ -87,6 +87,27 @@ proptest! {
         let x = f64::from(f32::from_bits(bits));
         let x = if x.is_finite() { f64::from_bits(x.to_bits().wrapping_add_signed(wiggle)) } else { x };
         check(&Scheme::root_float16(k).unwrap(), x)?;
+    }
+
+    /// `Half` on f32 (random bits, and values near its own range: subnormal halves, the
+    /// zero cut at 2^-25, the overflow at 65520) and on f64 through f32.
+    #[test]
+    fn half_f32_and_f64(bits in f32_bits(), e in -27i32..=17, u in 1.0f32..2.0, neg in any::<bool>(), wiggle in -3i64..=3) {
+        let s = Scheme::half();
+        check(&s, f32::from_bits(bits))?;
+        let near = u * 2f32.powi(e) * if neg { -1.0 } else { 1.0 };
+        check(&s, near)?;
+        let x = f64::from(near);
+        check(&s, f64::from_bits(x.to_bits().wrapping_add_signed(wiggle)))?;
+        check(&s, f64::from(f32::from_bits(bits)))?;
+    }
+
+    /// `Half`: a value is an output exactly when it is a fixed point.
+    #[test]
+    fn half_outputs_are_its_fixed_points(bits in f32_bits()) {
+        let (s, c) = (Scheme::half(), f32::from_bits(bits));
+        let fixed = s.compress(c).unwrap().to_bits() == bits;
+        prop_assert_eq!(preimage(&s, c).is_ok(), fixed, "{:#x}", bits);
     }
 
     #[test]

@@ -40,25 +40,32 @@ struct Consts {
     mask: u64,
     /// Atlas's `vmax` guard.
     vmax: u64,
+    /// CMS: the mantissa field below which a set first dropped bit rounds up,
+    /// `(2^k - 2) << shift`.
+    cms_limit: u64,
 }
 
 impl Consts {
     fn new(k: u32, m: u32, max_finite: u64) -> Self {
         let shift = u64::from(m - k);
         let half = 1u64 << (shift - 1);
-        Consts { k, shift, half, mask: !((1u64 << shift) - 1), vmax: max_finite - half }
+        // CMS has k >= 1; for the other rules (k may be 0) the value is unused.
+        let cms_limit = (1u64 << k).wrapping_sub(2) << shift;
+        Consts { k, shift, half, mask: !((1u64 << shift) - 1), vmax: max_finite - half, cms_limit }
     }
 }
 
 macro_rules! rule_types {
     ($($name:ident),*) => { $( #[derive(Clone, Copy)] struct $name(Consts); )* };
 }
-rule_types!(Atlas32, NearestEven32, TowardZero32, RootFloat16x32, Atlas64, NearestEven64, TowardZero64);
+rule_types!(Atlas32, NearestEven32, Cms32, TowardZero32, RootFloat16x32, Atlas64, NearestEven64, Cms64, TowardZero64);
 
 const ABS32: i32 = 0x7fff_ffff;
 const INF32: i32 = 0x7f80_0000;
+const MANT32: i32 = 0x007f_ffff;
 const ABS64: i64 = 0x7fff_ffff_ffff_ffff;
 const INF64: i64 = 0x7ff0_0000_0000_0000;
+const MANT64: i64 = 0x000f_ffff_ffff_ffff;
 
 impl Rule for Atlas32 {
     type Lane = u32;
@@ -126,6 +133,79 @@ impl Rule for NearestEven32 {
     #[inline(always)]
     fn scalar(self, b: u32) -> u32 {
         reference::nearest_even(f32::from_bits(b), self.0.k).to_bits()
+    }
+}
+
+/// CMS rounding: `(b & mask) + unit` where the first dropped bit is set and the mantissa field
+/// is below `(2^k - 2) << shift` (so the increment never leaves the mantissa), `b & mask`
+/// elsewhere; NaN and ±Inf take the same path, as in CMSSW.
+impl Rule for Cms32 {
+    type Lane = u32;
+    #[inline(always)]
+    unsafe fn v512(self, b: __m512i) -> __m512i {
+        let c = self.0;
+        // SAFETY: caller runs in an avx512f context.
+        unsafe {
+            let test = _mm512_test_epi32_mask(b, _mm512_set1_epi32(c.half as i32));
+            let field = _mm512_and_si512(b, _mm512_set1_epi32(MANT32));
+            let up = _mm512_mask_cmplt_epu32_mask(test, field, _mm512_set1_epi32(c.cms_limit as i32));
+            let masked = _mm512_and_si512(b, _mm512_set1_epi32(c.mask as i32));
+            _mm512_mask_add_epi32(masked, up, masked, _mm512_set1_epi32((c.half << 1) as i32))
+        }
+    }
+    #[inline(always)]
+    unsafe fn v256(self, b: __m256i) -> __m256i {
+        let c = self.0;
+        // SAFETY: caller runs in an avx2 context. Mantissa fields are below 2^23, so signed
+        // comparisons order them correctly.
+        unsafe {
+            let half = _mm256_set1_epi32(c.half as i32);
+            let test = _mm256_cmpeq_epi32(_mm256_and_si256(b, half), half);
+            let field = _mm256_and_si256(b, _mm256_set1_epi32(MANT32));
+            let below = _mm256_cmpgt_epi32(_mm256_set1_epi32(c.cms_limit as i32), field);
+            let up = _mm256_and_si256(test, below);
+            let masked = _mm256_and_si256(b, _mm256_set1_epi32(c.mask as i32));
+            _mm256_add_epi32(masked, _mm256_and_si256(up, _mm256_set1_epi32((c.half << 1) as i32)))
+        }
+    }
+    #[inline(always)]
+    fn scalar(self, b: u32) -> u32 {
+        reference::cms(f32::from_bits(b), self.0.k).to_bits()
+    }
+}
+
+/// [`Cms32`] on `f64` bits.
+impl Rule for Cms64 {
+    type Lane = u64;
+    #[inline(always)]
+    unsafe fn v512(self, b: __m512i) -> __m512i {
+        let c = self.0;
+        // SAFETY: caller runs in an avx512f context.
+        unsafe {
+            let test = _mm512_test_epi64_mask(b, _mm512_set1_epi64(c.half as i64));
+            let field = _mm512_and_si512(b, _mm512_set1_epi64(MANT64));
+            let up = _mm512_mask_cmplt_epu64_mask(test, field, _mm512_set1_epi64(c.cms_limit as i64));
+            let masked = _mm512_and_si512(b, _mm512_set1_epi64(c.mask as i64));
+            _mm512_mask_add_epi64(masked, up, masked, _mm512_set1_epi64((c.half << 1) as i64))
+        }
+    }
+    #[inline(always)]
+    unsafe fn v256(self, b: __m256i) -> __m256i {
+        let c = self.0;
+        // SAFETY: caller runs in an avx2 context; mantissa fields are below 2^52.
+        unsafe {
+            let half = _mm256_set1_epi64x(c.half as i64);
+            let test = _mm256_cmpeq_epi64(_mm256_and_si256(b, half), half);
+            let field = _mm256_and_si256(b, _mm256_set1_epi64x(MANT64));
+            let below = _mm256_cmpgt_epi64(_mm256_set1_epi64x(c.cms_limit as i64), field);
+            let up = _mm256_and_si256(test, below);
+            let masked = _mm256_and_si256(b, _mm256_set1_epi64x(c.mask as i64));
+            _mm256_add_epi64(masked, _mm256_and_si256(up, _mm256_set1_epi64x((c.half << 1) as i64)))
+        }
+    }
+    #[inline(always)]
+    fn scalar(self, b: u64) -> u64 {
+        reference::cms(f64::from_bits(b), self.0.k).to_bits()
     }
 }
 
@@ -468,7 +548,11 @@ pub(super) unsafe fn mantissa_u32(m: Mantissa, wide: bool, src: *const u32, dst:
     const M: u32 = <f32 as Float>::MANTISSA_BITS;
     let max = u64::from(<f32 as Float>::MAX_FINITE_BITS);
     let k = match m {
-        Mantissa::Atlas(k) | Mantissa::NearestEven(k) | Mantissa::TowardZero(k) | Mantissa::RootFloat16(k) => k,
+        Mantissa::Atlas(k)
+        | Mantissa::NearestEven(k)
+        | Mantissa::Cms(k)
+        | Mantissa::TowardZero(k)
+        | Mantissa::RootFloat16(k) => k,
     };
     let identity = k >= M && !matches!(m, Mantissa::RootFloat16(_));
     // SAFETY: forwarded; `src`/`dst` equal or disjoint.
@@ -483,6 +567,7 @@ pub(super) unsafe fn mantissa_u32(m: Mantissa, wide: bool, src: *const u32, dst:
         match m {
             Mantissa::Atlas(_) => drive(Atlas32(c), wide, src, dst, n),
             Mantissa::NearestEven(_) => drive(NearestEven32(c), wide, src, dst, n),
+            Mantissa::Cms(_) => drive(Cms32(c), wide, src, dst, n),
             Mantissa::TowardZero(_) => drive(TowardZero32(c), wide, src, dst, n),
             Mantissa::RootFloat16(_) => drive(RootFloat16x32(c), wide, src, dst, n),
         }
@@ -499,7 +584,7 @@ pub(super) unsafe fn mantissa_u64(m: Mantissa, wide: bool, src: *const u64, dst:
     const M: u32 = <f64 as Float>::MANTISSA_BITS;
     let max = <f64 as Float>::MAX_FINITE_BITS;
     let k = match m {
-        Mantissa::Atlas(k) | Mantissa::NearestEven(k) | Mantissa::TowardZero(k) => k,
+        Mantissa::Atlas(k) | Mantissa::NearestEven(k) | Mantissa::Cms(k) | Mantissa::TowardZero(k) => k,
         Mantissa::RootFloat16(_) => return false,
     };
     // SAFETY: forwarded; `src`/`dst` equal or disjoint.
@@ -514,6 +599,7 @@ pub(super) unsafe fn mantissa_u64(m: Mantissa, wide: bool, src: *const u64, dst:
         match m {
             Mantissa::Atlas(_) => drive(Atlas64(c), wide, src, dst, n),
             Mantissa::NearestEven(_) => drive(NearestEven64(c), wide, src, dst, n),
+            Mantissa::Cms(_) => drive(Cms64(c), wide, src, dst, n),
             Mantissa::TowardZero(_) => drive(TowardZero64(c), wide, src, dst, n),
             Mantissa::RootFloat16(_) => return false,
         }
