@@ -23,7 +23,9 @@ const HEADER_WINDOW: u64 = 1 << 16;
 pub struct Limits {
     /// Largest decompressed object (bytes).
     pub max_object_bytes: u64,
-    /// Largest decompressed-to-compressed ratio accepted for one object.
+    /// Largest decompressed-to-compressed ratio accepted for one object larger than one ROOT
+    /// compression block ([`ONE_BLOCK`] bytes, accepted at any ratio: a constant RNTuple page of
+    /// 1 MiB legitimately compresses to a few dozen bytes).
     pub max_ratio: u64,
     /// Most keys in one directory.
     pub max_keys: usize,
@@ -31,9 +33,36 @@ pub struct Limits {
     pub max_depth: usize,
 }
 
+/// The most bytes one ROOT compression block decompresses to (its 3-byte size field): objects up
+/// to this size pass [`Limits::max_ratio`] whatever their compressed size, since one block of
+/// any codec may legitimately reach it.
+///
+/// ```
+/// assert_eq!(hep_io::ONE_BLOCK, 0xff_ffff);
+/// ```
+pub const ONE_BLOCK: u64 = 0xff_ffff;
+
 impl Default for Limits {
     fn default() -> Self {
         Limits { max_object_bytes: 1 << 31, max_ratio: 10_000, max_keys: 1 << 20, max_depth: 64 }
+    }
+}
+
+impl Limits {
+    /// `obj_len` as a `usize` if `stored` compressed bytes may decompress to it: at most
+    /// `max_object_bytes`, and at most `max_ratio` times `stored` above one block.
+    pub(crate) fn check_unpacked(&self, what: &'static str, at: u64, stored: usize, obj_len: u64) -> Result<usize> {
+        let by_ratio = (stored as u64).saturating_mul(self.max_ratio).max(ONE_BLOCK);
+        let limit = self.max_object_bytes.min(by_ratio);
+        if obj_len > limit {
+            return Err(Error::LimitExceeded { what, offset: at, size: obj_len, limit });
+        }
+        usize::try_from(obj_len).map_err(|_| Error::LimitExceeded {
+            what,
+            offset: at,
+            size: obj_len,
+            limit: usize::MAX as u64,
+        })
     }
 }
 
@@ -461,16 +490,7 @@ impl RootFile {
     /// Decompress the `obj_len` bytes held in `stored` (at file offset `at`) of the `what`
     /// record whose key is at `key_at`, within the limits.
     fn payload(&self, what: &'static str, key_at: u64, stored: &[u8], at: u64, obj_len: u64) -> Result<Vec<u8>> {
-        let limit = self.limits.max_object_bytes.min((stored.len() as u64).saturating_mul(self.limits.max_ratio));
-        if obj_len > limit {
-            return Err(Error::LimitExceeded { what, offset: key_at, size: obj_len, limit });
-        }
-        let size = usize::try_from(obj_len).map_err(|_| Error::LimitExceeded {
-            what,
-            offset: key_at,
-            size: obj_len,
-            limit: usize::MAX as u64,
-        })?;
+        let size = self.limits.check_unpacked(what, key_at, stored.len(), obj_len)?;
         decompress(stored, at, size)
     }
 

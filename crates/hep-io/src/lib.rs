@@ -15,7 +15,7 @@ mod write;
 
 pub use compression::Codec;
 pub use error::{Error, Result};
-pub use file::{Header, Key, Limits, RootFile};
+pub use file::{Header, Key, Limits, ONE_BLOCK, RootFile};
 pub use object::{StreamerElement, StreamerInfo};
 pub use rntuple::{RField, RNTuple};
 pub use tree::{BatchReader, Batches, Branch, DamagedBranch, Selection, Tree, Unreadable, glob_match};

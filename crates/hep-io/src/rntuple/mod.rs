@@ -621,7 +621,8 @@ impl RNTuple {
             let mut span = (items(a)?, items(b)?);
             for (level, &field) in f.chain.iter().take(levels).enumerate() {
                 let from = span.0.saturating_sub(1);
-                let idx: Vec<u64> = self.elements(field, k, from, span.1)?;
+                let whole = (level == 0).then(|| c.entries.saturating_mul(per_entry));
+                let idx: Vec<u64> = self.elements(field, k, whole, from, span.1)?;
                 let mut ends = idx.as_slice();
                 let start = if span.0 == 0 { 0 } else { ends[0] };
                 if span.0 > 0 {
@@ -649,14 +650,21 @@ impl RNTuple {
                 span = (start, prev);
             }
             let leaf = *f.chain.last().unwrap_or(&0);
-            values.extend(self.elements::<T>(leaf, k, span.0, span.1)?);
+            let whole = (levels == 0).then(|| c.entries.saturating_mul(per_entry));
+            values.extend(self.elements::<T>(leaf, k, whole, span.0, span.1)?);
         }
         Ok((values, lists))
     }
 
     /// Elements `[from, to)` (cluster-relative) of field `field`'s column in cluster `k`, from
-    /// the representation that is active there.
-    fn elements<T: Elem>(&self, field: usize, k: usize, from: u64, to: u64) -> Result<Vec<T>> {
+    /// the representation that is active there. `whole` is the column's element count in the
+    /// cluster where the entries fix it (the field's outermost column: entries × items).
+    fn elements<T: Elem>(&self, field: usize, k: usize, whole: Option<u64>, from: u64, to: u64) -> Result<Vec<T>> {
+        if from == to {
+            // Nothing asked (the items of empty lists): also where a collection added late has
+            // no item column yet.
+            return Ok(Vec::new());
+        }
         let cluster = &self.clusters[k];
         let reps = &self.field_columns[field];
         let active = reps
@@ -694,7 +702,9 @@ impl RNTuple {
         let stored: u64 = pages.iter().map(|p| u64::from(p.elements)).sum();
         // Where the column's elements of this cluster start: the end of the previous cluster's.
         // A column added late (deferred) stores nothing for its first elements, which read as
-        // zeros: the cluster where it starts holds `first - start` synthetic elements.
+        // zeros: the cluster where it starts holds `first - start` synthetic elements. Where the
+        // previous cluster has no such column (it was added in the middle of this one), the
+        // entries say how many elements the cluster holds, if this is the outermost column.
         let first = range.first.unwrap_or(0);
         let previous = match k {
             0 => Some(0),
@@ -703,7 +713,11 @@ impl RNTuple {
                 .get(c)
                 .and_then(|r| r.first.map(|f| f + r.pages.iter().map(|p| u64::from(p.elements)).sum::<u64>())),
         };
-        let start = previous.map_or(first, |p| p.min(first));
+        let start = match (previous, whole) {
+            (Some(p), _) => p.min(first),
+            (None, Some(n)) => first.saturating_sub(n.saturating_sub(stored)),
+            (None, None) => first,
+        };
         let zeros = first - start;
         let deferred = u64::try_from(self.columns[c].first_element).unwrap_or(0);
         if zeros > deferred {
