@@ -138,6 +138,131 @@ impl Group {
     pub(crate) fn check(&self) -> Result<()> {
         Group::new(self.relation, self.members.iter().cloned())?.with_tolerance(self.tolerance).map(|_| ())
     }
+
+    /// How many rows of the member columns obey the relation within the tolerance, to test a
+    /// group found by a naming rule on the data before it is used. `columns[m]` holds member
+    /// `m`'s values and whether they were compressed with `scheme`: an exact value (`false`,
+    /// e.g. an original) must satisfy the relation itself, a compressed one only needs some
+    /// value of its preimage to (the row holds when the box of preimages meets the relation).
+    /// Rows with a non-finite value are not counted.
+    ///
+    /// ```
+    /// use models::{Group, Relation};
+    /// let g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"])?;
+    /// // A four-output tagger read as three outputs: the sum misses 1 by p_tau.
+    /// let (pu, pc, pb) = ([0.7f32, 0.5], [0.2f32, 0.3], [0.1f32, 0.1]);
+    /// let a = g.agreement(None, &[(&pu, false), (&pc, false), (&pb, false)])?;
+    /// assert_eq!((a.rows, a.holding), (2, 1));
+    /// assert!(!a.holds() && (a.miss - 0.1).abs() < 1e-7); // the second row misses by 0.1
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn agreement(&self, scheme: Option<&float_bits::Scheme>, columns: &[(&[f32], bool)]) -> Result<Agreement> {
+        self.check()?;
+        if columns.len() != self.members.len() {
+            return Err(Error::LengthMismatch {
+                what: "group members vs columns",
+                left: self.members.len(),
+                right: columns.len(),
+            });
+        }
+        let rows = columns.first().map_or(0, |c| c.0.len());
+        if let Some(c) = columns.iter().find(|c| c.0.len() != rows) {
+            return Err(Error::LengthMismatch { what: "members of one group", left: rows, right: c.0.len() });
+        }
+        // Each member's [lo, hi] per row: its preimage if compressed, else the value itself.
+        let mut bounds = Vec::with_capacity(columns.len());
+        for &(values, compressed) in columns {
+            let (mut lo, mut hi) = (values.to_vec(), values.to_vec());
+            if compressed {
+                let scheme = scheme.ok_or(Error::InvalidSetting {
+                    setting: "scheme",
+                    detail: "compressed members need the scheme they were compressed with".into(),
+                })?;
+                quant_bounds::preimages(scheme, values, &mut lo, &mut hi)?;
+            }
+            bounds.push((lo, hi));
+        }
+        let mut misses = Vec::with_capacity(rows);
+        for r in 0..rows {
+            let b: Vec<(f64, f64)> = bounds.iter().map(|(l, h)| (f64::from(l[r]), f64::from(h[r]))).collect();
+            if b.iter().any(|(l, h)| !(l.is_finite() && h.is_finite())) {
+                continue;
+            }
+            // How far the row's range of the relation's left side lies from its right side: in
+            // absolute units on the sum, relative to e² for a four-momentum (0 where they meet).
+            let miss = match self.relation {
+                Relation::SumToOne => {
+                    let (lo, hi) = b.iter().fold((0.0, 0.0), |(s, t), (l, h)| (s + l, t + h));
+                    (lo - 1.0).max(1.0 - hi).max(0.0)
+                }
+                Relation::FourMomentum => {
+                    // Σ over px, py, pz, m of the squares' range against e²'s range.
+                    let square = |(l, h): (f64, f64)| {
+                        let (a, b) = (l * l, h * h);
+                        (if l <= 0.0 && h >= 0.0 { 0.0 } else { a.min(b) }, a.max(b))
+                    };
+                    let (lo, hi) = [0, 1, 2, 4].iter().fold((0.0, 0.0), |(s, t), &m| {
+                        let (l, h) = square(b[m]);
+                        (s + l, t + h)
+                    });
+                    let (elo, ehi) = square(b[3]);
+                    let gap = (lo - ehi).max(elo - hi).max(0.0);
+                    if gap == 0.0 { 0.0 } else { gap / ehi.max(f64::MIN_POSITIVE) }
+                }
+            };
+            misses.push(miss);
+        }
+        let holding = misses.iter().filter(|&&m| m <= self.tolerance).count();
+        misses.sort_unstable_by(f64::total_cmp);
+        let at = ((Agreement::REQUIRED * misses.len() as f64).ceil() as usize).clamp(1, misses.len().max(1)) - 1;
+        let miss = misses.get(at).copied().unwrap_or(0.0);
+        Ok(Agreement { rows: misses.len(), holding, miss })
+    }
+}
+
+/// How many rows obey a group's relation ([`Group::agreement`]), and by how much the others
+/// miss it.
+///
+/// ```
+/// let a = models::Agreement { rows: 1000, holding: 995, miss: 0.0 };
+/// assert!(a.holds() && !models::Agreement { rows: 1000, holding: 989, miss: 1e-6 }.holds());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Agreement {
+    /// Rows whose member values are all finite.
+    pub rows: usize,
+    /// Of those, the rows where the relation holds within the group's tolerance.
+    pub holding: usize,
+    /// The miss that [`Agreement::REQUIRED`] of the rows stay within, in the units of
+    /// [`Group::tolerance`] (absolute on a sum, relative to `e²` for a four-momentum); 0 where
+    /// they meet the relation. The tolerance a group needs to hold on these rows.
+    pub miss: f64,
+}
+
+impl Agreement {
+    /// The share of rows that must hold for a relation found by a naming rule to be used:
+    /// 99 %. Stored originals satisfy a true relation on every row (to float32 rounding, inside
+    /// the tolerance); a few rows are allowed for rare corrupted or sentinel-filled objects.
+    pub const REQUIRED: f64 = 0.99;
+
+    /// The largest [`Agreement::miss`] on originals for which a relation found by a rule is
+    /// still used, with its tolerance widened to the miss: `1e-3`. A stored relation can miss
+    /// by more than float rounding (a muon's `m` set to the PDG mass after `e` was computed
+    /// with another, a tagger whose three outputs sum to 0.9998); a joint estimate on a shell
+    /// that thick is still informative where the preimages are wider, and the gate keeps it
+    /// only where it wins on validation. A tagger read with one of four outputs missing misses
+    /// by that output, far more.
+    pub const MAX_MISS: f64 = 1e-3;
+
+    /// Whether the relation holds on at least [`Agreement::REQUIRED`] of the rows (and there
+    /// is at least one row).
+    ///
+    /// ```
+    /// assert!(!models::Agreement { rows: 0, holding: 0, miss: 0.0 }.holds());
+    /// ```
+    pub fn holds(&self) -> bool {
+        self.rows > 0 && self.holding as f64 >= Self::REQUIRED * self.rows as f64
+    }
 }
 
 /// A rule that finds groups from column names: every prefix `P` for which all of `P + suffix`
@@ -162,15 +287,20 @@ pub struct Rule {
 
 impl Rule {
     /// The rules for ATLAS xAOD names: truth four-momenta (`<Container>.px` … `.m`) and flavour
-    /// tagger probabilities (`<Tagger>_pu`, `_pc`, `_pb`).
+    /// tagger probabilities (`<Tagger>_pu`, `_pc`, `_pb`, with `_ptau` where the tagger has a
+    /// fourth class, as GN2v01 does). A group a rule finds is a hypothesis: test it on the data
+    /// with [`Group::agreement`] before using it.
     ///
     /// ```
-    /// assert_eq!(models::Rule::defaults().len(), 2);
+    /// assert_eq!(models::Rule::defaults().len(), 3);
     /// ```
     pub fn defaults() -> Vec<Rule> {
         let rule = |relation, s: &[&str]| Rule { relation, suffixes: s.iter().map(|s| s.to_string()).collect() };
         vec![
             rule(Relation::FourMomentum, &[".px", ".py", ".pz", ".e", ".m"]),
+            // Four-output taggers (GN2v01: b, c, light, tau) first: their first three outputs
+            // alone do not sum to one.
+            rule(Relation::SumToOne, &["_pu", "_pc", "_pb", "_ptau"]),
             rule(Relation::SumToOne, &["_pu", "_pc", "_pb"]),
         ]
     }

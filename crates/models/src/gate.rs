@@ -711,6 +711,35 @@ impl Model {
         &self.columns
     }
 
+    /// The same model with every column name in the other format's spelling: `Container.var`
+    /// (TTree) for `sep = '.'`, `Container:var` (RNTuple) for `sep = ':'`, by
+    /// [`names::with_separator`](crate::names::with_separator) — the columns, the neural
+    /// contexts and the relation groups' members. This is the explicit mapping that applies a
+    /// model fitted on a TTree to an RNTuple of the same variables (or back); nothing else
+    /// changes (draws of [`Estimate::Sample`] are seeded by column name, so they differ).
+    ///
+    /// ```
+    /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[("Jets.x", &[1.5], &[2.5])], Default::default())?;
+    /// let r = m.with_separator(':');
+    /// assert!(r.column("Jets:x").is_some() && r.column("Jets.x").is_none());
+    /// assert_eq!(r.with_separator('.'), m);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn with_separator(&self, sep: char) -> Model {
+        let rename = |n: &String| crate::names::with_separator(n, sep);
+        let mut m = self.clone();
+        for c in &mut m.columns {
+            c.name = rename(&c.name);
+            if let Some(n) = &mut c.neural {
+                n.context = n.context.iter().map(rename).collect();
+            }
+        }
+        for g in &mut m.groups {
+            g.members = g.members.iter().map(rename).collect();
+        }
+        m
+    }
+
     /// The fitted column `name`, if any.
     ///
     /// ```

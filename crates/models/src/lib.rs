@@ -13,7 +13,7 @@ mod posterior;
 mod prior;
 mod validate;
 
-pub use constraint::{Group, MAX_FREE, Relation, Rule, detect_groups};
+pub use constraint::{Agreement, Group, MAX_FREE, Relation, Rule, detect_groups};
 pub use error::{Error, Result};
 pub use gate::{
     ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, MAX_CONTEXT, MIN_NEURAL, MIN_VALIDATION, Model, NetFile,

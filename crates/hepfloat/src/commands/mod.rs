@@ -228,7 +228,9 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0.5)]
     validation: f64,
     /// Relation rules `relation:suffix,suffix,...` finding groups from column names (default:
-    /// four_momentum:.px,.py,.pz,.e,.m and sum_to_one:_pu,_pc,_pb).
+    /// four_momentum:.px,.py,.pz,.e,.m, sum_to_one:_pu,_pc,_pb,_ptau and sum_to_one:_pu,_pc,_pb).
+    /// A group is used only if the data obey its relation on 99 % of the rows (originals
+    /// exactly, compressed values within their preimages); the others are reported and dropped.
     #[arg(long)]
     rules: Vec<Rule>,
     /// A relation group `relation:column,column,...` (e.g. sum_to_one:a.p1,a.p2).
@@ -282,6 +284,58 @@ fn groups_of(a: &FitArgs, names: &[String]) -> Result<Vec<Group>> {
     Ok(groups)
 }
 
+/// Test each group's relation on the data ([`Group::agreement`]): keep the groups that hold on
+/// [`models::Agreement::REQUIRED`] of the rows; on originals, also those that hold once their
+/// tolerance is widened to the miss of those rows, if it is at most
+/// [`models::Agreement::MAX_MISS`] (the group then carries that tolerance); drop the others,
+/// saying which and why. Returns what was widened or dropped, for the JSON summary.
+/// `values[i]` holds column `names[i]`; `compressed(name)` says whether its values went through
+/// `scheme` (then a row holds when the box of preimages meets the relation).
+fn test_groups(
+    groups: &mut Vec<Group>,
+    names: &[String],
+    values: &[Vec<f32>],
+    compressed: impl Fn(&str) -> bool,
+    scheme: Option<&Scheme>,
+    out: Out,
+) -> Vec<serde_json::Value> {
+    let mut changed = Vec::new();
+    groups.retain_mut(|g| {
+        let columns: Vec<(&[f32], bool)> = g
+            .members
+            .iter()
+            .map(|m| {
+                let i = names.iter().position(|n| n == m);
+                (i.map_or(&[][..], |i| values[i].as_slice()), compressed(m))
+            })
+            .collect();
+        let exact = columns.iter().all(|c| !c.1);
+        let why = match g.agreement(scheme, &columns) {
+            Ok(a) if a.holds() => return true,
+            Ok(a) if exact && a.rows > 0 && a.miss <= models::Agreement::MAX_MISS => {
+                let was = g.tolerance;
+                g.tolerance = a.miss;
+                let why = format!(
+                    "the relation misses by up to {:.2e} on {:.0} % of {} rows (tolerance {was:.0e}): tolerance widened",
+                    a.miss,
+                    100.0 * models::Agreement::REQUIRED,
+                    a.rows
+                );
+                out.say(format!("kept the {} group {:?}: {why}", g.relation, g.members));
+                changed.push(json!({"relation": g.relation.to_string(), "members": g.members, "kept": true, "why": why}));
+                return true;
+            }
+            Ok(a) if a.rows == 0 => "no rows to test it on".to_string(),
+            Ok(a) => format!("the relation holds on {} of {} rows (needed tolerance {:.2e})", a.holding, a.rows, a.miss),
+            Err(e) => format!("it cannot be tested: {e}"),
+        };
+        out.say(format!("dropped the {} group {:?}: {why}", g.relation, g.members));
+        changed.push(json!({"relation": g.relation.to_string(), "members": g.members, "kept": false, "why": why}));
+        false
+    });
+    changed
+}
+
 /// `fit --compressed-input`: every selected event's compressed values, no validation.
 fn fit_compressed(
     a: &FitArgs,
@@ -308,7 +362,10 @@ fn fit_compressed(
     for (name, v) in names.iter().zip(&values) {
         if is_kept(name, keep) { kept.push(name.as_str()) } else { columns.push((name.as_str(), v.as_slice())) }
     }
-    let model = Model::fit_compressed(scheme, &columns, &kept, &groups_of(a, names)?, a.min_atom_count)
+    let mut groups = groups_of(a, names)?;
+    groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
+    let tested = test_groups(&mut groups, names, &values, |n| !is_kept(n, keep), Some(scheme), out);
+    let model = Model::fit_compressed(scheme, &columns, &kept, &groups, a.min_atom_count)
         .with_context(|| format!("fitting {}", input.name))?;
     save(&model, &a.output.output)?;
     let atoms: usize = model
@@ -333,7 +390,7 @@ fn fit_compressed(
     }
     out.json(
         &json!({"damaged": damaged, "scheme": scheme.to_string(), "columns": model.columns().len(), "atoms": atoms,
-        "groups": model.groups().len(), "events": range, "output": a.output.output}),
+        "groups": model.groups().len(), "groups_tested": tested, "events": range, "output": a.output.output}),
     );
     Ok(model)
 }
@@ -419,8 +476,10 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         let entry = (name.as_str(), train[i].as_slice(), valid[i].as_slice());
         if is_kept(name, &keep) { kept.push(entry) } else { columns.push(entry) }
     }
-    // Groups whose members are all present.
+    // Groups whose members are all present, and whose relation the originals obey.
     groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
+    let originals: Vec<Vec<f32>> = train.iter().zip(&valid).map(|(t, v)| [t.as_slice(), v].concat()).collect();
+    let tested = test_groups(&mut groups, &names, &originals, |_| false, None, out);
     let t0 = Instant::now();
     let spinner = out.spinner(&format!("fitting {} columns and {} relation groups", columns.len(), groups.len()));
     let mut kinds = Vec::new();
@@ -461,7 +520,8 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     }
     out.json(
         &json!({"damaged": damaged, "scheme": scheme.to_string(), "columns": model.columns().len(), "choices": choices,
-        "groups": model.groups().len(), "train": start..split, "validation": split..end, "output": a.output.output}),
+        "groups": model.groups().len(), "groups_tested": tested, "train": start..split, "validation": split..end,
+        "output": a.output.output}),
     );
     Ok(model)
 }
@@ -483,14 +543,34 @@ pub struct UpsampleArgs {
     /// Seed of the draws of --estimate sample.
     #[arg(long, default_value_t = 0)]
     seed: u64,
+    /// Read the model's column names in this spelling before applying it: `rntuple`
+    /// (`Container:var`) to apply a model fitted on a TTree to an RNTuple of the same variables,
+    /// `tree` (`Container.var`) for the reverse. Only the separator between container and
+    /// variable changes; without this option names must match as they are.
+    #[arg(long)]
+    names: Option<Spelling>,
     #[command(flatten)]
     output: Output,
+}
+
+/// The two spellings of a column name (`--names`).
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub enum Spelling {
+    /// `Container.var`, as in TTrees.
+    Tree,
+    /// `Container:var`, as in RNTuples.
+    Rntuple,
 }
 
 pub fn upsample(a: &UpsampleArgs, out: Out) -> Result<()> {
     crate::io::check_regular(&a.model, &format!("model file {}", a.model.display()))?;
     check_file_target(&a.output.output, &[Path::new(&a.file), &a.model])?;
     let model = Model::load(&a.model)?;
+    let model = match a.names {
+        None => model,
+        Some(Spelling::Tree) => model.with_separator('.'),
+        Some(Spelling::Rntuple) => model.with_separator(':'),
+    };
     upsample_with(&model, &a.file, &a.source, a.estimate, a.seed, &a.output.output, out).map(|_| ())
 }
 
