@@ -32,6 +32,8 @@ def levels(arr):
 def bits_sum(values):
     if values.dtype == np.float64:
         u = values.view(np.uint64)
+    elif values.dtype == np.float32:
+        u = values.view(np.uint32).astype(np.uint64)
     elif values.dtype == np.bool_:
         u = values.astype(np.uint64)
     else:

@@ -148,3 +148,68 @@ fn a_hundred_million_entries_read_where_asked() {
         assert_eq!(b.column(0).as_primitive::<Int16Type>().values().to_vec(), expected, "{range:?}");
     }
 }
+
+/// `rntuple_nested_structs.C`: a record of a record of a record, flattened to one column per
+/// leaf named by its path (as uproot names them), a vector among them.
+#[test]
+fn nested_records_flatten_to_one_column_per_leaf() {
+    let b = read_all("test_nested_structs_rntuple_v1-0-0-0.root");
+    let schema = b.schema();
+    let names: Vec<&str> = schema.fields().iter().map(|f| f.name().as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "my_struct.i",
+            "my_struct.sub_struct.i",
+            "my_struct.sub_struct.sub_sub_struct.i",
+            "my_struct.sub_struct.sub_sub_struct.v"
+        ]
+    );
+    for (k, name) in names[..3].iter().enumerate() {
+        let got = b.column_by_name(name).unwrap().as_primitive::<Int32Type>().values().to_vec();
+        assert_eq!(got, (0..10).map(|i| i + k as i32).collect::<Vec<_>>(), "{name}");
+    }
+    let v = b.column_by_name(names[3]).unwrap().as_list::<i64>();
+    for i in 0..10 {
+        assert_eq!(v.value(i).as_primitive::<Int32Type>().values().to_vec(), [i as i32, i as i32 + 1]);
+    }
+}
+
+/// `rntuple_stl_containers.C`: records and the records of tuples and pairs flatten, also inside
+/// a `std::vector` and a `std::array`; strings and variants are listed as skipped, with why.
+#[test]
+fn records_inside_vectors_and_arrays_flatten_and_the_rest_says_why_not() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/data/skhep/test_stl_containers_rntuple_v1-0-0-0.root");
+    let f = RootFile::open(&path).unwrap();
+    let nt = f.rntuple("ntuple").unwrap();
+    let sel = nt.select_supported(&["*"]).unwrap();
+    let skipped: Vec<&str> = sel.skipped().iter().map(String::as_str).collect();
+    assert_eq!(
+        skipped,
+        [
+            "string",
+            "vector_string",
+            "vector_vector_string",
+            "variant_int32_string",
+            "vector_variant_int64_string",
+            "tuple_int32_string._1",
+            "pair_int32_string._1",
+            "vector_tuple_int32_string._1"
+        ]
+    );
+    let b = nt.read(&sel, 0..5).unwrap();
+    for e in 0..5usize {
+        let x = (e + 1) as f32;
+        for m in ["pt", "eta", "phi", "mass"] {
+            assert_eq!(f32s(&b, &format!("lorentz_vector.{m}"))[e], x);
+            let a = b.column_by_name(&format!("array_lv.{m}")).unwrap().as_fixed_size_list();
+            assert_eq!(a.value(e).as_primitive::<Float32Type>().values().to_vec(), [x; 3]);
+        }
+        for name in ["tuple_int32_string._0", "pair_int32_string._0"] {
+            assert_eq!(b.column_by_name(name).unwrap().as_primitive::<Int32Type>().value(e), e as i32 + 1);
+        }
+        let l = b.column_by_name("vector_tuple_int32_string._0").unwrap().as_list::<i64>();
+        assert_eq!(l.value(e).as_primitive::<Int32Type>().values().to_vec(), (1..=e as i32 + 1).collect::<Vec<_>>());
+    }
+}

@@ -4,18 +4,25 @@
 //! relation rules — goes through these functions, so both conventions behave alike.
 
 /// A name's container, the separator, and its variable: split at the first `:` if there is one
-/// (RNTuple field names hold no `.`), else at the last `.`; `None` for a bare name.
+/// (RNTuple field names), else at the last `.`; `None` for a bare name. A member of an RNTuple
+/// record field whose own name ends in `:` (an ATLAS static aux store, `JetsAux:` with members
+/// `pt`, …, read as `JetsAux:.pt`) has the container `JetsAux:` and the separator `.`; other
+/// record members keep their path in the variable (`Jets:link.m_persKey`).
 ///
 /// ```
 /// use models::names::split;
 /// assert_eq!(split("AnalysisJetsAuxDyn.pt"), Some(("AnalysisJetsAuxDyn", '.', "pt")));
 /// assert_eq!(split("AnalysisJetsAuxDyn:pt"), Some(("AnalysisJetsAuxDyn", ':', "pt")));
 /// assert_eq!(split("HLT_xe.x:pt"), Some(("HLT_xe.x", ':', "pt")));
+/// assert_eq!(split("TruthJetsAux:.pt"), Some(("TruthJetsAux:", '.', "pt")));
 /// assert_eq!(split("pt"), None);
 /// ```
 pub fn split(name: &str) -> Option<(&str, char, &str)> {
     if let Some((c, v)) = name.split_once(':') {
-        return Some((c, ':', v));
+        return match v.strip_prefix('.') {
+            Some(member) => Some((&name[..=c.len()], '.', member)),
+            None => Some((c, ':', v)),
+        };
     }
     name.rsplit_once('.').map(|(c, v)| (c, '.', v))
 }

@@ -25,8 +25,9 @@ use envelope::{Cluster, ColumnDesc, FieldDesc, Le, Locator, ROLE_COLLECTION, ROL
 /// The class names of an RNTuple anchor key.
 pub(crate) const ANCHOR_CLASS: &str = "ROOT::RNTuple";
 
-/// One top-level field of an RNTuple: its name, C++ type, and the Arrow type it reads as (or why
-/// it is not read).
+/// One column of an RNTuple: a top-level field, or a member of a record field (`record.member`,
+/// also for records inside collections and arrays: records are flattened to one column per
+/// leaf); its name, C++ type, and the Arrow type it reads as (or why it is not read).
 ///
 /// ```no_run
 /// let f = hep_io::RootFile::open("physlite_rntuple.root")?;
@@ -46,8 +47,32 @@ pub struct RField {
     pub encoding: String,
     /// How it reads into Arrow, or why it is not read.
     pub column: std::result::Result<ColumnType, Unreadable>,
-    /// The field ids from the top field to its leaf (one per nesting level).
+    /// The field ids from the top field to its leaf that hold columns or arrays (one per
+    /// nesting level; records are left out).
     chain: Vec<usize>,
+}
+
+/// The way down from a top-level field while [`RNTuple::walk`] looks for its leaves.
+#[derive(Clone, Debug, Default)]
+struct Walk {
+    name: String,
+    type_name: String,
+    chain: Vec<usize>,
+    layout: Vec<Layout>,
+    encoding: Vec<String>,
+    depth: usize,
+}
+
+impl Walk {
+    fn into_field(self, column: std::result::Result<ColumnType, Unreadable>) -> RField {
+        RField {
+            name: self.name,
+            type_name: self.type_name,
+            encoding: self.encoding.join(" + "),
+            column,
+            chain: self.chain,
+        }
+    }
 }
 
 /// An RNTuple of a ROOT file: its schema, clusters and pages, read on request. Like a
@@ -250,18 +275,83 @@ impl RNTuple {
             header_at,
             lists_at,
         };
-        let top: Vec<RField> = (0..n).filter(|&i| nt.fields[i].parent as usize == i).map(|i| nt.describe(i)).collect();
+        let mut top = Vec::new();
+        for i in (0..n).filter(|&i| nt.fields[i].parent as usize == i) {
+            let f = &nt.fields[i];
+            let path = Walk { name: f.name.clone(), type_name: f.type_name.clone(), ..Walk::default() };
+            nt.walk(i, path, &mut top);
+        }
         nt.top = top.into();
         Ok(nt)
     }
 
-    /// The field `i` as an [`RField`]: its shape, primitive and columns.
-    fn describe(&self, i: usize) -> RField {
-        let f = &self.fields[i];
-        let mut chain = vec![i];
-        let mut encoding = Vec::new();
-        let column = self.shape(i, &mut chain, &mut encoding);
-        RField { name: f.name.clone(), type_name: f.type_name.clone(), encoding: encoding.join(" + "), column, chain }
+    /// The readable columns under field `at`, reached by `path`, appended to `out`: the field
+    /// itself if it is a primitive (in up to two collections or an array), or, through a record
+    /// (also a record inside a collection or an array), one column per member leaf, named
+    /// `path.member` (uproot's names; base classes, `:_0`, add no name). Records hold no
+    /// columns: they are not in the chain.
+    fn walk(&self, at: usize, mut path: Walk, out: &mut Vec<RField>) {
+        let f = &self.fields[at];
+        let unsupported =
+            |why: String| std::result::Result::<ColumnType, Unreadable>::Err(Unreadable::Unsupported(why));
+        if path.depth >= 8 {
+            let damaged =
+                Unreadable::Damaged { offset: self.header_at, detail: "fields nested more than 8 deep".into() };
+            out.push(path.into_field(Err(damaged)));
+            return;
+        }
+        path.depth += 1;
+        match (f.role, f.array_size) {
+            (ROLE_LEAF, Some(n)) => {
+                let [child] = self.children(at)[..] else {
+                    out.push(path.into_field(unsupported(format!("array field {:?} without one item field", f.name))));
+                    return;
+                };
+                path.layout.push(Layout::Array(usize::try_from(n).unwrap_or(usize::MAX)));
+                path.chain.push(at);
+                self.walk(child, path, out);
+            }
+            (ROLE_LEAF, None) => {
+                path.chain.push(at);
+                let column = self.leaf(at, &path.layout, &mut path.encoding);
+                out.push(path.into_field(column));
+            }
+            (ROLE_COLLECTION, _) => {
+                let kinds = match self.single_columns(at, &mut path.encoding) {
+                    Ok(k) => k,
+                    Err(why) => return out.push(path.into_field(Err(why))),
+                };
+                if !kinds.iter().all(|k| matches!(k, Kind::Index { .. })) {
+                    let detail = format!("collection {:?} with a non-index column", f.name);
+                    return out.push(path.into_field(Err(Unreadable::Damaged { offset: self.header_at, detail })));
+                }
+                let [child] = self.children(at)[..] else {
+                    out.push(path.into_field(unsupported(format!("collection {:?} of several fields", f.name))));
+                    return;
+                };
+                path.layout.push(Layout::Vector);
+                path.chain.push(at);
+                self.walk(child, path, out);
+            }
+            (ROLE_RECORD, _) => {
+                let members = self.children(at);
+                if members.is_empty() {
+                    out.push(path.into_field(unsupported(format!("record {} with no members", f.type_name))));
+                    return;
+                }
+                for m in members {
+                    let member = &self.fields[m];
+                    // A base class (`:_0`, `:_1`, …) is transparent: its members are the record's.
+                    let name = if member.name.starts_with(':') {
+                        path.name.clone()
+                    } else {
+                        format!("{}.{}", path.name, member.name)
+                    };
+                    self.walk(m, Walk { name, type_name: member.type_name.clone(), ..path.clone() }, out);
+                }
+            }
+            (role, _) => out.push(path.into_field(unsupported(format!("structural role {role} ({})", f.type_name)))),
+        }
     }
 
     fn children(&self, i: usize) -> Vec<usize> {
@@ -288,78 +378,32 @@ impl RNTuple {
         Ok(kinds)
     }
 
-    fn shape(
+    /// The type of the primitive leaf `at` under the list levels `layout`, from its columns.
+    fn leaf(
         &self,
-        i: usize,
-        chain: &mut Vec<usize>,
+        at: usize,
+        layout: &[Layout],
         encoding: &mut Vec<String>,
     ) -> std::result::Result<ColumnType, Unreadable> {
-        let mut layout = Vec::new();
-        let mut at = i;
-        loop {
-            let f = &self.fields[at];
-            match (f.role, f.array_size) {
-                (ROLE_LEAF, Some(n)) => {
-                    let [child] = self.children(at)[..] else {
-                        return Err(Unreadable::Unsupported(format!(
-                            "array field {:?} without one item field",
-                            f.name
-                        )));
-                    };
-                    layout.push(Layout::Array(usize::try_from(n).unwrap_or(usize::MAX)));
-                    at = child;
-                }
-                (ROLE_LEAF, None) => {
-                    let prim = Primitive::from_cpp(&f.type_name.replace("std::", ""))
-                        .ok_or_else(|| Unreadable::Unsupported(format!("{} is not a primitive type", f.type_name)))?;
-                    let kinds = self.single_columns(at, encoding)?;
-                    let fits = kinds.iter().all(|k| {
-                        matches!(prim, Primitive::F32 | Primitive::F64) == k.is_real()
-                            && !matches!(k, Kind::Index { .. } | Kind::Switch)
-                    });
-                    if !fits {
-                        return Err(Unreadable::Unsupported(format!(
-                            "{} from {} columns",
-                            f.type_name,
-                            encoding.join(", ")
-                        )));
-                    }
-                    let layout = match layout[..] {
-                        [] => Layout::Scalar,
-                        [Layout::Vector] => Layout::Vector,
-                        [Layout::Vector, Layout::Vector] => Layout::VectorVector,
-                        [Layout::Array(n)] => Layout::Array(n),
-                        _ => return Err(Unreadable::Unsupported(format!("nesting {layout:?} of {}", f.type_name))),
-                    };
-                    return Ok(ColumnType { primitive: prim, layout });
-                }
-                (ROLE_COLLECTION, _) => {
-                    let kinds = self.single_columns(at, encoding)?;
-                    if !kinds.iter().all(|k| matches!(k, Kind::Index { .. })) {
-                        return Err(Unreadable::Damaged {
-                            offset: self.header_at,
-                            detail: format!("collection {:?} with a non-index column", f.name),
-                        });
-                    }
-                    let [child] = self.children(at)[..] else {
-                        return Err(Unreadable::Unsupported(format!("collection {:?} of several fields", f.name)));
-                    };
-                    layout.push(Layout::Vector);
-                    at = child;
-                }
-                (ROLE_RECORD, _) => {
-                    return Err(Unreadable::Unsupported(format!("record {} (not flattened yet)", f.type_name)));
-                }
-                (role, _) => return Err(Unreadable::Unsupported(format!("structural role {role} ({})", f.type_name))),
-            }
-            chain.push(at);
-            if chain.len() > 8 {
-                return Err(Unreadable::Damaged {
-                    offset: self.header_at,
-                    detail: "fields nested more than 8 deep".into(),
-                });
-            }
+        let f = &self.fields[at];
+        let prim = Primitive::from_cpp(&f.type_name.replace("std::", ""))
+            .ok_or_else(|| Unreadable::Unsupported(format!("{} is not a primitive type", f.type_name)))?;
+        let kinds = self.single_columns(at, encoding)?;
+        let fits = kinds.iter().all(|k| {
+            matches!(prim, Primitive::F32 | Primitive::F64) == k.is_real()
+                && !matches!(k, Kind::Index { .. } | Kind::Switch)
+        });
+        if !fits {
+            return Err(Unreadable::Unsupported(format!("{} from {} columns", f.type_name, encoding.join(", "))));
         }
+        let layout = match layout[..] {
+            [] => Layout::Scalar,
+            [Layout::Vector] => Layout::Vector,
+            [Layout::Vector, Layout::Vector] => Layout::VectorVector,
+            [Layout::Array(n)] => Layout::Array(n),
+            _ => return Err(Unreadable::Unsupported(format!("nesting {layout:?} of {}", f.type_name))),
+        };
+        Ok(ColumnType { primitive: prim, layout })
     }
 
     /// Its name.
@@ -384,7 +428,8 @@ impl RNTuple {
         self.entries
     }
 
-    /// The top-level fields, in schema order.
+    /// The columns: the top-level fields and, flattened, the members of record fields
+    /// (`record.member`), in schema order.
     ///
     /// ```no_run
     /// # let f = hep_io::RootFile::open("f.root")?;
@@ -395,7 +440,7 @@ impl RNTuple {
         &self.top
     }
 
-    /// The top-level field `name`.
+    /// The column `name` (a top-level field or a record member, `record.member`).
     ///
     /// ```no_run
     /// # let f = hep_io::RootFile::open("f.root")?;

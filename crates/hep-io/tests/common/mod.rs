@@ -44,6 +44,9 @@ pub fn checksums(array: &dyn Array, lengths: &mut Vec<u64>, bits: &mut u64, valu
                 DataType::Float64 => {
                     array.as_primitive::<Float64Type>().values().iter().for_each(|&v| add(bits, v.to_bits()))
                 }
+                DataType::Float32 => {
+                    array.as_primitive::<Float32Type>().values().iter().for_each(|&v| add(bits, u64::from(v.to_bits())))
+                }
                 other => panic!("unexpected type {other}"),
             }
         }
