@@ -139,6 +139,24 @@ impl Group {
         Group::new(self.relation, self.members.iter().cloned())?.with_tolerance(self.tolerance).map(|_| ())
     }
 
+    /// The row count of member columns: the group must be valid, with one column per member,
+    /// all of one length.
+    fn rows_of(&self, columns: &[(&[f32], bool)]) -> Result<usize> {
+        self.check()?;
+        if columns.len() != self.members.len() {
+            return Err(Error::LengthMismatch {
+                what: "group members vs columns",
+                left: self.members.len(),
+                right: columns.len(),
+            });
+        }
+        let rows = columns.first().map_or(0, |c| c.0.len());
+        if let Some(c) = columns.iter().find(|c| c.0.len() != rows) {
+            return Err(Error::LengthMismatch { what: "members of one group", left: rows, right: c.0.len() });
+        }
+        Ok(rows)
+    }
+
     /// How many rows of the member columns obey the relation within the tolerance, to test a
     /// group found by a naming rule on the data before it is used. `columns[m]` holds member
     /// `m`'s values and whether they were compressed with `scheme`: an exact value (`false`,
@@ -157,18 +175,7 @@ impl Group {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn agreement(&self, scheme: Option<&float_bits::Scheme>, columns: &[(&[f32], bool)]) -> Result<Agreement> {
-        self.check()?;
-        if columns.len() != self.members.len() {
-            return Err(Error::LengthMismatch {
-                what: "group members vs columns",
-                left: self.members.len(),
-                right: columns.len(),
-            });
-        }
-        let rows = columns.first().map_or(0, |c| c.0.len());
-        if let Some(c) = columns.iter().find(|c| c.0.len() != rows) {
-            return Err(Error::LengthMismatch { what: "members of one group", left: rows, right: c.0.len() });
-        }
+        let rows = self.rows_of(columns)?;
         // Each member's [lo, hi] per row: its preimage if compressed, else the value itself.
         let mut bounds = Vec::with_capacity(columns.len());
         for &(values, compressed) in columns {
@@ -426,18 +433,7 @@ impl Group {
         mut sink: impl FnMut(usize, usize, f32),
     ) -> Result<()> {
         const CHUNK: usize = 1024;
-        self.check()?;
-        if columns.len() != self.members.len() {
-            return Err(Error::LengthMismatch {
-                what: "group members vs columns",
-                left: self.members.len(),
-                right: columns.len(),
-            });
-        }
-        let rows = columns.first().map_or(0, |c| c.0.len());
-        if let Some(c) = columns.iter().find(|c| c.0.len() != rows) {
-            return Err(Error::LengthMismatch { what: "members of one group", left: rows, right: c.0.len() });
-        }
+        let rows = self.rows_of(columns)?;
         let n = columns.len();
         let mut lo = vec![0f32; n * CHUNK];
         let mut hi = vec![0f32; n * CHUNK];
