@@ -354,15 +354,8 @@ fn results(args: &[String]) -> Result<(), String> {
         let report = out.join(dir);
         let compared = out.join(format!("{dir}-compare"));
         for (command, dest) in [("demo", &report), ("compare", &compared)] {
-            let status = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-                .current_dir(&root)
-                .args(["run", "--release", "--quiet", "-p", "hepfloat", "--", command, &input, "--report"])
-                .arg(dest)
-                .status()
-                .map_err(|e| format!("cannot run cargo: {e}"))?;
-            if !status.success() {
-                return Err(format!("hepfloat {command} {input} failed"));
-            }
+            let dest = dest.to_string_lossy();
+            hepfloat(&root, &[command, &input, "--report", &dest], std::process::Stdio::inherit())?;
         }
         let table = std::fs::read_to_string(report.join("summary.md")).map_err(|e| e.to_string())?;
         let name = if dir == "toy" { "toy:20000".to_string() } else { "PHYSLITE_example.root".to_string() };
@@ -382,18 +375,28 @@ fn results(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Runs the release `hepfloat` with `args` and `--json`, returning its JSON summary.
-fn hepfloat_json(root: &std::path::Path, args: &[&str]) -> Result<serde_json::Value, String> {
+/// Runs the release `hepfloat` with `args` (its standard output to `stdout`), failing unless it
+/// succeeds; returns what it wrote when `stdout` is piped.
+fn hepfloat(root: &std::path::Path, args: &[&str], stdout: std::process::Stdio) -> Result<Vec<u8>, String> {
     let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
-        .args(["run", "--release", "--quiet", "-p", "hepfloat", "--", "--json"])
+        .args(["run", "--release", "--quiet", "-p", "hepfloat", "--"])
         .args(args)
+        .stdout(stdout)
+        .stderr(std::process::Stdio::inherit())
         .output()
         .map_err(|e| format!("cannot run cargo: {e}"))?;
     if !out.status.success() {
-        return Err(format!("hepfloat {args:?} failed: {}", String::from_utf8_lossy(&out.stderr)));
+        return Err(format!("hepfloat {args:?} failed"));
     }
-    serde_json::from_slice(&out.stdout).map_err(|e| format!("hepfloat {args:?}: {e}"))
+    Ok(out.stdout)
+}
+
+/// Runs the release `hepfloat` with `--json` and `args`, returning its JSON summary.
+fn hepfloat_json(root: &std::path::Path, args: &[&str]) -> Result<serde_json::Value, String> {
+    let all: Vec<&str> = std::iter::once("--json").chain(args.iter().copied()).collect();
+    let out = hepfloat(root, &all, std::process::Stdio::piped())?;
+    serde_json::from_slice(&out).map_err(|e| format!("hepfloat {args:?}: {e}"))
 }
 
 /// The first measurement on events of another sample than the training one: models fitted on

@@ -16,6 +16,8 @@ import awkward as ak
 import numpy as np
 import uproot
 
+from make_physlite_fixture import float32_fields
+
 
 def jittered(array, rng):
     """`array` with each float multiplied by 1 + 1e-4 N(0, 1), structure kept."""
@@ -35,16 +37,7 @@ def jittered(array, rng):
 
 def main(source, target, replicas=220):
     ntuple = uproot.open(source)["EventData"]
-    names = []
-    for key in ntuple.keys(recursive=False):
-        try:
-            arr = ntuple.arrays([key])[key]
-        except Exception:
-            continue
-        if ak.fields(arr):
-            continue
-        if np.asarray(ak.flatten(arr, axis=None)).dtype == np.float32:
-            names.append(key)
+    names = float32_fields(ntuple)
     data = ntuple.arrays(names)
     rng = np.random.default_rng(1)
     with uproot.recreate(target) as f:

@@ -58,6 +58,25 @@ def summary(arr, typename):
     }
 
 
+def decodable_fields(obj):
+    """(name, awkward array) of every top-level field of an RNTuple (or branch of a tree) that
+    uproot decodes; the ones it cannot read are not part of any oracle."""
+    for key in obj.keys(recursive=False):
+        try:
+            yield key, obj.arrays([key])[key]
+        except Exception:
+            continue
+
+
+def float32_fields(obj):
+    """The names of the plain float32 fields (no records): what the float references hold."""
+    return [
+        key
+        for key, arr in decodable_fields(obj)
+        if not ak.fields(arr) and np.asarray(ak.flatten(arr, axis=None)).dtype == np.float32
+    ]
+
+
 def main(path):
     tree = uproot.open(path)["CollectionTree"]
     out = {}

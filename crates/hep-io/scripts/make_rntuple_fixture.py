@@ -17,17 +17,13 @@ import awkward as ak
 import numpy as np
 import uproot
 
-from make_physlite_fixture import levels, summary
+from make_physlite_fixture import decodable_fields, levels, summary
 
 
 def main(path):
     ntuple = uproot.open(path)["EventData"]
     out = {}
-    for key in ntuple.keys(recursive=False):
-        try:
-            arr = ntuple.arrays([key])[key]
-        except Exception:  # a field uproot cannot read either: not part of the oracle
-            continue
+    for key, arr in decodable_fields(ntuple):
         if ak.fields(arr) or "string" in str(ak.type(arr)):
             continue  # records and strings: not primitive fields
         values = levels(arr)[1]

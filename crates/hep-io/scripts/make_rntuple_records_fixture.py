@@ -13,7 +13,7 @@ import awkward as ak
 import numpy as np
 import uproot
 
-from make_physlite_fixture import summary
+from make_physlite_fixture import decodable_fields, summary
 
 
 def leaves(name, arr):
@@ -29,11 +29,7 @@ def leaves(name, arr):
 def main(path):
     ntuple = uproot.open(path)["EventData"]
     out = {}
-    for key in ntuple.keys(recursive=False):
-        try:
-            arr = ntuple.arrays([key])[key]
-        except Exception:  # a field uproot cannot read either: not part of the oracle
-            continue
+    for key, arr in decodable_fields(ntuple):
         if not ak.fields(arr):
             continue
         for name, leaf in leaves(key, arr):

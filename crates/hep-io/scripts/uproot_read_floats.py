@@ -12,8 +12,9 @@ import sys
 import time
 
 import awkward as ak
-import numpy as np
 import uproot
+
+from make_physlite_fixture import float32_fields
 
 
 def main(path, name=None):
@@ -22,14 +23,7 @@ def main(path, name=None):
         name = "EventData" if "EventData" in f else "CollectionTree"
     obj = f[name]
     # The float32 fields (as the reference decodes pick them): read each once, untimed.
-    names = []
-    for key in obj.keys(recursive=False):
-        try:
-            arr = obj.arrays([key])[key]
-        except Exception:
-            continue
-        if not ak.fields(arr) and np.asarray(ak.flatten(arr, axis=None)).dtype == np.float32:
-            names.append(key)
+    names = float32_fields(obj)
     start = time.perf_counter()
     arrays = obj.arrays(names)
     seconds = time.perf_counter() - start
