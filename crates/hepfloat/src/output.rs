@@ -346,11 +346,9 @@ pub fn check_dir_target(target: &Path, inputs: &[&Path]) -> Result<()> {
 mod tests {
     use super::*;
 
-    fn scratch(name: &str) -> PathBuf {
-        let d = std::env::temp_dir().join(format!("hepfloat-output-{}-{name}", std::process::id()));
-        let _ = std::fs::remove_dir_all(&d);
-        std::fs::create_dir_all(&d).unwrap();
-        d
+    /// A fresh directory for one test, removed (with what the test left in it) when dropped.
+    fn scratch(name: &str) -> tempfile::TempDir {
+        tempfile::Builder::new().prefix(&format!("hepfloat-output-{name}-")).tempdir().unwrap()
     }
 
     fn listing(d: &Path) -> Vec<String> {
@@ -374,18 +372,19 @@ mod tests {
 
     #[test]
     fn a_dropped_temporary_leaves_nothing_and_a_committed_one_replaces_the_target() {
-        let d = scratch("commit");
+        let tmp = scratch("commit");
+        let d = tmp.path();
         let target = d.join("out.bin");
         {
             let (tmp, _f) = Temporary::file(&target).unwrap();
             assert!(tmp.path().is_file());
             assert!(live().paths.contains(&tmp.path().to_path_buf()));
         }
-        assert!(listing(&d).is_empty(), "{:?}", listing(&d));
+        assert!(listing(d).is_empty(), "{:?}", listing(d));
         std::fs::write(&target, "old").unwrap();
         write_file(&target, b"new").unwrap();
         assert_eq!(std::fs::read(&target).unwrap(), b"new");
-        assert_eq!(listing(&d), ["out.bin"]);
+        assert_eq!(listing(d), ["out.bin"]);
         // Directories: an earlier report is replaced, a foreign directory refused.
         let report = d.join("report");
         for round in 0..2 {
@@ -394,7 +393,7 @@ mod tests {
             tmp.commit().unwrap();
             assert_eq!(std::fs::read_to_string(report.join("report.json")).unwrap(), round.to_string());
         }
-        assert_eq!(listing(&d), ["out.bin", "report"]);
+        assert_eq!(listing(d), ["out.bin", "report"]);
         let foreign = d.join("photos");
         std::fs::create_dir(&foreign).unwrap();
         std::fs::write(foreign.join("cat.jpg"), "").unwrap();
@@ -404,12 +403,13 @@ mod tests {
             let tmp = Temporary::dir(&d.join("never")).unwrap();
             std::fs::write(tmp.path().join("a"), "").unwrap();
         }
-        assert_eq!(listing(&d), ["out.bin", "photos", "report"]);
+        assert_eq!(listing(d), ["out.bin", "photos", "report"]);
     }
 
     #[test]
     fn outputs_that_are_inputs_directories_or_devices_are_refused() {
-        let d = scratch("refuse");
+        let tmp = scratch("refuse");
+        let d = tmp.path();
         let input = d.join("in.parquet");
         std::fs::write(&input, "x").unwrap();
         let e = check_file_target(&input, &[&input]).unwrap_err().to_string();
@@ -427,7 +427,7 @@ mod tests {
             assert!(e.contains("not a regular file"), "{e}");
         }
         assert!(check_file_target(&d.join("other"), &[&input, Path::new("toy:10")]).is_ok());
-        let e = check_file_target(&d, &[]).unwrap_err().to_string();
+        let e = check_file_target(d, &[]).unwrap_err().to_string();
         assert!(e.contains("is a directory"), "{e}");
         let e = check_file_target(&d.join("no/such/out"), &[]).unwrap_err().to_string();
         assert!(e.contains("does not exist"), "{e}");

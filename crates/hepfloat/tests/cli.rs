@@ -1,7 +1,7 @@
 //! The `hepfloat` binary end to end: the toy chain with its oracle, the PHYSLITE demo against the
 //! issue's targets, inspection of kept bits, and clean failures.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
 use serde_json::Value;
@@ -36,11 +36,9 @@ fn evaluate(original: &str, compressed: &Path, upsampled: &Path, entries: &str, 
     ])
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hepfloat-cli-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory for one test, removed (with what the test left in it) when dropped.
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("hepfloat-cli-{name}-")).tempdir().unwrap()
 }
 
 fn s(p: &Path) -> &str {
@@ -49,7 +47,8 @@ fn s(p: &Path) -> &str {
 
 #[test]
 fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
-    let d = scratch("toy");
+    let tmp = scratch("toy");
+    let d = tmp.path();
     let (c, m, u, r) = (d.join("c.parquet"), d.join("m.json"), d.join("u.parquet"), d.join("report"));
     let comp = json(&["compress", "toy:6000:3", "--bits", "7", "-o", s(&c)]);
     assert!(comp["bytes_compressed"].as_u64().unwrap() < comp["bytes_full_precision"].as_u64().unwrap());
@@ -120,8 +119,9 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
 #[test]
 fn physlite_demo_meets_the_targets() {
     let file = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap();
-    let d = scratch("demo");
-    let demo = json(&["demo", s(&file), "--report", s(&d)]);
+    let tmp = scratch("demo");
+    let d = tmp.path();
+    let demo = json(&["demo", s(&file), "--report", s(d)]);
     for run in demo["runs"].as_array().unwrap() {
         let bits = run["bits"].as_u64().unwrap();
         assert!(run["bytes_compressed"].as_u64() < run["bytes_full_precision"].as_u64());
@@ -148,7 +148,8 @@ fn physlite_demo_meets_the_targets() {
 fn parquet_output_keeps_names_rows_and_lists() {
     use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
     let file = hepfloat_testdata::data_file(hepfloat_testdata::PHYSLITE_FLOATS).unwrap();
-    let d = scratch("parquet");
+    let tmp = scratch("parquet");
+    let d = tmp.path();
     let c = d.join("c.parquet");
     json(&["compress", s(&file), "--entries", "10..30", "--branches", "AnalysisJets*,EventInfo*", "-o", s(&c)]);
     let read = |p: &Path| {
@@ -175,7 +176,8 @@ fn parquet_output_keeps_names_rows_and_lists() {
 
 #[test]
 fn failures_are_one_clear_line_and_leave_nothing_behind() {
-    let d = scratch("fail");
+    let tmp = scratch("fail");
+    let d = tmp.path();
     let out = hepfloat(&["inspect", s(&d.join("missing.root"))]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -195,7 +197,7 @@ fn failures_are_one_clear_line_and_leave_nothing_behind() {
     let out = hepfloat(&["upsample", s(&c), "--model", s(&m), "-o", s(&u)]);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("GN2v00_pb"), "{}", String::from_utf8_lossy(&out.stderr));
-    let left: Vec<_> = std::fs::read_dir(&d).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let left: Vec<_> = std::fs::read_dir(d).unwrap().map(|e| e.unwrap().file_name()).collect();
     assert!(!left.iter().any(|n| n.to_string_lossy().starts_with("u.parquet")), "{left:?}");
 
     // Arguments checked before any work.
@@ -209,7 +211,8 @@ fn failures_are_one_clear_line_and_leave_nothing_behind() {
 /// autoencoder leaves them.
 #[test]
 fn compare_puts_every_method_side_by_side() {
-    let d = scratch("compare");
+    let tmp = scratch("compare");
+    let d = tmp.path();
     let out = json(&["compare", "toy:8000:5", "--bits", "7", "--report", s(&d.join("r"))]);
     let run = &out["runs"][0];
     let method = |name: &str| {
@@ -254,7 +257,8 @@ fn rntuple_input_is_picked_inspected_and_compressed() {
     assert!(text.contains("RNTuple \"EventData\""), "{text}");
     assert!(text.contains("100 events"), "{text}");
 
-    let d = scratch("rntuple");
+    let tmp = scratch("rntuple");
+    let d = tmp.path();
     let c = d.join("c.parquet");
     let out = hepfloat(&["compress", s(&file), "--bits", "7", "--branches", "AnalysisJetsAuxDyn:*", "-o", s(&c)]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
@@ -294,7 +298,8 @@ fn rntuple_input_is_picked_inspected_and_compressed() {
 fn a_tree_model_applies_to_the_rntuple_sample_by_explicit_names() {
     let tree = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap();
     let rntuple = hepfloat_testdata::data_file("physlite_rntuple.root").unwrap();
-    let d = scratch("cross");
+    let tmp = scratch("cross");
+    let d = tmp.path();
     let (m, c, u, plain) = (d.join("m.json"), d.join("c.parquet"), d.join("u.parquet"), d.join("plain.parquet"));
     let vr = json(&["fit", s(&tree), "--bits", "7", "--branches", "BTagging_AntiKtVR30*", "-o", s(&m)]);
     let tested = vr["groups_tested"].as_array().unwrap();

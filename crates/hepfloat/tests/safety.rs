@@ -44,11 +44,9 @@ fn fails(args: &[&str]) -> String {
     err
 }
 
-fn scratch(name: &str) -> PathBuf {
-    let d = std::env::temp_dir().join(format!("hepfloat-safety-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&d);
-    std::fs::create_dir_all(&d).unwrap();
-    d
+/// A fresh directory for one test, removed (with what the test left in it) when dropped.
+fn scratch(name: &str) -> tempfile::TempDir {
+    tempfile::Builder::new().prefix(&format!("hepfloat-safety-{name}-")).tempdir().unwrap()
 }
 
 fn s(p: &Path) -> &str {
@@ -84,7 +82,8 @@ fn write_parquet(p: &Path, columns: Vec<(&str, ArrayRef)>, props: Option<WriterP
 /// run's complete output, never a mix; no temporary file stays behind.
 #[test]
 fn racing_runs_leave_one_complete_output() {
-    let d = scratch("race");
+    let tmp = scratch("race");
+    let d = tmp.path();
     let inputs = ["toy:20000:1", "toy:20000:2"];
     let reference: Vec<Vec<u8>> = inputs
         .iter()
@@ -115,7 +114,7 @@ fn racing_runs_leave_one_complete_output() {
         let got = std::fs::read(&target).unwrap();
         assert!(got == reference[0] || got == reference[1], "round {round}: a mix of the two runs");
         assert_eq!(read_all(&target).iter().map(RecordBatch::num_rows).sum::<usize>(), 20_000);
-        assert_eq!(listing(&d), ["out.parquet", "ref0.parquet", "ref1.parquet"], "round {round}");
+        assert_eq!(listing(d), ["out.parquet", "ref0.parquet", "ref1.parquet"], "round {round}");
     }
 }
 
@@ -123,7 +122,8 @@ fn racing_runs_leave_one_complete_output() {
 /// is refused before anything is written; the input is untouched.
 #[test]
 fn outputs_that_are_inputs_directories_or_devices_are_refused() {
-    let d = scratch("clobber");
+    let tmp = scratch("clobber");
+    let d = tmp.path();
     let (c, m) = (d.join("c.parquet"), d.join("m.json"));
     ok(&["compress", "toy:300", "--keep", "none", "-o", s(&c)]);
     ok(&["fit", "toy:2000", "--keep", "none", "-o", s(&m)]);
@@ -155,14 +155,15 @@ fn outputs_that_are_inputs_directories_or_devices_are_refused() {
     let err = fails(&["compress", "toy:10", "-o", s(&d.join("no/such/dir/c.parquet"))]);
     assert!(err.contains("does not exist"), "{err}");
     assert!(listing(&dir).is_empty());
-    assert_eq!(listing(&d), ["c.parquet", "dir", "hard.parquet", "m.json", "soft.parquet"]);
+    assert_eq!(listing(d), ["c.parquet", "dir", "hard.parquet", "m.json", "soft.parquet"]);
 }
 
 /// Ctrl-C or a kill in the middle of writing leaves no temporary file or directory, and the
 /// exit status says which signal ended the run.
 #[test]
 fn signals_remove_what_was_being_written() {
-    let d = scratch("signals");
+    let tmp = scratch("signals");
+    let d = tmp.path();
     let cases: [(&[&str], &str, i32); 3] = [
         (&["compress", "toy:5000000", "-o", "big.parquet"], "-TERM", 143),
         (&["compress", "toy:5000000", "-o", "big.parquet"], "-INT", 130),
@@ -172,12 +173,12 @@ fn signals_remove_what_was_being_written() {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hepfloat"))
             .arg("--quiet")
             .args(args)
-            .current_dir(&d)
+            .current_dir(d)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
         let t0 = Instant::now();
-        while !listing(&d).iter().any(|n| n.ends_with(".partial")) {
+        while !listing(d).iter().any(|n| n.ends_with(".partial")) {
             assert!(t0.elapsed() < Duration::from_secs(60), "{args:?}: no temporary output appeared");
             assert!(child.try_wait().unwrap().is_none(), "{args:?} ended early");
             std::thread::sleep(Duration::from_millis(20));
@@ -187,7 +188,7 @@ fn signals_remove_what_was_being_written() {
         assert!(killed.success());
         let o = child.wait_with_output().unwrap();
         assert_eq!(o.status.code(), Some(status), "{args:?} {signal}: {}", stderr(&o));
-        assert!(listing(&d).is_empty(), "{args:?} {signal}: left {:?}", listing(&d));
+        assert!(listing(d).is_empty(), "{args:?} {signal}: left {:?}", listing(d));
     }
 }
 
@@ -195,10 +196,11 @@ fn signals_remove_what_was_being_written() {
 /// a rerun replaces an earlier report, and a directory that is not a report is not replaced.
 #[test]
 fn report_directories_appear_complete_or_not_at_all() {
-    let d = scratch("reports");
+    let tmp = scratch("reports");
+    let d = tmp.path();
     let err = fails(&["demo", s(&d.join("missing.root")), "--report", s(&d.join("r"))]);
     assert!(err.contains("missing.root"), "{err}");
-    assert!(listing(&d).is_empty(), "{:?}", listing(&d));
+    assert!(listing(d).is_empty(), "{:?}", listing(d));
     let (c, m, u) = (d.join("c.parquet"), d.join("m.json"), d.join("u.parquet"));
     ok(&["compress", "toy:400", "-o", s(&c)]);
     ok(&["fit", "toy:2000", "-o", s(&m)]);
@@ -235,15 +237,16 @@ fn report_directories_appear_complete_or_not_at_all() {
     let err = fails(&args.iter().map(String::as_str).collect::<Vec<_>>());
     assert!(err.contains("does not hold a hepfloat report"), "{err}");
     assert_eq!(listing(&foreign), ["cat.jpg"]);
-    let err = fails(&["demo", s(&c), "--report", s(&d)]);
+    let err = fails(&["demo", s(&c), "--report", s(d)]);
     assert!(err.contains("holds the input") || err.contains("does not hold a hepfloat report"), "{err}");
-    assert_eq!(listing(&d), ["c.parquet", "m.json", "photos", "report", "u.parquet"]);
+    assert_eq!(listing(d), ["c.parquet", "m.json", "photos", "report", "u.parquet"]);
 }
 
 /// `evaluate` refuses files that do not belong together, and nonsense numbers.
 #[test]
 fn evaluate_refuses_files_that_do_not_belong_together() {
-    let d = scratch("together");
+    let tmp = scratch("together");
+    let d = tmp.path();
     let p = |n: &str| d.join(n);
     let m7 = p("m7.json");
     ok(&["fit", "toy:2000", "-o", s(&m7)]);
@@ -300,7 +303,8 @@ fn evaluate_refuses_files_that_do_not_belong_together() {
 /// the lists do not line up, so the comparison would pair values of different objects.
 #[test]
 fn evaluate_refuses_list_lengths_that_differ_per_row() {
-    let d = scratch("lists");
+    let tmp = scratch("lists");
+    let d = tmp.path();
     let list = |rows: &[&[f32]]| -> ArrayRef {
         let mut b = ListBuilder::new(Float32Builder::new());
         for r in rows {
@@ -332,7 +336,8 @@ fn evaluate_refuses_list_lengths_that_differ_per_row() {
 /// and says what to do.
 #[test]
 fn upsampling_uncompressed_data_says_to_compress_first() {
-    let d = scratch("uncompressed");
+    let tmp = scratch("uncompressed");
+    let d = tmp.path();
     let (raw, m) = (d.join("raw.parquet"), d.join("m.json"));
     ok(&["fit", "toy:2000", "-o", s(&m)]);
     let toy = hep_toy::Toy::new(4);
@@ -350,14 +355,15 @@ fn upsampling_uncompressed_data_says_to_compress_first() {
         "{err}"
     );
     assert!(first.starts_with("error: Analysis") || first.starts_with("error: Truth"), "{err}");
-    assert_eq!(listing(&d), ["m.json", "raw.parquet"]);
+    assert_eq!(listing(d), ["m.json", "raw.parquet"]);
 }
 
 /// Inputs that are not regular files are refused at once (a FIFO would block forever), a
 /// compressed file is not compressed again, and every error is one line per distinct cause.
 #[test]
 fn odd_inputs_are_refused_at_once_with_short_distinct_lines() {
-    let d = scratch("odd");
+    let tmp = scratch("odd");
+    let d = tmp.path();
     let fifo = d.join("fifo");
     assert!(Command::new("mkfifo").arg(&fifo).status().unwrap().success());
     let m = d.join("m.json");
@@ -365,14 +371,14 @@ fn odd_inputs_are_refused_at_once_with_short_distinct_lines() {
     let runs: [(Vec<&str>, &str); 5] = [
         (vec!["inspect", s(&fifo)], "not a regular file"),
         (vec!["inspect", "/dev/zero"], "not a regular file"),
-        (vec!["inspect", s(&d)], "is a directory"),
+        (vec!["inspect", s(d)], "is a directory"),
         (vec!["upsample", "toy:10", "--model", s(&fifo), "-o", "x.parquet"], "not a regular file"),
         (vec!["upsample", "toy:10", "--model", "/dev/zero", "-o", "x.parquet"], "not a regular file"),
     ];
     for (args, expected) in runs {
         let mut child = Command::new(env!("CARGO_BIN_EXE_hepfloat"))
             .args(&args)
-            .current_dir(&d)
+            .current_dir(d)
             .stderr(Stdio::piped())
             .spawn()
             .unwrap();
@@ -433,7 +439,8 @@ fn bss_short_page(path: &Path) {
 
 #[test]
 fn a_parquet_decoder_panic_is_a_damaged_file_error() {
-    let d = scratch("bss");
+    let tmp = scratch("bss");
+    let d = tmp.path();
     let bad = d.join("bss.parquet");
     bss_short_page(&bad);
     // The upstream panic, outside hepfloat's guard.
@@ -454,7 +461,7 @@ fn a_parquet_decoder_panic_is_a_damaged_file_error() {
         assert!(!err.contains("RUST_BACKTRACE"), "{err}");
         assert_eq!(err.lines().count(), 1, "{err}");
     }
-    assert_eq!(listing(&d), ["bss.parquet"]);
+    assert_eq!(listing(d), ["bss.parquet"]);
 }
 
 /// A reader that goes away (`hepfloat inspect FILE | head -1`) ends nothing in a panic: the
@@ -490,7 +497,8 @@ fn compressed_files_of_every_version_still_upsample_and_evaluate() {
     // A version that changes what compress writes adds its fixture (copy the one of the last
     // version that changed it otherwise: the newest must be at most this version).
     assert!(versions.iter().all(|v| v.as_str() <= current.as_str()), "{versions:?} vs {current}");
-    let d = scratch("frozen-parquet");
+    let tmp = scratch("frozen-parquet");
+    let d = tmp.path();
     for (i, f) in files.iter().enumerate() {
         let (m, u, r) = (d.join(format!("m{i}.json")), d.join(format!("u{i}.parquet")), d.join(format!("r{i}")));
         ok(&["fit", s(f), "--compressed-input", "--bits", "7", "-o", s(&m)]);
@@ -502,7 +510,7 @@ fn compressed_files_of_every_version_still_upsample_and_evaluate() {
             serde_json::from_str(&std::fs::read_to_string(r.join("report.json")).unwrap()).unwrap();
         assert_eq!(report["summary"]["inside"], 1.0, "{}: {}", f.display(), report["summary"]);
     }
-    std::fs::remove_dir_all(&d).unwrap();
+    std::fs::remove_dir_all(d).unwrap();
 }
 
 /// No silent loss: a ROOT file whose StreamerInfo is damaged (some branches of types hepfloat
@@ -513,7 +521,8 @@ fn compressed_files_of_every_version_still_upsample_and_evaluate() {
 fn damaged_branches_fail_unless_skipped_and_listed() {
     let sample = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap_or_else(|e| panic!("{e}"));
     let clean = std::fs::read(sample).unwrap();
-    let d = scratch("damaged-branches");
+    let tmp = scratch("damaged-branches");
+    let d = tmp.path();
     let file = d.join("damaged.root");
     std::fs::write(&file, hepfloat_testdata::damage::with_streamer_info(&clean, |p| p[1000..1200].fill(0))).unwrap();
     let out = d.join("c.parquet");
@@ -540,5 +549,5 @@ fn damaged_branches_fail_unless_skipped_and_listed() {
     let text = hepfloat(&["compress", s(&file), "--skip-damaged", "-o", s(&d.join("c2.parquet"))]);
     let said = String::from_utf8_lossy(&text.stdout);
     assert!(said.contains(&format!("skipped {} damaged branches of", damaged.len())), "{said}");
-    std::fs::remove_dir_all(&d).unwrap();
+    std::fs::remove_dir_all(d).unwrap();
 }
