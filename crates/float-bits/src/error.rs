@@ -107,6 +107,16 @@ pub enum Error {
         /// The number of values asked for.
         values: usize,
     },
+    /// Text that is not a scheme as [`Scheme`](crate::Scheme)'s `Display` writes it.
+    #[error(
+        "{text:?} is not a scheme ({detail}); schemes read like Atlas{{k=7}}, Cms{{k=10}}, RootRange{{min=0, max=1, n=16}} or Half"
+    )]
+    NotAScheme {
+        /// The text given.
+        text: String,
+        /// What is wrong with it.
+        detail: String,
+    },
     /// A buffer too small for the requested operation.
     #[error("buffer too small: {needed} bytes are needed but {have} were given")]
     BufferTooSmall {

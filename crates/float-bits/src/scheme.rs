@@ -848,6 +848,63 @@ impl From<Half> for Scheme {
     }
 }
 
+/// Text that [`Scheme`]'s `Display` writes, read back exactly (the range ends of `RootRange` and
+/// `RntupleQuant` round-trip bit for bit: `Display` writes the shortest decimal that does); the
+/// parameters are validated as by the constructors. This is the scheme's form in Arrow field
+/// metadata and in reports.
+///
+/// ```
+/// use float_bits::Scheme;
+/// let s: Scheme = "RootRange{min=-3.141592653589793, max=3.141592653589793, n=30}".parse()?;
+/// assert_eq!(s, Scheme::root_range(-std::f64::consts::PI, std::f64::consts::PI, 30)?);
+/// assert_eq!("Cms{k=10}".parse::<Scheme>()?, Scheme::cms(10)?);
+/// assert!("Atlas{k=99}".parse::<Scheme>().is_err()); // outside Atlas's k range
+/// assert!("Atlas{n=7}".parse::<Scheme>().is_err());
+/// # Ok::<(), float_bits::Error>(())
+/// ```
+impl core::str::FromStr for Scheme {
+    type Err = Error;
+
+    fn from_str(text: &str) -> Result<Self> {
+        let bad = |detail: &str| Error::NotAScheme { text: text.to_string(), detail: detail.to_string() };
+        let t = text.trim();
+        if t == "Half" {
+            return Ok(Self::half());
+        }
+        let (name, rest) = t.split_once('{').ok_or_else(|| bad("no {parameters}"))?;
+        let body = rest.strip_suffix('}').ok_or_else(|| bad("no closing }"))?;
+        let params: Vec<(&str, &str)> = body
+            .split(',')
+            .map(|p| p.split_once('=').map(|(k, v)| (k.trim(), v.trim())).ok_or_else(|| bad("a parameter without =")))
+            .collect::<Result<_>>()?;
+        let keys: Vec<&str> = params.iter().map(|p| p.0).collect();
+        let int = |v: &str| v.parse::<u32>().map_err(|_| bad("a bit count that is not a whole number"));
+        let real = |v: &str| v.parse::<f64>().map_err(|_| bad("a range end that is not a number"));
+        match (name.trim(), keys.as_slice(), params.as_slice()) {
+            (n, ["k"], [(_, k)]) => {
+                let k = int(k)?;
+                match n {
+                    "Atlas" => Self::atlas(k),
+                    "Cms" => Self::cms(k),
+                    "NearestEven" => Self::nearest_even(k),
+                    "TowardZero" => Self::toward_zero(k),
+                    "RootFloat16" => Self::root_float16(k),
+                    _ => Err(bad("no scheme of that name takes k")),
+                }
+            }
+            (n, ["min", "max", "n"], [(_, lo), (_, hi), (_, bits)]) => {
+                let (lo, hi, bits) = (real(lo)?, real(hi)?, int(bits)?);
+                match n {
+                    "RootRange" => Self::root_range(lo, hi, bits),
+                    "RntupleQuant" => Self::rntuple_quant(lo, hi, bits),
+                    _ => Err(bad("no scheme of that name takes min, max, n")),
+                }
+            }
+            _ => Err(bad("unknown name or parameters")),
+        }
+    }
+}
+
 impl fmt::Display for Scheme {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

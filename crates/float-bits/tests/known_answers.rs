@@ -197,6 +197,71 @@ fn display_names_the_scheme() {
     assert_eq!(Scheme::root_range(0.0, 2.0, 12).unwrap().to_string(), "RootRange{min=0, max=2, n=12}");
 }
 
+/// `Display` and `FromStr` are inverses: every mantissa scheme at every `k`, `Half`, and the
+/// range schemes at awkward bounds (the round trip compares the bounds' bits).
+#[test]
+fn scheme_text_reads_back_exactly() {
+    let mut all = vec![Scheme::half()];
+    for k in 0..=53 {
+        all.extend(Scheme::atlas(k));
+        all.extend(Scheme::cms(k));
+        all.extend(Scheme::nearest_even(k));
+        all.extend(Scheme::toward_zero(k));
+        all.extend(Scheme::root_float16(k));
+    }
+    let bounds = [
+        (-std::f64::consts::PI, std::f64::consts::PI),
+        (-0.0, 5e-324),
+        (-1.7976931348623157e308, 1e308),
+        (0.1, 0.30000000000000004),
+    ];
+    for (lo, hi) in bounds {
+        for n in [1, 2, 16, 31, 32] {
+            all.extend(Scheme::root_range(lo, hi, n));
+            all.extend(Scheme::rntuple_quant(lo, hi, n));
+        }
+    }
+    assert!(all.len() > 200, "{}", all.len());
+    for s in all {
+        let text = s.to_string();
+        let back: Scheme = text.parse().unwrap_or_else(|e| panic!("{text}: {e}"));
+        assert_eq!(back, s, "{text}");
+        if let (Scheme::RootRange(a), Scheme::RootRange(b)) = (&s, &back) {
+            assert_eq!((a.min().to_bits(), a.max().to_bits()), (b.min().to_bits(), b.max().to_bits()), "{text}");
+        }
+        if let (Scheme::RntupleQuant(a), Scheme::RntupleQuant(b)) = (&s, &back) {
+            assert_eq!((a.min().to_bits(), a.max().to_bits()), (b.min().to_bits(), b.max().to_bits()), "{text}");
+        }
+    }
+}
+
+#[test]
+fn text_that_is_not_a_scheme_is_an_error_naming_it() {
+    for bad in [
+        "",
+        "Atlas",
+        "Atlas{k=7",
+        "Atlas{k=}",
+        "Atlas{k=-1}",
+        "Atlas{k=7, n=3}",
+        "Atlas{n=7}",
+        "atlas{k=7}",
+        "Half{}",
+        "RootRange{min=1, max=0, n=8}",
+        "RootRange{min=0, max=inf, n=8}",
+        "RootRange{max=1, min=0, n=8}",
+        "RntupleQuant{min=0, max=1, n=0}",
+        "Cms{k=53}",
+        "Bogus{k=7}",
+        "RootRange{min=x, max=1, n=8}",
+    ] {
+        let e = bad.parse::<Scheme>().expect_err(bad);
+        assert!(e.to_string().contains(&format!("{bad:?}")) || !matches!(e, Error::NotAScheme { .. }), "{bad}: {e}");
+    }
+    // Surrounding and inner spaces are accepted, as `Display` writes them after commas.
+    assert_eq!(" RootRange{ min=0,max=1 , n=8 } ".parse::<Scheme>().unwrap(), Scheme::root_range(0.0, 1.0, 8).unwrap());
+}
+
 /// RNTuple `Real16`: IEEE half precision, worked out by hand from the binary16 layout.
 #[test]
 fn half_rounds_to_nearest_even_in_half_precision_range() {

@@ -9,6 +9,7 @@ use arrow_data::ArrayData;
 
 use crate::error::{Error, Result};
 use crate::file::Basket;
+use crate::lossy::Packing;
 use crate::types::{ColumnType, Layout, Primitive, item};
 
 /// The byte count flag of a streamed object header.
@@ -18,6 +19,8 @@ const BYTE_COUNT_MASK: u32 = 0x4000_0000;
 #[derive(Debug)]
 pub(crate) struct ColumnBuilder {
     ty: ColumnType,
+    /// How `Float16_t` / `Double32_t` values are packed on disk (`None`: as `ty` says).
+    packing: Option<Packing>,
     /// Values in native byte order.
     values: MutableBuffer,
     /// Outer list offsets (in values, or in inner lists for vectors of vectors).
@@ -29,7 +32,18 @@ pub(crate) struct ColumnBuilder {
 
 impl ColumnBuilder {
     pub(crate) fn new(ty: ColumnType) -> Self {
-        ColumnBuilder { ty, values: MutableBuffer::new(0), outer: vec![0], inner: vec![0], entries: 0 }
+        ColumnBuilder { ty, packing: None, values: MutableBuffer::new(0), outer: vec![0], inner: vec![0], entries: 0 }
+    }
+
+    /// The same builder reading values packed as `packing` says.
+    pub(crate) fn packed(mut self, packing: Option<Packing>) -> Self {
+        self.packing = packing;
+        self
+    }
+
+    /// Bytes per value on disk.
+    fn disk_size(&self) -> usize {
+        self.packing.map_or(self.ty.primitive.size(), Packing::size)
     }
 
     /// Entries appended so far.
@@ -43,6 +57,9 @@ impl ColumnBuilder {
 
     /// Copy big-endian values into the value buffer in native order; `src` holds whole values.
     fn push_values(&mut self, src: &[u8]) {
+        if let Some(p) = self.packing {
+            return p.decode(src, self.ty.primitive == Primitive::F64, &mut self.values);
+        }
         let start = self.values.len();
         self.values.extend_from_slice(src);
         let dst = &mut self.values.as_slice_mut()[start..];
@@ -63,7 +80,7 @@ impl ColumnBuilder {
 
     /// Append entries `a..b` of a basket.
     pub(crate) fn append(&mut self, basket: &Basket, a: usize, b: usize) -> Result<()> {
-        let size = self.ty.primitive.size();
+        let size = self.disk_size();
         let data = &basket.data[..basket.border];
         let bad = |detail: String| Error::Malformed { what: "basket data", offset: basket.offset, detail };
         let out_of_range =
@@ -121,7 +138,7 @@ impl ColumnBuilder {
     /// One streamed `std::vector<T>` or `std::vector<std::vector<T>>`: a byte count and version,
     /// the length, then the values (each inner vector is its length and values).
     fn vector_entry(&mut self, entry: &[u8]) -> Result<(), String> {
-        let size = self.ty.primitive.size();
+        let size = self.disk_size();
         let word = |at: usize| -> Result<u32, String> {
             entry
                 .get(at..at.saturating_add(4))

@@ -159,6 +159,16 @@ pub enum Error {
         /// The arithmetic that overflowed.
         detail: String,
     },
+    /// A column's [`SCHEME_KEY`](crate::SCHEME_KEY) metadata is not a valid scheme.
+    #[error("column {column}: its scheme metadata {text:?} is not a valid scheme: {detail}")]
+    BadScheme {
+        /// The column (Arrow field name).
+        column: String,
+        /// The metadata text.
+        text: String,
+        /// Why it does not parse.
+        detail: String,
+    },
 }
 
 /// An error of this crate seen through Arrow (a [`RecordBatchReader`](arrow_array::RecordBatchReader)

@@ -25,6 +25,8 @@ pub(crate) struct LeafRec {
     pub class: String,
     pub len: i32,
     pub is_unsigned: bool,
+    /// The leaf's title (`x/d[-2.71,10,20]` for a `Double32_t` leaf: the range lives there).
+    pub title: String,
     /// The leaf holding the per-entry element count, for variable-length C arrays.
     pub count: Option<usize>,
 }
@@ -81,6 +83,9 @@ pub struct StreamerElement {
     pub type_name: String,
     /// Fixed array length, 0 if not an array.
     pub array_length: i32,
+    /// The member's comment (`fTitle`): for `Float16_t` and `Double32_t` members, the range
+    /// and bits they are packed with (`[-pi,pi,30] …`).
+    pub title: String,
 }
 
 /// The layout of one class version as the file was written (`TStreamerInfo`).
@@ -423,7 +428,7 @@ impl<'a> ObjReader<'a> {
         };
         let outer = (0..levels).map(|_| self.record()).collect::<Result<Vec<_>>>()?;
         let rec = self.record()?;
-        let (name, _) = self.tnamed()?;
+        let (name, title) = self.tnamed()?;
         let type_code = self.c.i32()?;
         let _size = self.c.i32()?;
         let array_length = self.c.i32()?;
@@ -435,7 +440,7 @@ impl<'a> ObjReader<'a> {
         for o in outer.iter().rev() {
             self.finish(o)?;
         }
-        Ok(StreamerElement { name, type_code, type_name, array_length })
+        Ok(StreamerElement { name, type_code, type_name, array_length, title })
     }
 
     fn leaf(&mut self, class: &str) -> Result<LeafRec> {
@@ -444,7 +449,7 @@ impl<'a> ObjReader<'a> {
         if rec.version < 2 {
             return Err(self.unsupported_version(&rec, "TLeaf", "2 and above"));
         }
-        self.tnamed()?;
+        let (_, title) = self.tnamed()?;
         let len = self.c.i32()?;
         let _len_type = self.c.i32()?;
         let _offset = self.c.i32()?;
@@ -454,7 +459,7 @@ impl<'a> ObjReader<'a> {
         self.finish(&rec)?;
         // Subclass members (minimum and maximum, or TLeafElement's id and type) are skipped.
         self.finish(&outer)?;
-        Ok(LeafRec { class: class.to_string(), len, is_unsigned, count })
+        Ok(LeafRec { class: class.to_string(), len, is_unsigned, title, count })
     }
 
     /// `TBranch` (versions 10–13), or `TBranchElement` (versions 8–10) around one.

@@ -12,7 +12,8 @@ use arrow_schema::{Field, Schema, SchemaRef};
 use crate::decode::ColumnBuilder;
 use crate::error::{Error, Result};
 use crate::file::{Basket, RootFile, rising_offsets};
-use crate::object::{BranchRec, LeafRec, Obj, ObjReader, StreamerInfo};
+use crate::lossy::{Packing, with_scheme};
+use crate::object::{BranchRec, ElementInfo, LeafRec, Obj, ObjReader, StreamerElement, StreamerInfo};
 use crate::types::{ColumnType, Layout, Primitive};
 
 /// Where a basket's bytes are.
@@ -55,6 +56,11 @@ pub struct Branch {
     /// The column type, or why this reader does not read the branch: a type it does not
     /// decode by design, or damage in the file.
     pub column: std::result::Result<ColumnType, Unreadable>,
+    /// How a `Float16_t` or `Double32_t` branch packs its values (range, mantissa bits, or a
+    /// `float`), as its leaf title or member comment says; `None` for every other type. The
+    /// column holds the decoded values (`f32` for `Float16_t`, `f64` for `Double32_t`) and its
+    /// Arrow field carries the matching scheme under [`SCHEME_KEY`](crate::SCHEME_KEY).
+    pub packing: Option<Packing>,
     /// Entries.
     pub entries: u64,
     /// Bytes on disk (compressed, basket headers included).
@@ -390,8 +396,9 @@ fn leaf_primitive(leaf: &LeafRec) -> Option<Primitive> {
         "TLeafI" => Primitive::I32,
         "TLeafL" | "TLeafG" if u => Primitive::U64,
         "TLeafL" | "TLeafG" => Primitive::I64,
-        "TLeafF" => Primitive::F32,
-        "TLeafD" => Primitive::F64,
+        // `Float16_t` and `Double32_t` leaves decode to `float` and `double`.
+        "TLeafF" | "TLeafF16" => Primitive::F32,
+        "TLeafD" | "TLeafD32" => Primitive::F64,
         _ => return None,
     })
 }
@@ -417,8 +424,63 @@ impl Resolver<'_> {
         Err(Unreadable::Damaged { offset: self.file.header().seek_info, detail })
     }
 
-    /// The C++ type name and the column type (or why not) of a branch.
-    fn resolve(&self, rec: &BranchRec, objs: &[Obj]) -> (String, std::result::Result<ColumnType, Unreadable>) {
+    /// The streamer element of member `id` of the class a branch element stores, or why the
+    /// file cannot say.
+    fn element(&self, e: &ElementInfo, id: usize) -> std::result::Result<&StreamerElement, String> {
+        let infos = self.infos().as_ref().map_err(|err| format!("the streamer info cannot be read: {err}"))?;
+        let info = infos
+            .iter()
+            .find(|i| i.class_name == e.class_name && i.version == e.class_version)
+            .ok_or_else(|| format!("the streamer info has no class {} version {}", e.class_name, e.class_version))?;
+        info.elements.get(id).ok_or_else(|| {
+            format!("the streamer info of {} has {} members, not member {id}", e.class_name, info.elements.len())
+        })
+    }
+
+    /// The C++ type name, the column type (or why not) and, for `Float16_t` and `Double32_t`,
+    /// the packing of a branch.
+    fn resolve(
+        &self,
+        rec: &BranchRec,
+        objs: &[Obj],
+    ) -> (String, std::result::Result<ColumnType, Unreadable>, Option<Packing>) {
+        let (name, column) = self.resolve_plain(rec, objs);
+        let leaf = rec.leaves.first().and_then(|&i| match objs.get(i) {
+            Some(Obj::Leaf(l)) => Some(l),
+            _ => None,
+        });
+        // `Float16_t` / `Double32_t`: a leaf of their own classes, or a class member of their
+        // streamer types (9, 19; 29, 39 for fixed arrays).
+        let lossy = match (&rec.element, leaf) {
+            (None, Some(l)) if rec.leaves.len() == 1 && l.class == "TLeafF16" => Some((true, Ok(l.title.as_str()))),
+            (None, Some(l)) if rec.leaves.len() == 1 && l.class == "TLeafD32" => Some((false, Ok(l.title.as_str()))),
+            (Some(e), _) if rec.branches.is_empty() && matches!(e.streamer_type, 9 | 19 | 29 | 39) => {
+                let title = usize::try_from(e.id)
+                    .map_err(|_| format!("member id {}", e.id))
+                    .and_then(|id| self.element(e, id).map(|el| el.title.as_str()));
+                Some((e.streamer_type % 20 == 19, title))
+            }
+            _ => None,
+        };
+        let Some((float16, title)) = lossy else { return (name, column, None) };
+        let (cpp, p) = if float16 { ("Float16_t", Primitive::F32) } else { ("Double32_t", Primitive::F64) };
+        let title = match title {
+            Ok(t) => t,
+            Err(why) => return (cpp.to_string(), self.damaged(why), None),
+        };
+        let packing = if float16 { Packing::float16(title) } else { Packing::double32(title) };
+        match column {
+            Ok(t) => {
+                let t = ColumnType { primitive: p, layout: t.layout };
+                (t.cpp_name().replacen(p.cpp_name(), cpp, 1), Ok(t), Some(packing))
+            }
+            Err(why) => (name.replacen(p.cpp_name(), cpp, 1), Err(why), None),
+        }
+    }
+
+    /// The C++ type name and the column type (or why not) of a branch, `Float16_t` and
+    /// `Double32_t` read as the `float` or `double` they decode to.
+    fn resolve_plain(&self, rec: &BranchRec, objs: &[Obj]) -> (String, std::result::Result<ColumnType, Unreadable>) {
         let leaves: Vec<&LeafRec> = rec
             .leaves
             .iter()
@@ -462,7 +524,13 @@ impl Resolver<'_> {
             };
         };
         let in_collection = e.btype == 31 || e.btype == 41;
-        if let Some(p) = Primitive::from_code(e.streamer_type) {
+        // `Double32_t` (9) and `Float16_t` (19) have the layouts of `double` and `float`.
+        let code = match e.streamer_type {
+            9 | 29 => e.streamer_type - 1,
+            19 | 39 => e.streamer_type - 14,
+            c => c,
+        };
+        if let Some(p) = Primitive::from_code(code) {
             let t = ColumnType { primitive: p, layout: if in_collection { Layout::Jagged } else { Layout::Scalar } };
             return (t.cpp_name(), Ok(t));
         }
@@ -470,7 +538,7 @@ impl Resolver<'_> {
         // the layout of every class its branches store: without it the file is damaged, and
         // a member this reader could decode (an STL container or a fixed array of numbers, by
         // the branch's own streamer type) is a damaged branch, never silently unsupported.
-        let fixed = (21..=38).contains(&e.streamer_type).then(|| Primitive::from_code(e.streamer_type - 20)).flatten();
+        let fixed = (21..=38).contains(&code).then(|| Primitive::from_code(code - 20)).flatten();
         let missing = |why: String| {
             if fixed.is_some() || e.streamer_type == 300 {
                 (e.class_name.clone(), self.damaged(why))
@@ -479,16 +547,9 @@ impl Resolver<'_> {
                 (e.class_name.clone(), unsupported(format!("{what}; besides, {why}")))
             }
         };
-        let infos = match self.infos() {
-            Err(err) => return missing(format!("the streamer info cannot be read: {err}")),
-            Ok(infos) => infos,
-        };
-        let Some(info) = infos.iter().find(|i| i.class_name == e.class_name && i.version == e.class_version) else {
-            return missing(format!("the streamer info has no class {} version {}", e.class_name, e.class_version));
-        };
-        let Some(el) = info.elements.get(id) else {
-            let n = info.elements.len();
-            return missing(format!("the streamer info of {} has {n} members, not member {id}", e.class_name));
+        let el = match self.element(e, id) {
+            Ok(el) => el,
+            Err(why) => return missing(why),
         };
         match (fixed, ColumnType::from_cpp(&el.type_name), usize::try_from(el.array_length)) {
             (Some(p), _, Ok(n)) if !in_collection && n > 0 => {
@@ -629,7 +690,7 @@ impl RootFile {
         let mut stack: Vec<(usize, usize, String)> = top.into_iter().rev().map(|i| (i, 0, String::new())).collect();
         while let Some((i, depth, parent)) = stack.pop() {
             let Some(Obj::Branch(rec)) = r.objs.get(i) else { continue };
-            let (type_name, mut column) = resolver.resolve(rec, &r.objs);
+            let (type_name, mut column, packing) = resolver.resolve(rec, &r.objs);
             // A damaged basket list makes the branch unreadable, not the whole tree.
             let baskets = basket_refs(rec, &r.objs).unwrap_or_else(|e| {
                 if column.is_ok() {
@@ -646,6 +707,7 @@ impl RootFile {
                 class: rec.class.clone(),
                 type_name,
                 column,
+                packing,
                 entries: u64::try_from(rec.entries).unwrap_or(0),
                 compressed_bytes: u64::try_from(rec.zip_bytes).unwrap_or(0),
                 uncompressed_bytes: u64::try_from(rec.tot_bytes).unwrap_or(0),
@@ -868,7 +930,11 @@ impl Tree {
             .iter()
             .filter_map(|&i| {
                 let b = &self.branches[i];
-                b.column.as_ref().ok().map(|c| Field::new(&b.path, c.data_type(), false))
+                let field = Field::new(&b.path, b.column.as_ref().ok()?.data_type(), false);
+                Some(match b.packing.map(Packing::scheme) {
+                    Some(Ok(scheme)) => with_scheme(field, &scheme),
+                    _ => field,
+                })
             })
             .collect();
         Arc::new(Schema::new(fields))
@@ -974,7 +1040,7 @@ impl ColumnReader {
                 entries: branch.entries,
             }));
         }
-        let mut out = ColumnBuilder::new(ty);
+        let mut out = ColumnBuilder::new(ty).packed(branch.packing);
         let first = branch.baskets.partition_point(|b| b.end <= range.start);
         for i in first..branch.baskets.len() {
             let (b0, b1) = (branch.baskets[i].first, branch.baskets[i].end);

@@ -22,6 +22,11 @@ fn read_all(file: &str) -> RecordBatch {
     nt.read(&sel, 0..nt.entries()).unwrap_or_else(|e| panic!("{file}: {e}"))
 }
 
+/// The scheme a column's Arrow field records.
+fn scheme(b: &RecordBatch, name: &str) -> Option<float_bits::Scheme> {
+    hep_io::scheme_of(b.schema().field_with_name(name).unwrap()).unwrap()
+}
+
 fn f32s(b: &RecordBatch, name: &str) -> Vec<f32> {
     b.column_by_name(name).unwrap_or_else(|| panic!("no {name}")).as_primitive::<Float32Type>().values().to_vec()
 }
@@ -42,12 +47,14 @@ fn lossy_float_columns_written_by_root() {
         let expected: Vec<u32> = trunc_in.iter().map(|&x| s.compress(x).to_bits()).collect();
         let got: Vec<u32> = f32s(&b, &format!("trunc{n}")).iter().map(|x| x.to_bits()).collect();
         assert_eq!(got, expected, "trunc{n}");
+        assert_eq!(scheme(&b, &format!("trunc{n}")), Some(s.into()), "trunc{n}");
     }
     for n in [1, 8, 16, 20, 24, 25, 32] {
         let s = RntupleQuant::new(-2.0, 3.0, n).unwrap();
         let expected: Vec<u32> = quant_in.iter().map(|&x| s.compress(x).unwrap().to_bits()).collect();
         let got: Vec<u32> = f32s(&b, &format!("quant{n}")).iter().map(|x| x.to_bits()).collect();
         assert_eq!(got, expected, "quant{n}");
+        assert_eq!(scheme(&b, &format!("quant{n}")), Some(s.into()), "quant{n}");
     }
 }
 
@@ -62,6 +69,8 @@ fn a_field_switching_between_real32_and_real16() {
     assert!(shown.contains("Real32") && shown.contains("Real16"), "{shown}");
     let b = read_all("test_multiple_representations_rntuple_v1-0-0-0.root");
     assert_eq!(f32s(&b, "real"), [1.0, 2.0, 3.0]);
+    // Two representations, one of them lossless: the column as a whole has no single scheme.
+    assert_eq!(scheme(&b, "real"), None);
 }
 
 /// `rntuple_bit.C`: ten booleans, bit-packed.

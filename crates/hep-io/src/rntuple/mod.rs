@@ -14,6 +14,7 @@ use arrow_array::{
 };
 use arrow_buffer::{OffsetBuffer, ScalarBuffer};
 use arrow_schema::{Field, Schema, SchemaRef};
+use float_bits::Scheme;
 
 use crate::error::{Error, Result};
 use crate::file::RootFile;
@@ -47,6 +48,12 @@ pub struct RField {
     pub encoding: String,
     /// How it reads into Arrow, or why it is not read.
     pub column: std::result::Result<ColumnType, Unreadable>,
+    /// The lossy scheme its values went through, where every representation of its column is
+    /// the same lossy one (`Real16`: [`Scheme::half`]; `Real32Trunc` with `n` bits:
+    /// `TowardZero { k: n - 9 }` ([`TowardZero::from_rntuple_bits`](float_bits::TowardZero::from_rntuple_bits)); `Real32Quant`: `RntupleQuant`; a `double` stored as
+    /// `Real32`: `NearestEven { k: 23 }`); its Arrow field carries it under
+    /// [`SCHEME_KEY`](crate::SCHEME_KEY).
+    pub scheme: Option<Scheme>,
     /// The field ids from the top field to its leaf that hold columns or arrays (one per
     /// nesting level; records are left out).
     chain: Vec<usize>,
@@ -70,6 +77,7 @@ impl Walk {
             type_name: self.type_name,
             encoding: self.encoding.join(" + "),
             column,
+            scheme: None,
             chain: self.chain,
         }
     }
@@ -314,7 +322,8 @@ impl RNTuple {
             (ROLE_LEAF, None) => {
                 path.chain.push(at);
                 let column = self.leaf(at, &path.layout, &mut path.encoding);
-                out.push(path.into_field(column));
+                let scheme = column.as_ref().ok().and_then(|c| self.scheme(at, c.primitive));
+                out.push(RField { scheme, ..path.into_field(column) });
             }
             (ROLE_COLLECTION, _) => {
                 let kinds = match self.single_columns(at, &mut path.encoding) {
@@ -356,6 +365,23 @@ impl RNTuple {
 
     fn children(&self, i: usize) -> Vec<usize> {
         (0..self.fields.len()).filter(|&c| c != i && self.fields[c].parent as usize == i).collect()
+    }
+
+    /// The lossy scheme of leaf field `at` read as `primitive`, where all its representations
+    /// share one.
+    fn scheme(&self, at: usize, primitive: Primitive) -> Option<Scheme> {
+        let kinds = self.single_columns(at, &mut Vec::new()).ok()?;
+        let (first, rest) = kinds.split_first()?;
+        if rest.iter().any(|k| k != first) {
+            return None; // e.g. `Real32` in one cluster, `Real16` in the next
+        }
+        match *first {
+            Kind::Real { bytes: 2, .. } => Some(Scheme::half()),
+            Kind::Real { bytes: 4, .. } if primitive == Primitive::F64 => Scheme::nearest_even(23).ok(),
+            Kind::Trunc { bits } => float_bits::TowardZero::from_rntuple_bits(bits).ok().map(Scheme::from),
+            Kind::Quant { bits, min, max } => Scheme::rntuple_quant(min, max, bits).ok(),
+            _ => None,
+        }
     }
 
     /// The columns of field `i` (every representation) must each be one column of a usable kind.
@@ -533,7 +559,11 @@ impl RNTuple {
             .iter()
             .filter_map(|&i| {
                 let f = &self.top[i];
-                f.column.as_ref().ok().map(|c| Field::new(&f.name, c.data_type(), false))
+                let field = Field::new(&f.name, f.column.as_ref().ok()?.data_type(), false);
+                Some(match &f.scheme {
+                    Some(scheme) => crate::with_scheme(field, scheme),
+                    None => field,
+                })
             })
             .collect();
         Arc::new(Schema::new(fields))
