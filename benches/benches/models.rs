@@ -96,14 +96,15 @@ fn groups(c: &mut Criterion) {
     let sum = Group::new(Relation::SumToOne, ["pu", "pc", "pb"]).expect("valid");
     let mut g = c.benchmark_group("group_atlas_k7_16Ki_rows");
     for (name, group, cols, values) in [("four_momentum", &four, &particle, 4), ("sum_to_one", &sum, &tagger, 3)] {
-        let inputs: Vec<(&[f32], bool)> = cols.iter().map(|c| (c.0.as_slice(), c.1)).collect();
+        let inputs: Vec<(&[f32], Option<&Scheme>)> =
+            cols.iter().map(|c| (c.0.as_slice(), c.1.then_some(&atlas))).collect();
         let mut out: Vec<Vec<f32>> = cols.iter().map(|c| c.0.clone()).collect();
         g.throughput(Throughput::Elements((rows * values) as u64));
         for how in [Estimate::Mean, Estimate::Sample] {
             g.bench_function(format!("{name}_{how}"), |b| {
                 b.iter(|| {
                     let mut refs: Vec<&mut [f32]> = out.iter_mut().map(|o| o.as_mut_slice()).collect();
-                    group.upsample(&atlas, black_box(&inputs), how, Seed::default(), &mut refs).expect("outputs");
+                    group.upsample(black_box(&inputs), how, Seed::default(), &mut refs).expect("outputs");
                     black_box(&out);
                 })
             });
@@ -132,7 +133,7 @@ fn table(c: &mut Criterion) {
         if is_kept(n, &hep_toy::KEEP) { kept.push(entry) } else { columns.push(entry) }
     }
     let model =
-        models::Model::fit_groups(&atlas, &columns, &kept, &hep_toy::groups(), FitOptions::default()).expect("fits");
+        models::Model::fit_groups(atlas, &columns, &kept, &hep_toy::groups(), FitOptions::default()).expect("fits");
     let batch = toy.batch(40_000..60_000).expect("toy");
     let (compressed, counts) = compress_batch(&atlas, &batch, &hep_toy::KEEP).expect("compresses");
     let mut g = c.benchmark_group("upsample_toy_table_20k_events");

@@ -369,6 +369,7 @@ fn results(args: &[String]) -> Result<(), String> {
         ));
     }
     md.push_str(&cross_sample(&root, &data, &out.join("cross-sample"))?);
+    md.push_str(&mixed_schemes(&root, &data, &out.join("schemes"))?);
     let path = root.join("docs/results.md");
     std::fs::write(&path, md).map_err(|e| format!("{}: {e}", path.display()))?;
     println!("wrote {}", path.display());
@@ -483,6 +484,151 @@ fn cross_sample(root: &std::path::Path, data: &std::path::Path, out: &std::path:
          single columns move by more than their validation promised (see the never-worse issue's event \
          resampling).\n{columns}"
     ));
+    Ok(md)
+}
+
+/// The containers of ATLAS's low lossy-compression list (15 kept bits), as the DAOD_PHYS test
+/// configuration (a postInclude of DerivationFrameworkPhys) names them; matched as substrings of
+/// the branch names there, as globs `*NAME*` here. The PHYSLITE sample holds these of them.
+const ATLAS_LOW: [&str; 13] = [
+    "TruthCharm",
+    "BTagging_AntiKt4EMPFlow",
+    "TruthMuons",
+    "TruthNeutrinos",
+    "TruthBottom",
+    "TruthBoson",
+    "TauJets",
+    "TruthElectrons",
+    "TruthTaus",
+    "TruthPhotons",
+    "Muons",
+    "Photons",
+    "Electrons",
+];
+
+/// Files mixing schemes: the PHYSLITE sample compressed with ATLAS's two lists (7 and 15 bits)
+/// and with CMS rounding at NanoAOD-like precisions per branch, each fitted with originals (the
+/// gate) and, stripped of its scheme metadata, from its compressed values alone with the bits
+/// detected per column; fitted on events 0–49, evaluated on 50–99.
+fn mixed_schemes(root: &std::path::Path, data: &std::path::Path, out: &std::path::Path) -> Result<String, String> {
+    let sample = data.join("PHYSLITE_example.root").to_string_lossy().into_owned();
+    let atlas: Vec<String> =
+        ATLAS_LOW.iter().flat_map(|c| ["--scheme-map".into(), format!("*{c}*=atlas:15")]).collect();
+    let cms: Vec<String> = ["--scheme", "cms", "--bits", "12", "--keep", "none"]
+        .into_iter()
+        .map(String::from)
+        .chain(
+            ["*Jets*=cms:10", "Truth*=cms:14", "BTagging*=cms:8", "*Electrons*=cms:6"]
+                .iter()
+                .flat_map(|m| ["--scheme-map".to_string(), m.to_string()]),
+        )
+        .collect();
+    let runs = [
+        ("ATLAS lists: 15 bits for the low list, 7 elsewhere, pt/eta/phi/m kept", "atlas", atlas, vec![]),
+        (
+            "CMS rounding: 12 bits, jets 10, truth 14, b-tagging 8, electrons 6; nothing kept",
+            "cms",
+            cms,
+            vec!["--scheme", "cms", "--keep", "none"],
+        ),
+    ];
+    let mut md = String::from(
+        "\n## Files mixing schemes\n\n\
+         The PHYSLITE sample compressed with several precisions at once, the scheme recorded per column. \
+         `atlas`: ATLAS's two lists, the containers of its low lossy-compression list (the DAOD_PHYS test \
+         configuration: truth particles, b-tagging, muons, electrons, photons, taus …) at 15 bits and the \
+         rest at 7, pt, eta, phi and m exempt (`--scheme-map '*Muons*=atlas:15'` … per container). \
+         `cms`: CMS NanoAOD rounding (`reduceMantissaToNbitsRounding`), 12 bits by default, jets 10, truth \
+         14, b-tagging 8, electrons 6, nothing exempt. Fitted on events 0–49, evaluated on 50–99. \
+         *With originals*: `hepfloat fit` with the same declarations (the gate). *Without metadata*: the \
+         compressed file stripped of its scheme metadata, then `hepfloat fit --compressed-input` (for `cms` \
+         with `--scheme cms`), the bits of each column detected on its values over all 100 events; \
+         `exact` columns got the applied scheme back, `lower` a scheme of fewer bits (detection is a lower \
+         bound), `left` columns of fewer than 16 distinct values are left as they are. Coverage is against \
+         the schemes actually applied. Reports: `target/results/schemes/`.\n\n\
+         | run | columns compressed | schemes | detected: exact / lower / left | with originals: mean ratio / largest / above 1.05 / inside | without metadata: mean ratio / largest / above 1.05 / inside |\n\
+         |---|---|---|---|---|---|\n",
+    );
+    for (title, name, declare, family) in runs {
+        let dir = out.join(name);
+        std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+        let p = |f: &str| dir.join(f).to_string_lossy().into_owned();
+        let with = |head: &[&str], tail: &[String]| -> Vec<String> {
+            head.iter().map(|s| s.to_string()).chain(tail.iter().cloned()).collect()
+        };
+        let run = |args: Vec<String>| {
+            let refs: Vec<&str> = args.iter().map(String::as_str).collect();
+            hepfloat_json(root, &refs)
+        };
+        let mut compress = with(&["compress", &sample], &declare);
+        compress.extend(["-o".into(), p("c.parquet")]);
+        let c = run(compress)?;
+        let applied: std::collections::BTreeMap<String, String> = c["schemes"]
+            .as_object()
+            .map(|o| o.iter().map(|(k, v)| (k.clone(), v["scheme"].as_str().unwrap_or("").to_string())).collect())
+            .unwrap_or_default();
+        let evaluate = |u: &str, report: &str| {
+            run([
+                "evaluate",
+                "--original",
+                &sample,
+                "--compressed",
+                &p("c.parquet"),
+                "--upsampled",
+                &p(u),
+                "--entries",
+                "50..",
+                "--report",
+                &p(report),
+            ]
+            .map(String::from)
+            .to_vec())
+        };
+        let mut fit = with(&["fit", &sample, "--entries", "0..50"], &declare);
+        fit.extend(["-o".into(), p("with.json")]);
+        run(fit)?;
+        run(["upsample", &p("c.parquet"), "--model", &p("with.json"), "-o", &p("with.parquet")]
+            .map(String::from)
+            .to_vec())?;
+        let with_originals = evaluate("with.parquet", "report-with-originals")?;
+        hepfloat_testdata::strip_hepfloat_metadata(
+            dir.join("c.parquet").as_path(),
+            dir.join("bare.parquet").as_path(),
+        )?;
+        let mut blind =
+            vec!["fit".to_string(), p("bare.parquet"), "--compressed-input".into(), "--entries".into(), "0..50".into()];
+        blind.extend(family.iter().map(|s| s.to_string()));
+        blind.extend(["-o".into(), p("blind.json")]);
+        let fitted = run(blind)?;
+        run(["upsample", &p("bare.parquet"), "--model", &p("blind.json"), "-o", &p("blind.parquet")]
+            .map(String::from)
+            .to_vec())?;
+        let without = evaluate("blind.parquet", "report-without-metadata")?;
+        let detected = fitted["schemes"].as_object().cloned().unwrap_or_default();
+        let exact =
+            detected.iter().filter(|(k, v)| applied.get(*k).map(String::as_str) == v["scheme"].as_str()).count();
+        let lower = detected.len() - exact;
+        let left = applied.len().saturating_sub(detected.len());
+        let distinct: std::collections::BTreeSet<&String> = applied.values().collect();
+        let f = |v: &serde_json::Value| v.as_f64().map_or("–".to_string(), |v| format!("{v:.4}"));
+        let summary = |e: &serde_json::Value| {
+            let s = &e["summary"];
+            format!(
+                "{} / {} / {} / {:.4} %",
+                f(&s["mean_ratio"]),
+                f(&s["max_ratio"]),
+                s["above"],
+                100.0 * s["inside"].as_f64().unwrap_or(0.0)
+            )
+        };
+        md.push_str(&format!(
+            "| {name}: {title} | {} | {} | {exact} / {lower} / {left} | {} | {} |\n",
+            applied.len(),
+            distinct.len(),
+            summary(&with_originals),
+            summary(&without)
+        ));
+    }
     Ok(md)
 }
 

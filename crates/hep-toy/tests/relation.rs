@@ -119,15 +119,15 @@ fn monte_carlo(r: &Row, tagger: bool, mass: f64, rng: &mut Rng, want: usize, bud
 /// `models::Group`'s mean of every member of `group` (compressed values where it writes none).
 fn group_mean(scheme: &Scheme, compressed: &RecordBatch, group: &Group) -> Vec<Vec<f32>> {
     let inputs: Vec<Vec<f32>> = group.members.iter().map(|m| col(compressed, m)).collect();
-    let columns: Vec<(&[f32], bool)> = group
+    let columns: Vec<(&[f32], Option<&Scheme>)> = group
         .members
         .iter()
         .zip(&inputs)
-        .map(|(m, v)| (v.as_slice(), !models::batch::is_kept(m, &hep_toy::KEEP)))
+        .map(|(m, v)| (v.as_slice(), (!models::batch::is_kept(m, &hep_toy::KEEP)).then_some(scheme)))
         .collect();
     let mut outs = inputs.clone();
     let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|v| v.as_mut_slice()).collect();
-    group.upsample(scheme, &columns, Estimate::Mean, Seed::default(), &mut refs).unwrap();
+    group.upsample(&columns, Estimate::Mean, Seed::default(), &mut refs).unwrap();
     outs
 }
 

@@ -12,6 +12,42 @@ use arrow_array::cast::AsArray;
 
 pub use parquet_floats::{FloatColumn, read_float_columns};
 
+/// Copy the Parquet file `from` to `to` without its `hepfloat.*` metadata (each column's
+/// scheme, the keep list): a compressed file that does not say how it was compressed, as a
+/// third party's may not.
+///
+/// ```no_run
+/// hepfloat_testdata::strip_hepfloat_metadata("c.parquet".as_ref(), "bare.parquet".as_ref()).unwrap();
+/// ```
+pub fn strip_hepfloat_metadata(from: &std::path::Path, to: &std::path::Path) -> Result<(), String> {
+    use arrow_array::RecordBatchReader;
+    use parquet::arrow::ArrowWriter;
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let name = |p: &std::path::Path, e: &dyn std::fmt::Display| format!("{}: {e}", p.display());
+    let file = std::fs::File::open(from).map_err(|e| name(from, &e))?;
+    let reader = ParquetRecordBatchReaderBuilder::try_new(file).and_then(|b| b.build()).map_err(|e| name(from, &e))?;
+    let schema = reader.schema();
+    let clean = |m: &arrow_schema::Metadata| {
+        let mut m = m.clone();
+        let ours: Vec<String> = m.iter().map(|(k, _)| k.clone()).filter(|k| k.starts_with("hepfloat.")).collect();
+        for k in ours {
+            m.remove(&k);
+        }
+        m
+    };
+    let fields: Vec<arrow_schema::Field> =
+        schema.fields().iter().map(|f| f.as_ref().clone().with_metadata(clean(f.metadata()))).collect();
+    let stripped = std::sync::Arc::new(arrow_schema::Schema::new_with_metadata(fields, clean(schema.metadata())));
+    let out = std::fs::File::create(to).map_err(|e| name(to, &e))?;
+    let mut w = ArrowWriter::try_new(out, stripped.clone(), None).map_err(|e| name(to, &e))?;
+    for b in reader {
+        let b = b.map_err(|e| name(from, &e))?;
+        let b = arrow_array::RecordBatch::try_new(stripped.clone(), b.columns().to_vec()).map_err(|e| name(to, &e))?;
+        w.write(&b).map_err(|e| name(to, &e))?;
+    }
+    w.close().map(|_| ()).map_err(|e| name(to, &e))
+}
+
 /// The reference decode of `PHYSLITE_example.root`, relative to the data folder.
 pub const PHYSLITE_FLOATS: &str = "reference/PHYSLITE_example.floats.parquet";
 

@@ -1,6 +1,7 @@
 //! `hepfloat evaluate`: original vs compressed vs upsampled, per column and overall, as Markdown,
 //! JSON and plots.
 
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
@@ -11,13 +12,13 @@ use arrow_schema::DataType;
 use clap::Args;
 use float_bits::Scheme;
 use metrics::{Coverage, Edges, Histogram, Pointwise, Scale, kl_divergence, ks_two_sample};
-use models::SchemeSpec;
 use models::batch::{float_values, is_float};
 use serde::Serialize;
 
 use crate::Out;
-use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME};
+use crate::io::{BATCH_EVENTS, Input, META_KEEP};
 use crate::output::{Temporary, check_dir_target};
+use crate::schemes::{META_FROM, recorded};
 
 /// `hepfloat evaluate`.
 #[derive(Debug, Args)]
@@ -54,6 +55,8 @@ pub struct EvaluateArgs {
 pub struct ColumnReport {
     /// Column (branch) name.
     pub column: String,
+    /// The scheme its compressed values went through (`None`: kept at full precision).
+    pub scheme: Option<String>,
     /// Values compared.
     pub values: u64,
     /// MSE of the compressed values against the original.
@@ -117,17 +120,47 @@ struct Acc {
     sample: [Vec<f32>; 3],
 }
 
-pub(crate) fn scheme_of(input: &Input) -> Result<(Scheme, Vec<String>)> {
-    let spec = input
-        .metadata()
-        .get(META_SCHEME)
-        .with_context(|| format!("{} does not record its scheme (write it with `hepfloat compress`)", input.name))?;
-    let spec: SchemeSpec = serde_json::from_str(spec).with_context(|| format!("{}: bad {META_SCHEME}", input.name))?;
+/// The schemes a compressed file records per column, and its keep list.
+pub(crate) fn schemes_of(input: &Input) -> Result<(BTreeMap<String, Scheme>, Vec<String>)> {
+    let floats: Vec<String> =
+        input.schema().fields().iter().filter(|f| is_float(f.data_type())).map(|f| f.name().clone()).collect();
+    let schemes = recorded(input, &floats)?;
+    if schemes.is_empty() {
+        bail!("{} does not record its schemes (write it with `hepfloat compress`)", input.name);
+    }
     let keep = input
         .metadata()
         .get(META_KEEP)
         .map_or_else(Vec::new, |k| k.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect());
-    Ok((Scheme::try_from(&spec)?, keep))
+    Ok((schemes, keep))
+}
+
+/// The schemes an upsampled file says its columns came from ([`META_FROM`] of the upsampled
+/// columns, the scheme of those passed through; the whole file's in files of hepfloat < 0.5).
+fn upsampled_from(input: &Input) -> Result<BTreeMap<String, Scheme>> {
+    let mut out = BTreeMap::new();
+    for f in input.schema().fields() {
+        let text = f.metadata().get(META_FROM).or_else(|| f.metadata().get(hep_io::SCHEME_KEY));
+        if let Some(t) = text {
+            let s = t.parse().with_context(|| format!("{}: column {}: bad scheme {t:?}", input.name, f.name()))?;
+            out.insert(f.name().clone(), s);
+        }
+    }
+    if out.is_empty() {
+        let floats: Vec<String> =
+            input.schema().fields().iter().filter(|f| is_float(f.data_type())).map(|f| f.name().clone()).collect();
+        out = recorded(input, &floats)?;
+    }
+    Ok(out)
+}
+
+/// The schemes of a set of columns for titles: one, or "mixed: A, B".
+fn title(schemes: &BTreeMap<String, Scheme>) -> String {
+    let set: std::collections::BTreeSet<String> = schemes.values().map(Scheme::to_string).collect();
+    match set.len() {
+        1 => set.into_iter().next().unwrap_or_default(),
+        _ => format!("mixed schemes: {}", set.into_iter().collect::<Vec<_>>().join(", ")),
+    }
 }
 
 fn values(batch: &RecordBatch, name: &str, file: &str) -> Result<Vec<f32>> {
@@ -161,18 +194,26 @@ fn check_together(
     original: &Input,
     compressed: &Input,
     upsampled: &Input,
-    scheme: &Scheme,
+    schemes: &BTreeMap<String, Scheme>,
     keep: &[String],
 ) -> Result<()> {
     let apart = "the files do not belong together";
-    if let Some(s) = crate::commands::recorded(original)? {
-        bail!("{apart}: the original {} is itself compressed ({s}); give the uncompressed file", original.name);
+    let floats: Vec<String> =
+        original.schema().fields().iter().filter(|f| is_float(f.data_type())).map(|f| f.name().clone()).collect();
+    if let Some((c, s)) = recorded(original, &floats)?.iter().next() {
+        bail!("{apart}: the original {} is itself compressed ({c}: {s}); give the uncompressed file", original.name);
     }
-    if upsampled.metadata().contains_key(META_SCHEME) {
-        let (s, k) = scheme_of(upsampled)?;
-        if &s != scheme {
-            bail!("{apart}: {} was compressed with {scheme}, {} with {s}", compressed.name, upsampled.name);
-        }
+    let from = upsampled_from(upsampled)?;
+    if let Some((c, s)) = from.iter().find(|(c, s)| schemes.get(*c).is_some_and(|t| t != *s)) {
+        bail!(
+            "{apart}: column {c}: {} was compressed with {}, {} with {s}",
+            compressed.name,
+            schemes[c],
+            upsampled.name
+        );
+    }
+    if let Some(k) = upsampled.metadata().get(META_KEEP) {
+        let k: Vec<String> = k.split(',').filter(|s| !s.is_empty()).map(str::to_string).collect();
         let set = |k: &[String]| k.iter().cloned().collect::<std::collections::BTreeSet<_>>();
         if set(&k) != set(keep) {
             let shown = |k: &[String]| if k.is_empty() { "none".to_string() } else { k.join(",") };
@@ -261,10 +302,12 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     let original = Input::open(&a.original, a.tree.as_deref(), &[])?;
     let compressed = Input::open(&a.compressed, None, &[])?;
     let upsampled = Input::open(&a.upsampled, None, &[])?;
-    let (scheme, keep) = scheme_of(&compressed)?;
-    check_together(&original, &compressed, &upsampled, &scheme, &keep)?;
-    // The oracle needs every toy column in the compressed file.
+    let (schemes, keep) = schemes_of(&compressed)?;
+    check_together(&original, &compressed, &upsampled, &schemes, &keep)?;
+    // The oracle needs every toy column in the compressed file, under one scheme.
+    let first = schemes.values().next();
     let toy = crate::io::toy_spec(&a.original)?.is_some()
+        && schemes.values().all(|s| Some(s) == first)
         && hep_toy::schema().fields().iter().all(|f| compressed.schema().field_with_name(f.name()).is_ok());
     let names: Vec<String> = original
         .schema()
@@ -288,7 +331,7 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
             up: Pointwise::new(),
             oracle: toy.then(Pointwise::new),
             coverage: Coverage::default(),
-            compressed_by_scheme: true,
+            compressed_by_scheme: schemes.contains_key(n),
             sample: Default::default(),
         })
         .collect();
@@ -328,7 +371,10 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
                 u.num_rows()
             );
         }
-        let oracle = if toy { Some(hep_toy::oracle_mean(&scheme, c, &keep)?) } else { None };
+        let oracle = match first {
+            Some(scheme) if toy => Some(hep_toy::oracle_mean(scheme, c, &keep)?),
+            _ => None,
+        };
         for acc in &mut acc {
             let n = &acc.name;
             let column = |b: &RecordBatch, f: &str| {
@@ -349,12 +395,12 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
             if let (Some(p), Some(b)) = (&mut acc.oracle, &oracle) {
                 p.add(&x, &values(b, n, "the oracle")?)?;
             }
-            if acc.compressed_by_scheme {
+            if let Some(scheme) = schemes.get(n).filter(|_| acc.compressed_by_scheme) {
                 let (mut lo, mut hi) = (vec![0f32; y.len()], vec![0f32; y.len()]);
-                match quant_bounds::preimages(&scheme, &y, &mut lo, &mut hi) {
-                    Ok(()) => acc.coverage.add(&z, &lo, &hi)?,
-                    Err(_) => acc.compressed_by_scheme = false, // a kept column: no preimage to check
-                }
+                quant_bounds::preimages(scheme, &y, &mut lo, &mut hi).with_context(|| {
+                    format!("{}: column {n} holds a value its recorded scheme {scheme} cannot output", files[1])
+                })?;
+                acc.coverage.add(&z, &lo, &hi)?;
             }
             let room = a.max_values.saturating_sub(acc.sample[0].len()).min(x.len());
             for (s, v) in acc.sample.iter_mut().zip([&x, &y, &z]) {
@@ -365,18 +411,19 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
         bar.inc(o.num_rows() as u64);
     }
     bar.finish_and_clear();
-    let rows: Vec<ColumnReport> = acc.iter().map(|a2| column_report(a2, a.bins)).collect();
+    let rows: Vec<ColumnReport> =
+        acc.iter().map(|a2| column_report(a2, a.bins, schemes.get(&a2.name).map(Scheme::to_string))).collect();
     let summary = summarize(&rows, &acc);
     // Built under a temporary name, renamed into place when complete.
     let tmp = Temporary::dir(&a.report)?;
-    let md = markdown(&rows, &summary, &scheme, &a.original);
-    let json = serde_json::json!({"scheme": scheme.to_string(), "summary": summary, "columns": rows});
+    let md = markdown(&rows, &summary, &title(&schemes), &a.original);
+    let json = serde_json::json!({"scheme": title(&schemes), "summary": summary, "columns": rows});
     for (name, text) in [("report.md", md.clone()), ("report.json", serde_json::to_string_pretty(&json)?)] {
         let path = tmp.path().join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
     }
     let plots =
-        crate::plot::all(tmp.path(), &scheme, &rows, &acc.iter().map(|a| (&a.name, &a.sample)).collect::<Vec<_>>())?;
+        crate::plot::all(tmp.path(), &schemes, &rows, &acc.iter().map(|a| (&a.name, &a.sample)).collect::<Vec<_>>())?;
     tmp.commit()?;
     out.say(md.lines().take(12).collect::<Vec<_>>().join("\n"));
     out.say(format!("report: {} ({} plots)", a.report.join("report.md").display(), plots));
@@ -384,7 +431,7 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     Ok((summary, rows))
 }
 
-fn column_report(a: &Acc, bins: usize) -> ColumnReport {
+fn column_report(a: &Acc, bins: usize, scheme: Option<String>) -> ColumnReport {
     let ratio = match (a.base.mse(), a.up.mse()) {
         (Some(b), Some(u)) if b > 0.0 => Some(u / b),
         _ => None,
@@ -406,6 +453,7 @@ fn column_report(a: &Acc, bins: usize) -> ColumnReport {
         _ => None,
     };
     ColumnReport {
+        scheme,
         column: a.name.clone(),
         values: a.base.used(),
         mse_compressed: a.base.mse(),
@@ -453,7 +501,7 @@ fn fmt(v: Option<f64>) -> String {
     }
 }
 
-fn markdown(rows: &[ColumnReport], s: &Summary, scheme: &Scheme, original: &str) -> String {
+fn markdown(rows: &[ColumnReport], s: &Summary, scheme: &str, original: &str) -> String {
     let mut md = String::new();
     let _ = writeln!(md, "# hepfloat evaluation: {original}, {scheme}\n");
     let _ = writeln!(md, "| overall | value |\n|---|---|");
@@ -469,7 +517,7 @@ fn markdown(rows: &[ColumnReport], s: &Summary, scheme: &Scheme, original: &str)
     }
     let _ = writeln!(
         md,
-        "\n| column | values | MSE compressed | MSE upsampled | ratio | log-MSE ratio | eff. bits c → u | KL c | KL u | KS c | KS u | inside | oracle ratio |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+        "\n| column | scheme | values | MSE compressed | MSE upsampled | ratio | log-MSE ratio | eff. bits c → u | KL c | KL u | KS c | KS u | inside | oracle ratio |\n|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
     );
     for r in rows {
         let log_ratio = match (r.log_mse_compressed, r.log_mse_upsampled) {
@@ -478,8 +526,9 @@ fn markdown(rows: &[ColumnReport], s: &Summary, scheme: &Scheme, original: &str)
         };
         let _ = writeln!(
             md,
-            "| {} | {} | {} | {} | {} | {} | {} → {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} → {} | {} | {} | {} | {} | {} | {} |",
             r.column,
+            r.scheme.as_deref().unwrap_or("full precision"),
             r.values,
             fmt(r.mse_compressed),
             fmt(r.mse_upsampled),

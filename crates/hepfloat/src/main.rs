@@ -7,6 +7,7 @@ mod guard;
 mod io;
 mod output;
 mod plot;
+mod schemes;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

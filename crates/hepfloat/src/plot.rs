@@ -24,7 +24,12 @@ fn slug(name: &str) -> String {
 }
 
 /// Write every plot into `dir`; returns how many.
-pub fn all(dir: &Path, scheme: &Scheme, rows: &[ColumnReport], samples: &[Samples<'_>]) -> Result<usize> {
+pub fn all(
+    dir: &Path,
+    schemes: &std::collections::BTreeMap<String, Scheme>,
+    rows: &[ColumnReport],
+    samples: &[Samples<'_>],
+) -> Result<usize> {
     let mut n = 0;
     if ratio_bars(&dir.join("mse_ratio.svg"), rows)? {
         n += 1;
@@ -33,6 +38,7 @@ pub fn all(dir: &Path, scheme: &Scheme, rows: &[ColumnReport], samples: &[Sample
     detailed.sort_by_key(|r| std::cmp::Reverse(r.values));
     for r in detailed.into_iter().take(DETAILED) {
         let Some((_, s)) = samples.iter().find(|s| s.0 == &r.column) else { continue };
+        let scheme = schemes.get(&r.column);
         residuals(&dir.join(format!("residuals_{}.svg", slug(&r.column))), scheme, &r.column, s)?;
         histogram(&dir.join(format!("histogram_{}.svg", slug(&r.column))), &r.column, s)?;
         n += 2;
@@ -94,7 +100,7 @@ fn log_residuals(x: &[f32], y: &[f32]) -> Vec<(f64, f64)> {
 
 /// log10|x| against log10|Δ| for compressed and upsampled values, with the envelope line and
 /// the per-binade staircase of `quant-bounds`.
-fn residuals(path: &Path, scheme: &Scheme, name: &str, s: &[Vec<f32>; 3]) -> Result<()> {
+fn residuals(path: &Path, scheme: Option<&Scheme>, name: &str, s: &[Vec<f32>; 3]) -> Result<()> {
     let (c, u) = (log_residuals(&s[0], &s[1]), log_residuals(&s[0], &s[2]));
     let all = c.iter().chain(&u);
     let (mut x0, mut x1, mut y0, mut y1) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
@@ -108,7 +114,10 @@ fn residuals(path: &Path, scheme: &Scheme, name: &str, s: &[Vec<f32>; 3]) -> Res
     let root = SVGBackend::new(path, (900, 600)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
     let mut chart = ChartBuilder::on(&root)
-        .caption(format!("{name}: residuals ({scheme})"), ("sans-serif", 16))
+        .caption(
+            format!("{name}: residuals ({})", scheme.map_or("full precision".into(), Scheme::to_string)),
+            ("sans-serif", 16),
+        )
         .margin(10)
         .x_label_area_size(40)
         .y_label_area_size(60)
@@ -125,7 +134,7 @@ fn residuals(path: &Path, scheme: &Scheme, name: &str, s: &[Vec<f32>; 3]) -> Res
         .map_err(err)?
         .label("upsampled")
         .legend(|(x, y)| Circle::new((x, y), 3, BLUE.filled()));
-    if let Ok(env) = quant_bounds::envelope::<f32>(scheme) {
+    if let Some(Ok(env)) = scheme.map(quant_bounds::envelope::<f32>) {
         chart
             .draw_series(LineSeries::new([x0, x1].map(|x| (x, env.log10_line(x))), RED.stroke_width(2)))
             .map_err(err)?

@@ -398,7 +398,7 @@ fn odd_inputs_are_refused_at_once_with_short_distinct_lines() {
     let c = d.join("c.parquet");
     ok(&["compress", "toy:100", "-o", s(&c)]);
     let err = fails(&["compress", s(&c), "-o", s(&d.join("cc.parquet"))]);
-    assert!(err.contains("is already compressed (Atlas{k=7}"), "{err}");
+    assert!(err.contains("is already compressed (AnalysisElectronsAuxDyn.charge: Atlas{k=7}"), "{err}");
     assert!(err.len() < 400, "{err}");
     // A truncated Parquet file: named, and no cause repeats the line before it.
     let bytes = std::fs::read(&c).unwrap();

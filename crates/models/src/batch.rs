@@ -208,6 +208,33 @@ pub fn compress_batch(
     batch: &RecordBatch,
     keep: &[impl AsRef<str>],
 ) -> Result<(RecordBatch, Compressed)> {
+    compress_columns(batch, |name| (!is_kept(name, keep)).then_some(*scheme))
+}
+
+/// `batch` with each `float` column compressed by its own scheme, `scheme_of(column name)`
+/// (`None`: left at full precision), as a producer that mixes precisions writes it (ATLAS's 7-
+/// and 15-bit lists, CMS NanoAOD's per-branch bits); other columns pass through unchanged.
+///
+/// ```
+/// use arrow_array::{Float32Array, RecordBatch};
+/// use float_bits::Scheme;
+/// use std::sync::Arc;
+/// let x = || Arc::new(Float32Array::from(vec![1.2345678f32])) as _;
+/// let b = RecordBatch::try_from_iter([("a", x()), ("b", x()), ("c", x())])?;
+/// let (out, n) = models::batch::compress_columns(&b, |name| match name {
+///     "a" => Some(Scheme::atlas(7).unwrap()),
+///     "b" => Some(Scheme::cms(15).unwrap()),
+///     _ => None,
+/// })?;
+/// assert_eq!((n.values, n.kept), (2, 1));
+/// let v = |i: usize| models::batch::float_values(out.column(i).as_ref()).unwrap()[0];
+/// assert_eq!((v(0), v(1), v(2)), (1.234375, 1.2345581, 1.2345678));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn compress_columns(
+    batch: &RecordBatch,
+    scheme_of: impl Fn(&str) -> Option<Scheme>,
+) -> Result<(RecordBatch, Compressed)> {
     let mut counts = Compressed::default();
     let mut columns = Vec::with_capacity(batch.num_columns());
     for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
@@ -215,11 +242,11 @@ pub fn compress_batch(
             columns.push(column.clone());
             continue;
         };
-        if is_kept(field.name(), keep) {
+        let Some(scheme) = scheme_of(field.name()) else {
             counts.kept += values.len() as u64;
             columns.push(column.clone());
             continue;
-        }
+        };
         let in_column = |e: Error| e.in_column(field.name());
         scheme.compress_in_place(&mut values).map_err(|e| in_column(e.into()))?;
         counts.values += values.len() as u64;

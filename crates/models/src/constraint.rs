@@ -141,7 +141,7 @@ impl Group {
 
     /// The row count of member columns: the group must be valid, with one column per member,
     /// all of one length.
-    fn rows_of(&self, columns: &[(&[f32], bool)]) -> Result<usize> {
+    fn rows_of<T>(&self, columns: &[(&[f32], T)]) -> Result<usize> {
         self.check()?;
         if columns.len() != self.members.len() {
             return Err(Error::LengthMismatch {
@@ -159,9 +159,9 @@ impl Group {
 
     /// How many rows of the member columns obey the relation within the tolerance, to test a
     /// group found by a naming rule on the data before it is used. `columns[m]` holds member
-    /// `m`'s values and whether they were compressed with `scheme`: an exact value (`false`,
-    /// e.g. an original) must satisfy the relation itself, a compressed one only needs some
-    /// value of its preimage to (the row holds when the box of preimages meets the relation).
+    /// `m`'s values and the scheme they were compressed with: an exact value (`None`, e.g. an
+    /// original) must satisfy the relation itself, a compressed one only needs some value of
+    /// its preimage to (the row holds when the box of preimages meets the relation).
     /// Rows with a non-finite value are not counted.
     ///
     /// ```
@@ -169,23 +169,20 @@ impl Group {
     /// let g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"])?;
     /// // A four-output tagger read as three outputs: the sum misses 1 by p_tau.
     /// let (pu, pc, pb) = ([0.7f32, 0.5], [0.2f32, 0.3], [0.1f32, 0.1]);
-    /// let a = g.agreement(None, &[(&pu, false), (&pc, false), (&pb, false)])?;
+    /// let a = g.agreement(&[(&pu, None), (&pc, None), (&pb, None)])?;
     /// assert_eq!((a.rows, a.holding), (2, 1));
     /// assert!(!a.holds() && (a.miss - 0.1).abs() < 1e-7); // the second row misses by 0.1
     /// # Ok::<(), models::Error>(())
     /// ```
-    pub fn agreement(&self, scheme: Option<&float_bits::Scheme>, columns: &[(&[f32], bool)]) -> Result<Agreement> {
+    pub fn agreement(&self, columns: &[(&[f32], Option<&float_bits::Scheme>)]) -> Result<Agreement> {
         let rows = self.rows_of(columns)?;
         // Each member's [lo, hi] per row: its preimage if compressed, else the value itself.
         let mut bounds = Vec::with_capacity(columns.len());
-        for &(values, compressed) in columns {
+        for (&(values, scheme), name) in columns.iter().zip(&self.members) {
             let (mut lo, mut hi) = (values.to_vec(), values.to_vec());
-            if compressed {
-                let scheme = scheme.ok_or(Error::InvalidSetting {
-                    setting: "scheme",
-                    detail: "compressed members need the scheme they were compressed with".into(),
-                })?;
-                quant_bounds::preimages(scheme, values, &mut lo, &mut hi)?;
+            if let Some(scheme) = scheme {
+                quant_bounds::preimages(scheme, values, &mut lo, &mut hi)
+                    .map_err(|e| Error::from(e).in_column(name))?;
             }
             bounds.push((lo, hi));
         }
@@ -375,8 +372,8 @@ pub fn detect_groups(names: &[&str], rules: &[Rule]) -> Vec<Group> {
 
 impl Group {
     /// The joint posterior estimate `how` of aligned member columns: `columns[m]` holds member
-    /// `m`'s values and whether they were compressed with `scheme` (`false`: kept at full
-    /// precision, known exactly). `out[m][row]` is overwritten wherever the relation informs
+    /// `m`'s values and the scheme they were compressed with (`None`: kept at full precision,
+    /// known exactly; members may have different schemes). `out[m][row]` is overwritten wherever the relation informs
     /// that value — a compressed, uncertain member of a row whose preimage box meets the
     /// relation — and left as it was elsewhere (pre-fill it with each column's own estimate).
     /// Returns how many values were written; each lies inside its own preimage.
@@ -387,15 +384,14 @@ impl Group {
     /// let g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"])?;
     /// let (pu, pc, pb) = ([s.compress(0.7731f32)?], [s.compress(0.2001f32)?], [s.compress(0.0268f32)?]);
     /// let (mut ou, mut oc, mut ob) = (pu, pc, pb);
-    /// let n = g.upsample(&s, &[(&pu, true), (&pc, true), (&pb, true)], Estimate::Mean, Seed::default(), &mut [&mut ou, &mut oc, &mut ob])?;
+    /// let n = g.upsample(&[(&pu, Some(&s)), (&pc, Some(&s)), (&pb, Some(&s))], Estimate::Mean, Seed::default(), &mut [&mut ou, &mut oc, &mut ob])?;
     /// assert_eq!(n, 3);
     /// assert!((0.7731 - ou[0]).abs() < (0.7731 - pu[0]).abs()); // the sum pins the widest member
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn upsample(
         &self,
-        scheme: &float_bits::Scheme,
-        columns: &[(&[f32], bool)],
+        columns: &[(&[f32], Option<&float_bits::Scheme>)],
         how: Estimate,
         seed: crate::Seed,
         out: &mut [&mut [f32]],
@@ -416,7 +412,7 @@ impl Group {
             });
         }
         let mut n = 0;
-        self.estimate(scheme, columns, how, seed, |m, row, v| {
+        self.estimate(columns, how, seed, |m, row, v| {
             out[m][row] = v;
             n += 1;
         })?;
@@ -426,8 +422,7 @@ impl Group {
     /// [`Group::upsample`] handing each estimate to `sink(member, row, value)`.
     pub(crate) fn estimate(
         &self,
-        scheme: &float_bits::Scheme,
-        columns: &[(&[f32], bool)],
+        columns: &[(&[f32], Option<&float_bits::Scheme>)],
         how: Estimate,
         seed: crate::Seed,
         mut sink: impl FnMut(usize, usize, f32),
@@ -441,17 +436,18 @@ impl Group {
         let mut out = vec![None; n];
         for start in (0..rows).step_by(CHUNK) {
             let len = CHUNK.min(rows - start);
-            for (m, &(values, compressed)) in columns.iter().enumerate() {
+            for (m, &(values, scheme)) in columns.iter().enumerate() {
                 let (l, h) = (&mut lo[m * CHUNK..m * CHUNK + len], &mut hi[m * CHUNK..m * CHUNK + len]);
-                if compressed {
-                    quant_bounds::preimages(scheme, &values[start..start + len], l, h)?;
+                if let Some(scheme) = scheme {
+                    quant_bounds::preimages(scheme, &values[start..start + len], l, h)
+                        .map_err(|e| Error::from(e).in_column(&self.members[m]))?;
                 }
             }
             for i in 0..len {
-                for (m, &(values, compressed)) in columns.iter().enumerate() {
+                for (m, &(values, scheme)) in columns.iter().enumerate() {
                     let c = values[start + i];
                     let (l, h) = (lo[m * CHUNK + i], hi[m * CHUNK + i]);
-                    fields[m] = if compressed && !crate::prior::certain(c, l, h) {
+                    fields[m] = if scheme.is_some() && !crate::prior::certain(c, l, h) {
                         Field { c, lo: l, hi: h, known: false }
                     } else {
                         Field { c, lo: c, hi: c, known: true }

@@ -11,14 +11,16 @@ use crate::prior::{Histogram, Lattice, Training, splitmix64};
 use crate::{Error, Estimate, Group, Kind, Kinds, Method, Prior, Progress, Result, Seed};
 
 /// The model file's format name and version; a file of a newer version is refused (versions 1,
-/// before groups, 2, before samplers, 3, before neural correctors, 4, before neural kinds, and 5,
-/// before the networks' checksums, are still read; a file of version 4 with a neural corrector
-/// must be refitted, as its networks are stored in another layout). Every file is checked field
-/// by field on load (see [`Error::InvalidModel`]); from version 6 on, every network carries the
-/// SHA-256 of its weights, and a network whose weights do not match it is refused.
+/// before groups, 2, before samplers, 3, before neural correctors, 4, before neural kinds, 5,
+/// before the networks' checksums, and 6, before per-column schemes, are still read; a file of
+/// version 4 with a neural corrector must be refitted, as its networks are stored in another
+/// layout). Every file is checked field by field on load (see [`Error::InvalidModel`]); from
+/// version 6 on, every network carries the SHA-256 of its weights, and a network whose weights do
+/// not match it is refused. From version 7 on every column records its own scheme (files before
+/// it have one scheme for the whole model, which every column takes on load).
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 6;
+pub const FORMAT_VERSION: u32 = 7;
 
 /// A compression scheme as stored in a model file.
 ///
@@ -33,12 +35,34 @@ pub const FORMAT_VERSION: u32 = 6;
 #[serde(tag = "name", rename_all = "snake_case")]
 #[allow(missing_docs)] // the fields are the schemes' own parameters
 pub enum SchemeSpec {
-    Atlas { k: u32 },
-    NearestEven { k: u32 },
-    TowardZero { k: u32 },
-    RootFloat16 { k: u32 },
-    RootRange { min: f64, max: f64, n: u32 },
-    RntupleQuant { min: f64, max: f64, n: u32 },
+    Atlas {
+        k: u32,
+    },
+    NearestEven {
+        k: u32,
+    },
+    TowardZero {
+        k: u32,
+    },
+    RootFloat16 {
+        k: u32,
+    },
+    RootRange {
+        min: f64,
+        max: f64,
+        n: u32,
+    },
+    RntupleQuant {
+        min: f64,
+        max: f64,
+        n: u32,
+    },
+    /// CMS NanoAOD rounding (model files of format 7 on).
+    Cms {
+        k: u32,
+    },
+    /// RNTuple `Real16`, IEEE half precision (model files of format 7 on).
+    Half,
 }
 
 impl TryFrom<&Scheme> for SchemeSpec {
@@ -51,6 +75,8 @@ impl TryFrom<&Scheme> for SchemeSpec {
             Scheme::RootFloat16(a) => SchemeSpec::RootFloat16 { k: a.k() },
             Scheme::RootRange(a) => SchemeSpec::RootRange { min: a.min(), max: a.max(), n: a.n() },
             Scheme::RntupleQuant(a) => SchemeSpec::RntupleQuant { min: a.min(), max: a.max(), n: a.n() },
+            Scheme::Cms(a) => SchemeSpec::Cms { k: a.k() },
+            Scheme::Half(_) => SchemeSpec::Half,
             other => return Err(Error::UnsupportedScheme { scheme: other.to_string() }),
         })
     }
@@ -66,7 +92,56 @@ impl TryFrom<&SchemeSpec> for Scheme {
             SchemeSpec::RootFloat16 { k } => Scheme::root_float16(k)?,
             SchemeSpec::RootRange { min, max, n } => Scheme::root_range(min, max, n)?,
             SchemeSpec::RntupleQuant { min, max, n } => Scheme::rntuple_quant(min, max, n)?,
+            SchemeSpec::Cms { k } => Scheme::cms(k)?,
+            SchemeSpec::Half => Scheme::half(),
         })
+    }
+}
+
+/// The scheme each column to fit was compressed with: one for every column (what a `&Scheme`
+/// converts to), or one per column name, as in a file that mixes precisions (ATLAS's 7- and
+/// 15-bit lists, CMS NanoAOD's per-branch bits).
+///
+/// ```
+/// use float_bits::Scheme;
+/// use models::Schemes;
+/// let all: Schemes = (&Scheme::atlas(7)?).into();
+/// assert_eq!(all.of("anything")?, &Scheme::atlas(7)?);
+/// let mixed = Schemes::PerColumn([("a".to_string(), Scheme::atlas(7)?), ("b".to_string(), Scheme::cms(10)?)].into());
+/// assert_eq!(mixed.of("b")?, &Scheme::cms(10)?);
+/// assert!(mixed.of("c").is_err()); // a column without a scheme
+/// # Ok::<(), models::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq)]
+pub enum Schemes {
+    /// Every column.
+    All(Scheme),
+    /// Per column name; a column not listed has no scheme (an error where one is needed).
+    PerColumn(HashMap<String, Scheme>),
+}
+
+impl Schemes {
+    /// The scheme of `column`.
+    pub fn of(&self, column: &str) -> Result<&Scheme> {
+        match self {
+            Schemes::All(s) => Ok(s),
+            Schemes::PerColumn(m) => m.get(column).ok_or_else(|| Error::InvalidSetting {
+                setting: "schemes",
+                detail: format!("no scheme for column {column:?}"),
+            }),
+        }
+    }
+}
+
+impl From<Scheme> for Schemes {
+    fn from(s: Scheme) -> Self {
+        Schemes::All(s)
+    }
+}
+
+impl From<&Scheme> for Schemes {
+    fn from(s: &Scheme) -> Self {
+        Schemes::All(*s)
     }
 }
 
@@ -185,6 +260,9 @@ impl NeuralColumn {
 pub struct ColumnModel {
     /// The column (branch) name.
     pub name: String,
+    /// The scheme the column's values were compressed with (model files before format 7 hold
+    /// one for the whole model; each column takes it on load).
+    pub scheme: SchemeSpec,
     /// The column's own chosen prior (also the fallback of a group's rows that its relation
     /// cannot inform).
     pub prior: Prior,
@@ -234,7 +312,8 @@ pub struct ColumnModel {
 /// ```
 #[derive(Clone, Debug)]
 pub struct Model {
-    scheme: Scheme,
+    /// Each column's scheme (its [`ColumnModel::scheme`], checked), in column order.
+    schemes: Vec<Scheme>,
     columns: Vec<ColumnModel>,
     groups: Vec<Group>,
     /// Each column's neural network, built once from its file form (and so checked) when the
@@ -243,10 +322,10 @@ pub struct Model {
     nets: Vec<Option<std::sync::Arc<crate::neural::Net>>>,
 }
 
-/// Models are equal when their files are: the same scheme, columns and groups.
+/// Models are equal when their files are: the same columns (schemes included) and groups.
 impl PartialEq for Model {
     fn eq(&self, other: &Model) -> bool {
-        self.scheme == other.scheme && self.columns == other.columns && self.groups == other.groups
+        self.columns == other.columns && self.groups == other.groups
     }
 }
 
@@ -254,7 +333,6 @@ impl PartialEq for Model {
 struct ModelFile {
     format: String,
     version: u32,
-    scheme: SchemeSpec,
     columns: Vec<ColumnModel>,
     #[serde(default)]
     groups: Vec<Group>,
@@ -461,14 +539,14 @@ pub fn candidates(scheme: &Scheme, train: &[f32], opts: &FitOptions<'_>) -> Resu
 
 impl Model {
     /// Fit every column `(name, training originals, validation originals)`: compress them with
-    /// `scheme` as the producer would, fit each prior on training, score all on validation and
+    /// their scheme (`schemes`: one for all, or one per column) as the producer would, fit each prior on training, score all on validation and
     /// keep the best. Candidates are tried in the order identity, uniform, lattice, histogram;
     /// one replaces the current choice only if its squared errors are lower by more than two
     /// standard errors of the paired mean difference, so noise on a small validation split
     /// keeps the simpler choice; a column without validation values keeps the identity.
     /// Fitting holds the given slices; cap them to bound memory.
-    pub fn fit(scheme: &Scheme, columns: &[(&str, &[f32], &[f32])], opts: FitOptions<'_>) -> Result<Model> {
-        Self::fit_groups(scheme, columns, &[], &[], opts)
+    pub fn fit(schemes: impl Into<Schemes>, columns: &[(&str, &[f32], &[f32])], opts: FitOptions<'_>) -> Result<Model> {
+        Self::fit_groups(schemes, columns, &[], &[], opts)
     }
 
     /// [`Model::fit`] with relation groups: after each column's own prior is chosen, every group's
@@ -476,7 +554,8 @@ impl Model {
     /// (`constraint`), kept under the same significance rule. `kept` are columns stored at full
     /// precision (e.g. `m` under the ATLAS exemptions): members of groups that are known
     /// exactly. Every member of a group must be among `columns` or `kept`, with equally long
-    /// validation slices (one row per object), and a column may be in one group only.
+    /// validation slices (one row per object), and a column may be in one group only; members
+    /// may have different schemes.
     ///
     /// ```
     /// use models::{Group, Model, Relation};
@@ -497,12 +576,13 @@ impl Model {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn fit_groups(
-        scheme: &Scheme,
+        schemes: impl Into<Schemes>,
         columns: &[(&str, &[f32], &[f32])],
         kept: &[(&str, &[f32], &[f32])],
         groups: &[Group],
         opts: FitOptions<'_>,
     ) -> Result<Model> {
+        let schemes = schemes.into();
         let member_of = membership(groups)?;
         let gate = opts.force.is_none();
         let forced = |name: &str| opts.force.is_some_and(|m| m.name() == name);
@@ -528,6 +608,8 @@ impl Model {
         // For group members: the compressed validation values, and the own prior's estimates and errors.
         let mut own: HashMap<&str, (Validation<'_>, Vec<f32>, Vec<f64>)> = HashMap::new();
         for &(name, train, valid) in columns {
+            let scheme = schemes.of(name)?;
+            let spec = SchemeSpec::try_from(scheme)?;
             if valid.is_empty() {
                 // Nothing to score a prior on: the column stays as it was.
                 let (train, valid) = (train.len() as u64, 0);
@@ -535,6 +617,7 @@ impl Model {
                 let sampler = None;
                 out.push(ColumnModel {
                     name: name.into(),
+                    scheme: spec,
                     prior,
                     constraint: false,
                     sampler,
@@ -590,6 +673,7 @@ impl Model {
             };
             out.push(ColumnModel {
                 name: name.into(),
+                scheme: spec,
                 prior,
                 constraint: false,
                 sampler,
@@ -604,18 +688,18 @@ impl Model {
             if !group.members.iter().any(|m| own.contains_key(m.as_str())) {
                 continue; // every member kept at full precision: nothing to upsample
             }
-            let inputs: Vec<(&[f32], bool)> = group
+            let inputs: Vec<(&[f32], Option<&Scheme>)> = group
                 .members
                 .iter()
                 .map(|m| match own.get(m.as_str()) {
-                    Some(o) => (o.0.compressed.as_slice(), true),
-                    None => (kept.iter().find(|c| c.0 == m).map_or(&[][..], |c| c.2), false),
+                    Some(o) => Ok((o.0.compressed.as_slice(), Some(schemes.of(m)?))),
+                    None => Ok((kept.iter().find(|c| c.0 == m).map_or(&[][..], |c| c.2), None)),
                 })
-                .collect();
+                .collect::<Result<_>>()?;
             let mut est: Vec<Vec<f32>> =
                 group.members.iter().map(|m| own.get(m.as_str()).map_or_else(Vec::new, |o| o.1.clone())).collect();
             let seed = Seed { stream: group_stream(opts.seed, group), first_row: 0 };
-            group.estimate(scheme, &inputs, opts.estimate, seed, |m, row, v| {
+            group.estimate(&inputs, opts.estimate, seed, |m, row, v| {
                 if let Some(e) = est[m].get_mut(row) {
                     *e = v;
                 }
@@ -639,7 +723,7 @@ impl Model {
                 used.push(group.clone());
             }
         }
-        Model::assemble(*scheme, out, used, None, true)
+        Model::assemble(out, used, None, true)
     }
 
     /// A model from compressed data alone, when no originals are available: each column gets
@@ -658,23 +742,37 @@ impl Model {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn fit_compressed(
-        scheme: &Scheme,
+        schemes: impl Into<Schemes>,
         columns: &[(&str, &[f32])],
         kept: &[&str],
         groups: &[Group],
         min_atom_count: u32,
     ) -> Result<Model> {
+        let schemes = schemes.into();
         let present = |m: &str| columns.iter().any(|c| c.0 == m) || kept.contains(&m);
         let used: Vec<Group> = groups.iter().filter(|g| g.members.iter().all(|m| present(m))).cloned().collect();
         let member_of = membership(&used)?;
         let mut out = Vec::with_capacity(columns.len());
         for &(name, values) in columns {
-            let prior = Prior::Histogram(Histogram::deconvolve(scheme, values, min_atom_count)?);
+            let scheme = schemes.of(name)?;
+            let prior =
+                Prior::Histogram(Histogram::deconvolve(scheme, values, min_atom_count).map_err(|e| e.in_column(name))?);
             let constraint = member_of.contains_key(name);
             let (train, valid, sampler, scores) = (values.len() as u64, 0, None, vec![]);
-            out.push(ColumnModel { name: name.into(), prior, constraint, sampler, neural: None, scores, train, valid });
+            let scheme = SchemeSpec::try_from(scheme)?;
+            out.push(ColumnModel {
+                name: name.into(),
+                scheme,
+                prior,
+                constraint,
+                sampler,
+                neural: None,
+                scores,
+                train,
+                valid,
+            });
         }
-        Model::assemble(*scheme, out, used, None, true)
+        Model::assemble(out, used, None, true)
     }
 
     /// The relation groups some column of the model takes its values from.
@@ -688,16 +786,30 @@ impl Model {
         &self.groups
     }
 
-    /// The scheme the model expects its input to be compressed with.
+    /// The scheme the model expects column `name` to be compressed with (`None`: a column the
+    /// model does not know).
     ///
     /// ```
     /// let s = float_bits::Scheme::atlas(15)?;
-    /// let m = models::Model::fit(&s, &[], Default::default())?;
-    /// assert_eq!(m.scheme(), &s);
+    /// let m = models::Model::fit(&s, &[("x", &[1.5], &[2.5])], Default::default())?;
+    /// assert_eq!(m.scheme_of("x"), Some(&s));
+    /// assert_eq!(m.scheme_of("y"), None);
     /// # Ok::<(), models::Error>(())
     /// ```
-    pub fn scheme(&self) -> &Scheme {
-        &self.scheme
+    pub fn scheme_of(&self, name: &str) -> Option<&Scheme> {
+        self.find(name).ok().map(|(i, _)| &self.schemes[i])
+    }
+
+    /// Each column's name and scheme, in column order.
+    ///
+    /// ```
+    /// let s = float_bits::Scheme::cms(10)?;
+    /// let m = models::Model::fit(&s, &[("x", &[1.5], &[2.5])], Default::default())?;
+    /// assert_eq!(m.schemes().collect::<Vec<_>>(), [("x", &s)]);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn schemes(&self) -> impl Iterator<Item = (&str, &Scheme)> {
+        self.columns.iter().map(|c| c.name.as_str()).zip(&self.schemes)
     }
 
     /// The fitted columns, in fitting order.
@@ -751,7 +863,7 @@ impl Model {
         self.columns.iter().find(|c| c.name == name)
     }
 
-    /// Upsample values of column `name`, compressed with [`Model::scheme`]; `first_row` is the
+    /// Upsample values of column `name`, compressed with its scheme ([`Model::scheme_of`]); `first_row` is the
     /// global index of `compressed[0]` (it seeds [`Estimate::Sample`] per value, together with
     /// `seed` and the column name, so batches give the same draws as one call).
     pub fn upsample(
@@ -785,12 +897,12 @@ impl Model {
         first_row: u64,
         out: &mut [f32],
     ) -> Result<()> {
-        let (_, col) = self.find(name)?;
+        let (i, col) = self.find(name)?;
         if col.neural.as_ref().is_some_and(|n| n.reads_context(how)) {
             return Err(Error::ContextNeeded { column: name.into() });
         }
-        self.upsample_own(col, compressed, how, seed, first_row, out)?;
-        self.verify(col, compressed, out)
+        self.upsample_own(i, compressed, how, seed, first_row, out)?;
+        self.verify(i, compressed, out)
     }
 
     /// The index and model of column `name`.
@@ -802,11 +914,12 @@ impl Model {
     /// checked against `quant_bounds` (a debug build stops at a violation; a release build
     /// returns [`Error::OutsidePreimage`]). A forced unbounded kind, which exists to show what
     /// leaving the preimage costs, is the one model not held to it.
-    fn verify(&self, col: &ColumnModel, compressed: &[f32], out: &[f32]) -> Result<()> {
+    fn verify(&self, i: usize, compressed: &[f32], out: &[f32]) -> Result<()> {
+        let col = &self.columns[i];
         if col.neural.as_ref().is_some_and(|n| !n.model.kind.bounded()) {
             return Ok(());
         }
-        match crate::validate::outside(&self.scheme, compressed, out)? {
+        match crate::validate::outside(&self.schemes[i], compressed, out).map_err(|e| e.in_column(&col.name))? {
             None => Ok(()),
             Some((index, count, lo, hi)) => {
                 debug_assert!(count == 0, "column {:?}: {count} outputs outside their preimage", col.name);
@@ -816,21 +929,24 @@ impl Model {
         }
     }
 
-    /// Column `col` through its own prior (its sampler for `Sample`).
+    /// Column `i` through its own prior (its sampler for `Sample`).
     fn upsample_own(
         &self,
-        col: &ColumnModel,
+        i: usize,
         compressed: &[f32],
         how: Estimate,
         seed: u64,
         first_row: u64,
         out: &mut [f32],
     ) -> Result<()> {
+        let col = &self.columns[i];
         let prior = match (how, &col.sampler) {
             (Estimate::Sample, Some(sampler)) => sampler,
             _ => &col.prior,
         };
-        prior.upsample(&self.scheme, compressed, how, Seed { stream: stream(seed, &col.name), first_row }, out)
+        prior
+            .upsample(&self.schemes[i], compressed, how, Seed { stream: stream(seed, &col.name), first_row }, out)
+            .map_err(|e| e.in_column(&col.name))
     }
 
     /// [`Model::upsample_seeded`] for a column whose model may read other columns of its object
@@ -856,9 +972,9 @@ impl Model {
         first_row: u64,
         out: &mut [f32],
     ) -> Result<()> {
-        let (i, col) = self.find(name)?;
+        let (i, _) = self.find(name)?;
         self.column_with_context(i, compressed, context, how, seed, first_row, out)?;
-        self.verify(col, compressed, out)
+        self.verify(i, compressed, out)
     }
 
     /// [`Model::upsample_with_context`] of column `i`, unverified.
@@ -889,7 +1005,7 @@ impl Model {
                     .collect::<Result<_>>()?;
                 self.upsample_neural(i, compressed, &ctx, how, Seed { stream: stream(seed, name), first_row }, out)
             }
-            _ => self.upsample_own(col, compressed, how, seed, first_row, out),
+            _ => self.upsample_own(i, compressed, how, seed, first_row, out),
         }
     }
 
@@ -954,14 +1070,10 @@ impl Model {
             if let Some(m) = at.iter().position(|a| a.0.is_none()) {
                 return Err(Error::MissingColumn { column: group.members[m].clone(), needed_by: group.describe() });
             }
-            let columns: Vec<(&[f32], bool)> = group
-                .members
-                .iter()
-                .zip(&at)
-                .map(|(m, a)| (inputs[a.0.unwrap_or(0)].1, self.column(m).is_some()))
-                .collect();
+            let columns: Vec<(&[f32], Option<&Scheme>)> =
+                group.members.iter().zip(&at).map(|(m, a)| (inputs[a.0.unwrap_or(0)].1, self.scheme_of(m))).collect();
             let seed = Seed { stream: group_stream(seed, group), first_row };
-            group.estimate(&self.scheme, &columns, how, seed, |m, row, v| {
+            group.estimate(&columns, how, seed, |m, row, v| {
                 if let (Some(i), true) = at[m] {
                     outputs[i][row] = v;
                 }
@@ -969,7 +1081,7 @@ impl Model {
         }
         for ((&(_, values), out), i) in inputs.iter().zip(outputs.iter()).zip(known) {
             if let Some(i) = i {
-                self.verify(&self.columns[i], values, out)?;
+                self.verify(i, values, out)?;
             }
         }
         Ok(())
@@ -1008,7 +1120,6 @@ impl Model {
         let file = ModelFile {
             format: FORMAT.into(),
             version: FORMAT_VERSION,
-            scheme: SchemeSpec::try_from(&self.scheme)?,
             columns: self.columns.clone(),
             groups: self.groups.clone(),
         };
@@ -1038,6 +1149,9 @@ impl Model {
         if version == Some(1) {
             upgrade_v1_atoms(&mut head);
         }
+        if version.is_some_and(|v| v < 7) {
+            upgrade_v6_scheme(&mut head).map_err(bad)?;
+        }
         let neural_v4 = version == Some(4)
             && head
                 .get("columns")
@@ -1047,20 +1161,13 @@ impl Model {
             return Err(bad("its neural correctors are stored in format 4's layout; refit the model".into()));
         }
         let file: ModelFile = serde_json::from_value(head).map_err(|e| bad(format!("damaged: {e}")))?;
-        let scheme = Scheme::try_from(&file.scheme).map_err(|e| bad(format!("scheme: {e}")))?;
-        Model::assemble(scheme, file.columns, file.groups, path, file.version >= 6)
+        Model::assemble(file.columns, file.groups, path, file.version >= 6)
     }
 
     /// A model from its parts, every invariant checked (see [`crate::validate`]) and every
     /// network built once; errors name `path` (a file) and the column and field.
-    fn assemble(
-        scheme: Scheme,
-        columns: Vec<ColumnModel>,
-        groups: Vec<Group>,
-        path: Option<&str>,
-        checksum: bool,
-    ) -> Result<Model> {
-        let weights = crate::validate::model(&scheme, &columns, &groups, checksum).map_err(|b| b.into_error(path))?;
+    fn assemble(columns: Vec<ColumnModel>, groups: Vec<Group>, path: Option<&str>, checksum: bool) -> Result<Model> {
+        let (schemes, weights) = crate::validate::model(&columns, &groups, checksum).map_err(|b| b.into_error(path))?;
         #[cfg(not(feature = "neural"))]
         drop(weights);
         #[cfg(feature = "neural")]
@@ -1086,7 +1193,7 @@ impl Model {
             })
             .collect::<Result<_>>()?;
         Ok(Model {
-            scheme,
+            schemes,
             columns,
             groups,
             #[cfg(feature = "neural")]
@@ -1145,6 +1252,18 @@ impl Model {
             std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })?;
         Self::parse(&text, Some(&path.display().to_string()))
     }
+}
+
+/// Files before version 7 hold one `scheme` for the whole model: give it to every column (a
+/// column that names its own is left as it is).
+fn upgrade_v6_scheme(head: &mut serde_json::Value) -> std::result::Result<(), String> {
+    use serde_json::Value;
+    let scheme = head.get("scheme").cloned().ok_or("no scheme")?;
+    let Some(columns) = head.get_mut("columns").and_then(Value::as_array_mut) else { return Ok(()) };
+    for c in columns.iter_mut().filter_map(Value::as_object_mut) {
+        c.entry("scheme").or_insert_with(|| scheme.clone());
+    }
+    Ok(())
 }
 
 /// Version-1 files written by models 0.1.0 store a histogram's atoms as `[value, count, rest]`

@@ -17,7 +17,7 @@ pub use constraint::{Agreement, Group, MAX_FREE, Relation, Rule, detect_groups};
 pub use error::{Error, Result};
 pub use gate::{
     ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, MAX_CONTEXT, MIN_NEURAL, MIN_VALIDATION, Model, NetFile,
-    NeuralColumn, SchemeSpec, Score, candidates,
+    NeuralColumn, SchemeSpec, Schemes, Score, candidates,
 };
 pub use kind::{Epoch, Kind, Kinds, Method, Progress};
 pub use posterior::Estimate;

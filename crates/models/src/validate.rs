@@ -183,7 +183,7 @@ pub(crate) fn net_file(
     let field = |s: &str| format!("{field}.{s}");
     let own = Scheme::try_from(&f.scheme).map_err(|e| bad(field("scheme"), e.to_string()))?;
     if let Some(scheme) = scheme.filter(|s| **s != own) {
-        return Err(bad(field("scheme"), format!("{own}, but the model's scheme is {scheme}")));
+        return Err(bad(field("scheme"), format!("{own}, but the column's scheme is {scheme}")));
     }
     if f.ctx_norm.len() > MAX_CONTEXT {
         return Err(bad(field("ctx_norm"), format!("{} context columns, at most {MAX_CONTEXT}", f.ctx_norm.len())));
@@ -226,17 +226,15 @@ pub(crate) fn net_file(
     }
 }
 
-/// Every invariant of a model's parts: columns named once, priors and samplers valid, columns
-/// taking their values from a group that exists, each neural corrector's context and network
-/// (same scheme as the model; weights matching their checksum where `checksum`), scores, and
-/// the groups (valid, disjoint). Returns each column's network weights (checked), to build the
-/// networks from.
-pub(crate) fn model(
-    scheme: &Scheme,
-    columns: &[ColumnModel],
-    groups: &[Group],
-    checksum: bool,
-) -> std::result::Result<Vec<Option<Vec<u8>>>, Bad> {
+/// Each column's scheme and network weights, as [`model`] checked them.
+type Checked = (Vec<Scheme>, Vec<Option<Vec<u8>>>);
+
+/// Every invariant of a model's parts: columns named once with a valid scheme, priors and
+/// samplers valid, columns taking their values from a group that exists, each neural
+/// corrector's context and network (same scheme as its column; weights matching their checksum
+/// where `checksum`), scores, and the groups (valid, disjoint). Returns each column's scheme and
+/// network weights (checked), to build the networks from.
+pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -> std::result::Result<Checked, Bad> {
     let mut member_of = std::collections::HashMap::new();
     for (g, group) in groups.iter().enumerate() {
         let field = format!("groups[{g}]");
@@ -249,10 +247,14 @@ pub(crate) fn model(
     }
     let mut names = std::collections::HashSet::new();
     let mut weights = Vec::with_capacity(columns.len());
+    let mut schemes = Vec::with_capacity(columns.len());
     for (i, c) in columns.iter().enumerate() {
         if c.name.is_empty() || !names.insert(c.name.as_str()) {
             return Err(bad(format!("columns[{i}].name"), format!("{:?} is empty or named twice", c.name)));
         }
+        let scheme = Scheme::try_from(&c.scheme).map_err(|e| bad("scheme", e.to_string()).in_column(&c.name))?;
+        schemes.push(scheme);
+        let scheme = &scheme;
         let check = || -> std::result::Result<Option<Vec<u8>>, Bad> {
             prior("prior", &c.prior)?;
             if let Some(s) = &c.sampler {
@@ -285,7 +287,7 @@ pub(crate) fn model(
         };
         weights.push(check().map_err(|b| b.in_column(&c.name))?);
     }
-    Ok(weights)
+    Ok((schemes, weights))
 }
 
 /// The first output of `out` that lies outside the preimage of its compressed value: `(index,

@@ -22,9 +22,9 @@ fn bounds(s: &Scheme, c: f32) -> (f64, f64) {
 /// Run a group on single rows and return its outputs (NaN where it wrote nothing).
 fn run(g: &Group, s: &Scheme, cols: &[(Vec<f32>, bool)], how: Estimate, seed: Seed) -> Vec<Vec<f32>> {
     let mut out: Vec<Vec<f32>> = cols.iter().map(|c| vec![f32::NAN; c.0.len()]).collect();
-    let inputs: Vec<(&[f32], bool)> = cols.iter().map(|c| (c.0.as_slice(), c.1)).collect();
+    let inputs: Vec<(&[f32], Option<&Scheme>)> = cols.iter().map(|c| (c.0.as_slice(), c.1.then_some(s))).collect();
     let mut refs: Vec<&mut [f32]> = out.iter_mut().map(|o| o.as_mut_slice()).collect();
-    g.upsample(s, &inputs, how, seed, &mut refs).unwrap();
+    g.upsample(&inputs, how, seed, &mut refs).unwrap();
     out
 }
 
@@ -179,7 +179,7 @@ fn groups_go_through_the_gate_and_the_model_file() {
     let cols: Vec<(&str, &[f32], &[f32])> =
         vec![("pu", &pu[..3000], &pu[3000..]), ("pc", &pc[..3000], &pc[3000..]), ("pb", &pb[..3000], &pb[3000..])];
     let g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"]).unwrap();
-    let model = Model::fit_groups(&s, &cols, &[], std::slice::from_ref(&g), FitOptions::default()).unwrap();
+    let model = Model::fit_groups(s, &cols, &[], std::slice::from_ref(&g), FitOptions::default()).unwrap();
     assert_eq!(model.column("pu").unwrap().choice(), "constraint");
     assert_eq!(model.groups(), std::slice::from_ref(&g));
     let back = Model::from_json(&model.to_json().unwrap()).unwrap();
@@ -205,7 +205,7 @@ fn groups_go_through_the_gate_and_the_model_file() {
 
     // Declaring a member twice, or one that is not a column, is an error.
     let twice = [g.clone(), Group::new(Relation::SumToOne, ["pu", "pc"]).unwrap()];
-    assert!(Model::fit_groups(&s, &cols, &[], &twice, FitOptions::default()).is_err());
+    assert!(Model::fit_groups(s, &cols, &[], &twice, FitOptions::default()).is_err());
     let stranger = [Group::new(Relation::SumToOne, ["pu", "zz"]).unwrap()];
-    assert!(Model::fit_groups(&s, &cols, &[], &stranger, FitOptions::default()).is_err());
+    assert!(Model::fit_groups(s, &cols, &[], &stranger, FitOptions::default()).is_err());
 }

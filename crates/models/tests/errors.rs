@@ -47,11 +47,11 @@ fn groups_that_cannot_be_are_named() {
     let x = [0.25f32, 0.5, 0.75, 0.3];
     let cols: Vec<(&str, &[f32], &[f32])> = vec![("a", &x, &x)];
     let g = Group::new(Relation::SumToOne, ["a", "b"]).unwrap();
-    let e = Model::fit_groups(&scheme(), &cols, &[], std::slice::from_ref(&g), FitOptions::default()).unwrap_err();
+    let e = Model::fit_groups(scheme(), &cols, &[], std::slice::from_ref(&g), FitOptions::default()).unwrap_err();
     assert!(matches!(&e, Error::InvalidGroup { detail, .. } if detail.contains("\"b\" is not among")), "{e}");
     let h = Group::new(Relation::SumToOne, ["b", "a"]).unwrap();
     let both: Vec<(&str, &[f32], &[f32])> = vec![("a", &x, &x), ("b", &x, &x)];
-    let e = Model::fit_groups(&scheme(), &both, &[], &[g, h], FitOptions::default()).unwrap_err();
+    let e = Model::fit_groups(scheme(), &both, &[], &[g, h], FitOptions::default()).unwrap_err();
     assert!(matches!(e, Error::InvalidGroup { .. }), "{e}");
 }
 
@@ -63,7 +63,7 @@ fn settings_out_of_their_domain_are_named() {
         (FitOptions { histogram_bins: 0, ..Default::default() }, "histogram bins"),
         (FitOptions { min_atom_count: 0, ..Default::default() }, "atom min_count"),
     ] {
-        let e = Model::fit(&scheme(), &cols, opts).unwrap_err();
+        let e = Model::fit(scheme(), &cols, opts).unwrap_err();
         let found = std::iter::successors(Some(&e), |e| match e {
             Error::Column { source, .. } => Some(source),
             _ => None,
@@ -76,7 +76,7 @@ fn settings_out_of_their_domain_are_named() {
 #[test]
 fn batch_errors_name_their_column_and_keep_their_source() {
     let x: Vec<f32> = (0..400).map(|i| 0.998 + 0.0098 * (i as f32 * 0.618).fract()).collect();
-    let m = Model::fit(&scheme(), &[("x", &x[..200], &x[200..])], FitOptions::default()).unwrap();
+    let m = Model::fit(scheme(), &[("x", &x[..200], &x[200..])], FitOptions::default()).unwrap();
     // A column the model knows, of a type that holds no floats.
     let batch = RecordBatch::try_from_iter([("x", Arc::new(Int32Array::from(vec![1, 2])) as _)]).unwrap();
     let e = Upsampler::new(&m, Estimate::Mean, 0).upsample(&batch).unwrap_err();
@@ -111,7 +111,7 @@ fn missing_and_needed_context_are_named() {
     let g = Group::new(Relation::SumToOne, ["a", "b"]).unwrap();
     let cols: Vec<(&str, &[f32], &[f32])> = vec![("a", &x, &x), ("b", &x, &x)];
     let opts = FitOptions { force: Some(Method::Constraint), ..Default::default() };
-    let m = Model::fit_groups(&scheme(), &cols, &[], &[g], opts).unwrap();
+    let m = Model::fit_groups(scheme(), &cols, &[], &[g], opts).unwrap();
     let batch = RecordBatch::try_from_iter([("a", Arc::new(Float32Array::from(x.to_vec())) as _)]).unwrap();
     let e = Upsampler::new(&m, Estimate::Mean, 0).upsample(&batch).unwrap_err();
     assert!(

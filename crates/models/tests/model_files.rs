@@ -10,8 +10,8 @@ use std::sync::Arc;
 
 use arrow_array::{Float32Array, RecordBatch};
 use float_bits::Scheme;
-use models::batch::compress_batch;
-use models::{Error, FitOptions, Group, Kind, Method, Model, Relation};
+use models::batch::compress_columns;
+use models::{Error, FitOptions, Group, Kind, Method, Model, Relation, Schemes};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
@@ -27,8 +27,6 @@ impl Rng {
         ((self.next() * n as f64) as usize).min(n.saturating_sub(1))
     }
 }
-
-const KEEP: [&str; 1] = ["pt"];
 
 /// `n` objects of one container: `c.pt` (kept at full precision), `c.x` following pt, `c.n`
 /// integer counts with a -1 sentinel (a lattice), `c.iso` with a -999 sentinel and values on a
@@ -56,8 +54,18 @@ fn batch(cols: &[(&'static str, Vec<f32>)]) -> RecordBatch {
     RecordBatch::try_from_iter(cols.iter().map(|(n, v)| (*n, Arc::new(Float32Array::from(v.clone())) as _))).unwrap()
 }
 
-fn scheme() -> Scheme {
-    Scheme::atlas(7).unwrap()
+/// The seeds' schemes, one per column as in a file that mixes precisions and producers: the
+/// group's members under three different schemes, one of them ATLAS's 15 bits.
+fn schemes() -> Schemes {
+    let s = [
+        ("c.x", Scheme::cms(10)),
+        ("c.n", Scheme::atlas(7)),
+        ("c.iso", Scheme::atlas(7)),
+        ("t.p1", Scheme::atlas(15)),
+        ("t.p2", Scheme::cms(8)),
+        ("t.p3", Ok(Scheme::half())),
+    ];
+    Schemes::PerColumn(s.into_iter().map(|(n, s)| (n.to_string(), s.unwrap())).collect())
 }
 
 /// Real models fitted on seeded data: the gate, each prior forced, the group's constraint, and
@@ -78,7 +86,7 @@ fn fit_seeds() -> Vec<(String, Model)> {
     let group = Group::new(Relation::SumToOne, ["t.p1", "t.p2", "t.p3"]).unwrap();
     let fit = |force: Option<Method>| {
         let opts = FitOptions { force, ..FitOptions::default() };
-        Model::fit_groups(&scheme(), &columns, &kept, std::slice::from_ref(&group), opts).unwrap()
+        Model::fit_groups(schemes(), &columns, &kept, std::slice::from_ref(&group), opts).unwrap()
     };
     let mut out = vec![("gate".to_string(), fit(None))];
     for m in [Method::Lattice, Method::Histogram, Method::Constraint] {
@@ -92,9 +100,16 @@ fn fit_seeds() -> Vec<(String, Model)> {
     out
 }
 
-/// The test batch: fresh objects, compressed as a producer does.
+/// The test batch: fresh objects, compressed as a producer does, with the seeds' schemes.
 fn compressed_batch() -> RecordBatch {
-    compress_batch(&scheme(), &batch(&table(600, 3)), &KEEP).unwrap().0
+    let schemes = schemes();
+    compress_columns(&batch(&table(600, 3)), |n| schemes.of(n).ok().copied()).unwrap().0
+}
+
+/// The test batch compressed with the schemes `model` expects (files before format 7: one
+/// scheme for every column).
+fn compressed_for(model: &Model) -> RecordBatch {
+    compress_columns(&batch(&table(600, 3)), |n| model.scheme_of(n).copied()).unwrap().0
 }
 
 /// Upsample the batch with every estimate, every output inside its preimage (the fuzz targets'
@@ -464,7 +479,6 @@ fn frozen() -> Vec<(String, u64, String)> {
 
 #[test]
 fn frozen_model_files_of_every_version_load_and_stay_inside_every_preimage() {
-    let input = compressed_batch();
     let files = frozen();
     assert!(
         files.iter().any(|f| f.1 == u64::from(models::FORMAT_VERSION)),
@@ -478,7 +492,11 @@ fn frozen_model_files_of_every_version_load_and_stay_inside_every_preimage() {
             Err(Error::ModelFile { detail, .. }) if *version == 4 && detail.contains("refit") => continue,
             Err(e) => panic!("{name}: {e}"),
         };
-        upsample_all(&model, &input).unwrap_or_else(|e| panic!("{name}: {e}"));
+        upsample_all(&model, &compressed_for(&model)).unwrap_or_else(|e| panic!("{name}: {e}"));
+        if *version < 7 {
+            let all = model.schemes().all(|(_, s)| *s == Scheme::atlas(7).unwrap());
+            assert!(all, "{name}: every column takes the file's one scheme");
+        }
         if *version == u64::from(models::FORMAT_VERSION) {
             let again: Value = serde_json::from_str(&model.to_json().unwrap()).unwrap();
             assert_eq!(again, serde_json::from_str::<Value>(text).unwrap(), "{name} does not round-trip");

@@ -259,7 +259,7 @@ fn gate_chooses_the_corrector_and_applies_it_from_files_and_batches() {
         vec![("el.iso", &x[..12_000], &x[12_000..24_000]), ("el.noise", &noise[..12_000], &noise[12_000..24_000])];
     let kept: Vec<(&str, &[f32], &[f32])> = vec![("el.pt", &pt[..12_000], &pt[12_000..24_000])];
     let unbounded = FitOptions { neural: Kinds::of(&[Kind::AutoencoderUnbounded]), ..FitOptions::default() };
-    assert!(Model::fit_groups(&s, &cols, &kept, &[], unbounded).is_err());
+    assert!(Model::fit_groups(s, &cols, &kept, &[], unbounded).is_err());
     // Every epoch of every neural fit is told, by column and kind.
     let told = std::sync::Mutex::new(std::collections::HashSet::new());
     let tell = |column: &str, e: &models::Epoch| {
@@ -268,7 +268,7 @@ fn gate_chooses_the_corrector_and_applies_it_from_files_and_batches() {
     };
     let progress = Some(models::Progress(&tell));
     let opts = FitOptions { neural: Kinds::of(&[Kind::Hybrid, Kind::Flow]), progress, ..FitOptions::default() };
-    let model = Model::fit_groups(&s, &cols, &kept, &[], opts).unwrap();
+    let model = Model::fit_groups(s, &cols, &kept, &[], opts).unwrap();
     let expected: std::collections::HashSet<_> = ["el.iso", "el.noise"]
         .iter()
         .flat_map(|c| [(c.to_string(), Kind::Hybrid), (c.to_string(), Kind::Flow)])
@@ -316,11 +316,11 @@ fn forced_methods_bypass_the_gate() {
         vec![("el.iso", &x[..3_000], &x[3_000..]), ("mu.iso", &x[..3_000], &x[3_000..])];
     let kept: Vec<(&str, &[f32], &[f32])> = vec![("el.pt", &pt[..3_000], &pt[3_000..])];
     let force = |m: Method| FitOptions { force: Some(m), ..FitOptions::default() };
-    let m = Model::fit_groups(&s, &cols, &kept, &[], force(Method::Neural(Kind::AutoencoderUnbounded))).unwrap();
+    let m = Model::fit_groups(s, &cols, &kept, &[], force(Method::Neural(Kind::AutoencoderUnbounded))).unwrap();
     assert_eq!(m.column("el.iso").unwrap().choice(), "autoencoder-unbounded");
     assert_eq!(m.column("mu.iso").unwrap().choice(), "identity"); // no context in its container
-    let m = Model::fit_groups(&s, &cols, &kept, &[], force(Method::Uniform)).unwrap();
+    let m = Model::fit_groups(s, &cols, &kept, &[], force(Method::Uniform)).unwrap();
     assert!(m.columns().iter().all(|c| c.choice() == "uniform"));
-    let m = Model::fit_groups(&s, &cols, &kept, &[], force(Method::Lattice)).unwrap();
+    let m = Model::fit_groups(s, &cols, &kept, &[], force(Method::Lattice)).unwrap();
     assert!(m.columns().iter().all(|c| c.choice() == "identity")); // no lattice in continuous data
 }

@@ -124,7 +124,7 @@ fn sentinels_on_powers_of_two_stay_exact() {
         })
         .collect();
     let (train, valid) = values.split_at(2000);
-    let m = Model::fit(&s, &[("d0", train, valid)], FitOptions::default()).unwrap();
+    let m = Model::fit(s, &[("d0", train, valid)], FitOptions::default()).unwrap();
     let col = m.column("d0").unwrap();
     assert_eq!(col.prior.name(), "histogram", "{:?}", col.scores);
     let score = |name: &str| col.scores.iter().find(|x| x.prior == name).unwrap().mse;
@@ -150,7 +150,7 @@ fn the_gate_never_keeps_a_prior_worse_than_the_identity() {
     let t = training();
     let noise: Vec<f32> = (0..3000).map(|i| ((i * 7919) % 10007) as f32 * 1.37e-3).collect();
     let m =
-        Model::fit(&s, &[("t", &t[..1500], &t[1500..]), ("n", &noise[..1500], &noise[1500..])], FitOptions::default())
+        Model::fit(s, &[("t", &t[..1500], &t[1500..]), ("n", &noise[..1500], &noise[1500..])], FitOptions::default())
             .unwrap();
     for col in m.columns() {
         let identity = col.scores[0].mse;
@@ -163,17 +163,20 @@ fn the_gate_never_keeps_a_prior_worse_than_the_identity() {
 fn model_files_round_trip_and_reject_other_versions() {
     let s = Scheme::atlas(7).unwrap();
     let t = training();
-    let m = Model::fit(&s, &[("x", &t[..2000], &t[2000..])], FitOptions::default()).unwrap();
+    let m = Model::fit(s, &[("x", &t[..2000], &t[2000..])], FitOptions::default()).unwrap();
     let json = m.to_json().unwrap();
     assert_eq!(Model::from_json(&json).unwrap(), m);
     let newer = json.replace(&format!("\"version\":{}", models::FORMAT_VERSION), "\"version\":99");
     let e = Model::from_json(&newer).unwrap_err();
     assert!(e.to_string().contains("version"), "{e}");
-    // A version-1 file (before groups) still reads.
+    // A version-1 file (before groups, one scheme for the whole model) still reads.
+    let spec = "\"scheme\":{\"name\":\"atlas\",\"k\":7}";
     let v1 = json
-        .replace(&format!("\"version\":{}", models::FORMAT_VERSION), "\"version\":1")
+        .replace(&format!("{spec},"), "")
+        .replace(&format!("\"version\":{}", models::FORMAT_VERSION), &format!("\"version\":1,{spec}"))
         .replace(",\"groups\":[]", "")
         .replace(",\"constraint\":false", "");
+    assert_eq!(v1.matches(spec).count(), 1, "{v1}");
     assert_ne!(v1, json);
     assert_eq!(Model::from_json(&v1).unwrap(), m);
     let e = Model::from_json(&json[..json.len() / 2]).unwrap_err();
@@ -195,7 +198,7 @@ fn sampler_dithers_continuous_identity_columns_only() {
     let grid: Vec<f32> = (0..4000).map(|i| ((i * 37) % 120) as f32 / 8.0).collect();
     let cols: Vec<(&str, &[f32], &[f32])> =
         vec![("cont", &cont[..2000], &cont[2000..]), ("grid", &grid[..2000], &grid[2000..])];
-    let model = models::Model::fit(&s, &cols, Default::default()).unwrap();
+    let model = models::Model::fit(s, &cols, Default::default()).unwrap();
     let (c, g) = (model.column("cont").unwrap(), model.column("grid").unwrap());
     assert_eq!(c.prior.name(), "identity");
     assert_eq!(c.sampler.as_ref().map(|p| p.name()), Some("histogram"));
@@ -242,7 +245,7 @@ proptest! {
             })
             .collect();
         s.compress_in_place(&mut x).unwrap();
-        let model = Model::fit_compressed(&s, &[("x", &x)], &[], &[], 3).unwrap();
+        let model = Model::fit_compressed(s, &[("x", &x)], &[], &[], 3).unwrap();
         let mut out = vec![0f32; x.len()];
         model.upsample("x", &x, Estimate::Mean, 0, &mut out).unwrap();
         let spike = s.compress(-999.9f32).unwrap();

@@ -54,10 +54,11 @@ pub fn upsample_inside(model: &Model, input: &RecordBatch, seed: u64) -> Result<
             if col.neural.as_ref().is_some_and(|n| !n.model.kind.bounded()) {
                 continue;
             }
+            let scheme = model.scheme_of(f.name()).expect("a column of the model");
             let c = float_values(input.column(i).as_ref()).expect("floats");
             let o = float_values(out.column(i).as_ref()).expect("floats");
             for (j, (c, o)) in c.iter().zip(&o).enumerate() {
-                let p = quant_bounds::preimage(model.scheme(), *c).expect("an output of the model's scheme");
+                let p = quant_bounds::preimage(scheme, *c).expect("an output of the column's scheme");
                 assert!(p.contains(*o), "{} ({how}) row {j}: {o} outside the preimage of {c}", f.name());
             }
         }

@@ -8,9 +8,9 @@ use std::time::Instant;
 use anyhow::{Context, Result, bail};
 use arrow_schema::Schema;
 use clap::Args;
-use float_bits::{KeptBits, Scheme};
-use models::batch::{Upsampler, compress_batch, float_values, is_float, is_kept};
-use models::{Epoch, Estimate, FitOptions, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule, SchemeSpec};
+use float_bits::Scheme;
+use models::batch::{Upsampler, compress_columns, float_values, is_float};
+use models::{Epoch, Estimate, FitOptions, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule, Schemes};
 use serde_json::json;
 
 mod compare;
@@ -18,41 +18,75 @@ pub use compare::{CompareArgs, compare};
 
 use crate::io::{BATCH_EVENTS, Input, META_KEEP, META_SCHEME, ParquetSink, SizeCounter};
 use crate::output::{Temporary, check_dir_target, check_file_target, write_file};
+use crate::schemes::{Choice, ColumnSchemes, Declaration, Declared, Detector, recorded, resolve, with_schemes};
 use crate::{Out, Output, Source};
 
-/// How values were (or are to be) compressed.
+/// How values were (or are to be) compressed, column by column. A file's own record of a
+/// column's scheme (ROOT's lossy types, RNTuple lossy columns, files from `hepfloat compress`)
+/// always wins; a declaration that contradicts it is an error.
 #[derive(Debug, Clone, Args)]
 pub struct SchemeArgs {
-    /// The rounding scheme: atlas (CxxUtils::FloatCompressor), nearest-even (bfloat16, BitRound),
-    /// toward-zero (RNTuple Real32Trunc), root-float16 (TTree Float16_t mantissa mode).
+    /// The scheme of every column not matched by --scheme-map: a family, atlas
+    /// (CxxUtils::FloatCompressor), cms (CMSSW reduceMantissaToNbitsRounding), nearest-even
+    /// (bfloat16, BitRound), toward-zero (RNTuple Real32Trunc), root-float16 (TTree Float16_t
+    /// mantissa mode), with its bits from --bits; or a whole scheme as it prints (Half,
+    /// 'RootRange{min=0, max=1, n=16}').
     #[arg(long, default_value = "atlas")]
     scheme: String,
-    /// Kept mantissa bits (ATLAS production: 7 or 15).
-    #[arg(long, default_value_t = 7)]
-    bits: u32,
+    /// Kept mantissa bits of the family (ATLAS production: 7 or 15). Default 7 for `compress`
+    /// and `fit` on originals; for compressed input that does not record its schemes, each
+    /// column's bits are detected from its values (a lower bound: see `inspect`).
+    #[arg(long)]
+    bits: Option<u32>,
+    /// A scheme for the columns matching a glob, `GLOB=SCHEME` (repeatable, the first match
+    /// wins): FAMILY:BITS (atlas:15, cms:10), FAMILY (bits from --bits or the data), a whole
+    /// scheme, or none (kept at full precision). E.g. `--scheme-map 'AnalysisJetsAuxDyn.*=atlas:15'`.
+    #[arg(long = "scheme-map", value_name = "GLOB=SCHEME")]
+    map: Vec<Declared>,
     /// Variables (or whole column names) left at full precision, comma-separated; `none` for
-    /// none. ATLAS keeps pt, eta, phi and m of every container.
+    /// none. ATLAS keeps pt, eta, phi and m of every container. Wins over --scheme-map.
     #[arg(long, value_delimiter = ',', default_value = "pt,eta,phi,m")]
     keep: Vec<String>,
 }
 
 impl SchemeArgs {
-    /// The scheme.
-    pub fn scheme(&self) -> Result<Scheme> {
-        let k = self.bits;
-        Ok(match self.scheme.as_str() {
-            "atlas" => Scheme::atlas(k)?,
-            "nearest-even" => Scheme::nearest_even(k)?,
-            "toward-zero" => Scheme::toward_zero(k)?,
-            "root-float16" => Scheme::root_float16(k)?,
-            other => bail!("unknown scheme {other:?} (atlas, nearest-even, toward-zero, root-float16)"),
-        })
+    /// What the options declare; a family without bits takes 7 unless the bits are to be
+    /// `detected` from the data.
+    pub fn declaration(&self, detected: bool) -> Result<Declaration> {
+        let default = match (self.scheme.parse::<Choice>()?, self.bits) {
+            (Choice::Family(f, None), Some(k)) => Choice::Family(f, Some(k)),
+            (Choice::Family(f, None), None) if !detected => Choice::Family(f, Some(7)),
+            (Choice::Family(_, Some(_)) | Choice::Scheme(_) | Choice::Kept, Some(k)) => {
+                bail!("--bits {k} with --scheme {}: the scheme already says its bits", self.scheme)
+            }
+            (c, _) => c,
+        };
+        Ok(Declaration { default, map: self.map.clone(), keep: self.keep() })
     }
 
     /// The exemption list.
     pub fn keep(&self) -> Vec<String> {
         self.keep.iter().filter(|k| !k.is_empty() && k.as_str() != "none").cloned().collect()
     }
+}
+
+/// The schemes in a set of columns, for messages: `Atlas{k=7}` for one, `Atlas{k=7} (12
+/// columns), Atlas{k=15} (3 columns)` for several.
+fn describe(schemes: &ColumnSchemes) -> String {
+    let mut count: BTreeMap<String, usize> = BTreeMap::new();
+    for (s, _) in schemes.values() {
+        *count.entry(s.to_string()).or_default() += 1;
+    }
+    match count.len() {
+        0 => "no compressed columns".into(),
+        1 => count.into_keys().next().unwrap_or_default(),
+        _ => count.iter().map(|(s, n)| format!("{s} ({n} columns)")).collect::<Vec<_>>().join(", "),
+    }
+}
+
+/// The schemes as JSON: column → scheme text and origin.
+fn schemes_json(schemes: &ColumnSchemes) -> serde_json::Value {
+    schemes.iter().map(|(c, (s, o))| (c.clone(), json!({"scheme": s.to_string(), "origin": o.name()}))).collect()
 }
 
 /// The float columns of a schema.
@@ -68,6 +102,10 @@ pub struct InspectArgs {
     file: String,
     #[command(flatten)]
     source: Source,
+    /// The schemes `fit --compressed-input` would use (the file's own, else the declared,
+    /// else the family's at each column's detected bits).
+    #[command(flatten)]
+    scheme: SchemeArgs,
 }
 
 pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
@@ -100,8 +138,8 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
         out.say(format!("metadata {k} = {v}"));
     }
     let floats = float_columns(&schema);
-    let mut bits: BTreeMap<&str, (u64, KeptBits<f32>)> =
-        floats.iter().map(|n| (n.as_str(), (0, KeptBits::default()))).collect();
+    let mut counts: BTreeMap<&str, u64> = floats.iter().map(|n| (n.as_str(), 0)).collect();
+    let mut detector = Detector::default();
     let range = a.source.entries.clone();
     let bar = out.bar(range.end.min(input.entries()) - range.start.min(input.entries()), "reading");
     for batch in input.batches(range, BATCH_EVENTS)? {
@@ -109,18 +147,19 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
         bar.inc(batch.num_rows() as u64);
         for name in &floats {
             if let Some(v) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) {
-                let e = bits.get_mut(name.as_str()).expect("listed");
-                e.0 += v.len() as u64;
-                e.1.add(&v);
+                *counts.get_mut(name.as_str()).expect("listed") += v.len() as u64;
+                detector.add(name, &v);
             }
         }
     }
     bar.finish_and_clear();
+    let schemes = resolve(&floats, &recorded(&input, &floats)?, &a.scheme.declaration(true)?, Some(&detector))?;
     let mut rows = Vec::new();
-    out.say(format!("{:<80} {:<32} {:>10} {:>9}", "column", "type", "values", "kept bits"));
+    out.say(format!("{:<80} {:<32} {:>10} {:>9}  {}", "column", "type", "values", "kept bits", "scheme (from)"));
     for f in schema.fields() {
-        let (values, k) = match bits.get(f.name().as_str()) {
-            Some((n, kb)) => (Some(*n), kb.k()),
+        let name = f.name().as_str();
+        let (values, k) = match counts.get(name) {
+            Some(n) => (Some(*n), detector.kept_bits(name)),
             None => (None, None),
         };
         let shown_k = match (values, k) {
@@ -130,8 +169,24 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
             (Some(_), Some(k)) => k.to_string(),
         };
         let shown_n = values.map_or_else(|| "-".into(), |n| n.to_string());
-        out.say(format!("{:<80} {:<32} {:>10} {:>9}", f.name(), f.data_type().to_string(), shown_n, shown_k));
-        rows.push(json!({"column": f.name(), "type": f.data_type().to_string(), "values": values, "kept_bits": k}));
+        let scheme = schemes.get(name);
+        let shown_s = match (values, scheme) {
+            (None, _) => "-".to_string(),
+            (Some(_), None) if k.is_some_and(|k| k < 23) && detector.bits(name).is_none() => {
+                format!("left as is (fewer than {} distinct values)", crate::schemes::MIN_DISTINCT)
+            }
+            (Some(_), None) => "full precision".to_string(),
+            (Some(_), Some((s, o))) => format!("{s} ({})", o.name()),
+        };
+        out.say(format!("{name:<80} {:<32} {shown_n:>10} {shown_k:>9}  {shown_s}", f.data_type().to_string()));
+        rows.push(json!({"column": name, "type": f.data_type().to_string(), "values": values, "kept_bits": k,
+            "scheme": scheme.map(|s| s.0.to_string()), "scheme_origin": scheme.map(|s| s.1.name())}));
+    }
+    if schemes.values().any(|s| s.1 == crate::schemes::Origin::Detected) {
+        out.say(
+            "detected bits are a lower bound: a column of few distinct values can look coarser than it was stored; \
+             declare what you know with --bits or --scheme-map",
+        );
     }
     let (skipped, damaged) = input.damaged_report();
     if let Some(line) = skipped {
@@ -165,21 +220,24 @@ pub struct CompressSummary {
 }
 
 pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
-    let scheme = a.scheme.scheme()?;
+    let declared = a.scheme.declaration(false)?;
     let keep = a.scheme.keep();
     check_file_target(&a.output.output, &[Path::new(&a.file)])?;
     let input = Input::open_source(&a.file, &a.source)?;
-    if let Some(recorded) = input.metadata().get(META_SCHEME) {
-        let shown = recorded_scheme(recorded);
+    let floats = float_columns(&input.schema());
+    let already = recorded(&input, &floats).with_context(|| format!("{}: its scheme metadata", input.name))?;
+    if let Some((column, s)) = already.iter().next() {
         bail!(
-            "{} is already compressed ({shown}, recorded in its {META_SCHEME} metadata): compress the original instead",
-            input.name
+            "{} is already compressed ({column}: {s}, recorded in its metadata; {} columns in all): compress the original instead",
+            input.name,
+            already.len()
         );
     }
+    let schemes = resolve(&floats, &already, &declared, None)?;
     let mut meta = input.metadata().clone();
-    meta.insert(META_SCHEME, serde_json::to_string(&SchemeSpec::try_from(&scheme)?)?);
+    meta.remove(META_SCHEME);
     meta.insert(META_KEEP, keep.join(","));
-    let schema = Arc::new(Schema::new_with_metadata(input.schema().fields().clone(), meta));
+    let schema = Arc::new(Schema::new_with_metadata(with_schemes(input.schema().fields(), &schemes), meta));
     let mut sink = ParquetSink::create(&a.output.output, schema.clone())?;
     let mut before = SizeCounter::new(input.schema())?;
     let range = a.source.entries.clone();
@@ -187,8 +245,9 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let (mut values, mut kept) = (0, 0);
     for batch in input.batches(range, BATCH_EVENTS)? {
         let batch = batch?;
-        let (c, n) = compress_batch(&scheme, &batch, &keep).with_context(|| format!("compressing {}", input.name))?;
-        sink.write(&c.with_schema(schema.clone())?)?;
+        let (c, n) = compress_columns(&batch, |name| schemes.get(name).map(|s| s.0))
+            .with_context(|| format!("compressing {}", input.name))?;
+        sink.write(&arrow_array::RecordBatch::try_new(schema.clone(), c.columns().to_vec())?)?;
         before.write(&batch)?;
         (values, kept) = (values + n.values, kept + n.kept);
         bar.inc(batch.num_rows() as u64);
@@ -197,7 +256,8 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let (before, after) = (before.finish()?, sink.finish()?);
     let saved = 100.0 * (1.0 - after as f64 / before.max(1) as f64);
     out.say(format!(
-        "{scheme}: {values} float values rounded, {kept} kept at full precision (keep: {})",
+        "{}: {values} float values rounded, {kept} kept at full precision (keep: {})",
+        describe(&schemes),
         if keep.is_empty() { "none".into() } else { keep.join(",") }
     ));
     out.say(format!(
@@ -209,8 +269,11 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     if let Some(line) = skipped {
         out.say(line);
     }
-    out.json(&json!({"damaged": damaged, "scheme": scheme.to_string(), "values": values, "kept": kept, "bytes_full_precision": before,
-        "bytes_compressed": after, "input_bytes": input.bytes, "output": a.output.output}));
+    out.json(
+        &json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes), "values": values,
+        "kept": kept, "bytes_full_precision": before, "bytes_compressed": after, "input_bytes": input.bytes,
+        "output": a.output.output}),
+    );
     Ok(CompressSummary { before, after })
 }
 
@@ -289,28 +352,28 @@ fn groups_of(a: &FitArgs, names: &[String]) -> Result<Vec<Group>> {
 /// tolerance is widened to the miss of those rows, if it is at most
 /// [`models::Agreement::MAX_MISS`] (the group then carries that tolerance); drop the others,
 /// saying which and why. Returns what was widened or dropped, for the JSON summary.
-/// `values[i]` holds column `names[i]`; `compressed(name)` says whether its values went through
-/// `scheme` (then a row holds when the box of preimages meets the relation).
-fn test_groups(
+/// `values[i]` holds column `names[i]`; `scheme_of(name)` is the scheme its values went
+/// through, if they are compressed (then a row holds when the box of preimages meets the
+/// relation).
+fn test_groups<'s>(
     groups: &mut Vec<Group>,
     names: &[String],
     values: &[Vec<f32>],
-    compressed: impl Fn(&str) -> bool,
-    scheme: Option<&Scheme>,
+    scheme_of: impl Fn(&str) -> Option<&'s Scheme>,
     out: Out,
 ) -> Vec<serde_json::Value> {
     let mut changed = Vec::new();
     groups.retain_mut(|g| {
-        let columns: Vec<(&[f32], bool)> = g
+        let columns: Vec<(&[f32], Option<&Scheme>)> = g
             .members
             .iter()
             .map(|m| {
                 let i = names.iter().position(|n| n == m);
-                (i.map_or(&[][..], |i| values[i].as_slice()), compressed(m))
+                (i.map_or(&[][..], |i| values[i].as_slice()), scheme_of(m))
             })
             .collect();
-        let exact = columns.iter().all(|c| !c.1);
-        let why = match g.agreement(scheme, &columns) {
+        let exact = columns.iter().all(|c| c.1.is_none());
+        let why = match g.agreement(&columns) {
             Ok(a) if a.holds() => return true,
             Ok(a) if exact && a.rows > 0 && a.miss <= models::Agreement::MAX_MISS => {
                 let was = g.tolerance;
@@ -342,10 +405,10 @@ fn fit_compressed(
     out: Out,
     input: &Input,
     names: &[String],
-    scheme: &Scheme,
-    keep: &[String],
     range: std::ops::Range<u64>,
 ) -> Result<Model> {
+    let recorded = recorded(input, names)?;
+    let declared = a.scheme.declaration(true)?;
     let mut values: Vec<Vec<f32>> = vec![Vec::new(); names.len()];
     let bar = out.bar(range.end - range.start, "reading");
     for batch in input.batches(range.clone(), BATCH_EVENTS)? {
@@ -358,14 +421,36 @@ fn fit_compressed(
         }
     }
     bar.finish_and_clear();
+    // The kept bits of each column are detected on every event of the file, not only those
+    // fitted on: a count seen on fewer values is a lower bound that later events can exceed.
+    let mut detector = Detector::default();
+    if range == (0..input.entries()) {
+        for (name, v) in names.iter().zip(&values) {
+            detector.add(name, v);
+        }
+    } else {
+        let bar = out.bar(input.entries(), "detecting kept bits");
+        for batch in input.batches(0..input.entries(), BATCH_EVENTS)? {
+            let batch = batch?;
+            bar.inc(batch.num_rows() as u64);
+            for name in names {
+                if let Some(x) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) {
+                    detector.add(name, &x);
+                }
+            }
+        }
+        bar.finish_and_clear();
+    }
+    let schemes = resolve(names, &recorded, &declared, Some(&detector))?;
     let (mut columns, mut kept) = (Vec::new(), Vec::new());
     for (name, v) in names.iter().zip(&values) {
-        if is_kept(name, keep) { kept.push(name.as_str()) } else { columns.push((name.as_str(), v.as_slice())) }
+        if schemes.contains_key(name) { columns.push((name.as_str(), v.as_slice())) } else { kept.push(name.as_str()) }
     }
     let mut groups = groups_of(a, names)?;
     groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
-    let tested = test_groups(&mut groups, names, &values, |n| !is_kept(n, keep), Some(scheme), out);
-    let model = Model::fit_compressed(scheme, &columns, &kept, &groups, a.min_atom_count)
+    let tested = test_groups(&mut groups, names, &values, |n| schemes.get(n).map(|s| &s.0), out);
+    let per_column = Schemes::PerColumn(schemes.iter().map(|(n, s)| (n.clone(), s.0)).collect());
+    let model = Model::fit_compressed(per_column, &columns, &kept, &groups, a.min_atom_count)
         .with_context(|| format!("fitting {}", input.name))?;
     save(&model, &a.output.output)?;
     let atoms: usize = model
@@ -377,7 +462,8 @@ fn fit_compressed(
         })
         .sum();
     out.say(format!(
-        "{scheme}: fitted {} columns from compressed events {}..{} alone ({atoms} exact values found, {} relation groups); no originals, so nothing was validated",
+        "{}: fitted {} columns from compressed events {}..{} alone ({atoms} exact values found, {} relation groups); no originals, so nothing was validated",
+        describe(&schemes),
         model.columns().len(),
         range.start,
         range.end,
@@ -388,37 +474,10 @@ fn fit_compressed(
     if let Some(line) = skipped {
         out.say(line);
     }
-    out.json(
-        &json!({"damaged": damaged, "scheme": scheme.to_string(), "columns": model.columns().len(), "atoms": atoms,
-        "groups": model.groups().len(), "groups_tested": tested, "events": range, "output": a.output.output}),
-    );
+    out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
+        "columns": model.columns().len(), "atoms": atoms, "groups": model.groups().len(), "groups_tested": tested,
+        "events": range, "output": a.output.output}));
     Ok(model)
-}
-
-/// A recorded `hepfloat.scheme` for messages: the scheme if it parses, else the text cut short.
-fn recorded_scheme(spec: &str) -> String {
-    match serde_json::from_str::<SchemeSpec>(spec).ok().and_then(|s| Scheme::try_from(&s).ok()) {
-        Some(s) => s.to_string(),
-        None => crate::shorten(spec, 80),
-    }
-}
-
-/// The scheme an input records in its metadata, if any.
-pub(crate) fn recorded(input: &Input) -> Result<Option<Scheme>> {
-    let Some(spec) = input.metadata().get(META_SCHEME) else { return Ok(None) };
-    let bad = || format!("{}: its {META_SCHEME} metadata is damaged", input.name);
-    let spec: SchemeSpec = serde_json::from_str(spec).with_context(bad)?;
-    Ok(Some(Scheme::try_from(&spec).with_context(bad)?))
-}
-
-/// Refuse an input whose recorded scheme differs from `scheme`.
-fn check_scheme(input: &Input, scheme: &Scheme) -> Result<()> {
-    if let Some(recorded) = recorded(input)?
-        && &recorded != scheme
-    {
-        bail!("{} was compressed with {recorded}, not {scheme}", input.name);
-    }
-    Ok(())
 }
 
 /// Write a model file through a temporary file renamed into place.
@@ -434,8 +493,6 @@ fn parse_group(s: &str) -> Result<Group> {
 }
 
 pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
-    let scheme = a.scheme.scheme()?;
-    let keep = a.scheme.keep();
     if !(0.0..1.0).contains(&a.validation) || a.validation == 0.0 {
         bail!("--validation must be in (0, 1), got {}", a.validation);
     }
@@ -444,9 +501,17 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     let names = float_columns(&input.schema());
     let (start, end) = (a.source.entries.start.min(input.entries()), a.source.entries.end.min(input.entries()));
     if a.compressed_input {
-        check_scheme(&input, &scheme)?;
-        return fit_compressed(a, out, &input, &names, &scheme, &keep, start..end);
+        return fit_compressed(a, out, &input, &names, start..end);
     }
+    let already = recorded(&input, &names)?;
+    if let Some((column, s)) = already.iter().next() {
+        bail!(
+            "{} records lossy schemes ({column}: {s}; {} columns): fit needs the originals, or --compressed-input",
+            input.name,
+            already.len()
+        );
+    }
+    let schemes = resolve(&names, &already, &a.scheme.declaration(false)?, None)?;
     let split = start + ((end - start) as f64 * (1.0 - a.validation)).round() as u64;
     if split == start || split == end {
         bail!("{} events in {}..{}: too few to split into training and validation", end - start, start, end);
@@ -474,12 +539,12 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     let (mut columns, mut kept) = (Vec::new(), Vec::new());
     for (i, name) in names.iter().enumerate() {
         let entry = (name.as_str(), train[i].as_slice(), valid[i].as_slice());
-        if is_kept(name, &keep) { kept.push(entry) } else { columns.push(entry) }
+        if schemes.contains_key(name) { columns.push(entry) } else { kept.push(entry) }
     }
     // Groups whose members are all present, and whose relation the originals obey.
     groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
     let originals: Vec<Vec<f32>> = train.iter().zip(&valid).map(|(t, v)| [t.as_slice(), v].concat()).collect();
-    let tested = test_groups(&mut groups, &names, &originals, |_| false, None, out);
+    let tested = test_groups(&mut groups, &names, &originals, |_| None, out);
     let t0 = Instant::now();
     let spinner = out.spinner(&format!("fitting {} columns and {} relation groups", columns.len(), groups.len()));
     let mut kinds = Vec::new();
@@ -498,7 +563,8 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     };
     let progress = Some(Progress(&tell));
     let opts = FitOptions { estimate: a.estimate, neural, force: a.force, progress, ..FitOptions::default() };
-    let model = Model::fit_groups(&scheme, &columns, &kept, &groups, opts)
+    let per_column = Schemes::PerColumn(schemes.iter().map(|(n, s)| (n.clone(), s.0)).collect());
+    let model = Model::fit_groups(per_column, &columns, &kept, &groups, opts)
         .with_context(|| format!("fitting {}", input.name))?;
     spinner.finish_and_clear();
     save(&model, &a.output.output)?;
@@ -507,7 +573,8 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         *choices.entry(c.choice()).or_default() += 1;
     }
     out.say(format!(
-        "{scheme}: fitted {} columns on events {start}..{split}, validated on {split}..{end} in {:.2} s; {} relation groups used",
+        "{}: fitted {} columns on events {start}..{split}, validated on {split}..{end} in {:.2} s; {} relation groups used",
+        describe(&schemes),
         model.columns().len(),
         t0.elapsed().as_secs_f64(),
         model.groups().len()
@@ -518,11 +585,10 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     if let Some(line) = skipped {
         out.say(line);
     }
-    out.json(
-        &json!({"damaged": damaged, "scheme": scheme.to_string(), "columns": model.columns().len(), "choices": choices,
+    out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
+        "columns": model.columns().len(), "choices": choices,
         "groups": model.groups().len(), "groups_tested": tested, "train": start..split, "validation": split..end,
-        "output": a.output.output}),
-    );
+        "output": a.output.output}));
     Ok(model)
 }
 
@@ -585,12 +651,31 @@ pub fn upsample_with(
     out: Out,
 ) -> Result<f64> {
     let input = Input::open_source(file, source)?;
-    check_scheme(&input, model.scheme()).context("the model does not fit this file")?;
-    let recorded = recorded(&input)?.is_some();
+    // Every column the model upsamples must have the model's scheme where the file records one;
+    // those the file says nothing about are checked value by value.
+    let known: Vec<String> = float_columns(&input.schema()).into_iter().filter(|n| model.column(n).is_some()).collect();
+    let said = recorded(&input, &known)?;
+    let differ: Vec<String> = said
+        .iter()
+        .filter_map(|(n, s)| {
+            model.scheme_of(n).filter(|m| *m != s).map(|m| format!("{n}: the file records {s}, the model expects {m}"))
+        })
+        .collect();
+    if !differ.is_empty() {
+        bail!(
+            "the model does not fit {}: {} columns differ in scheme ({}{})",
+            input.name,
+            differ.len(),
+            differ[..differ.len().min(5)].join("; "),
+            if differ.len() > 5 { "; …" } else { "" }
+        );
+    }
+    let recorded = said.len() == known.len();
     let mut up = Upsampler::new(model, how, seed);
     let t0 = Instant::now();
     let mut at = source.entries.start.min(input.entries());
-    let busy = rewrite(&input, source.entries.clone(), input.schema().fields(), &how.to_string(), output, out, |b| {
+    let fields = crate::schemes::upsampled_fields(input.schema().fields(), |n| model.column(n).is_some());
+    let busy = rewrite(&input, source.entries.clone(), &fields, &how.to_string(), output, out, |b| {
         let events = at..at + b.num_rows() as u64;
         at = events.end;
         // A file that does not say how it was compressed is checked value by value; one that
@@ -621,9 +706,9 @@ pub fn upsample_with(
     Ok(rate)
 }
 
-/// Refuse a batch holding, in a column `model` upsamples, a value that the model's scheme cannot
-/// output: the file was not compressed with it (`recorded`: it says it was, so it was changed
-/// since).
+/// Refuse a batch holding, in a column `model` upsamples, a value that the column's scheme in the
+/// model cannot output: the file was not compressed with it (`recorded`: it says it was, so it
+/// was changed since).
 fn check_outputs(
     model: &Model,
     batch: &arrow_array::RecordBatch,
@@ -631,11 +716,8 @@ fn check_outputs(
     events: &std::ops::Range<u64>,
     recorded: bool,
 ) -> Result<()> {
-    let scheme = model.scheme();
     for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        if model.column(field.name()).is_none() {
-            continue;
-        }
+        let Some(scheme) = model.scheme_of(field.name()) else { continue };
         let Some(values) = float_values(column.as_ref()) else { continue };
         let (mut lo, mut hi) = (vec![0f32; values.len()], vec![0f32; values.len()]);
         if let Err(e) = quant_bounds::preimages(scheme, &values, &mut lo, &mut hi) {
@@ -673,7 +755,7 @@ fn rewrite(
         let t = Instant::now();
         let result = f(&batch)?;
         busy += t.elapsed();
-        sink.write(&result.with_schema(schema.clone())?)?;
+        sink.write(&arrow_array::RecordBatch::try_new(schema.clone(), result.columns().to_vec())?)?;
         bar.inc(batch.num_rows() as u64);
     }
     bar.finish_and_clear();
@@ -715,7 +797,8 @@ impl Halves {
     }
 
     fn scheme(bits: u32) -> SchemeArgs {
-        SchemeArgs { scheme: "atlas".into(), bits, keep: hep_toy::KEEP.iter().map(|s| s.to_string()).collect() }
+        let keep = hep_toy::KEEP.iter().map(|s| s.to_string()).collect();
+        SchemeArgs { scheme: "atlas".into(), bits: Some(bits), map: vec![], keep }
     }
 
     /// Compress every event into `output`.
@@ -764,9 +847,13 @@ impl Halves {
             return Ok(false);
         }
         let input = Input::open(&compressed.to_string_lossy(), None, &[])?;
-        let (scheme, keep) = crate::evaluate::scheme_of(&input)?;
+        let (schemes, keep) = crate::evaluate::schemes_of(&input)?;
+        let Some(&scheme) = schemes.values().next().filter(|s| schemes.values().all(|t| t == *s)) else {
+            bail!("{}: the toy oracle needs one scheme for every column", input.name);
+        };
         let quiet = Out { quiet: true, json: false };
-        rewrite(&input, 0..u64::MAX, hep_toy::schema().fields(), "oracle mean", output, quiet, |b| {
+        let fields = crate::schemes::upsampled_fields(input.schema().fields(), |_| true);
+        rewrite(&input, 0..u64::MAX, &fields, "oracle mean", output, quiet, |b| {
             Ok(hep_toy::oracle_mean(&scheme, b, &keep)?)
         })?;
         Ok(true)
