@@ -487,33 +487,16 @@ fn cross_sample(root: &std::path::Path, data: &std::path::Path, out: &std::path:
     Ok(md)
 }
 
-/// The containers of ATLAS's low lossy-compression list (15 kept bits), as the DAOD_PHYS test
-/// configuration (a postInclude of DerivationFrameworkPhys) names them; matched as substrings of
-/// the branch names there, as globs `*NAME*` here. The PHYSLITE sample holds these of them.
-const ATLAS_LOW: [&str; 13] = [
-    "TruthCharm",
-    "BTagging_AntiKt4EMPFlow",
-    "TruthMuons",
-    "TruthNeutrinos",
-    "TruthBottom",
-    "TruthBoson",
-    "TauJets",
-    "TruthElectrons",
-    "TruthTaus",
-    "TruthPhotons",
-    "Muons",
-    "Photons",
-    "Electrons",
-];
-
 /// Files mixing schemes: the PHYSLITE sample compressed with ATLAS's two lists (7 and 15 bits)
 /// and with CMS rounding at NanoAOD-like precisions per branch, each fitted with originals (the
 /// gate) and, stripped of its scheme metadata, from its compressed values alone with the bits
 /// detected per column; fitted on events 0–49, evaluated on 50–99.
 fn mixed_schemes(root: &std::path::Path, data: &std::path::Path, out: &std::path::Path) -> Result<String, String> {
     let sample = data.join("PHYSLITE_example.root").to_string_lossy().into_owned();
-    let atlas: Vec<String> =
-        ATLAS_LOW.iter().flat_map(|c| ["--scheme-map".into(), format!("*{c}*=atlas:15")]).collect();
+    let atlas: Vec<String> = hepfloat_testdata::ATLAS_LOW_LIST
+        .iter()
+        .flat_map(|c| ["--scheme-map".into(), format!("*{c}*=atlas:15")])
+        .collect();
     let cms: Vec<String> = ["--scheme", "cms", "--bits", "12", "--keep", "none"]
         .into_iter()
         .map(String::from)

@@ -12,6 +12,55 @@ use arrow_array::cast::AsArray;
 
 pub use parquet_floats::{FloatColumn, read_float_columns};
 
+/// The containers of ATLAS's low lossy-compression list (15 kept mantissa bits; pt, eta, phi and
+/// m exempt), as the DAOD_PHYS test configuration (a postInclude of DerivationFrameworkPhys)
+/// names them. ATLAS matches them as substrings of the branch names (`Electrons` takes
+/// PHYSLITE's `AnalysisElectrons` and `TruthElectrons`), and so does the glob `*NAME*`;
+/// everything else is on the high list (7 bits).
+///
+/// ```
+/// assert!(hepfloat_testdata::ATLAS_LOW_LIST.contains(&"TruthMuons"));
+/// ```
+pub const ATLAS_LOW_LIST: [&str; 38] = [
+    "TruthCharm",
+    "BTagging_AntiKt4EMPFlow",
+    "TruthMuons",
+    "TruthNeutrinos",
+    "TruthBottom",
+    "MuonSpectrometerTrackParticles",
+    "DiTauJetsLowPt",
+    "TruthBoson",
+    "MET_Track",
+    "TauSecondaryVertices",
+    "TruthBosonsWithDecayVertices",
+    "TauJets",
+    "TruthElectrons",
+    "xTrigDecision",
+    "ExtrapolatedMuonTrackParticles",
+    "CombinedMuonTrackParticles",
+    "TruthTaus",
+    "TruthPhotons",
+    "AntiKt10TruthTrimmedPtFrac5SmallR20Jets",
+    "TruthBosonsWithDecayParticles",
+    "PrimaryVertices",
+    "Muons",
+    "AntiKt4TruthDressedWZJets",
+    "TruthHFWithDecayVertices",
+    "METAssoc_AntiKt4EMPFlow",
+    "METAssoc_AntiKt4EMTopo",
+    "HardScatterVertices",
+    "AntiKt10LCTopoTrimmedPtFrac5SmallR20Jets",
+    "Photons",
+    "Electrons",
+    "InDetTrackParticles",
+    "GSFTrackParticles",
+    "AntiKt10LCTopoJets",
+    "TruthHFWithDecayParticles",
+    "egammaClusters",
+    "HardScatterParticles",
+    "AntiKt4EMPFlowJets",
+    "AntiKt4EMTopoJets",
+];
 /// Copy the Parquet file `from` to `to` without its `hepfloat.*` metadata (each column's
 /// scheme, the keep list): a compressed file that does not say how it was compressed, as a
 /// third party's may not.

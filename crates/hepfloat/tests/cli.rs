@@ -325,25 +325,6 @@ fn schemes_of(v: &Value) -> std::collections::BTreeMap<String, String> {
     v["schemes"].as_object().unwrap().iter().map(|(c, s)| (c.clone(), s["scheme"].as_str().unwrap().into())).collect()
 }
 
-/// The containers of ATLAS's low lossy-compression list (15 kept bits; pt, eta, phi and m
-/// exempt), as the DAOD_PHYS test configuration names them: matched as substrings of the
-/// branch names, so `Electrons` takes PHYSLITE's `AnalysisElectrons` and `TruthElectrons`.
-const ATLAS_LOW: [&str; 13] = [
-    "TruthCharm",
-    "BTagging_AntiKt4EMPFlow",
-    "TruthMuons",
-    "TruthNeutrinos",
-    "TruthBottom",
-    "TruthBoson",
-    "TauJets",
-    "TruthElectrons",
-    "TruthTaus",
-    "TruthPhotons",
-    "Muons",
-    "Photons",
-    "Electrons",
-];
-
 /// Files mixing precisions, with their scheme metadata stripped, go through
 /// `fit --compressed-input` → `upsample` → `evaluate`: the schemes detected per column are the
 /// ones applied (a lower bound where they differ), and every output lies inside the preimage of
@@ -355,7 +336,7 @@ fn mixed_precisions_and_cms_rounding_without_metadata() {
     let file = s(&file);
     let tmp = scratch("mixed");
     let d = tmp.path();
-    let atlas_map: Vec<String> = ATLAS_LOW.iter().map(|c| format!("*{c}*=atlas:15")).collect();
+    let atlas_map: Vec<String> = hepfloat_testdata::ATLAS_LOW_LIST.iter().map(|c| format!("*{c}*=atlas:15")).collect();
     let cms_map = ["*Jets*=cms:10", "Truth*=cms:14", "BTagging*=cms:8", "*Electrons*=cms:6"].map(String::from);
     let runs: [(&str, Vec<&str>); 2] = [
         ("atlas", atlas_map.iter().flat_map(|m| ["--scheme-map", m.as_str()]).collect()),
