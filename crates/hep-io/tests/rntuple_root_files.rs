@@ -13,10 +13,15 @@ use arrow_array::{Array, RecordBatch};
 use float_bits::{RntupleQuant, TowardZero};
 use hep_io::RootFile;
 
-fn read_all(file: &str) -> RecordBatch {
+/// The RNTuple `ntuple` of `tests/data/skhep/<file>`.
+fn ntuple(file: &str) -> hep_io::RNTuple {
     let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/skhep").join(file);
     let f = RootFile::open(&path).unwrap_or_else(|e| panic!("{file}: {e}"));
-    let nt = f.rntuple("ntuple").unwrap_or_else(|e| panic!("{file}: {e}"));
+    f.rntuple("ntuple").unwrap_or_else(|e| panic!("{file}: {e}"))
+}
+
+fn read_all(file: &str) -> RecordBatch {
+    let nt = ntuple(file);
     let sel = nt.select_supported(&["*"]).unwrap();
     assert!(sel.skipped().is_empty(), "{file}: skipped {:?}", sel.skipped());
     nt.read(&sel, 0..nt.entries()).unwrap_or_else(|e| panic!("{file}: {e}"))
@@ -62,10 +67,7 @@ fn lossy_float_columns_written_by_root() {
 /// `Real32` again, one cluster each.
 #[test]
 fn a_field_switching_between_real32_and_real16() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/skhep/test_multiple_representations_rntuple_v1-0-0-0.root");
-    let f = RootFile::open(&path).unwrap();
-    let shown = f.rntuple("ntuple").unwrap().show();
+    let shown = ntuple("test_multiple_representations_rntuple_v1-0-0-0.root").show();
     assert!(shown.contains("Real32") && shown.contains("Real16"), "{shown}");
     let b = read_all("test_multiple_representations_rntuple_v1-0-0-0.root");
     assert_eq!(f32s(&b, "real"), [1.0, 2.0, 3.0]);
@@ -145,10 +147,7 @@ fn fields_added_by_late_model_extension() {
 /// for the second), read at the ends and across the change.
 #[test]
 fn a_hundred_million_entries_read_where_asked() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/skhep/test_int_multicluster_rntuple_v1-0-0-0.root");
-    let f = RootFile::open(&path).unwrap();
-    let nt = f.rntuple("ntuple").unwrap();
+    let nt = ntuple("test_int_multicluster_rntuple_v1-0-0-0.root");
     assert_eq!(nt.entries(), 100_000_000);
     let sel = nt.select_supported(&["one_integers"]).unwrap();
     for (range, expected) in
@@ -189,10 +188,7 @@ fn nested_records_flatten_to_one_column_per_leaf() {
 /// a `std::vector` and a `std::array`; strings and variants are listed as skipped, with why.
 #[test]
 fn records_inside_vectors_and_arrays_flatten_and_the_rest_says_why_not() {
-    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/data/skhep/test_stl_containers_rntuple_v1-0-0-0.root");
-    let f = RootFile::open(&path).unwrap();
-    let nt = f.rntuple("ntuple").unwrap();
+    let nt = ntuple("test_stl_containers_rntuple_v1-0-0-0.root");
     let sel = nt.select_supported(&["*"]).unwrap();
     let skipped: Vec<&str> = sel.skipped().iter().map(String::as_str).collect();
     assert_eq!(

@@ -16,6 +16,7 @@ use models::batch::{float_values, is_float};
 use serde::Serialize;
 
 use crate::Out;
+use crate::commands::float_columns;
 use crate::io::{BATCH_EVENTS, Input, META_KEEP};
 use crate::output::{Temporary, check_dir_target};
 use crate::schemes::{META_FROM, recorded};
@@ -122,9 +123,7 @@ struct Acc {
 
 /// The schemes a compressed file records per column, and its keep list.
 pub(crate) fn schemes_of(input: &Input) -> Result<(BTreeMap<String, Scheme>, Vec<String>)> {
-    let floats: Vec<String> =
-        input.schema().fields().iter().filter(|f| is_float(f.data_type())).map(|f| f.name().clone()).collect();
-    let schemes = recorded(input, &floats)?;
+    let schemes = recorded(input, &float_columns(&input.schema()))?;
     if schemes.is_empty() {
         bail!("{} does not record its schemes (write it with `hepfloat compress`)", input.name);
     }
@@ -140,16 +139,18 @@ pub(crate) fn schemes_of(input: &Input) -> Result<(BTreeMap<String, Scheme>, Vec
 fn upsampled_from(input: &Input) -> Result<BTreeMap<String, Scheme>> {
     let mut out = BTreeMap::new();
     for f in input.schema().fields() {
-        let text = f.metadata().get(META_FROM).or_else(|| f.metadata().get(hep_io::SCHEME_KEY));
-        if let Some(t) = text {
-            let s = t.parse().with_context(|| format!("{}: column {}: bad scheme {t:?}", input.name, f.name()))?;
+        let s = match f.metadata().get(META_FROM) {
+            Some(t) => {
+                Some(t.parse().with_context(|| format!("{}: column {}: bad scheme {t:?}", input.name, f.name()))?)
+            }
+            None => hep_io::scheme_of(f).with_context(|| format!("reading {}", input.name))?,
+        };
+        if let Some(s) = s {
             out.insert(f.name().clone(), s);
         }
     }
     if out.is_empty() {
-        let floats: Vec<String> =
-            input.schema().fields().iter().filter(|f| is_float(f.data_type())).map(|f| f.name().clone()).collect();
-        out = recorded(input, &floats)?;
+        out = recorded(input, &float_columns(&input.schema()))?;
     }
     Ok(out)
 }
@@ -198,9 +199,7 @@ fn check_together(
     keep: &[String],
 ) -> Result<()> {
     let apart = "the files do not belong together";
-    let floats: Vec<String> =
-        original.schema().fields().iter().filter(|f| is_float(f.data_type())).map(|f| f.name().clone()).collect();
-    if let Some((c, s)) = recorded(original, &floats)?.iter().next() {
+    if let Some((c, s)) = recorded(original, &float_columns(&original.schema()))?.iter().next() {
         bail!("{apart}: the original {} is itself compressed ({c}: {s}); give the uncompressed file", original.name);
     }
     let from = upsampled_from(upsampled)?;

@@ -9,8 +9,8 @@ use std::collections::BTreeMap;
 use anyhow::{Context, Result, bail};
 use arrow_schema::{Field, Fields};
 use float_bits::{KeptBits, Scheme};
-use models::SchemeSpec;
 use models::batch::{is_float, is_kept};
+use models::{SchemeSpec, Schemes};
 
 use crate::io::{Input, META_KEEP, META_SCHEME};
 
@@ -186,6 +186,11 @@ impl Declaration {
 /// The schemes of a file's compressed float columns (kept columns are absent), with where each
 /// came from.
 pub type ColumnSchemes = BTreeMap<String, (Scheme, Origin)>;
+
+/// The schemes as `models` takes them, one per column.
+pub fn per_column(schemes: &ColumnSchemes) -> Schemes {
+    Schemes::PerColumn(schemes.iter().map(|(n, s)| (n.clone(), s.0)).collect())
+}
 
 /// The schemes a file records for its float columns `names`: each field's own, or, in files
 /// `compress` wrote before per-column schemes, the whole file's for every column outside its

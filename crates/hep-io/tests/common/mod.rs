@@ -6,7 +6,7 @@ use arrow_schema::DataType;
 
 /// Per-level length checksums and the wrapping sum of value bit patterns, as the fixture script
 /// computes them with uproot.
-pub fn checksums(array: &dyn Array, lengths: &mut Vec<u64>, bits: &mut u64, values: &mut u64) {
+fn checksums(array: &dyn Array, lengths: &mut Vec<u64>, bits: &mut u64, values: &mut u64) {
     use arrow_array::types::*;
     let add = |bits: &mut u64, x: u64| *bits = bits.wrapping_add(x);
     match array.data_type() {
@@ -51,4 +51,18 @@ pub fn checksums(array: &dyn Array, lengths: &mut Vec<u64>, bits: &mut u64, valu
             }
         }
     }
+}
+
+/// A column's checksums as the fixtures hold them: per-level list-length checksums, the value
+/// count, and the wrapping sum of the values' bit patterns.
+pub fn column_checksums(column: &dyn Array) -> (Vec<u64>, u64, u64) {
+    let (mut lengths, mut bits, mut values) = (Vec::new(), 0u64, 0u64);
+    checksums(column, &mut lengths, &mut bits, &mut values);
+    (lengths, values, bits)
+}
+
+/// A fixture entry's `(lengths, values, bits_sum)`, as [`column_checksums`] returns them.
+pub fn fixture_checksums(want: &serde_json::Value) -> (Vec<u64>, u64, u64) {
+    let lengths = want["lengths"].as_array().unwrap().iter().map(|v| v.as_u64().unwrap()).collect();
+    (lengths, want["values"].as_u64().unwrap(), want["bits_sum"].as_u64().unwrap())
 }

@@ -10,7 +10,7 @@ use arrow_schema::Schema;
 use clap::Args;
 use float_bits::Scheme;
 use models::batch::{Upsampler, compress_columns, float_values, is_float};
-use models::{Epoch, Estimate, FitOptions, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule, Schemes};
+use models::{Epoch, Estimate, FitOptions, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule};
 use serde_json::json;
 
 mod compare;
@@ -90,7 +90,7 @@ fn schemes_json(schemes: &ColumnSchemes) -> serde_json::Value {
 }
 
 /// The float columns of a schema.
-fn float_columns(schema: &Schema) -> Vec<String> {
+pub(crate) fn float_columns(schema: &Schema) -> Vec<String> {
     schema.fields().iter().filter(|f| is_float(f.data_type())).map(|f| f.name().clone()).collect()
 }
 
@@ -409,38 +409,33 @@ fn fit_compressed(
 ) -> Result<Model> {
     let recorded = recorded(input, names)?;
     let declared = a.scheme.declaration(true)?;
+    // One pass over every event of the file: the kept bits of each column are detected on all of
+    // them (a count seen on fewer values is a lower bound that later events can exceed), the
+    // values of the events in `range` are kept for fitting.
     let mut values: Vec<Vec<f32>> = vec![Vec::new(); names.len()];
-    let bar = out.bar(range.end - range.start, "reading");
-    for batch in input.batches(range.clone(), BATCH_EVENTS)? {
+    let mut detector = Detector::default();
+    let bar = out.bar(input.entries(), "reading");
+    let mut at = 0u64;
+    for batch in input.batches(0..input.entries(), BATCH_EVENTS)? {
         let batch = batch?;
-        bar.inc(batch.num_rows() as u64);
+        let rows = batch.num_rows() as u64;
+        let (lo, hi) = (range.start.clamp(at, at + rows) - at, range.end.clamp(at, at + rows) - at);
+        at += rows;
+        bar.inc(rows);
+        let whole = lo == 0 && hi == rows;
+        let fitted = (!whole && hi > lo).then(|| batch.slice(lo as usize, (hi - lo) as usize));
         for (name, v) in names.iter().zip(values.iter_mut()) {
-            if let Some(x) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) {
-                v.extend_from_slice(&x[..x.len().min(a.max_values.saturating_sub(v.len()))]);
-            }
+            let Some(x) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) else { continue };
+            detector.add(name, &x);
+            let x = match &fitted {
+                _ if whole => x,
+                Some(f) => f.column_by_name(name).and_then(|c| float_values(c.as_ref())).unwrap_or_default(),
+                None => continue,
+            };
+            v.extend_from_slice(&x[..x.len().min(a.max_values.saturating_sub(v.len()))]);
         }
     }
     bar.finish_and_clear();
-    // The kept bits of each column are detected on every event of the file, not only those
-    // fitted on: a count seen on fewer values is a lower bound that later events can exceed.
-    let mut detector = Detector::default();
-    if range == (0..input.entries()) {
-        for (name, v) in names.iter().zip(&values) {
-            detector.add(name, v);
-        }
-    } else {
-        let bar = out.bar(input.entries(), "detecting kept bits");
-        for batch in input.batches(0..input.entries(), BATCH_EVENTS)? {
-            let batch = batch?;
-            bar.inc(batch.num_rows() as u64);
-            for name in names {
-                if let Some(x) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) {
-                    detector.add(name, &x);
-                }
-            }
-        }
-        bar.finish_and_clear();
-    }
     let schemes = resolve(names, &recorded, &declared, Some(&detector))?;
     let (mut columns, mut kept) = (Vec::new(), Vec::new());
     for (name, v) in names.iter().zip(&values) {
@@ -449,7 +444,7 @@ fn fit_compressed(
     let mut groups = groups_of(a, names)?;
     groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
     let tested = test_groups(&mut groups, names, &values, |n| schemes.get(n).map(|s| &s.0), out);
-    let per_column = Schemes::PerColumn(schemes.iter().map(|(n, s)| (n.clone(), s.0)).collect());
+    let per_column = crate::schemes::per_column(&schemes);
     let model = Model::fit_compressed(per_column, &columns, &kept, &groups, a.min_atom_count)
         .with_context(|| format!("fitting {}", input.name))?;
     save(&model, &a.output.output)?;
@@ -563,7 +558,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     };
     let progress = Some(Progress(&tell));
     let opts = FitOptions { estimate: a.estimate, neural, force: a.force, progress, ..FitOptions::default() };
-    let per_column = Schemes::PerColumn(schemes.iter().map(|(n, s)| (n.clone(), s.0)).collect());
+    let per_column = crate::schemes::per_column(&schemes);
     let model = Model::fit_groups(per_column, &columns, &kept, &groups, opts)
         .with_context(|| format!("fitting {}", input.name))?;
     spinner.finish_and_clear();
