@@ -98,7 +98,7 @@ fn fitted_model_does_not_beat_the_oracle() {
         }
         println!(
             "{n:<72} {:<10} model/compressed {:.4}  oracle/compressed {:.4}",
-            model.column(n).unwrap().choice(),
+            model.column(n).unwrap().choice_name(),
             model_err / base,
             oracle_err / base
         );

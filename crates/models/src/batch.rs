@@ -51,6 +51,65 @@ pub fn float_values(array: &dyn Array) -> Option<Vec<f32>> {
     Some(out)
 }
 
+/// The row of each value [`float_values`] returns (the event of each value, in a batch of
+/// events), or `None` if `array` is not a float column. Values of one row are the ones a
+/// resampling by event keeps together ([`crate::evidence`]).
+///
+/// ```
+/// use arrow_array::{ListArray, types::Float32Type};
+/// let jets = ListArray::from_iter_primitive::<Float32Type, _, _>([Some(vec![Some(1.0), Some(2.0)]), Some(vec![]), Some(vec![Some(3.0)])]);
+/// assert_eq!(models::batch::float_values(&jets), Some(vec![1.0, 2.0, 3.0]));
+/// assert_eq!(models::batch::float_rows(&jets), Some(vec![0, 0, 2]));
+/// ```
+pub fn float_rows(array: &dyn Array) -> Option<Vec<u64>> {
+    if !is_float(array.data_type()) {
+        return None;
+    }
+    let mut out = Vec::new();
+    let rows: Vec<u64> = (0..array.len() as u64).collect();
+    visit_rows(array, &rows, &mut out);
+    Some(out)
+}
+
+/// [`visit`] for rows: `row[i]` is the row of element `i` of `array`; the row of every non-null
+/// float is appended to `out`.
+fn visit_rows(array: &dyn Array, row: &[u64], out: &mut Vec<u64>) {
+    let expand = |offsets: &mut dyn Iterator<Item = (usize, usize)>| {
+        let mut child = Vec::new();
+        for ((s, e), &r) in offsets.zip(row) {
+            child.extend(std::iter::repeat_n(r, e - s));
+        }
+        child
+    };
+    match array.data_type() {
+        DataType::Float32 => match array.nulls() {
+            None => out.extend_from_slice(row),
+            Some(n) => out.extend(row.iter().zip(n.iter()).filter_map(|(r, ok)| ok.then_some(*r))),
+        },
+        DataType::List(_) => {
+            let l = array.as_list::<i32>();
+            let o = l.value_offsets();
+            let (s, e) = (o[0] as usize, o[l.len()] as usize);
+            let child = expand(&mut o.windows(2).map(|w| (w[0] as usize, w[1] as usize)));
+            visit_rows(l.values().slice(s, e - s).as_ref(), &child, out);
+        }
+        DataType::LargeList(_) => {
+            let l = array.as_list::<i64>();
+            let o = l.value_offsets();
+            let (s, e) = (o[0] as usize, o[l.len()] as usize);
+            let child = expand(&mut o.windows(2).map(|w| (w[0] as usize, w[1] as usize)));
+            visit_rows(l.values().slice(s, e - s).as_ref(), &child, out);
+        }
+        DataType::FixedSizeList(_, n) => {
+            let l = array.as_fixed_size_list();
+            let n = *n as usize;
+            let child = expand(&mut (0..l.len()).map(|i| (i * n, (i + 1) * n)));
+            visit_rows(l.values().slice(l.offset() * n, l.len() * n).as_ref(), &child, out);
+        }
+        _ => {}
+    }
+}
+
 /// Call `f` on every `float` leaf of `array`, restricted to the values its rows refer to.
 fn visit(array: &dyn Array, f: &mut impl FnMut(&Float32Array)) {
     match array.data_type() {
@@ -317,7 +376,7 @@ impl<'m> Upsampler<'m> {
     /// // Values around 1: the preimage of 1.0 is asymmetric, its midpoint helps.
     /// let x: Vec<f32> = (0..400).map(|i| 0.998 + 0.0098 * (i as f32 * 0.618).fract()).collect();
     /// let m = models::Model::fit(&s, &[("x", &x[..200], &x[200..])], Default::default())?;
-    /// assert_eq!(m.column("x").unwrap().choice(), "uniform");
+    /// assert_eq!(m.column("x").unwrap().choice_name(), "uniform");
     /// let batch = |v: &[f32]| RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(v.to_vec())) as _)]);
     /// let c = vec![1.0f32; 8];
     /// let mut up = models::batch::Upsampler::new(&m, models::Estimate::Sample, 1);
@@ -335,7 +394,7 @@ impl<'m> Upsampler<'m> {
         // context kept at full precision): each extracted once.
         let known: Vec<bool> = names.iter().map(|n| self.model.column(n).is_some()).collect();
         let mut read = known.clone();
-        let contexts = self.model.columns().iter().filter_map(|c| c.neural.as_ref()).flat_map(|n| &n.context);
+        let contexts = self.model.columns().iter().filter_map(|c| c.neural()).flat_map(|n| &n.context);
         for m in self.model.groups().iter().flat_map(|g| &g.members).chain(contexts) {
             if let Some(i) = position(m) {
                 read[i] = true;
@@ -354,7 +413,8 @@ impl<'m> Upsampler<'m> {
         let mut done = vec![false; names.len()];
         // Each used group with its members, aligned (one row per object).
         for group in self.model.groups() {
-            let joint = |m: &String| names.contains(&m.as_str()) && self.model.column(m).is_some_and(|c| c.constraint);
+            let joint =
+                |m: &String| names.contains(&m.as_str()) && self.model.column(m).is_some_and(|c| c.constraint());
             if !group.members.iter().any(joint) {
                 continue; // none of the batch's columns takes its values from this group
             }
@@ -369,7 +429,7 @@ impl<'m> Upsampler<'m> {
             // columns: they pass through it unchanged).
             let members = at.len();
             for m in &group.members {
-                for c in self.model.column(m).and_then(|c| c.neural.as_ref()).map_or(&[][..], |n| &n.context[..]) {
+                for c in self.model.column(m).and_then(|c| c.neural()).map_or(&[][..], |n| &n.context[..]) {
                     if let Some(i) = position(c).filter(|i| !at.contains(i)) {
                         at.push(i);
                     }
@@ -392,7 +452,7 @@ impl<'m> Upsampler<'m> {
         for (i, name) in names.iter().enumerate() {
             if let (Some(out), false) = (&mut outputs[i], done[i]) {
                 let first_row = self.rows.get(*name).copied().unwrap_or(0);
-                let needs = self.model.column(name).and_then(|c| c.neural.as_ref()).map_or(&[][..], |n| &n.context[..]);
+                let needs = self.model.column(name).and_then(|c| c.neural()).map_or(&[][..], |n| &n.context[..]);
                 let context: Vec<(&str, &[f32])> =
                     needs.iter().filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
                 self.model

@@ -4,22 +4,24 @@
 pub mod batch;
 mod constraint;
 mod error;
-mod gate;
+pub mod evidence;
+mod fit;
 mod kind;
+mod model;
 pub mod names;
 #[cfg(feature = "neural")]
 pub mod neural;
 mod posterior;
 mod prior;
+mod stored;
 mod validate;
 
 pub use constraint::{Agreement, Group, MAX_FREE, Relation, Rule, detect_groups};
 pub use error::{Error, Result};
-pub use gate::{
-    ColumnModel, FORMAT, FORMAT_VERSION, FitOptions, MAX_CONTEXT, MIN_NEURAL, MIN_VALIDATION, Model, NetFile,
-    NeuralColumn, SchemeSpec, Schemes, Score, candidates,
-};
+pub use fit::{Column, FitOptions, FitRequest, MIN_NEURAL, MIN_VALIDATION, Schemes, candidates};
 pub use kind::{Epoch, Kind, Kinds, Method, Progress};
+pub use model::Model;
 pub use posterior::Estimate;
 pub use prior::{Histogram, Lattice, MAX_LATTICE_POINTS, Prior, Seed};
+pub use stored::{Choice, ColumnModel, FORMAT, FORMAT_VERSION, MAX_CONTEXT, NetFile, NeuralColumn, SchemeSpec, Score};
 pub use validate::{MAX_HIDDEN, MAX_HISTOGRAM_BINS};

@@ -8,7 +8,7 @@ use float_bits::Scheme;
 use quant_bounds::interval::key;
 use sha2::{Digest, Sha256};
 
-use crate::gate::{MAX_CONTEXT, NetFile};
+use crate::stored::{MAX_CONTEXT, NetFile};
 use crate::{ColumnModel, Error, Group, Histogram, Lattice, Prior, Result};
 
 /// The most hidden units a stored neural network may describe (bounds the allocation of a
@@ -260,28 +260,34 @@ pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -
             if let Some(s) = &c.sampler {
                 prior("sampler", s)?;
             }
-            if c.constraint && !member_of.contains_key(c.name.as_str()) {
-                return Err(bad("constraint", "the column takes its values from a group the model does not have"));
+            if c.constraint() && !member_of.contains_key(c.name.as_str()) {
+                return Err(bad("choice", "the column takes its values from a group the model does not have"));
             }
             for (j, s) in c.scores.iter().enumerate() {
                 if s.mse.is_nan() || s.mse < 0.0 {
                     return Err(bad(format!("scores[{j}].mse"), format!("{} is not a mean squared error", s.mse)));
                 }
+                if let Some((field, x)) = [("gain", s.gain), ("lower", s.lower)]
+                    .into_iter()
+                    .find_map(|(f, x)| Some((f, x?)).filter(|p| p.1.is_nan()))
+                {
+                    return Err(bad(format!("scores[{j}].{field}"), format!("{x} is not a gain")));
+                }
             }
-            if let Some(n) = &c.neural {
+            if let Some(n) = c.neural() {
                 if n.context.len() != n.model.ctx_norm.len() {
                     let detail = format!(
                         "{} columns for a network of {} context inputs",
                         n.context.len(),
                         n.model.ctx_norm.len()
                     );
-                    return Err(bad("neural.context", detail));
+                    return Err(bad("choice.context", detail));
                 }
                 let mut seen = std::collections::HashSet::new();
                 if let Some(x) = n.context.iter().find(|x| x.is_empty() || !seen.insert(x.as_str())) {
-                    return Err(bad("neural.context", format!("{x:?} is empty or named twice")));
+                    return Err(bad("choice.context", format!("{x:?} is empty or named twice")));
                 }
-                return net_file("neural.model", &n.model, Some(scheme), checksum).map(Some);
+                return net_file("choice.model", &n.model, Some(scheme), checksum).map(Some);
             }
             Ok(None)
         };

@@ -180,7 +180,7 @@ fn groups_go_through_the_gate_and_the_model_file() {
         vec![("pu", &pu[..3000], &pu[3000..]), ("pc", &pc[..3000], &pc[3000..]), ("pb", &pb[..3000], &pb[3000..])];
     let g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"]).unwrap();
     let model = Model::fit_groups(s, &cols, &[], std::slice::from_ref(&g), FitOptions::default()).unwrap();
-    assert_eq!(model.column("pu").unwrap().choice(), "constraint");
+    assert_eq!(model.column("pu").unwrap().choice_name(), "constraint");
     assert_eq!(model.groups(), std::slice::from_ref(&g));
     let back = Model::from_json(&model.to_json().unwrap()).unwrap();
     assert_eq!(back, model);

@@ -259,7 +259,7 @@ fn network_edits(root: &Value, r: &mut Rng) -> Vec<Value> {
     let mut out = Vec::new();
     let Some(cols) = root["columns"].as_array() else { return out };
     for (i, c) in cols.iter().enumerate() {
-        let Some(w) = c["neural"]["model"]["weights"].as_str() else { continue };
+        let Some(w) = c["choice"]["model"]["weights"].as_str() else { continue };
         // Cut to half, cut to 8 bytes, extended, unchanged (with one more hidden unit below).
         for e in 0..4 {
             for _ in 0..4 {
@@ -274,7 +274,7 @@ fn network_edits(root: &Value, r: &mut Rng) -> Vec<Value> {
                 let flipped = format!("{:02x}", u8::from_str_radix(&w[pos..pos + 2], 16).unwrap() ^ 0x5a);
                 w.replace_range(pos..pos + 2, &flipped);
                 let mut v = root.clone();
-                let m = &mut v["columns"][i]["neural"]["model"];
+                let m = &mut v["columns"][i]["choice"]["model"];
                 m["sha256"] = Value::String(checksum(&w));
                 m["weights"] = Value::String(w);
                 if e == 3 {
@@ -403,7 +403,7 @@ mod neural {
     }
 
     fn neural_column(root: &Value) -> usize {
-        root["columns"].as_array().unwrap().iter().position(|c| c.get("neural").is_some()).unwrap()
+        root["columns"].as_array().unwrap().iter().position(|c| c["choice"]["kind"] == "neural").unwrap()
     }
 
     #[test]
@@ -411,9 +411,9 @@ mod neural {
         // Edited, it used to put outputs outside the preimages of the model's scheme.
         let mut v = kind_json(Kind::Hybrid);
         let i = neural_column(&v);
-        v["columns"][i]["neural"]["model"]["scheme"] = serde_json::json!({"name": "atlas", "k": 5});
+        v["columns"][i]["choice"]["model"]["scheme"] = serde_json::json!({"name": "atlas", "k": 5});
         let (column, field) = field_of(&v.to_string());
-        assert_eq!((column.as_deref(), field.as_str()), (Some("c.x"), "neural.model.scheme"));
+        assert_eq!((column.as_deref(), field.as_str()), (Some("c.x"), "choice.model.scheme"));
     }
 
     #[test]
@@ -422,33 +422,33 @@ mod neural {
         // one pass. Every network is checked on load.
         let mut v = kind_json(Kind::Hybrid);
         let i = neural_column(&v);
-        let m = &mut v["columns"][i]["neural"]["model"];
+        let m = &mut v["columns"][i]["choice"]["model"];
         let mut w = m["weights"].as_str().unwrap().to_string();
         let mid = w.len() / 2;
         let flipped = if &w[mid..=mid] == "0" { "1" } else { "0" };
         w.replace_range(mid..=mid, flipped);
         m["weights"] = Value::String(w.clone());
-        assert_eq!(field_of(&v.to_string()).1, "neural.model.sha256");
+        assert_eq!(field_of(&v.to_string()).1, "choice.model.sha256");
         // With the checksum fixed, the record itself must fit the network (or load cleanly).
         let mut v2 = v.clone();
-        v2["columns"][i]["neural"]["model"]["sha256"] = Value::String(checksum(&w));
+        v2["columns"][i]["choice"]["model"]["sha256"] = Value::String(checksum(&w));
         if let Ok(model) = Model::from_json(&v2.to_string()) {
             upsample_all(&model, &compressed_batch()).unwrap();
         }
         // Files of format 6 must carry the checksum.
-        v["columns"][i]["neural"]["model"].as_object_mut().unwrap().remove("sha256");
-        assert_eq!(field_of(&v.to_string()).1, "neural.model.sha256");
+        v["columns"][i]["choice"]["model"].as_object_mut().unwrap().remove("sha256");
+        assert_eq!(field_of(&v.to_string()).1, "choice.model.sha256");
     }
 
     #[test]
     fn a_damaged_record_under_a_valid_checksum_is_an_error_at_load() {
         let mut v = kind_json(Kind::Flow);
         let i = neural_column(&v);
-        let m = &mut v["columns"][i]["neural"]["model"];
+        let m = &mut v["columns"][i]["choice"]["model"];
         let w = m["weights"].as_str().unwrap()[..64].to_string();
         m["sha256"] = Value::String(checksum(&w));
         m["weights"] = Value::String(w);
-        assert_eq!(field_of(&v.to_string()).1, "neural.model.weights");
+        assert_eq!(field_of(&v.to_string()).1, "choice.model.weights");
     }
 }
 

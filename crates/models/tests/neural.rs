@@ -275,10 +275,10 @@ fn gate_chooses_the_corrector_and_applies_it_from_files_and_batches() {
         .collect();
     assert_eq!(*told.lock().unwrap(), expected);
     let iso = model.column("el.iso").unwrap();
-    assert!(["hybrid", "flow"].contains(&iso.choice()), "{}", iso.choice());
+    assert!(["hybrid", "flow"].contains(&iso.choice_name()), "{}", iso.choice_name());
     let scored: Vec<&str> = iso.scores.iter().map(|s| s.prior.as_str()).collect();
     assert!(scored.ends_with(&["hybrid", "flow"]), "{scored:?}");
-    assert!(!["hybrid", "flow"].contains(&model.column("el.noise").unwrap().choice()));
+    assert!(!["hybrid", "flow"].contains(&model.column("el.noise").unwrap().choice_name()));
     let model = Model::from_json(&model.to_json().unwrap()).unwrap();
 
     let batch = RecordBatch::try_from_iter([
@@ -317,10 +317,10 @@ fn forced_methods_bypass_the_gate() {
     let kept: Vec<(&str, &[f32], &[f32])> = vec![("el.pt", &pt[..3_000], &pt[3_000..])];
     let force = |m: Method| FitOptions { force: Some(m), ..FitOptions::default() };
     let m = Model::fit_groups(s, &cols, &kept, &[], force(Method::Neural(Kind::AutoencoderUnbounded))).unwrap();
-    assert_eq!(m.column("el.iso").unwrap().choice(), "autoencoder-unbounded");
-    assert_eq!(m.column("mu.iso").unwrap().choice(), "identity"); // no context in its container
+    assert_eq!(m.column("el.iso").unwrap().choice_name(), "autoencoder-unbounded");
+    assert_eq!(m.column("mu.iso").unwrap().choice_name(), "identity"); // no context in its container
     let m = Model::fit_groups(s, &cols, &kept, &[], force(Method::Uniform)).unwrap();
-    assert!(m.columns().iter().all(|c| c.choice() == "uniform"));
+    assert!(m.columns().iter().all(|c| c.choice_name() == "uniform"));
     let m = Model::fit_groups(s, &cols, &kept, &[], force(Method::Lattice)).unwrap();
-    assert!(m.columns().iter().all(|c| c.choice() == "identity")); // no lattice in continuous data
+    assert!(m.columns().iter().all(|c| c.choice_name() == "identity")); // no lattice in continuous data
 }

@@ -65,7 +65,7 @@ fn the_gate_on_physlite_stays_inside_and_does_not_lose_to_the_baseline() {
                 assert!(iv.contains(out[i]), "{name}: {} outside the preimage of {}", out[i], comp[i]);
             }
             let Some(col) = model.column(name) else { continue };
-            *chosen.entry(col.choice()).or_insert(0) += 1;
+            *chosen.entry(col.choice_name()).or_insert(0) += 1;
             let base = mse(original, comp);
             if base > 0.0 {
                 let r = mse(original, out) / base;
@@ -77,11 +77,11 @@ fn the_gate_on_physlite_stays_inside_and_does_not_lose_to_the_baseline() {
                     .iter()
                     .any(|g| g.relation == Relation::FourMomentum && g.members[..4].iter().any(|m| m == name));
                 if groups.iter().any(|g| g.relation == Relation::SumToOne && g.members.iter().any(|m| m == name)) {
-                    eprintln!("  {name:60} {r:.4} {}", col.choice());
+                    eprintln!("  {name:60} {r:.4} {}", col.choice_name());
                     tagger.push(r);
                 }
                 if is_truth {
-                    truth.push((name.to_string(), r, col.choice()));
+                    truth.push((name.to_string(), r, col.choice_name()));
                 }
             }
         }

@@ -113,7 +113,12 @@ fn edit(v: &mut Value, u: &mut Unstructured) -> Result<()> {
 /// record under a valid checksum must be caught by the record's own checks.
 fn rehash(v: &mut Value) {
     let Some(cols) = v.get_mut("columns").and_then(Value::as_array_mut) else { return };
-    for m in cols.iter_mut().filter_map(|c| c.get_mut("neural").and_then(|n| n.get_mut("model"))) {
+    // Format 8 holds a network under `choice`, older formats under `neural`.
+    fn network(c: &mut Value) -> Option<&mut Value> {
+        let key = if c.get("choice").is_some() { "choice" } else { "neural" };
+        c.get_mut(key).and_then(|n| n.get_mut("model"))
+    }
+    for m in cols.iter_mut().filter_map(network) {
         let Some(w) = m.get("weights").and_then(Value::as_str) else { continue };
         let bytes: Vec<u8> = (0..w.len() / 2)
             .filter_map(|i| w.get(2 * i..2 * i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))

@@ -51,7 +51,7 @@ pub fn upsample_inside(model: &Model, input: &RecordBatch, seed: u64) -> Result<
         };
         for (i, f) in input.schema().fields().iter().enumerate() {
             let Some(col) = model.column(f.name()) else { continue };
-            if col.neural.as_ref().is_some_and(|n| !n.model.kind.bounded()) {
+            if col.neural().is_some_and(|n| !n.model.kind.bounded()) {
                 continue;
             }
             let scheme = model.scheme_of(f.name()).expect("a column of the model");

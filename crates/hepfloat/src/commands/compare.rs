@@ -157,7 +157,7 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
                 let ratio = |cols: &[Value]| {
                     cols.iter().find(|c| c["column"].as_str() == Some(n)).and_then(|c| c["ratio"].as_f64())
                 };
-                let choice = results[1].4.column(n).map_or("?", |c| c.choice()).to_string();
+                let choice = results[1].4.column(n).map_or("?", |c| c.choice_name()).to_string();
                 let oracle =
                     results[0].3.iter().find(|c| c["column"].as_str() == Some(n)).map(|c| c["oracle_ratio"].clone());
                 json!({"column": n, "choice": choice, "oracle_ratio": oracle,

@@ -1,6 +1,7 @@
 //! inspect, compress, fit, upsample and demo.
 
 use std::collections::BTreeMap;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
@@ -10,7 +11,9 @@ use arrow_schema::Schema;
 use clap::Args;
 use float_bits::Scheme;
 use models::batch::{Upsampler, compress_columns, float_values, is_float};
-use models::{Epoch, Estimate, FitOptions, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule};
+use models::{
+    Column, Epoch, Estimate, FitOptions, FitRequest, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule,
+};
 use serde_json::json;
 
 mod compare;
@@ -329,8 +332,49 @@ pub struct FitArgs {
     /// How often a value must occur to be taken as an exact value (atom).
     #[arg(long, default_value_t = 3)]
     min_atom_count: u32,
+    /// Events left out of the fit (a fold that `demo --folds` evaluates on).
+    #[arg(skip)]
+    exclude: Option<Range<u64>>,
     #[command(flatten)]
     output: Output,
+}
+
+/// The events `fit` uses: `range` without `exclude`, as ordered spans.
+fn fit_spans(range: Range<u64>, exclude: &Option<Range<u64>>) -> Vec<Range<u64>> {
+    let spans = match exclude {
+        None => vec![range],
+        Some(x) => vec![range.start..range.end.min(x.start), range.start.max(x.end)..range.end],
+    };
+    spans.into_iter().filter(|r| r.start < r.end).collect()
+}
+
+/// `spans` cut after their first `n` events: (the first `n`, the rest).
+fn cut_spans(spans: &[Range<u64>], mut n: u64) -> (Vec<Range<u64>>, Vec<Range<u64>>) {
+    let (mut head, mut tail) = (Vec::new(), Vec::new());
+    for r in spans {
+        let take = n.min(r.end - r.start);
+        n -= take;
+        if take > 0 {
+            head.push(r.start..r.start + take);
+        }
+        if r.start + take < r.end {
+            tail.push(r.start + take..r.end);
+        }
+    }
+    (head, tail)
+}
+
+/// Spans as people read them: `0..25` or `0..20, 40..45`.
+fn show_spans(spans: &[Range<u64>]) -> String {
+    spans.iter().map(|r| format!("{}..{}", r.start, r.end)).collect::<Vec<_>>().join(", ")
+}
+
+/// Spans in `--json`: one range as before, several as a list.
+fn spans_json(spans: &[Range<u64>]) -> serde_json::Value {
+    match spans {
+        [one] => json!(one),
+        _ => json!(spans),
+    }
 }
 
 /// The relation groups of `fit`: found by the rules among `names`, plus the declared ones.
@@ -400,13 +444,7 @@ fn test_groups<'s>(
 }
 
 /// `fit --compressed-input`: every selected event's compressed values, no validation.
-fn fit_compressed(
-    a: &FitArgs,
-    out: Out,
-    input: &Input,
-    names: &[String],
-    range: std::ops::Range<u64>,
-) -> Result<Model> {
+fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans: &[Range<u64>]) -> Result<Model> {
     let recorded = recorded(input, names)?;
     let declared = a.scheme.declaration(true)?;
     // One pass over every event of the file: the kept bits of each column are detected on all of
@@ -419,20 +457,27 @@ fn fit_compressed(
     for batch in input.batches(0..input.entries(), BATCH_EVENTS)? {
         let batch = batch?;
         let rows = batch.num_rows() as u64;
-        let (lo, hi) = (range.start.clamp(at, at + rows) - at, range.end.clamp(at, at + rows) - at);
+        // The parts of this batch inside the fitted spans, as (first row, rows).
+        let parts: Vec<(usize, usize)> = spans
+            .iter()
+            .map(|r| (r.start.clamp(at, at + rows) - at, r.end.clamp(at, at + rows) - at))
+            .filter(|(lo, hi)| hi > lo)
+            .map(|(lo, hi)| (lo as usize, (hi - lo) as usize))
+            .collect();
         at += rows;
         bar.inc(rows);
-        let whole = lo == 0 && hi == rows;
-        let fitted = (!whole && hi > lo).then(|| batch.slice(lo as usize, (hi - lo) as usize));
+        let whole = parts == [(0, rows as usize)];
+        let fitted: Vec<_> = if whole { vec![] } else { parts.iter().map(|&(lo, n)| batch.slice(lo, n)).collect() };
         for (name, v) in names.iter().zip(values.iter_mut()) {
             let Some(x) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) else { continue };
             detector.add(name, &x);
-            let x = match &fitted {
-                _ if whole => x,
-                Some(f) => f.column_by_name(name).and_then(|c| float_values(c.as_ref())).unwrap_or_default(),
-                None => continue,
-            };
-            v.extend_from_slice(&x[..x.len().min(a.max_values.saturating_sub(v.len()))]);
+            let mut keep = |x: &[f32]| v.extend_from_slice(&x[..x.len().min(a.max_values.saturating_sub(v.len()))]);
+            if whole {
+                keep(&x);
+            }
+            for f in &fitted {
+                keep(&f.column_by_name(name).and_then(|c| float_values(c.as_ref())).unwrap_or_default());
+            }
         }
     }
     bar.finish_and_clear();
@@ -457,11 +502,10 @@ fn fit_compressed(
         })
         .sum();
     out.say(format!(
-        "{}: fitted {} columns from compressed events {}..{} alone ({atoms} exact values found, {} relation groups); no originals, so nothing was validated",
+        "{}: fitted {} columns from compressed events {} alone ({atoms} exact values found, {} relation groups); no originals, so nothing was validated",
         describe(&schemes),
         model.columns().len(),
-        range.start,
-        range.end,
+        show_spans(spans),
         model.groups().len()
     ));
     out.say(format!("wrote {}", a.output.output.display()));
@@ -471,7 +515,7 @@ fn fit_compressed(
     }
     out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
         "columns": model.columns().len(), "atoms": atoms, "groups": model.groups().len(), "groups_tested": tested,
-        "events": range, "output": a.output.output}));
+        "events": spans_json(spans), "output": a.output.output}));
     Ok(model)
 }
 
@@ -495,8 +539,9 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     let input = Input::open_source(&a.file, &a.source)?;
     let names = float_columns(&input.schema());
     let (start, end) = (a.source.entries.start.min(input.entries()), a.source.entries.end.min(input.entries()));
+    let spans = fit_spans(start..end, &a.exclude);
     if a.compressed_input {
-        return fit_compressed(a, out, &input, &names, start..end);
+        return fit_compressed(a, out, &input, &names, &spans);
     }
     let already = recorded(&input, &names)?;
     if let Some((column, s)) = already.iter().next() {
@@ -507,33 +552,43 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         );
     }
     let schemes = resolve(&names, &already, &a.scheme.declaration(false)?, None)?;
-    let split = start + ((end - start) as f64 * (1.0 - a.validation)).round() as u64;
-    if split == start || split == end {
-        bail!("{} events in {}..{}: too few to split into training and validation", end - start, start, end);
+    let total: u64 = spans.iter().map(|r| r.end - r.start).sum();
+    let split = (total as f64 * (1.0 - a.validation)).round() as u64;
+    if split == 0 || split == total {
+        bail!("{total} events in {}: too few to split into training and validation", show_spans(&spans));
     }
+    let (train_spans, valid_spans) = cut_spans(&spans, split);
     let mut train: Vec<Vec<f32>> = vec![Vec::new(); names.len()];
     let mut valid: Vec<Vec<f32>> = vec![Vec::new(); names.len()];
-    let bar = out.bar(end - start, "reading");
-    for (range, store) in [(start..split, &mut train), (split..end, &mut valid)] {
-        for batch in input.batches(range, BATCH_EVENTS)? {
+    // The event of each validation value: the gate resamples evidence by event.
+    let mut events: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
+    let bar = out.bar(total, "reading");
+    let parts = train_spans.iter().map(|r| (r, false)).chain(valid_spans.iter().map(|r| (r, true)));
+    for (range, validating) in parts {
+        let mut at = range.start;
+        for batch in input.batches(range.clone(), BATCH_EVENTS)? {
             let batch = batch?;
             bar.inc(batch.num_rows() as u64);
-            for (name, v) in names.iter().zip(store.iter_mut()) {
-                if v.len() >= a.max_values {
-                    continue;
-                }
-                if let Some(values) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) {
-                    let room = a.max_values - v.len();
-                    v.extend_from_slice(&values[..values.len().min(room)]);
+            for (i, name) in names.iter().enumerate() {
+                let v = if validating { &mut valid[i] } else { &mut train[i] };
+                let room = a.max_values.saturating_sub(v.len());
+                let Some(column) = batch.column_by_name(name).filter(|_| room > 0) else { continue };
+                let Some(values) = float_values(column.as_ref()) else { continue };
+                let n = values.len().min(room);
+                v.extend_from_slice(&values[..n]);
+                if validating {
+                    let rows = models::batch::float_rows(column.as_ref()).unwrap_or_default();
+                    events[i].extend(rows[..n].iter().map(|r| at + r));
                 }
             }
+            at += batch.num_rows() as u64;
         }
     }
     bar.finish_and_clear();
     let mut groups = groups_of(a, &names)?;
     let (mut columns, mut kept) = (Vec::new(), Vec::new());
     for (i, name) in names.iter().enumerate() {
-        let entry = (name.as_str(), train[i].as_slice(), valid[i].as_slice());
+        let entry = Column::new(name, &train[i], &valid[i]).events(&events[i]);
         if schemes.contains_key(name) { columns.push(entry) } else { kept.push(entry) }
     }
     // Groups whose members are all present, and whose relation the originals obey.
@@ -558,31 +613,46 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     };
     let progress = Some(Progress(&tell));
     let opts = FitOptions { estimate: a.estimate, neural, force: a.force, progress, ..FitOptions::default() };
-    let per_column = crate::schemes::per_column(&schemes);
-    let model = Model::fit_groups(per_column, &columns, &kept, &groups, opts)
-        .with_context(|| format!("fitting {}", input.name))?;
+    let request = FitRequest { schemes: crate::schemes::per_column(&schemes), columns, kept, groups, options: opts };
+    let model = Model::fit_request(&request).with_context(|| format!("fitting {}", input.name))?;
     spinner.finish_and_clear();
     save(&model, &a.output.output)?;
     let mut choices: BTreeMap<&str, usize> = BTreeMap::new();
     for c in model.columns() {
-        *choices.entry(c.choice()).or_default() += 1;
+        *choices.entry(c.choice_name()).or_default() += 1;
     }
     out.say(format!(
-        "{}: fitted {} columns on events {start}..{split}, validated on {split}..{end} in {:.2} s; {} relation groups used",
+        "{}: fitted {} columns on events {}, validated on {} in {:.2} s; {} relation groups used",
         describe(&schemes),
         model.columns().len(),
+        show_spans(&train_spans),
+        show_spans(&valid_spans),
         t0.elapsed().as_secs_f64(),
         model.groups().len()
     ));
     out.say(format!("choices: {}", choices.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")));
+    // Columns left compressed although a candidate gained on validation: the gain did not hold
+    // across resampled events.
+    let unproven: Vec<&str> = model
+        .columns()
+        .iter()
+        .filter(|c| c.choice_name() == "identity" && c.scores.iter().any(|s| s.gain.is_some_and(|g| g > 0.0)))
+        .map(|c| c.name.as_str())
+        .collect();
+    if !unproven.is_empty() {
+        out.say(format!(
+            "{} columns kept their compressed values: a candidate gained on validation, but not on resampled events",
+            unproven.len()
+        ));
+    }
     out.say(format!("wrote {}", a.output.output.display()));
     let (skipped, damaged) = input.damaged_report();
     if let Some(line) = skipped {
         out.say(line);
     }
     out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
-        "columns": model.columns().len(), "choices": choices,
-        "groups": model.groups().len(), "groups_tested": tested, "train": start..split, "validation": split..end,
+        "columns": model.columns().len(), "choices": choices, "unproven": unproven,
+        "groups": model.groups().len(), "groups_tested": tested, "train": spans_json(&train_spans), "validation": spans_json(&valid_spans),
         "output": a.output.output}));
     Ok(model)
 }
@@ -770,6 +840,11 @@ pub struct DemoArgs {
     /// Directory of the outputs and the report.
     #[arg(long, default_value = "hepfloat-demo")]
     report: PathBuf,
+    /// Instead of the two halves: split the events into this many folds (at least 2), fit on
+    /// all but one and evaluate on it, for each fold in turn; report per column the ratio pooled
+    /// over every event and its spread across folds (`folds.md`).
+    #[arg(long)]
+    folds: Option<u64>,
 }
 
 /// The experiment of `demo` and `compare`: FILE compressed as ATLAS does (pt, eta, phi, m kept),
@@ -825,6 +900,7 @@ impl Halves {
             models: vec![],
             neural: true,
             force: None,
+            exclude: None,
             output: Output { output },
         }
     }
@@ -861,12 +937,23 @@ impl Halves {
         upsampled: &Path,
         report: &Path,
     ) -> Result<(crate::evaluate::Summary, Vec<crate::evaluate::ColumnReport>)> {
+        self.evaluate_on(self.half..u64::MAX, compressed, upsampled, report)
+    }
+
+    /// Evaluate events `entries` into `report`.
+    fn evaluate_on(
+        &self,
+        entries: Range<u64>,
+        compressed: &Path,
+        upsampled: &Path,
+        report: &Path,
+    ) -> Result<(crate::evaluate::Summary, Vec<crate::evaluate::ColumnReport>)> {
         let eval = crate::evaluate::EvaluateArgs {
             original: self.file.clone(),
             compressed: compressed.to_string_lossy().into_owned(),
             upsampled: upsampled.to_string_lossy().into_owned(),
             tree: self.tree.clone(),
-            entries: self.half..u64::MAX,
+            entries,
             report: report.into(),
             max_values: 2_000_000,
             bins: 1000,
@@ -891,6 +978,9 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
     let t0 = Instant::now();
     check_dir_target(&a.report, &[Path::new(&file)])?;
     let h = Halves::new(&file, &a.tree)?;
+    if let Some(folds) = a.folds {
+        return demo_folds(&h, folds, &a.report, out);
+    }
     // Built under a temporary name, renamed into place when complete.
     let tmp = Temporary::dir(&a.report)?;
     let (half, entries) = (h.half, h.entries);
@@ -951,6 +1041,151 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
     tmp.commit()?;
     out.say(format!("reports in {} ({:.1} s)", a.report.display(), t0.elapsed().as_secs_f64()));
     out.json(&json!({"file": file, "seconds": t0.elapsed().as_secs_f64(), "runs": summary}));
+    Ok(())
+}
+
+/// One column's totals of squared errors (compressed, upsampled) in each fold.
+#[derive(Clone, Default)]
+struct Folded {
+    values: u64,
+    folds: Vec<(f64, f64)>,
+}
+
+impl Folded {
+    /// The ratio pooled over every fold's values.
+    fn pooled(&self) -> Option<f64> {
+        let (c, u) = self.folds.iter().fold((0.0, 0.0), |(c, u), f| (c + f.0, u + f.1));
+        (c > 0.0).then(|| u / c)
+    }
+
+    /// Each fold's ratio (`None` where its compressed values were exact).
+    fn ratios(&self) -> Vec<Option<f64>> {
+        self.folds.iter().map(|&(c, u)| (c > 0.0).then(|| u / c)).collect()
+    }
+
+    /// Whether the upsampled values are significantly worse: the mean over folds of the
+    /// difference of squared-error totals is above zero by Student's t at one-sided 95 %.
+    fn significantly_worse(&self) -> bool {
+        let d: Vec<f64> = self.folds.iter().map(|&(c, u)| u - c).collect();
+        let n = d.len();
+        if n < 2 {
+            return false;
+        }
+        let mean = d.iter().sum::<f64>() / n as f64;
+        let sd = (d.iter().map(|x| (x - mean).powi(2)).sum::<f64>() / (n - 1) as f64).sqrt();
+        // One-sided 95 % quantiles of Student's t for 1 to 10 degrees of freedom.
+        const T: [f64; 10] = [6.314, 2.920, 2.353, 2.132, 2.015, 1.943, 1.895, 1.860, 1.833, 1.812];
+        let t = T.get(n - 2).copied().unwrap_or(1.75);
+        mean > 0.0 && mean > t * sd / (n as f64).sqrt()
+    }
+}
+
+/// `demo --folds N`: for k = 7 and 15, each fold of events in turn held out, the rest fitted (the
+/// gate's training and validation split inside it as in the halves' demo), the fold upsampled and
+/// evaluated; per column, the ratio pooled over every event and its spread across folds.
+fn demo_folds(h: &Halves, folds: u64, report: &Path, out: Out) -> Result<()> {
+    if folds < 2 || folds > h.entries {
+        bail!("--folds must be between 2 and the {} events of {}, got {folds}", h.entries, h.file);
+    }
+    let t0 = Instant::now();
+    check_dir_target(report, &[Path::new(&h.file)])?;
+    let tmp = Temporary::dir(report)?;
+    let quiet = Out { quiet: true, json: false };
+    let labels = ["mean", "mean, fitted without originals"];
+    let mut md = format!(
+        "Input `{}`: ATLAS compression keeping pt, eta, phi, m; {folds} folds of events, each evaluated with a model          fitted on the others (mean estimate). Per column, the MSE ratio pooled over every event, and its spread          across folds; `worse` counts columns whose squared error is above the compressed data's by more than          Student's t (one-sided 95 %) over the fold differences allows.\n\n",
+        h.shown()
+    );
+    let mut runs = Vec::new();
+    for bits in [7u32, 15] {
+        let dir = tmp.path().join(format!("k{bits}"));
+        std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
+        let compressed = dir.join("compressed.parquet");
+        h.compress(bits, &compressed)?;
+        let mut tables: Vec<BTreeMap<String, Folded>> = vec![BTreeMap::new(); labels.len()];
+        for f in 0..folds {
+            let held = f * h.entries / folds..(f + 1) * h.entries / folds;
+            out.say(format!("== k = {bits}, fold {}/{folds}: fit without events {}..{}", f + 1, held.start, held.end));
+            let fold_dir = dir.join(format!("fold{f}"));
+            std::fs::create_dir(&fold_dir).with_context(|| format!("cannot create {}", fold_dir.display()))?;
+            let fit_args = FitArgs {
+                source: h.source(0..h.entries),
+                exclude: Some(held.clone()),
+                ..h.fit_args(bits, fold_dir.join("model.json"))
+            };
+            let model = fit(&fit_args, quiet)?;
+            let blind = fit(
+                &FitArgs {
+                    file: compressed.to_string_lossy().into_owned(),
+                    compressed_input: true,
+                    neural: false,
+                    output: Output { output: fold_dir.join("model-no-originals.json") },
+                    ..fit_args
+                },
+                quiet,
+            )?;
+            for (i, model) in [&model, &blind].into_iter().enumerate() {
+                let name = ["mean", "no-originals"][i];
+                let up = fold_dir.join(format!("upsampled-{name}.parquet"));
+                h.upsample(model, &compressed, Estimate::Mean, &up)?;
+                let (_, columns) =
+                    h.evaluate_on(held.clone(), &compressed, &up, &fold_dir.join(format!("report-{name}")))?;
+                for c in columns {
+                    let (Some(mc), Some(mu)) = (c.mse_compressed, c.mse_upsampled) else { continue };
+                    let entry = tables[i].entry(c.column).or_default();
+                    entry.values += c.values;
+                    entry.folds.push((mc * c.values as f64, mu * c.values as f64));
+                }
+            }
+        }
+        for (label, table) in labels.iter().zip(&tables) {
+            let pooled: Vec<(&str, f64, &Folded)> =
+                table.iter().filter_map(|(n, f)| f.pooled().map(|r| (n.as_str(), r, f))).collect();
+            let mean = pooled.iter().map(|p| p.1).sum::<f64>() / pooled.len().max(1) as f64;
+            let largest = pooled.iter().map(|p| p.1).fold(0.0, f64::max);
+            let above: Vec<&(&str, f64, &Folded)> = pooled.iter().filter(|p| p.1 > 1.05).collect();
+            let worse: Vec<&(&str, f64, &Folded)> = pooled.iter().filter(|p| p.2.significantly_worse()).collect();
+            md.push_str(&format!(
+                "### k = {bits}, {label}\n\n{} columns; mean pooled ratio {mean:.4}, largest {largest:.4}; {} above 1.05, {} \
+                 significantly worse than the compressed data.\n\n",
+                pooled.len(),
+                above.len(),
+                worse.len()
+            ));
+            let mut shown: Vec<&(&str, f64, &Folded)> = above.iter().chain(&worse).copied().collect();
+            shown.sort_by(|a, b| a.0.cmp(b.0));
+            shown.dedup_by(|a, b| a.0 == b.0);
+            if !shown.is_empty() {
+                md.push_str(
+                    "| column | values | pooled ratio | fold ratios | significantly worse |\n|---|---|---|---|---|\n",
+                );
+                for (name, r, f) in shown {
+                    let ratios: Vec<String> =
+                        f.ratios().iter().map(|r| r.map_or("–".into(), |r| format!("{r:.3}"))).collect();
+                    let worse = if f.significantly_worse() { "yes" } else { "no" };
+                    md.push_str(&format!("| {name} | {} | {r:.4} | {} | {worse} |\n", f.values, ratios.join(" ")));
+                }
+                md.push('\n');
+            }
+            let columns: Vec<serde_json::Value> = pooled
+                .iter()
+                .map(|(n, r, f)| json!({"column": n, "values": f.values, "pooled_ratio": r, "fold_ratios": f.ratios(), "significantly_worse": f.significantly_worse()}))
+                .collect();
+            runs.push(json!({"bits": bits, "estimate": label, "columns_scored": pooled.len(), "mean_ratio": mean,
+                "max_ratio": largest, "above": above.len(), "significantly_worse": worse.len(), "columns": columns}));
+            out.say(format!(
+                "k = {bits}, {label}: mean pooled ratio {mean:.4}, largest {largest:.4}, {} above 1.05, {} significantly worse",
+                above.len(),
+                worse.len()
+            ));
+        }
+    }
+    md.push_str(&format!("The whole run took {:.1} s.\n", t0.elapsed().as_secs_f64()));
+    let written = tmp.path().join("folds.md");
+    std::fs::write(&written, &md).with_context(|| format!("cannot write {}", written.display()))?;
+    tmp.commit()?;
+    out.say(format!("fold tables in {} ({:.1} s)", report.join("folds.md").display(), t0.elapsed().as_secs_f64()));
+    out.json(&json!({"file": h.file, "folds": folds, "seconds": t0.elapsed().as_secs_f64(), "runs": runs}));
     Ok(())
 }
 
