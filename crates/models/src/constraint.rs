@@ -86,6 +86,14 @@ pub struct Group {
     /// after it was computed): relative on `e²` for [`Relation::FourMomentum`], absolute on the
     /// sum for [`Relation::SumToOne`].
     pub tolerance: f64,
+    /// Whether a model applies the relation only to the members it narrows to [`INFORMATIVE`]
+    /// of their interval's variance, the others keeping their own estimates (model files of
+    /// format 8 on): set by [`Model::fit_compressed`](crate::Model::fit_compressed), where nothing
+    /// validates the relation, so that it is used only where it cannot plausibly hurt. A group
+    /// the gate chose on validation applies its full posterior. [`Group::upsample`] always gives
+    /// the full posterior.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub informative_only: bool,
 }
 
 impl Group {
@@ -115,7 +123,7 @@ impl Group {
             let detail = format!("column {:?} appears twice", m.1);
             return Err(Error::InvalidGroup { members, detail });
         }
-        Ok(Group { relation, members, tolerance: Self::DEFAULT_TOLERANCE })
+        Ok(Group { relation, members, tolerance: Self::DEFAULT_TOLERANCE, informative_only: false })
     }
 
     /// The same group with another tolerance (finite, ≥ 0).
@@ -412,19 +420,22 @@ impl Group {
             });
         }
         let mut n = 0;
-        self.estimate(columns, how, seed, |m, row, v| {
+        self.estimate(columns, how, seed, false, |m, row, v| {
             out[m][row] = v;
             n += 1;
         })?;
         Ok(n)
     }
 
-    /// [`Group::upsample`] handing each estimate to `sink(member, row, value)`.
+    /// [`Group::upsample`] handing each estimate to `sink(member, row, value)`; with
+    /// `informative_only`, only the members the relation narrows to [`INFORMATIVE`] of their
+    /// interval's variance (what a fitted model applies: the others keep their own estimates).
     pub(crate) fn estimate(
         &self,
         columns: &[(&[f32], Option<&float_bits::Scheme>)],
         how: Estimate,
         seed: crate::Seed,
+        informative_only: bool,
         mut sink: impl FnMut(usize, usize, f32),
     ) -> Result<()> {
         const CHUNK: usize = 1024;
@@ -453,7 +464,7 @@ impl Group {
                         Field { c, lo: c, hi: c, known: true }
                     };
                 }
-                joint(self.relation, self.tolerance, &fields, how, seed.state(start + i), &mut out);
+                joint(self.relation, self.tolerance, &fields, how, seed.state(start + i), informative_only, &mut out);
                 for (m, v) in out.iter().enumerate() {
                     if let Some(v) = *v {
                         sink(m, start + i, v);
@@ -506,13 +517,22 @@ const GL2: [(f64, f64); 2] = [(-0.577_350_269_189_625_8, 1.0), (0.577_350_269_18
 const GL3: [(f64, f64); 3] =
     [(-0.774_596_669_241_483_4, 5.0 / 9.0), (0.0, 8.0 / 9.0), (0.774_596_669_241_483_4, 5.0 / 9.0)];
 
-/// Integrals over the restricted box: its volume, `∫ tᵢ`, and `∫ √(k + Σ φ)` (the energy).
+/// Integrals over the restricted box: its volume, `∫ tᵢ`, `∫ tᵢ²`, `∫ √(k + Σ φ)` (the energy)
+/// and `∫ (k + Σ φ)` (its square).
 #[derive(Clone, Copy, Debug, Default)]
 struct Moments {
     mass: f64,
     first: [f64; MAX_FREE],
+    second: [f64; MAX_FREE],
     root: f64,
+    square: f64,
 }
+
+/// A member whose posterior variance under the relation is above this fraction of its
+/// interval's own (`width² / 12`) keeps its own estimate: the relation narrows it little, and
+/// what it still does — cut the interval's edge under a flat prior — is where the flat prior is
+/// least safe (a falling spectrum puts originals low in wide intervals of large values).
+pub const INFORMATIVE: f64 = 0.5;
 
 /// The box `tᵢ ∈ [lo_i, hi_i]` (`i < n`) restricted to `Σ φ(tᵢ) ∈ [a, b]`; `k` is the constant
 /// part of the energy's square (fixed members), used by `root` only.
@@ -546,11 +566,20 @@ impl Region {
             let Some((t0, t1)) = self.inner(s) else { return };
             let len = t1 - t0;
             acc.mass += w * len;
-            for (f, x) in acc.first.iter_mut().zip(&t[..level]) {
+            for ((f, q), x) in acc.first.iter_mut().zip(acc.second.iter_mut()).zip(&t[..level]) {
                 *f += w * len * x;
+                *q += w * len * x * x;
             }
             acc.first[level] += w * len * 0.5 * (t0 + t1);
+            // ∫ t² over [t0, t1], in a form without the cancellation of t1³ − t0³.
+            let cube = len * (t1 * t1 + t1 * t0 + t0 * t0) / 3.0;
+            acc.second[level] += w * cube;
             if self.root {
+                let phi_integral = match phi {
+                    Phi::Linear => 0.5 * len * (t1 + t0),
+                    Phi::Square => cube,
+                };
+                acc.square += w * (len * (self.k + s) + phi_integral);
                 let (mid, half) = (0.5 * (t0 + t1), 0.5 * len);
                 let r: f64 = GL3.iter().map(|&(x, g)| g * (self.k + s + phi.f(mid + half * x)).max(0.0).sqrt()).sum();
                 acc.root += w * half * r;
@@ -652,13 +681,15 @@ impl Region {
 /// The joint estimate of a group's uncertain members at one row: `out[m]` is set for each member
 /// the relation informs, left `None` for known members, members too wide or too narrow to take
 /// part, and rows where the relation cannot hold (the caller falls back to each column's own
-/// prior there). `state` seeds [`Estimate::Sample`].
+/// prior there); with `informative_only`, also for members the relation narrows little
+/// ([`INFORMATIVE`]). `state` seeds [`Estimate::Sample`].
 pub(crate) fn joint(
     relation: Relation,
     tolerance: f64,
     fields: &[Field],
     how: Estimate,
     state: u64,
+    informative_only: bool,
     out: &mut [Option<f32>],
 ) {
     out.iter_mut().for_each(|o| *o = None);
@@ -747,14 +778,26 @@ pub(crate) fn joint(
         return;
     }
     // The free members' |values| and the energy: a draw, the mean or the marginal medians.
+    let m = region.moments();
+    if !(m.mass.is_finite() && m.mass > 0.0) {
+        return;
+    }
+    // Which members the relation informs: posterior variance at most INFORMATIVE of the
+    // interval's own; the others keep their own estimates.
+    let narrow = |second: f64, first: f64, width: f64| {
+        let var = second / m.mass - (first / m.mass).powi(2);
+        var <= INFORMATIVE * width * width / 12.0
+    };
+    let mut informs = [false; MAX_FREE];
+    for (i, x) in informs[..region.n].iter_mut().enumerate() {
+        *x = narrow(m.second[i], m.first[i], region.hi[i] - region.lo[i]);
+    }
+    let energy_informed =
+        energy.is_some_and(|e| narrow(m.square, m.root, f64::from(fields[e].hi) - f64::from(fields[e].lo)));
     let drawn = if how == Estimate::Sample { region.sample(state) } else { None };
     let (t, energy_value) = if let Some(t) = drawn {
         (t, (fixed + t[..region.n].iter().map(|&x| phi.f(x)).sum::<f64>()).max(0.0).sqrt())
     } else {
-        let m = region.moments();
-        if !(m.mass.is_finite() && m.mass > 0.0) {
-            return;
-        }
         match how {
             // Sample here: a region too thin for the sampler's proposals; its mean is still a member.
             Estimate::Mean | Estimate::Sample => (m.first.map(|f| f / m.mass), m.root / m.mass),
@@ -779,10 +822,10 @@ pub(crate) fn joint(
             }
         }
     };
-    for i in 0..region.n {
+    for i in (0..region.n).filter(|&i| informs[i] || !informative_only) {
         put(out, free[i], sign[i] * t[i]);
     }
-    if let Some(e) = energy {
+    if let Some(e) = energy.filter(|_| energy_informed || !informative_only) {
         put(out, e, energy_value);
     }
 }
@@ -841,6 +884,35 @@ mod tests {
     }
 
     #[test]
+    fn informative_only_leaves_the_members_the_relation_barely_narrows() {
+        // A forward massless particle at k = 7: pz and e in the same interval, px and py small.
+        // The relation says e ≥ |pz| + ~1000 in boxes 8192 wide: it cuts an edge, no more.
+        let fields = [
+            field(-18_176.0, -17_920.0),
+            field(-43_008.0, -42_496.0),
+            field(1_069_056.0, 1_077_248.0),
+            field(1_069_056.0, 1_077_248.0),
+            Field { c: 0.0, lo: 0.0, hi: 0.0, known: true },
+        ];
+        let mut all = [None; 5];
+        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, false, &mut all);
+        assert!(all[2].is_some() && all[3].is_some(), "{all:?}");
+        let mut informed = [None; 5];
+        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, true, &mut informed);
+        assert!(informed[2].is_none() && informed[3].is_none(), "{informed:?}");
+        // A slow particle whose e interval is far wider than its momenta's: e is pinned.
+        let slow = [
+            field(30.0, 30.25),
+            field(-40.5, -40.25),
+            field(118.0, 118.5),
+            field(120.0, 136.0),
+            Field { c: 0.1, lo: 0.1, hi: 0.1, known: true },
+        ];
+        joint(Relation::FourMomentum, 0.0, &slow, Estimate::Mean, 0, true, &mut informed);
+        assert!(informed[3].is_some(), "{informed:?}");
+    }
+
+    #[test]
     fn the_reduction_agrees_with_a_fine_grid() {
         // A particle with px, py, pz, e compressed (k = 7 wide boxes) and m exact.
         let fields = [
@@ -851,7 +923,7 @@ mod tests {
             Field { c: 0.1, lo: 0.1, hi: 0.1, known: true },
         ];
         let mut out = [None; 5];
-        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, &mut out);
+        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, false, &mut out);
         let grid = grid_mean(&fields, 0.1, 0.0, 240);
         let mut moved = 0.0f64;
         for (k, m) in [0, 1, 2, 3].into_iter().enumerate() {

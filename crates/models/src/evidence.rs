@@ -37,8 +37,48 @@ pub const RESAMPLES: usize = 1000;
 pub const ALPHA: f64 = 0.05;
 /// Above this many events the bound is the normal approximation of the resampling.
 pub const EXACT_EVENTS: usize = 2000;
-/// The standard normal quantile of `1 - ALPHA`.
-const Z: f64 = 1.644_853_626_951_472_2;
+
+/// The upper `alpha` quantile of the standard normal distribution (Acklam's rational
+/// approximation, relative error below 1.2e-9), for `alpha` in (0, 0.5].
+fn z_upper(alpha: f64) -> f64 {
+    const A: [f64; 6] = [
+        -39.696_830_286_653_76,
+        220.946_098_424_520_5,
+        -275.928_510_446_968_7,
+        138.357_751_867_269,
+        -30.664_798_066_147_16,
+        2.506_628_277_459_239,
+    ];
+    const B: [f64; 5] = [
+        -54.476_098_798_224_06,
+        161.585_836_858_040_9,
+        -155.698_979_859_886_6,
+        66.801_311_887_719_72,
+        -13.280_681_552_885_72,
+    ];
+    const C: [f64; 6] = [
+        -0.007_784_894_002_430_293,
+        -0.322_396_458_041_136_5,
+        -2.400_758_277_161_838,
+        -2.549_732_539_343_734,
+        4.374_664_141_464_968,
+        2.938_163_982_698_783,
+    ];
+    const D: [f64; 4] =
+        [0.007_784_695_709_041_462, 0.322_467_129_070_039_8, 2.445_134_137_142_996, 3.754_408_661_907_416];
+    let p = alpha.clamp(1e-300, 0.5);
+    if p < 0.024_25 {
+        // The lower tail at p, negated.
+        let q = (-2.0 * p.ln()).sqrt();
+        -((((((C[0] * q + C[1]) * q + C[2]) * q + C[3]) * q + C[4]) * q + C[5])
+            / ((((D[0] * q + D[1]) * q + D[2]) * q + D[3]) * q + 1.0))
+    } else {
+        let q = 0.5 - p;
+        let r = q * q;
+        (((((A[0] * r + A[1]) * r + A[2]) * r + A[3]) * r + A[4]) * r + A[5]) * q
+            / (((((B[0] * r + B[1]) * r + B[2]) * r + B[3]) * r + B[4]) * r + 1.0)
+    }
+}
 
 /// A candidate's gain over another on validation: the total difference of squared errors (old
 /// minus new; positive when the candidate is better) and its lower bound across event
@@ -68,8 +108,24 @@ impl Gain {
 
 /// The gain of `new` squared errors over `old` ones, paired value by value; `events[i]` is the
 /// event of value `i`, non-decreasing (`None`: each value its own event). `seed` seeds the
-/// resampling.
+/// resampling. The bound is the [`ALPHA`] quantile; [`gain_at`] takes another.
 pub fn gain(old: &[f64], new: &[f64], events: Option<&[u64]>, seed: u64) -> Gain {
+    gain_at(old, new, events, seed, ALPHA)
+}
+
+/// [`gain`] with the bound at quantile `alpha` (in (0, 0.5]): the gate divides [`ALPHA`] among
+/// the candidates it tries on a column (Bonferroni), so that trying more of them does not make
+/// a lucky one likelier to pass.
+///
+/// ```
+/// use models::evidence::{gain, gain_at, ALPHA};
+/// let old: Vec<f64> = (0..100).map(|i| 1.0 + (i as f64 * 0.618).fract()).collect();
+/// let new: Vec<f64> = old.iter().enumerate().map(|(i, o)| o - 0.05 + 0.3 * ((i as f64 * 0.414).fract() - 0.5)).collect();
+/// let (loose, strict) = (gain(&old, &new, None, 1), gain_at(&old, &new, None, 1, ALPHA / 10.0));
+/// assert!(strict.lower.unwrap() < loose.lower.unwrap());
+/// ```
+pub fn gain_at(old: &[f64], new: &[f64], events: Option<&[u64]>, seed: u64, alpha: f64) -> Gain {
+    let alpha = if alpha.is_finite() { alpha.clamp(1.0 / RESAMPLES as f64, 0.5) } else { ALPHA };
     let none = Gain { total: 0.0, lower: None, events: 0 };
     if old.len() != new.len() || events.is_some_and(|e| e.len() != old.len()) {
         return none;
@@ -92,7 +148,7 @@ pub fn gain(old: &[f64], new: &[f64], events: Option<&[u64]>, seed: u64) -> Gain
     let lower = if n > EXACT_EVENTS {
         let mean = totals.iter().sum::<f64>() / n as f64;
         let var = totals.iter().map(|t| (t - mean).powi(2)).sum::<f64>() / n as f64;
-        total - Z * (n as f64 * var).sqrt()
+        total - z_upper(alpha) * (n as f64 * var).sqrt()
     } else {
         let mut state = splitmix64(seed ^ 0x6576_6964_656e_6365);
         let mut sums: Vec<f64> = (0..RESAMPLES)
@@ -107,7 +163,7 @@ pub fn gain(old: &[f64], new: &[f64], events: Option<&[u64]>, seed: u64) -> Gain
             })
             .collect();
         sums.sort_by(f64::total_cmp);
-        sums[((RESAMPLES as f64 * ALPHA) as usize).min(RESAMPLES - 1)]
+        sums[((RESAMPLES as f64 * alpha) as usize).min(RESAMPLES - 1)]
     };
     Gain { total, lower: Some(lower), events: n }
 }
@@ -150,6 +206,15 @@ mod tests {
         assert!(!gain(&[3.0; 100], &new, Some(&events), 0).holds());
         // Reproducible.
         assert_eq!(gain(&[3.0; 100], &new, Some(&events), 5), gain(&[3.0; 100], &new, Some(&events), 5));
+    }
+
+    #[test]
+    fn normal_quantiles() {
+        for (alpha, z) in
+            [(0.5, 0.0), (0.05, 1.644_853_626_951_472), (0.005, 2.575_829_303_548_901), (0.025, 1.959_963_984_540_054)]
+        {
+            assert!((z_upper(alpha) - z).abs() < 1e-8, "{alpha}: {}", z_upper(alpha));
+        }
     }
 
     #[test]

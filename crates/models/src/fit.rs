@@ -119,6 +119,8 @@ struct Validation<'a> {
     events: Option<Vec<u64>>,
     /// Seeds the resampling of this column's evidence.
     seed: u64,
+    /// The quantile of the bound: [`evidence::ALPHA`] divided among the column's candidates.
+    alpha: f64,
     /// Whether most originals whose preimage holds more than one value differ from their
     /// compressed value (of at least [`MIN_VALIDATION`]): the column is continuous at this
     /// precision, not a set of exact values.
@@ -141,7 +143,8 @@ impl<'a> Validation<'a> {
         }
         // Too few values to tell keep the identity, as the gate does.
         let continuous = open >= MIN_VALIDATION && 2 * exact < open;
-        Ok(Validation { original, compressed, events, seed: stream(seed, column.name), continuous })
+        let seed = stream(seed, column.name);
+        Ok(Validation { original, compressed, events, seed, alpha: evidence::ALPHA, continuous })
     }
 
     /// Squared errors of the pairs whose original is finite (a non-finite estimate of a finite
@@ -162,7 +165,7 @@ impl<'a> Validation<'a> {
         if new.len() < MIN_VALIDATION {
             return Gain { total: 0.0, lower: None, events: 0 };
         }
-        evidence::gain(old, new, self.events.as_deref(), self.seed)
+        evidence::gain_at(old, new, self.events.as_deref(), self.seed, self.alpha)
     }
 
     /// The number of validation events (values, where their events are not given).
@@ -501,6 +504,7 @@ impl Model {
                 train: train.len() as u64,
                 valid: valid.len() as u64,
                 events: 0,
+                validated: None,
             };
             if valid.is_empty() {
                 // Nothing to score a prior on: the column stays as it was.
@@ -508,8 +512,20 @@ impl Model {
                 continue;
             }
             let mut candidates = candidates(scheme, train, opts)?;
-            let validation = Validation::new(scheme, column, opts.seed)?;
+            let mut validation = Validation::new(scheme, column, opts.seed)?;
+            let context = context_of(name, train.len(), valid.len(), kept);
+            let neural: Vec<Kind> = if train.len() >= MIN_NEURAL && !context.is_empty() {
+                // Scored on draws, which a kind that gives none cannot be.
+                neural_kinds.iter().filter(|k| opts.estimate != Estimate::Sample || k.generative()).collect()
+            } else {
+                vec![]
+            };
+            // Every candidate but the identity is one more chance of a lucky pass: the bound's
+            // quantile is shared among them (Bonferroni).
+            let tries = candidates.len() - 1 + neural.len() + usize::from(member_of.contains_key(name));
+            validation.alpha = evidence::ALPHA / tries.max(1) as f64;
             model.events = validation.event_count();
+            model.validated = validation.compressed.iter().filter(|c| c.is_finite()).map(|c| c.abs()).reduce(f32::max);
             let compressed = &validation.compressed;
             let mut est = vec![0f32; valid.len()];
             let seed = Seed { stream: stream(opts.seed, name), first_row: 0 };
@@ -531,20 +547,14 @@ impl Model {
                     best = Best { prior: i, moved: true, err, est: est.clone() };
                 }
             }
-            let context = context_of(name, train.len(), valid.len(), kept);
-            if train.len() >= MIN_NEURAL && !context.is_empty() {
-                for kind in neural_kinds.iter() {
-                    if opts.estimate == Estimate::Sample && !kind.generative() {
-                        continue; // scored on draws, which it cannot give
-                    }
-                    let (fitted, est) = fit_neural(kind, scheme, train, &validation, &context, opts, name)?;
-                    let err = validation.errors(&est);
-                    let g = validation.gain(&identity, &err);
-                    model.scores.push(score(kind.name(), &err, Some(&g)));
-                    if (gate && best.beaten_by(&validation, &err, &g)) || forced(kind.name()) {
-                        best = Best { moved: true, err, est, ..best };
-                        model.choice = Choice::Neural(fitted);
-                    }
+            for &kind in &neural {
+                let (fitted, est) = fit_neural(kind, scheme, train, &validation, &context, opts, name)?;
+                let err = validation.errors(&est);
+                let g = validation.gain(&identity, &err);
+                model.scores.push(score(kind.name(), &err, Some(&g)));
+                if (gate && best.beaten_by(&validation, &err, &g)) || forced(kind.name()) {
+                    best = Best { moved: true, err, est, ..best };
+                    model.choice = Choice::Neural(fitted);
                 }
             }
             let continuous = validation.continuous;
@@ -574,7 +584,7 @@ impl Model {
             let mut est: Vec<Vec<f32>> =
                 group.members.iter().map(|m| own.get(m.as_str()).map_or_else(Vec::new, |o| o.2.est.clone())).collect();
             let seed = Seed { stream: group_stream(opts.seed, group), first_row: 0 };
-            group.estimate(&inputs, opts.estimate, seed, |m, row, v| {
+            group.estimate(&inputs, opts.estimate, seed, group.informative_only, |m, row, v| {
                 if let Some(e) = est[m].get_mut(row) {
                     *e = v;
                 }
@@ -604,7 +614,10 @@ impl Model {
     /// A model from compressed data alone, when no originals are available: each column gets
     /// [`Histogram::deconvolve`] (spikes kept exact, the midpoint elsewhere) and every group
     /// whose members are all among `columns` or `kept` takes its members' values from the
-    /// relation. Nothing can be validated without originals — there is no gate, and the scores
+    /// relation where it narrows them ([`Group::informative_only`]: a member the relation
+    /// leaves with more than [`crate::INFORMATIVE`] of its interval's variance keeps its own
+    /// estimate, since nothing here can show that the flat prior inside the interval is right).
+    /// Nothing can be validated without originals — there is no gate, and the scores
     /// are empty — so prefer [`Model::fit_groups`] wherever originals exist; `docs/results.md`
     /// measures what this gives up.
     ///
@@ -625,7 +638,12 @@ impl Model {
     ) -> Result<Model> {
         let schemes = schemes.into();
         let present = |m: &str| columns.iter().any(|c| c.0 == m) || kept.contains(&m);
-        let used: Vec<Group> = groups.iter().filter(|g| g.members.iter().all(|m| present(m))).cloned().collect();
+        // Nothing validates a relation here: each applies only where it narrows a member.
+        let used: Vec<Group> = groups
+            .iter()
+            .filter(|g| g.members.iter().all(|m| present(m)))
+            .map(|g| Group { informative_only: true, ..g.clone() })
+            .collect();
         let member_of = membership(&used)?;
         let mut out = Vec::with_capacity(columns.len());
         for &(name, values) in columns {
@@ -643,6 +661,7 @@ impl Model {
                 train: values.len() as u64,
                 valid: 0,
                 events: 0,
+                validated: None,
             });
         }
         Model::assemble(out, used, None, true)

@@ -183,12 +183,27 @@ impl Model {
             return Err(Error::ContextNeeded { column: name.into() });
         }
         self.upsample_own(i, compressed, how, seed, first_row, out)?;
+        self.guard(i, compressed, out);
         self.verify(i, compressed, out)
     }
 
     /// The index and model of column `name`.
     fn find(&self, name: &str) -> Result<(usize, &ColumnModel)> {
         self.columns.iter().enumerate().find(|c| c.1.name == name).ok_or_else(|| Error::UnknownColumn(name.into()))
+    }
+
+    /// Values of column `i` beyond the range its choice was validated on keep their compressed
+    /// value ([`ColumnModel::validated`]); a column whose choice is the identity is left alone.
+    fn guard(&self, i: usize, compressed: &[f32], out: &mut [f32]) {
+        let col = &self.columns[i];
+        if col.validated.is_none() || col.choice_name() == "identity" {
+            return;
+        }
+        for (o, &c) in out.iter_mut().zip(compressed) {
+            if !col.within_validated(c) {
+                *o = c;
+            }
+        }
     }
 
     /// That every output of column `col` lies inside the preimage of its compressed value,
@@ -255,6 +270,7 @@ impl Model {
     ) -> Result<()> {
         let (i, _) = self.find(name)?;
         self.column_with_context(i, compressed, context, how, seed, first_row, out)?;
+        self.guard(i, compressed, out);
         self.verify(i, compressed, out)
     }
 
@@ -353,15 +369,24 @@ impl Model {
             }
             let columns: Vec<(&[f32], Option<&Scheme>)> =
                 group.members.iter().zip(&at).map(|(m, a)| (inputs[a.0.unwrap_or(0)].1, self.scheme_of(m))).collect();
+            // A row whose compressed members lie beyond the range their choices were validated on
+            // keeps its members' own estimates.
+            let models: Vec<Option<&ColumnModel>> = group.members.iter().map(|m| self.column(m)).collect();
+            let validated = |row: usize| {
+                models.iter().zip(&columns).all(|(c, (values, _))| c.is_none_or(|c| c.within_validated(values[row])))
+            };
             let seed = Seed { stream: group_stream(seed, group), first_row };
-            group.estimate(&columns, how, seed, |m, row, v| {
-                if let (Some(i), true) = at[m] {
+            group.estimate(&columns, how, seed, group.informative_only, |m, row, v| {
+                if let (Some(i), true) = at[m]
+                    && validated(row)
+                {
                     outputs[i][row] = v;
                 }
             })?;
         }
-        for ((&(_, values), out), i) in inputs.iter().zip(outputs.iter()).zip(known) {
+        for ((&(_, values), out), i) in inputs.iter().zip(outputs.iter_mut()).zip(known) {
             if let Some(i) = i {
+                self.guard(i, values, out);
                 self.verify(i, values, out)?;
             }
         }

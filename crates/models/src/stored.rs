@@ -238,6 +238,14 @@ pub struct ColumnModel {
     /// nothing was validated).
     #[serde(default)]
     pub events: u64,
+    /// The largest magnitude among the compressed validation values (model files of format 8
+    /// on): the range the choice was validated on. Where the choice is not the identity, a
+    /// value beyond it keeps its compressed value (and a group's row with a member beyond it
+    /// keeps its members' own estimates): evidence from smaller values says nothing about how
+    /// a candidate does on larger ones, whose squared errors weigh most. `None`: no limit (older
+    /// files, and models fitted without originals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub validated: Option<f32>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -287,6 +295,21 @@ impl ColumnModel {
     /// ```
     pub fn assumed(&self) -> bool {
         self.valid == 0 && self.choice_name() != "identity"
+    }
+
+    /// Whether compressed value `c` lies in the range the column's choice was validated on
+    /// ([`ColumnModel::validated`]).
+    ///
+    /// ```
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// let m = models::Model::fit(&s, &[("x", &[1.5], &[2.5, -3.0])], Default::default())?;
+    /// let c = m.column("x").unwrap();
+    /// assert_eq!(c.validated, Some(3.0));
+    /// assert!(c.within_validated(-3.0) && !c.within_validated(4.0));
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn within_validated(&self, c: f32) -> bool {
+        self.validated.is_none_or(|m| c.abs() <= m)
     }
 }
 

@@ -260,6 +260,9 @@ pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -
             if let Some(s) = &c.sampler {
                 prior("sampler", s)?;
             }
+            if let Some(m) = c.validated.filter(|m| !(m.is_finite() && *m >= 0.0)) {
+                return Err(bad("validated", format!("{m} is not a magnitude")));
+            }
             if c.constraint() && !member_of.contains_key(c.name.as_str()) {
                 return Err(bad("choice", "the column takes its values from a group the model does not have"));
             }

@@ -89,6 +89,21 @@ fn fit_seeds() -> Vec<(String, Model)> {
         Model::fit_groups(schemes(), &columns, &kept, std::slice::from_ref(&group), opts).unwrap()
     };
     let mut out = vec![("gate".to_string(), fit(None))];
+    // From compressed values alone: the relation applies only where it narrows a member.
+    let schemes = schemes();
+    let compressed: Vec<(&str, Vec<f32>)> = columns
+        .iter()
+        .map(|&(name, t, _)| {
+            let mut c = t.to_vec();
+            schemes.of(name).unwrap().compress_in_place(&mut c).unwrap();
+            (name, c)
+        })
+        .collect();
+    let blind: Vec<(&str, &[f32])> = compressed.iter().map(|(n, c)| (*n, c.as_slice())).collect();
+    let kept_names: Vec<&str> = kept.iter().map(|k| k.0).collect();
+    let blind = Model::fit_compressed(schemes.clone(), &blind, &kept_names, std::slice::from_ref(&group), 3).unwrap();
+    assert!(blind.groups().iter().all(|g| g.informative_only));
+    out.push(("no-originals".to_string(), blind));
     for m in [Method::Lattice, Method::Histogram, Method::Constraint] {
         out.push((m.name().to_string(), fit(Some(m))));
     }
@@ -343,7 +358,7 @@ fn damaged_model_files_are_clean_errors_or_stay_inside_every_preimage() {
 }
 
 fn seeds_count() -> usize {
-    if cfg!(feature = "neural") { 4 + Kind::ALL.len() } else { 4 }
+    if cfg!(feature = "neural") { 5 + Kind::ALL.len() } else { 5 }
 }
 
 /// The model of the gate as JSON, to edit.
@@ -551,4 +566,35 @@ fn the_fuzz_corpora_replay_cleanly() {
         }
     }
     println!("replayed {} model_load and {} model_edit inputs", load.len(), edit.len());
+}
+
+#[test]
+fn format_7_choices_load_as_one_choice() {
+    let load = |name: &str| Model::load(fixtures().join(name)).unwrap();
+    let gate = load("model-v7-gate.json");
+    assert!(["t.p1", "t.p2", "t.p3"].iter().all(|n| gate.column(n).unwrap().choice == models::Choice::Constraint));
+    assert!(["c.x", "c.n", "c.iso"].iter().all(|n| gate.column(n).unwrap().choice == models::Choice::Prior));
+    if cfg!(feature = "neural") {
+        let hybrid = load("model-v7-hybrid.json");
+        assert!(hybrid.columns().iter().any(|c| matches!(c.choice, models::Choice::Neural(_))));
+    }
+    // Files before format 8 validated nothing by magnitude.
+    assert!(gate.columns().iter().all(|c| c.validated.is_none() && c.events == 0));
+}
+
+#[test]
+fn values_beyond_the_validated_magnitudes_keep_their_compressed_values() {
+    let s = Scheme::atlas(7).unwrap();
+    // Integer counts up to 299 (a lattice above 256, where k = 7 rounds to even numbers).
+    let x: Vec<f32> = (0..4000).map(|i| (i % 300) as f32).collect();
+    let m = Model::fit(s, &[("n", &x[..2000], &x[2000..])], FitOptions::default()).unwrap();
+    let col = m.column("n").unwrap();
+    assert_ne!(col.choice_name(), "identity"); // a lattice, or a histogram with atoms on it
+    let top = col.validated.unwrap();
+    assert!((298.0..=300.0).contains(&top), "{top}");
+    let c: Vec<f32> = [271.0f32, 1001.0, -997.0].iter().map(|&v| s.compress(v).unwrap()).collect();
+    let mut out = vec![0f32; c.len()];
+    m.upsample("n", &c, models::Estimate::Mean, 0, &mut out).unwrap();
+    assert_ne!(out[0].to_bits(), c[0].to_bits(), "inside: the prior moves it");
+    assert_eq!((out[1].to_bits(), out[2].to_bits()), (c[1].to_bits(), c[2].to_bits()), "beyond: compressed");
 }

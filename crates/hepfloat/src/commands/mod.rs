@@ -736,6 +736,26 @@ pub fn upsample_with(
         );
     }
     let recorded = said.len() == known.len();
+    // Columns the model knows that are not float32 here (a variable another sample stores as
+    // double, which no float32 scheme compressed): passed through unchanged.
+    let schema = input.schema();
+    let other: Vec<&arrow_schema::Field> = schema
+        .fields()
+        .iter()
+        .filter(|f| model.column(f.name()).is_some() && !is_float(f.data_type()))
+        .map(|f| f.as_ref())
+        .collect();
+    if !other.is_empty() {
+        let shown: Vec<String> = other.iter().take(5).map(|f| format!("{} ({})", f.name(), f.data_type())).collect();
+        out.say(format!(
+            "{} columns the model knows are not float32 in {}, so no float32 scheme compressed them: passed through unchanged ({}{})",
+            other.len(),
+            input.name,
+            shown.join(", "),
+            if other.len() > 5 { ", …" } else { "" }
+        ));
+    }
+    let passed: Vec<String> = other.iter().map(|f| f.name().clone()).collect();
     let mut up = Upsampler::new(model, how, seed);
     let t0 = Instant::now();
     let mut at = source.entries.start.min(input.entries());
@@ -748,7 +768,28 @@ pub fn upsample_with(
         if !recorded {
             check_outputs(model, b, &input.name, &events, false)?;
         }
-        up.upsample(b).or_else(|e| {
+        let upsampled = if passed.is_empty() {
+            up.upsample(b)
+        } else {
+            // Upsample the others, then put the passed-through columns back in their places.
+            let keep: Vec<usize> =
+                (0..b.num_columns()).filter(|&i| !passed.contains(b.schema().field(i).name())).collect();
+            up.upsample(&b.project(&keep)?).and_then(|u| {
+                let mut columns: Vec<_> = b.columns().to_vec();
+                for (&i, c) in keep.iter().zip(u.columns()) {
+                    columns[i] = c.clone();
+                }
+                let fields: Vec<_> = (0..b.num_columns())
+                    .map(|i| match keep.iter().position(|&k| k == i) {
+                        Some(j) => u.schema().field(j).clone(),
+                        None => b.schema().field(i).clone(),
+                    })
+                    .collect();
+                let schema = Arc::new(Schema::new_with_metadata(fields, u.schema().metadata().clone()));
+                Ok(arrow_array::RecordBatch::try_new(schema, columns)?)
+            })
+        };
+        upsampled.or_else(|e| {
             check_outputs(model, b, &input.name, &events, true)?;
             Err(anyhow::Error::from(e)
                 .context(format!("upsampling {}, events {}..{}", input.name, events.start, events.end)))
@@ -1093,7 +1134,10 @@ fn demo_folds(h: &Halves, folds: u64, report: &Path, out: Out) -> Result<()> {
     let quiet = Out { quiet: true, json: false };
     let labels = ["mean", "mean, fitted without originals"];
     let mut md = format!(
-        "Input `{}`: ATLAS compression keeping pt, eta, phi, m; {folds} folds of events, each evaluated with a model          fitted on the others (mean estimate). Per column, the MSE ratio pooled over every event, and its spread          across folds; `worse` counts columns whose squared error is above the compressed data's by more than          Student's t (one-sided 95 %) over the fold differences allows.\n\n",
+        "Input `{}`: ATLAS compression keeping pt, eta, phi, m; {folds} folds of events, each evaluated with a \
+         model fitted on the others (mean estimate). Per column, the MSE ratio pooled over every event, and \
+         its spread across folds; `significantly worse` means a squared error above the compressed data's by \
+         more than Student's t (one-sided 95 %) over the fold differences allows.\n\n",
         h.shown()
     );
     let mut runs = Vec::new();
@@ -1219,4 +1263,40 @@ fn summary_markdown(file: &str, runs: &[serde_json::Value]) -> String {
         }
     }
     md
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_held_out_fold_splits_the_fit_events_in_order() {
+        let fit = |exclude: Option<Range<u64>>| show_spans(&fit_spans(0..100, &exclude));
+        assert_eq!(fit(None), "0..100");
+        assert_eq!(fit(Some(40..60)), "0..40, 60..100");
+        assert_eq!(fit(Some(0..20)), "20..100");
+        assert_eq!(show_spans(&fit_spans(10..50, &Some(40..90))), "10..40");
+        // Training takes the first events in order, validation the rest.
+        let spans = fit_spans(0..100, &Some(40..60));
+        let cut = |n: u64| {
+            let (train, valid) = cut_spans(&spans, n);
+            (show_spans(&train), show_spans(&valid))
+        };
+        assert_eq!(cut(40), ("0..40".to_string(), "60..100".to_string()));
+        assert_eq!(cut(50), ("0..40, 60..70".to_string(), "70..100".to_string()));
+        assert_eq!(spans_json(&fit_spans(0..4, &None)), json!({"start": 0, "end": 4}));
+    }
+
+    #[test]
+    fn fold_significance_needs_consistent_losses() {
+        let folded = |folds: Vec<(f64, f64)>| Folded { values: 10, folds };
+        // One fold far worse, the others equal: pooled above 1, not significant.
+        let one = folded(vec![(1.0, 1.0), (1.0, 1.0), (1.0, 3.0), (1.0, 1.0), (1.0, 1.0)]);
+        assert_eq!(one.pooled(), Some(7.0 / 5.0));
+        assert!(!one.significantly_worse());
+        // Every fold a little worse: significant.
+        let all = folded(vec![(1.0, 1.1), (1.0, 1.12), (1.0, 1.09), (1.0, 1.11), (1.0, 1.1)]);
+        assert!(all.significantly_worse());
+        assert_eq!(all.ratios()[0], Some(1.1));
+    }
 }
