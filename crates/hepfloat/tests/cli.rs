@@ -89,6 +89,9 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
     assert!(err.contains("the file records Atlas{k=7}, but atlas:15 was declared"), "{err}");
     let blind = json(&["fit", s(&c), "--compressed-input", "--entries", "0..3000", "-o", s(&mb)]);
     assert_eq!(blind["groups"], 3, "{blind}");
+    // The relations' members are the columns changed on assumption, and said to be.
+    let assumed = blind["assumed"].as_array().unwrap();
+    assert!(assumed.iter().any(|c| c == "TruthMuonsAuxDyn.px"), "{blind}");
     json(&["upsample", s(&c), "--model", s(&mb), "-o", s(&ub)]);
     let eb = evaluate("toy:6000:3", &c, &ub, "3000..", &rb);
     assert_eq!(eb["summary"]["inside"], 1.0);

@@ -508,6 +508,16 @@ fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans:
         show_spans(spans),
         model.groups().len()
     ));
+    // What rests on assumption rather than evidence: the relations, applied where they narrow a member.
+    let assumed: Vec<&str> = model.columns().iter().filter(|c| c.constraint()).map(|c| c.name.as_str()).collect();
+    if !assumed.is_empty() {
+        out.say(format!(
+            "{} columns take values from relations on assumption (nothing validates them), where a relation narrows them: {}{}",
+            assumed.len(),
+            assumed[..assumed.len().min(5)].join(", "),
+            if assumed.len() > 5 { ", …" } else { "" }
+        ));
+    }
     out.say(format!("wrote {}", a.output.output.display()));
     let (skipped, damaged) = input.damaged_report();
     if let Some(line) = skipped {
@@ -515,6 +525,7 @@ fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans:
     }
     out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
         "columns": model.columns().len(), "atoms": atoms, "groups": model.groups().len(), "groups_tested": tested,
+        "assumed": assumed,
         "events": spans_json(spans), "output": a.output.output}));
     Ok(model)
 }
