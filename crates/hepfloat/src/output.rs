@@ -304,7 +304,7 @@ pub fn check_file_target(target: &Path, inputs: &[&Path]) -> Result<()> {
 }
 
 /// Files whose presence marks a directory as an earlier report that a new one may replace.
-const REPORT_MARKERS: [&str; 3] = ["report.json", "summary.md", "compare.json"];
+const REPORT_MARKERS: [&str; 4] = ["report.json", "summary.md", "compare.json", "folds.md"];
 
 /// Refuse `target` as an output directory if it exists and is not a directory, is a directory
 /// holding something other than an earlier hepfloat report, or holds one of `inputs` (replacing

@@ -462,3 +462,24 @@ fn root_lossy_types_are_upsampled_with_the_schemes_the_file_records() {
     let err = String::from_utf8_lossy(&bad.stderr);
     assert!(err.contains("column float16_3: the file records RootRange{min=-2.71, max=10, n=3}"), "{err}");
 }
+
+#[test]
+fn demo_folds_evaluates_every_event_once_and_replaces_its_own_report() {
+    let tmp = scratch("folds");
+    let report = tmp.path().join("folds");
+    for _ in 0..2 {
+        let r = json(&["demo", "toy:600:2", "--folds", "2", "--report", s(&report)]);
+        assert_eq!(r["folds"], 2, "{r}");
+        let runs = r["runs"].as_array().unwrap();
+        assert_eq!(runs.len(), 4, "{r}"); // k = 7 and 15, with and without originals
+        for run in runs {
+            // Every column's values add up over the folds to the whole sample's.
+            let columns = run["columns"].as_array().unwrap();
+            assert!(!columns.is_empty(), "{run}");
+            assert!(columns.iter().all(|c| c["fold_ratios"].as_array().unwrap().len() == 2), "{run}");
+            assert!(run["mean_ratio"].as_f64().unwrap() < 1.0, "{run}");
+        }
+    }
+    let md = std::fs::read_to_string(report.join("folds.md")).unwrap();
+    assert!(md.contains("### k = 15, mean, fitted without originals"), "{md}");
+}
