@@ -483,3 +483,22 @@ fn demo_folds_evaluates_every_event_once_and_replaces_its_own_report() {
     let md = std::fs::read_to_string(report.join("folds.md")).unwrap();
     assert!(md.contains("### k = 15, mean, fitted without originals"), "{md}");
 }
+
+#[test]
+fn compare_folds_pools_every_method_over_the_folds() {
+    let tmp = scratch("compare-folds");
+    let report = tmp.path().join("cf");
+    let r = json(&["compare", "toy:600:2", "--folds", "2", "--bits", "7", "--report", s(&report)]);
+    let run = &r["runs"][0];
+    assert_eq!((run["bits"].as_u64(), run["folds"].as_u64()), (Some(7), Some(2)), "{r}");
+    let methods = run["methods"].as_array().unwrap();
+    assert_eq!(methods.len(), 2 + 4 + models::Kind::ALL.len(), "{r}");
+    let gate = &methods[1];
+    assert_eq!(gate["method"], "gate (priors, relations, neural)", "{r}");
+    // The gate never does worse than the compressed data on the pooled folds.
+    assert!(gate["max_ratio"].as_f64().unwrap() <= 1.05 && gate["significantly_worse"] == 0, "{gate}");
+    // The unbounded network, never chosen by the gate, is what leaving the preimage costs.
+    let unbounded = methods.iter().find(|m| m["method"] == "autoencoder-unbounded").unwrap();
+    assert!(unbounded["mean_ratio"].as_f64().unwrap() > 1.05, "{unbounded}");
+    assert!(std::fs::read_to_string(report.join("compare.md")).unwrap().contains("| method | mean pooled ratio"));
+}

@@ -298,18 +298,33 @@ pub struct Rule {
 }
 
 impl Rule {
-    /// The rules for ATLAS xAOD names: truth four-momenta (`<Container>.px` … `.m`) and flavour
-    /// tagger probabilities (`<Tagger>_pu`, `_pc`, `_pb`, with `_ptau` where the tagger has a
-    /// fourth class, as GN2v01 does). A group a rule finds is a hypothesis: test it on the data
-    /// with [`Group::agreement`] before using it.
+    /// The rules for the names the field uses: four-momenta as ATLAS xAOD spells them
+    /// (`<Container>.px` … `.m`, or `<Container>:px` in RNTuples), as flat ntuples do
+    /// (`mu_px`, `mu_py`, `mu_pz`, `mu_e`, `mu_m`, and capitalised `mu_Px` … `mu_E`, `mu_M`) and
+    /// as Delphes does (`Particle.Px` … `.E`, `.M`); and flavour tagger probabilities
+    /// (`<Tagger>_pu`, `_pc`, `_pb`, with `_ptau` where the tagger has a fourth class, as GN2v01
+    /// does). Case is matched exactly: the lower-case and the capitalised spellings are separate
+    /// rules, and a file with another convention passes its own (`"four_momentum:_PX,_PY,_PZ,_E,_M"`).
+    /// Every four-momentum rule needs a mass column. A group a rule finds is a hypothesis: test
+    /// it on the data with [`Group::agreement`] before using it.
     ///
     /// ```
-    /// assert_eq!(models::Rule::defaults().len(), 3);
+    /// use models::{Rule, detect_groups};
+    /// assert_eq!(Rule::defaults().len(), 6);
+    /// let ntuple = ["mu_Px", "mu_Py", "mu_Pz", "mu_E", "mu_M", "el_px", "el_py", "el_pz", "el_e", "el_m"];
+    /// let groups = detect_groups(&ntuple, &Rule::defaults());
+    /// assert_eq!(groups.len(), 2);
+    /// assert_eq!(groups[0].members[3], "el_e"); // lower case first
+    /// let delphes = ["Particle.Px", "Particle.Py", "Particle.Pz", "Particle.E", "Particle.M"];
+    /// assert_eq!(detect_groups(&delphes, &Rule::defaults()).len(), 1);
     /// ```
     pub fn defaults() -> Vec<Rule> {
         let rule = |relation, s: &[&str]| Rule { relation, suffixes: s.iter().map(|s| s.to_string()).collect() };
         vec![
             rule(Relation::FourMomentum, &[".px", ".py", ".pz", ".e", ".m"]),
+            rule(Relation::FourMomentum, &["_px", "_py", "_pz", "_e", "_m"]),
+            rule(Relation::FourMomentum, &["_Px", "_Py", "_Pz", "_E", "_M"]),
+            rule(Relation::FourMomentum, &[".Px", ".Py", ".Pz", ".E", ".M"]),
             // Four-output taggers (GN2v01: b, c, light, tau) first: their first three outputs
             // alone do not sum to one.
             rule(Relation::SumToOne, &["_pu", "_pc", "_pb", "_ptau"]),

@@ -9,7 +9,7 @@ use float_bits::Scheme;
 use models::{Estimate, Kind, Method, Model};
 use serde_json::{Value, json};
 
-use super::{FitArgs, Halves, fit};
+use super::{FitArgs, FoldSummary, Folds, Halves, add_fold, fit};
 use crate::Out;
 use crate::output::{Temporary, check_dir_target};
 
@@ -27,6 +27,11 @@ pub struct CompareArgs {
     /// Directory of the outputs and `compare.md` / `compare.json`.
     #[arg(long, default_value = "hepfloat-compare")]
     report: PathBuf,
+    /// Instead of the two halves: this many folds of events (at least 2), each evaluated with
+    /// every method fitted on the others; per method, the ratio of each compared column pooled
+    /// over every event, the columns above 1.05 and those significantly worse across folds.
+    #[arg(long)]
+    folds: Option<u64>,
 }
 
 /// The label of the toy oracle's row.
@@ -104,6 +109,17 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
     let h = Halves::new(&file, &a.tree)?;
     // Built under a temporary name, renamed into place when complete.
     let tmp = Temporary::dir(&a.report)?;
+    if let Some(folds) = a.folds {
+        let (md, all) = compare_folds(&h, &a.bits, folds, tmp.path(), out)?;
+        for (name, text) in [("compare.md", md), ("compare.json", serde_json::to_string_pretty(&all)?)] {
+            let path = tmp.path().join(name);
+            std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;
+        }
+        tmp.commit()?;
+        out.say(format!("wrote {} ({:.1} s)", a.report.join("compare.md").display(), t0.elapsed().as_secs_f64()));
+        out.json(&json!({"file": file, "folds": folds, "seconds": t0.elapsed().as_secs_f64(), "runs": all}));
+        return Ok(());
+    }
     let quiet = Out { quiet: true, json: false };
     let mut all = Vec::new();
     for &bits in &a.bits {
@@ -176,6 +192,86 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
     out.say(format!("wrote {} ({:.1} s)", a.report.join("compare.md").display(), t0.elapsed().as_secs_f64()));
     out.json(&json!({"file": file, "seconds": t0.elapsed().as_secs_f64(), "runs": all}));
     Ok(())
+}
+
+/// `compare --folds`: every method fitted without each fold in turn and evaluated on it; per
+/// method, over the columns the gate tried neural models on in any fold, the mean pooled ratio,
+/// the largest, and the columns above 1.05 and significantly worse. Returns `compare.md` and
+/// the JSON rows.
+fn compare_folds(h: &Halves, bits: &[u32], folds: u64, dir: &Path, out: Out) -> Result<(String, Vec<Value>)> {
+    if folds < 2 || folds > h.entries {
+        bail!("--folds must be between 2 and the {} events of {}, got {folds}", h.entries, h.file);
+    }
+    let quiet = Out { quiet: true, json: false };
+    let neural_names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
+    let mut md = format!(
+        "Input `{}`: ATLAS compression keeping pt, eta, phi, m; {folds} folds of events, each evaluated (mean \
+         estimate) with every method fitted on the others, over the columns where the gate tries neural models. \
+         Per method: the mean over those columns of the MSE ratio pooled over every event, the largest, the \
+         columns above 1.05, and those whose squared error is significantly above the compressed data's across \
+         the folds (Student's t, one-sided 95 %).\n",
+        h.shown()
+    );
+    let mut all = Vec::new();
+    for &k in bits {
+        let kdir = dir.join(format!("k{k}"));
+        std::fs::create_dir(&kdir).with_context(|| format!("cannot create {}", kdir.display()))?;
+        let compressed = kdir.join("compressed.parquet");
+        h.compress(k, &compressed)?;
+        let runs = runs();
+        let mut tables: Vec<Folds> = vec![Folds::new(); runs.len()];
+        let mut compared: Vec<String> = Vec::new();
+        let bar = out.bar(folds * runs.len() as u64, &format!("k = {k}"));
+        for f in 0..folds {
+            let held = f * h.entries / folds..(f + 1) * h.entries / folds;
+            for (r, run) in runs.iter().enumerate() {
+                bar.set_message(format!("k = {k}, fold {}/{folds}: {}", f + 1, run.label));
+                let name = format!("{}-fold{f}", run.label.replace([' ', '(', ')', ','], ""));
+                let fit_args = FitArgs {
+                    source: h.source(0..h.entries),
+                    exclude: Some(held.clone()),
+                    neural: run.neural,
+                    force: run.force,
+                    ..h.fit_args(k, kdir.join(format!("model-{name}.json")))
+                };
+                let model = fit(&fit_args, quiet)?;
+                if run.neural && run.force.is_none() {
+                    let tried = model
+                        .columns()
+                        .iter()
+                        .filter(|c| c.scores.iter().any(|s| neural_names.contains(&s.prior.as_str())));
+                    compared.extend(tried.map(|c| c.name.clone()));
+                }
+                let up = kdir.join(format!("upsampled-{name}.parquet"));
+                h.upsample(&model, &compressed, Estimate::Mean, &up)?;
+                let (_, columns) =
+                    h.evaluate_on(held.clone(), &compressed, &up, &kdir.join(format!("report-{name}")))?;
+                add_fold(&mut tables[r], columns);
+                bar.inc(1);
+            }
+        }
+        bar.finish_and_clear();
+        compared.sort();
+        compared.dedup();
+        md.push_str(&format!(
+            "\n#### k = {k}\n\n| method | mean pooled ratio | largest | above 1.05 | significantly worse |\n|---|---|---|---|---|\n"
+        ));
+        let mut rows = Vec::new();
+        for (run, table) in runs.iter().zip(&tables) {
+            let s = FoldSummary::of(table, |n| compared.iter().any(|c| c == n));
+            md.push_str(&format!("| {} | {:.4} | {:.4} | {} | {} |\n", run.label, s.mean, s.largest, s.above, s.worse));
+            let columns: Vec<Value> = s
+                .pooled
+                .iter()
+                .map(|(n, r, f)| json!({"column": n, "pooled_ratio": r, "fold_ratios": f.ratios(), "significantly_worse": f.significantly_worse()}))
+                .collect();
+            rows.push(json!({"method": run.label, "mean_ratio": s.mean, "max_ratio": s.largest, "above": s.above,
+                "significantly_worse": s.worse, "columns": columns}));
+        }
+        out.say(format!("k = {k}: {} methods on {} columns, {folds} folds", runs.len(), compared.len()));
+        all.push(json!({"bits": k, "folds": folds, "columns": compared, "methods": rows}));
+    }
+    Ok((md, all))
 }
 
 fn markdown(file: &str, all: &[Value], seconds: f64) -> String {

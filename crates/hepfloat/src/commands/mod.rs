@@ -294,7 +294,8 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0.5)]
     validation: f64,
     /// Relation rules `relation:suffix,suffix,...` finding groups from column names (default:
-    /// four_momentum:.px,.py,.pz,.e,.m, sum_to_one:_pu,_pc,_pb,_ptau and sum_to_one:_pu,_pc,_pb).
+    /// four_momentum with .px,.py,.pz,.e,.m (xAOD), _px,…,_e,_m and _Px,…,_E,_M (flat ntuples),
+    /// .Px,…,.E,.M (Delphes), case exact; sum_to_one:_pu,_pc,_pb,_ptau and sum_to_one:_pu,_pc,_pb).
     /// A group is used only if the data obey its relation on 99 % of the rows (originals
     /// exactly, compressed values within their preimages); the others are reported and dropped.
     #[arg(long)]
@@ -957,6 +958,21 @@ impl Halves {
         }
     }
 
+    /// Fit `fit_args` with originals, and the same events of `compressed` without them (what is
+    /// left without the gate), into `dir` (`model.json` as `fit_args` says, `model-no-originals.json`).
+    fn fit_both(&self, fit_args: FitArgs, compressed: &Path, dir: &Path) -> Result<(Model, Model)> {
+        let quiet = Out { quiet: true, json: false };
+        let model = fit(&fit_args, quiet)?;
+        let blind = FitArgs {
+            file: compressed.to_string_lossy().into_owned(),
+            compressed_input: true,
+            neural: false,
+            output: Output { output: dir.join("model-no-originals.json") },
+            ..fit_args
+        };
+        Ok((model, fit(&blind, quiet)?))
+    }
+
     /// Upsample the whole compressed file (returns the upsampler's values per second).
     fn upsample(&self, model: &Model, compressed: &Path, how: Estimate, output: &Path) -> Result<f64> {
         let c = compressed.to_string_lossy();
@@ -1036,7 +1052,6 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
     // Built under a temporary name, renamed into place when complete.
     let tmp = Temporary::dir(&a.report)?;
     let (half, entries) = (h.half, h.entries);
-    let quiet = Out { quiet: true, json: false };
     let mut summary = Vec::new();
     for bits in [7u32, 15] {
         let dir = tmp.path().join(format!("k{bits}"));
@@ -1045,19 +1060,7 @@ pub fn demo(a: &DemoArgs, out: Out) -> Result<()> {
         let compressed = dir.join("compressed.parquet");
         let sizes = h.compress(bits, &compressed)?;
         out.say(format!("   fit on events 0..{half}"));
-        let fit_args = h.fit_args(bits, dir.join("model.json"));
-        let model = fit(&fit_args, quiet)?;
-        // The same first half, compressed, with no originals: what is left without the gate.
-        let blind = fit(
-            &FitArgs {
-                file: compressed.to_string_lossy().into_owned(),
-                compressed_input: true,
-                neural: false,
-                output: Output { output: dir.join("model-no-originals.json") },
-                ..fit_args
-            },
-            quiet,
-        )?;
+        let (model, blind) = h.fit_both(h.fit_args(bits, dir.join("model.json")), &compressed, &dir)?;
         let mut results = Vec::new();
         let runs = [
             ("mean", &model, Estimate::Mean),
@@ -1132,6 +1135,41 @@ impl Folded {
     }
 }
 
+/// Per column, the squared-error totals of each fold (see [`Folded`]).
+type Folds = BTreeMap<String, Folded>;
+
+/// Add one fold's evaluation to `table`.
+fn add_fold(table: &mut Folds, columns: Vec<crate::evaluate::ColumnReport>) {
+    for c in columns {
+        let (Some(mc), Some(mu)) = (c.mse_compressed, c.mse_upsampled) else { continue };
+        let entry = table.entry(c.column).or_default();
+        entry.values += c.values;
+        entry.folds.push((mc * c.values as f64, mu * c.values as f64));
+    }
+}
+
+/// What a fold table says over the columns `keep` accepts: each column's pooled ratio, their
+/// mean and largest, and the columns above 1.05 and significantly worse.
+struct FoldSummary<'a> {
+    pooled: Vec<(&'a str, f64, &'a Folded)>,
+    mean: f64,
+    largest: f64,
+    above: usize,
+    worse: usize,
+}
+
+impl<'a> FoldSummary<'a> {
+    fn of(table: &'a Folds, keep: impl Fn(&str) -> bool) -> Self {
+        let pooled: Vec<(&str, f64, &Folded)> =
+            table.iter().filter(|(n, _)| keep(n)).filter_map(|(n, f)| f.pooled().map(|r| (n.as_str(), r, f))).collect();
+        let mean = pooled.iter().map(|p| p.1).sum::<f64>() / pooled.len().max(1) as f64;
+        let largest = pooled.iter().map(|p| p.1).fold(0.0, f64::max);
+        let above = pooled.iter().filter(|p| p.1 > 1.05).count();
+        let worse = pooled.iter().filter(|p| p.2.significantly_worse()).count();
+        FoldSummary { pooled, mean, largest, above, worse }
+    }
+}
+
 /// `demo --folds N`: for k = 7 and 15, each fold of events in turn held out, the rest fitted (the
 /// gate's training and validation split inside it as in the halves' demo), the fold upsampled and
 /// evaluated; per column, the ratio pooled over every event and its spread across folds.
@@ -1142,7 +1180,6 @@ fn demo_folds(h: &Halves, folds: u64, report: &Path, out: Out) -> Result<()> {
     let t0 = Instant::now();
     check_dir_target(report, &[Path::new(&h.file)])?;
     let tmp = Temporary::dir(report)?;
-    let quiet = Out { quiet: true, json: false };
     let labels = ["mean", "mean, fitted without originals"];
     let mut md = format!(
         "Input `{}`: ATLAS compression keeping pt, eta, phi, m; {folds} folds of events, each evaluated with a \
@@ -1157,7 +1194,7 @@ fn demo_folds(h: &Halves, folds: u64, report: &Path, out: Out) -> Result<()> {
         std::fs::create_dir(&dir).with_context(|| format!("cannot create {}", dir.display()))?;
         let compressed = dir.join("compressed.parquet");
         h.compress(bits, &compressed)?;
-        let mut tables: Vec<BTreeMap<String, Folded>> = vec![BTreeMap::new(); labels.len()];
+        let mut tables: Vec<Folds> = vec![Folds::new(); labels.len()];
         for f in 0..folds {
             let held = f * h.entries / folds..(f + 1) * h.entries / folds;
             out.say(format!("== k = {bits}, fold {}/{folds}: fit without events {}..{}", f + 1, held.start, held.end));
@@ -1168,36 +1205,18 @@ fn demo_folds(h: &Halves, folds: u64, report: &Path, out: Out) -> Result<()> {
                 exclude: Some(held.clone()),
                 ..h.fit_args(bits, fold_dir.join("model.json"))
             };
-            let model = fit(&fit_args, quiet)?;
-            let blind = fit(
-                &FitArgs {
-                    file: compressed.to_string_lossy().into_owned(),
-                    compressed_input: true,
-                    neural: false,
-                    output: Output { output: fold_dir.join("model-no-originals.json") },
-                    ..fit_args
-                },
-                quiet,
-            )?;
+            let (model, blind) = h.fit_both(fit_args, &compressed, &fold_dir)?;
             for (i, model) in [&model, &blind].into_iter().enumerate() {
                 let name = ["mean", "no-originals"][i];
                 let up = fold_dir.join(format!("upsampled-{name}.parquet"));
                 h.upsample(model, &compressed, Estimate::Mean, &up)?;
                 let (_, columns) =
                     h.evaluate_on(held.clone(), &compressed, &up, &fold_dir.join(format!("report-{name}")))?;
-                for c in columns {
-                    let (Some(mc), Some(mu)) = (c.mse_compressed, c.mse_upsampled) else { continue };
-                    let entry = tables[i].entry(c.column).or_default();
-                    entry.values += c.values;
-                    entry.folds.push((mc * c.values as f64, mu * c.values as f64));
-                }
+                add_fold(&mut tables[i], columns);
             }
         }
         for (label, table) in labels.iter().zip(&tables) {
-            let pooled: Vec<(&str, f64, &Folded)> =
-                table.iter().filter_map(|(n, f)| f.pooled().map(|r| (n.as_str(), r, f))).collect();
-            let mean = pooled.iter().map(|p| p.1).sum::<f64>() / pooled.len().max(1) as f64;
-            let largest = pooled.iter().map(|p| p.1).fold(0.0, f64::max);
+            let FoldSummary { pooled, mean, largest, .. } = FoldSummary::of(table, |_| true);
             let above: Vec<&(&str, f64, &Folded)> = pooled.iter().filter(|p| p.1 > 1.05).collect();
             let worse: Vec<&(&str, f64, &Folded)> = pooled.iter().filter(|p| p.2.significantly_worse()).collect();
             md.push_str(&format!(
