@@ -192,6 +192,13 @@ mod tests {
     use super::*;
 
     #[test]
+    fn the_command_line_is_well_formed() {
+        // clap's own checks (unique argument names across flattened groups, …), which otherwise
+        // run only when a debug binary parses its arguments.
+        <Cli as clap::CommandFactory>::command().debug_assert();
+    }
+
+    #[test]
     fn errors_print_each_cause_once_and_giant_lines_cut() {
         let inner = anyhow::anyhow!("disk full");
         let e = inner.context("cannot write x.parquet: disk full").context("compressing toy:10");

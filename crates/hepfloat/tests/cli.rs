@@ -502,3 +502,37 @@ fn compare_folds_pools_every_method_over_the_folds() {
     assert!(unbounded["mean_ratio"].as_f64().unwrap() > 1.05, "{unbounded}");
     assert!(std::fs::read_to_string(report.join("compare.md")).unwrap().contains("| method | mean pooled ratio"));
 }
+
+#[test]
+fn a_declared_mass_group_upsamples_muons_without_their_mass_column() {
+    let tmp = scratch("declared-mass");
+    let d = tmp.path();
+    let (c, m, u) = (d.join("c.parquet"), d.join("m.json"), d.join("u.parquet"));
+    json(&["compress", "toy:3000:3", "--bits", "7", "-o", s(&c)]);
+    let muon = |v: &str| format!("TruthMuonsAuxDyn.{v}");
+    let group = format!("four_momentum:{},{},{},{},=105.6584", muon("px"), muon("py"), muon("pz"), muon("e"));
+    // The rules find no four-momentum here, so the declared group is the muons' only one.
+    let fit = json(&[
+        "fit",
+        "toy:3000:3",
+        "--entries",
+        "0..1500",
+        "--rules",
+        "sum_to_one:_pu,_pc,_pb",
+        "--group",
+        &group,
+        "-o",
+        s(&m),
+    ]);
+    assert_eq!(fit["groups"], 2, "{fit}");
+    json(&["upsample", s(&c), "--model", s(&m), "-o", s(&u)]);
+    let e = evaluate("toy:3000:3", &c, &u, "1500..", &d.join("report"));
+    assert_eq!(e["summary"]["inside"], 1.0);
+    let ratio = |v: &str| {
+        e["columns"].as_array().unwrap().iter().find(|c| c["column"] == muon(v).as_str()).unwrap()["ratio"]
+            .as_f64()
+            .unwrap()
+    };
+    // Measured 0.35: the energy follows from the momenta and the declared mass.
+    assert!(ratio("e") < 0.6, "{e}");
+}

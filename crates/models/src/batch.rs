@@ -421,6 +421,7 @@ impl<'m> Upsampler<'m> {
             let mut at: Vec<usize> = group
                 .members
                 .iter()
+                .filter(|m| crate::constant(m).is_none())
                 .map(|m| {
                     position(m).ok_or_else(|| Error::MissingColumn { column: m.clone(), needed_by: group.describe() })
                 })

@@ -108,7 +108,17 @@ impl Group {
 
     /// A group with the default tolerance; the member count must fit the relation (5 for
     /// [`Relation::FourMomentum`], 2 to [`MAX_FREE`] for [`Relation::SumToOne`]) and the names
-    /// must differ.
+    /// must differ. A member spelled `=VALUE` is a declared constant rather than a column — a
+    /// particle's known mass where the file has no mass column — known exactly on every row;
+    /// callers pass an empty column for it.
+    ///
+    /// ```
+    /// use models::{Group, Relation};
+    /// let muons = Group::new(Relation::FourMomentum, ["mu_px", "mu_py", "mu_pz", "mu_e", "=105.6584"])?;
+    /// assert_eq!((muons.constant(4), muons.constant(0)), (Some(105.6584), None));
+    /// assert!(Group::new(Relation::FourMomentum, ["a", "b", "c", "d", "=heavy"]).is_err());
+    /// # Ok::<(), models::Error>(())
+    /// ```
     pub fn new<S: Into<String>>(relation: Relation, members: impl IntoIterator<Item = S>) -> Result<Group> {
         let members: Vec<String> = members.into_iter().map(Into::into).collect();
         let ok = match relation {
@@ -121,6 +131,14 @@ impl Group {
         }
         if let Some(m) = members.iter().enumerate().find(|(i, m)| members[..*i].contains(m)) {
             let detail = format!("column {:?} appears twice", m.1);
+            return Err(Error::InvalidGroup { members, detail });
+        }
+        if let Some(m) = members.iter().find(|m| m.starts_with('=') && constant(m).is_none()) {
+            let detail = format!("{m:?} is not a declared constant (=VALUE, finite)");
+            return Err(Error::InvalidGroup { members, detail });
+        }
+        if members.iter().all(|m| constant(m).is_some()) {
+            let detail = "every member is a constant".to_string();
             return Err(Error::InvalidGroup { members, detail });
         }
         Ok(Group { relation, members, tolerance: Self::DEFAULT_TOLERANCE, informative_only: false })
@@ -147,8 +165,13 @@ impl Group {
         Group::new(self.relation, self.members.iter().cloned())?.with_tolerance(self.tolerance).map(|_| ())
     }
 
+    /// The value of member `m` where it is a declared constant (`=VALUE`).
+    pub fn constant(&self, m: usize) -> Option<f32> {
+        self.members.get(m).and_then(|name| constant(name))
+    }
+
     /// The row count of member columns: the group must be valid, with one column per member,
-    /// all of one length.
+    /// all of one length (a declared constant's column is ignored).
     fn rows_of<T>(&self, columns: &[(&[f32], T)]) -> Result<usize> {
         self.check()?;
         if columns.len() != self.members.len() {
@@ -158,11 +181,29 @@ impl Group {
                 right: columns.len(),
             });
         }
-        let rows = columns.first().map_or(0, |c| c.0.len());
-        if let Some(c) = columns.iter().find(|c| c.0.len() != rows) {
-            return Err(Error::LengthMismatch { what: "members of one group", left: rows, right: c.0.len() });
+        let mut given = columns.iter().enumerate().filter(|(m, _)| self.constant(*m).is_none()).map(|(_, c)| c.0.len());
+        let rows = given.next().unwrap_or(0);
+        if let Some(other) = given.find(|&n| n != rows) {
+            return Err(Error::LengthMismatch { what: "members of one group", left: rows, right: other });
         }
         Ok(rows)
+    }
+
+    /// `columns` with each declared constant's column filled with its value, `rows` long (in
+    /// `store`), known exactly.
+    fn with_constants<'c>(
+        &self,
+        columns: &[(&'c [f32], Option<&'c float_bits::Scheme>)],
+        rows: usize,
+        store: &'c mut Vec<Vec<f32>>,
+    ) -> Vec<(&'c [f32], Option<&'c float_bits::Scheme>)> {
+        *store = (0..columns.len()).map(|m| self.constant(m).map_or_else(Vec::new, |k| vec![k; rows])).collect();
+        columns
+            .iter()
+            .zip(store.iter())
+            .enumerate()
+            .map(|(m, (&c, k))| if self.constant(m).is_some() { (k.as_slice(), None) } else { c })
+            .collect()
     }
 
     /// How many rows of the member columns obey the relation within the tolerance, to test a
@@ -184,6 +225,8 @@ impl Group {
     /// ```
     pub fn agreement(&self, columns: &[(&[f32], Option<&float_bits::Scheme>)]) -> Result<Agreement> {
         let rows = self.rows_of(columns)?;
+        let mut store = Vec::new();
+        let columns = self.with_constants(columns, rows, &mut store);
         // Each member's [lo, hi] per row: its preimage if compressed, else the value itself.
         let mut bounds = Vec::with_capacity(columns.len());
         for (&(values, scheme), name) in columns.iter().zip(&self.members) {
@@ -230,6 +273,16 @@ impl Group {
         let miss = misses.get(at).copied().unwrap_or(0.0);
         Ok(Agreement { rows: misses.len(), holding, miss })
     }
+}
+
+/// The value of a member spelled `=VALUE` (a declared constant), if it is one and finite.
+///
+/// ```
+/// assert_eq!(models::constant("=105.6584"), Some(105.6584));
+/// assert_eq!(models::constant("mu_m"), None);
+/// ```
+pub fn constant(member: &str) -> Option<f32> {
+    member.strip_prefix('=')?.trim().parse::<f32>().ok().filter(|x| x.is_finite())
 }
 
 /// How many rows obey a group's relation ([`Group::agreement`]), and by how much the others
@@ -455,6 +508,8 @@ impl Group {
     ) -> Result<()> {
         const CHUNK: usize = 1024;
         let rows = self.rows_of(columns)?;
+        let mut store = Vec::new();
+        let columns = &self.with_constants(columns, rows, &mut store);
         let n = columns.len();
         let mut lo = vec![0f32; n * CHUNK];
         let mut hi = vec![0f32; n * CHUNK];

@@ -182,7 +182,8 @@ fn membership(groups: &[Group]) -> Result<HashMap<&str, usize>> {
     let mut member_of = HashMap::new();
     for (g, group) in groups.iter().enumerate() {
         group.check()?;
-        for m in &group.members {
+        // A declared constant (`=VALUE`) is no column: several groups may share it.
+        for m in group.members.iter().filter(|m| crate::constant(m).is_none()) {
             if member_of.insert(m.as_str(), g).is_some() {
                 let detail = format!("column {m:?} is in another group too");
                 return Err(Error::InvalidGroup { members: group.members.clone(), detail });
@@ -480,7 +481,7 @@ impl Model {
         for c in columns.iter().chain(kept) {
             c.check()?;
         }
-        let listed = |m: &String| columns.iter().chain(kept).any(|c| c.name == m);
+        let listed = |m: &String| crate::constant(m).is_some() || columns.iter().chain(kept).any(|c| c.name == m);
         for group in groups {
             if let Some(m) = group.members.iter().find(|m| !listed(m)) {
                 let detail = format!("member {m:?} is not among the columns");
@@ -637,7 +638,7 @@ impl Model {
         min_atom_count: u32,
     ) -> Result<Model> {
         let schemes = schemes.into();
-        let present = |m: &str| columns.iter().any(|c| c.0 == m) || kept.contains(&m);
+        let present = |m: &str| crate::constant(m).is_some() || columns.iter().any(|c| c.0 == m) || kept.contains(&m);
         // Nothing validates a relation here: each applies only where it narrows a member.
         let used: Vec<Group> = groups
             .iter()

@@ -128,7 +128,8 @@ impl Model {
             }
         }
         for g in &mut m.groups {
-            g.members = g.members.iter().map(rename).collect();
+            g.members =
+                g.members.iter().map(|m| if crate::constant(m).is_some() { m.clone() } else { rename(m) }).collect();
         }
         m
     }
@@ -364,11 +365,15 @@ impl Model {
             if !at.iter().any(|&(i, joint)| i.is_some() && joint) {
                 continue;
             }
-            if let Some(m) = at.iter().position(|a| a.0.is_none()) {
+            if let Some(m) = (0..at.len()).find(|&m| at[m].0.is_none() && group.constant(m).is_none()) {
                 return Err(Error::MissingColumn { column: group.members[m].clone(), needed_by: group.describe() });
             }
-            let columns: Vec<(&[f32], Option<&Scheme>)> =
-                group.members.iter().zip(&at).map(|(m, a)| (inputs[a.0.unwrap_or(0)].1, self.scheme_of(m))).collect();
+            let columns: Vec<(&[f32], Option<&Scheme>)> = group
+                .members
+                .iter()
+                .zip(&at)
+                .map(|(m, a)| (a.0.map_or(&[][..], |i| inputs[i].1), self.scheme_of(m)))
+                .collect();
             // A row whose compressed members lie beyond the range their choices were validated on
             // keeps its members' own estimates.
             let models: Vec<Option<&ColumnModel>> = group.members.iter().map(|m| self.column(m)).collect();

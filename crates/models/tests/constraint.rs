@@ -209,3 +209,44 @@ fn groups_go_through_the_gate_and_the_model_file() {
     let stranger = [Group::new(Relation::SumToOne, ["pu", "zz"]).unwrap()];
     assert!(Model::fit_groups(s, &cols, &[], &stranger, FitOptions::default()).is_err());
 }
+
+#[test]
+fn a_declared_mass_stands_in_for_a_missing_mass_column() {
+    // Slow muons (|p| of a few hundred MeV), stored without a mass column: E follows from the
+    // momenta and the muon's mass, declared as a constant member.
+    const MU: f32 = 105.658_37;
+    let s = Scheme::atlas(7).unwrap();
+    let (mut px, mut py, mut pz, mut e) = (vec![], vec![], vec![], vec![]);
+    for i in 0..6000 {
+        let (a, b, c) = ((i as f32 * 0.618).fract(), (i as f32 * 0.414).fract(), (i as f32 * 0.732).fract());
+        let p = [150.0 * (a - 0.5), 150.0 * (b - 0.5), 300.0 * (c - 0.5)];
+        let energy = (p.iter().map(|x| f64::from(*x).powi(2)).sum::<f64>() + f64::from(MU).powi(2)).sqrt();
+        px.push(p[0]);
+        py.push(p[1]);
+        pz.push(p[2]);
+        e.push(energy as f32);
+    }
+    let members = ["mu_px", "mu_py", "mu_pz", "mu_e", "=105.65837"];
+    let g = Group::new(Relation::FourMomentum, members).unwrap();
+    assert_eq!(g.constant(4), Some(MU));
+    // The originals obey the relation with the declared mass.
+    let cols = [&px, &py, &pz, &e];
+    let exact: Vec<(&[f32], Option<&Scheme>)> =
+        cols.iter().map(|c| (c.as_slice(), None)).chain([(&[][..], None)]).collect();
+    assert!(g.agreement(&exact).unwrap().holds());
+    let fit: Vec<(&str, &[f32], &[f32])> =
+        members[..4].iter().zip(cols).map(|(n, c)| (*n, &c[..3000], &c[3000..])).collect();
+    let model = Model::fit_groups(s, &fit, &[], std::slice::from_ref(&g), FitOptions::default()).unwrap();
+    assert_eq!(model.column("mu_e").unwrap().choice_name(), "constraint");
+    // Applied without any mass column.
+    let compressed: Vec<Vec<f32>> = cols.iter().map(|c| compress(&s, &c[3000..])).collect();
+    let inputs: Vec<(&str, &[f32])> = members[..4].iter().zip(&compressed).map(|(n, c)| (*n, c.as_slice())).collect();
+    let mut outs: Vec<Vec<f32>> = compressed.iter().map(|c| vec![0f32; c.len()]).collect();
+    let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|o| o.as_mut_slice()).collect();
+    model.upsample_table(&inputs, Estimate::Mean, 0, 3000, &mut refs).unwrap();
+    let sq = |y: &[f32]| y.iter().zip(&e[3000..]).map(|(a, b)| (f64::from(*a) - f64::from(*b)).powi(2)).sum::<f64>();
+    assert!(sq(&outs[3]) < 0.5 * sq(&compressed[3]), "{} vs {}", sq(&outs[3]), sq(&compressed[3]));
+    // The constant keeps its spelling when names change format, and may serve several groups.
+    let renamed = model.with_separator(':');
+    assert_eq!(renamed.groups()[0].members[4], "=105.65837");
+}

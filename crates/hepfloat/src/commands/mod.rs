@@ -46,6 +46,11 @@ pub struct SchemeArgs {
     /// scheme, or none (kept at full precision). E.g. `--scheme-map 'AnalysisJetsAuxDyn.*=atlas:15'`.
     #[arg(long = "scheme-map", value_name = "GLOB=SCHEME")]
     map: Vec<Declared>,
+    /// A file of `GLOB=SCHEME` lines, as --scheme-map takes them (blank lines and `#` comments
+    /// ignored), after the --scheme-map entries: a file's whole compression configuration, e.g.
+    /// ATLAS's high and low lists, written once.
+    #[arg(long = "scheme-file", value_name = "PATH")]
+    scheme_file: Option<PathBuf>,
     /// Variables (or whole column names) left at full precision, comma-separated; `none` for
     /// none. ATLAS keeps pt, eta, phi and m of every container. Wins over --scheme-map.
     #[arg(long, value_delimiter = ',', default_value = "pt,eta,phi,m")]
@@ -64,13 +69,29 @@ impl SchemeArgs {
             }
             (c, _) => c,
         };
-        Ok(Declaration { default, map: self.map.clone(), keep: self.keep() })
+        let mut map = self.map.clone();
+        if let Some(path) = &self.scheme_file {
+            map.extend(read_scheme_file(path)?);
+        }
+        Ok(Declaration { default, map, keep: self.keep() })
     }
 
     /// The exemption list.
     pub fn keep(&self) -> Vec<String> {
         self.keep.iter().filter(|k| !k.is_empty() && k.as_str() != "none").cloned().collect()
     }
+}
+
+/// The `GLOB=SCHEME` lines of a --scheme-file; an error names the file and the line.
+fn read_scheme_file(path: &Path) -> Result<Vec<Declared>> {
+    let text =
+        std::fs::read_to_string(path).with_context(|| format!("cannot read --scheme-file {}", path.display()))?;
+    text.lines()
+        .enumerate()
+        .map(|(i, line)| (i + 1, line.split('#').next().unwrap_or_default().trim()))
+        .filter(|(_, line)| !line.is_empty())
+        .map(|(n, line)| line.parse::<Declared>().with_context(|| format!("{}, line {n}", path.display())))
+        .collect()
 }
 
 /// The schemes in a set of columns, for messages: `Atlas{k=7}` for one, `Atlas{k=7} (12
@@ -300,7 +321,9 @@ pub struct FitArgs {
     /// exactly, compressed values within their preimages); the others are reported and dropped.
     #[arg(long)]
     rules: Vec<Rule>,
-    /// A relation group `relation:column,column,...` (e.g. sum_to_one:a.p1,a.p2).
+    /// A relation group `relation:column,column,...` (e.g. sum_to_one:a.p1,a.p2); a member
+    /// `=VALUE` is a declared constant, such as a particle's mass where the file has no mass
+    /// column (four_momentum:mu_px,mu_py,mu_pz,mu_e,=105.6584).
     #[arg(long)]
     group: Vec<String>,
     /// Fit without relation groups.
@@ -488,7 +511,7 @@ fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans:
         if schemes.contains_key(name) { columns.push((name.as_str(), v.as_slice())) } else { kept.push(name.as_str()) }
     }
     let mut groups = groups_of(a, names)?;
-    groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
+    groups.retain(|g| g.members.iter().all(|m| models::constant(m).is_some() || names.contains(m)));
     let tested = test_groups(&mut groups, names, &values, |n| schemes.get(n).map(|s| &s.0), out);
     let per_column = crate::schemes::per_column(&schemes);
     let model = Model::fit_compressed(per_column, &columns, &kept, &groups, a.min_atom_count)
@@ -604,7 +627,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         if schemes.contains_key(name) { columns.push(entry) } else { kept.push(entry) }
     }
     // Groups whose members are all present, and whose relation the originals obey.
-    groups.retain(|g| g.members.iter().all(|m| names.contains(m)));
+    groups.retain(|g| g.members.iter().all(|m| models::constant(m).is_some() || names.contains(m)));
     let originals: Vec<Vec<f32>> = train.iter().zip(&valid).map(|(t, v)| [t.as_slice(), v].concat()).collect();
     let tested = test_groups(&mut groups, &names, &originals, |_| None, out);
     let t0 = Instant::now();
@@ -921,7 +944,7 @@ impl Halves {
 
     fn scheme(bits: u32) -> SchemeArgs {
         let keep = hep_toy::KEEP.iter().map(|s| s.to_string()).collect();
-        SchemeArgs { scheme: "atlas".into(), bits: Some(bits), map: vec![], keep }
+        SchemeArgs { scheme: "atlas".into(), bits: Some(bits), map: vec![], scheme_file: None, keep }
     }
 
     /// Compress every event into `output`.
@@ -1315,6 +1338,25 @@ mod tests {
         assert_eq!(cut(40), ("0..40".to_string(), "60..100".to_string()));
         assert_eq!(cut(50), ("0..40, 60..70".to_string(), "70..100".to_string()));
         assert_eq!(spans_json(&fit_spans(0..4, &None)), json!({"start": 0, "end": 4}));
+    }
+
+    #[test]
+    fn a_scheme_file_adds_its_lines_after_the_map() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("lists.schemes");
+        std::fs::write(&path, "# ATLAS's low list\nTruth*=atlas:15\n\nBTagging*=atlas:15 # taggers\n").unwrap();
+        let args = SchemeArgs {
+            scheme: "atlas".into(),
+            bits: None,
+            map: vec!["TruthTaus*=none".parse().unwrap()],
+            scheme_file: Some(path.clone()),
+            keep: vec![],
+        };
+        let d = args.declaration(false).unwrap();
+        assert_eq!(d.map.len(), 3);
+        std::fs::write(&path, "Truth*=atlas:15\nnot a declaration\n").unwrap();
+        let e = format!("{:#}", args.declaration(false).unwrap_err());
+        assert!(e.contains("line 2"), "{e}");
     }
 
     #[test]
