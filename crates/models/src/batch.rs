@@ -457,7 +457,12 @@ impl<'m> Upsampler<'m> {
                 let context: Vec<(&str, &[f32])> =
                     needs.iter().filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
                 self.model
-                    .upsample_with_context(name, slice(i), &context, self.how, self.seed, first_row, out)
+                    .upsample_with(
+                        name,
+                        slice(i),
+                        &crate::Request { how: self.how, seed: self.seed, first_row, context: &context },
+                        out,
+                    )
                     .map_err(|e| e.in_column(name))?;
             }
         }

@@ -69,7 +69,7 @@ pub enum Error {
         needed_by: String,
     },
     /// A column upsampled from its context, asked to upsample without it.
-    #[error("column {column:?} is upsampled from its context columns: use Model::upsample_with_context")]
+    #[error("column {column:?} is upsampled from its context columns: use Model::upsample_with")]
     ContextNeeded {
         /// The column.
         column: String,

@@ -20,7 +20,7 @@ pub use constraint::{Agreement, Group, INFORMATIVE, MAX_FREE, Relation, Rule, co
 pub use error::{Error, Result};
 pub use fit::{Column, FitOptions, FitRequest, MIN_NEURAL, MIN_VALIDATION, Schemes, candidates};
 pub use kind::{Epoch, Kind, Kinds, Method, Progress};
-pub use model::Model;
+pub use model::{Model, Request};
 pub use posterior::Estimate;
 pub use prior::{Histogram, Lattice, MAX_LATTICE_POINTS, Prior, Seed};
 pub use stored::{Choice, ColumnModel, FORMAT, FORMAT_VERSION, MAX_CONTEXT, NetFile, NeuralColumn, SchemeSpec, Score};

@@ -5,6 +5,33 @@ use float_bits::Scheme;
 use crate::prior::splitmix64;
 use crate::{ColumnModel, Error, Estimate, Group, Result, Seed};
 
+/// How to upsample a column ([`Model::upsample_with`]): the estimate, the seed of the draws and
+/// the global index of the first value (as in [`Model::upsample_seeded`]), and the aligned
+/// columns, by name, that a neural corrector reads its context from.
+///
+/// ```
+/// let r = models::Request::new(models::Estimate::Median);
+/// assert_eq!((r.seed, r.first_row, r.context.len()), (0, 0, 0));
+/// ```
+#[derive(Clone, Copy, Debug)]
+pub struct Request<'a> {
+    /// The estimate.
+    pub how: Estimate,
+    /// Seed of [`Estimate::Sample`]'s draws.
+    pub seed: u64,
+    /// The global index of the first value (draws are seeded per value).
+    pub first_row: u64,
+    /// Aligned columns by name; those a neural corrector needs must be among them.
+    pub context: &'a [(&'a str, &'a [f32])],
+}
+
+impl Request<'_> {
+    /// Estimate `how`, seed 0, from row 0, no context.
+    pub fn new(how: Estimate) -> Self {
+        Request { how, seed: 0, first_row: 0, context: &[] }
+    }
+}
+
 /// A fitted upsampling model: the scheme the data was compressed with and one gated prior per
 /// column.
 ///
@@ -247,46 +274,30 @@ impl Model {
     }
 
     /// [`Model::upsample_seeded`] for a column whose model may read other columns of its object
-    /// (a neural corrector): `context` holds aligned columns by name, among which those the
-    /// column needs; a column without a neural corrector ignores it.
+    /// (a neural corrector), as a [`Request`]: its `context` holds aligned columns by name, among
+    /// which those the column needs; a column without a neural corrector ignores it.
     ///
     /// ```
+    /// use models::{Estimate, Request};
     /// let s = float_bits::Scheme::atlas(7)?;
     /// let m = models::Model::fit(&s, &[("c.x", &[1.5, 2.5], &[2.5, 3.5])], Default::default())?;
+    /// let pt = [41_000.0f32];
+    /// let request = Request { context: &[("c.pt", &pt)], ..Request::new(Estimate::Mean) };
     /// let mut out = [0f32; 1];
-    /// m.upsample_with_context("c.x", &[3.0], &[], models::Estimate::Mean, 0, 0, &mut out)?;
+    /// m.upsample_with("c.x", &[3.0], &request, &mut out)?;
     /// assert_eq!(out, [3.0]);
     /// # Ok::<(), models::Error>(())
     /// ```
-    #[allow(clippy::too_many_arguments)]
-    pub fn upsample_with_context(
-        &self,
-        name: &str,
-        compressed: &[f32],
-        context: &[(&str, &[f32])],
-        how: Estimate,
-        seed: u64,
-        first_row: u64,
-        out: &mut [f32],
-    ) -> Result<()> {
+    pub fn upsample_with(&self, name: &str, compressed: &[f32], request: &Request<'_>, out: &mut [f32]) -> Result<()> {
         let (i, _) = self.find(name)?;
-        self.column_with_context(i, compressed, context, how, seed, first_row, out)?;
+        self.column_with(i, compressed, request, out)?;
         self.guard(i, compressed, out);
         self.verify(i, compressed, out)
     }
 
-    /// [`Model::upsample_with_context`] of column `i`, unverified.
-    #[allow(clippy::too_many_arguments)]
-    fn column_with_context(
-        &self,
-        i: usize,
-        compressed: &[f32],
-        context: &[(&str, &[f32])],
-        how: Estimate,
-        seed: u64,
-        first_row: u64,
-        out: &mut [f32],
-    ) -> Result<()> {
+    /// [`Model::upsample_with`] of column `i`, unverified.
+    fn column_with(&self, i: usize, compressed: &[f32], request: &Request<'_>, out: &mut [f32]) -> Result<()> {
+        let &Request { how, seed, first_row, context } = request;
         let col = &self.columns[i];
         let name = col.name.as_str();
         match col.neural() {
@@ -347,7 +358,7 @@ impl Model {
         let known: Vec<Option<usize>> = inputs.iter().map(|c| self.find(c.0).ok().map(|f| f.0)).collect();
         for ((&(_, values), out), &i) in inputs.iter().zip(outputs.iter_mut()).zip(&known) {
             if let Some(i) = i {
-                self.column_with_context(i, values, inputs, how, seed, first_row, out)?;
+                self.column_with(i, values, &Request { how, seed, first_row, context: inputs }, out)?;
             } else if values.len() != out.len() {
                 return Err(Error::LengthMismatch { what: "compressed vs out", left: values.len(), right: out.len() });
             } else {
