@@ -74,40 +74,30 @@ pub fn float_rows(array: &dyn Array) -> Option<Vec<u64>> {
 /// [`visit`] for rows: `row[i]` is the row of element `i` of `array`; the row of every non-null
 /// float is appended to `out`.
 fn visit_rows(array: &dyn Array, row: &[u64], out: &mut Vec<u64>) {
-    let expand = |offsets: &mut dyn Iterator<Item = (usize, usize)>| {
-        let mut child = Vec::new();
-        for ((s, e), &r) in offsets.zip(row) {
-            child.extend(std::iter::repeat_n(r, e - s));
-        }
-        child
-    };
     match array.data_type() {
         DataType::Float32 => match array.nulls() {
             None => out.extend_from_slice(row),
             Some(n) => out.extend(row.iter().zip(n.iter()).filter_map(|(r, ok)| ok.then_some(*r))),
         },
-        DataType::List(_) => {
-            let l = array.as_list::<i32>();
-            let o = l.value_offsets();
-            let (s, e) = (o[0] as usize, o[l.len()] as usize);
-            let child = expand(&mut o.windows(2).map(|w| (w[0] as usize, w[1] as usize)));
-            visit_rows(l.values().slice(s, e - s).as_ref(), &child, out);
-        }
-        DataType::LargeList(_) => {
-            let l = array.as_list::<i64>();
-            let o = l.value_offsets();
-            let (s, e) = (o[0] as usize, o[l.len()] as usize);
-            let child = expand(&mut o.windows(2).map(|w| (w[0] as usize, w[1] as usize)));
-            visit_rows(l.values().slice(s, e - s).as_ref(), &child, out);
-        }
+        DataType::List(_) => list_rows(array.as_list::<i32>(), row, out),
+        DataType::LargeList(_) => list_rows(array.as_list::<i64>(), row, out),
         DataType::FixedSizeList(_, n) => {
             let l = array.as_fixed_size_list();
             let n = *n as usize;
-            let child = expand(&mut (0..l.len()).map(|i| (i * n, (i + 1) * n)));
+            let child: Vec<u64> = row[..l.len()].iter().flat_map(|&r| std::iter::repeat_n(r, n)).collect();
             visit_rows(l.values().slice(l.offset() * n, l.len() * n).as_ref(), &child, out);
         }
         _ => {}
     }
+}
+
+/// [`visit_rows`] of a variable-length list: each child element takes its list's row.
+fn list_rows<O: arrow_array::OffsetSizeTrait>(l: &arrow_array::GenericListArray<O>, row: &[u64], out: &mut Vec<u64>) {
+    let o = l.value_offsets();
+    let (s, e) = (o[0].as_usize(), o[l.len()].as_usize());
+    let child: Vec<u64> =
+        o.windows(2).zip(row).flat_map(|(w, &r)| std::iter::repeat_n(r, (w[1] - w[0]).as_usize())).collect();
+    visit_rows(l.values().slice(s, e - s).as_ref(), &child, out);
 }
 
 /// Call `f` on every `float` leaf of `array`, restricted to the values its rows refer to.
@@ -419,9 +409,7 @@ impl<'m> Upsampler<'m> {
                 continue; // none of the batch's columns takes its values from this group
             }
             let mut at: Vec<usize> = group
-                .members
-                .iter()
-                .filter(|m| crate::constant(m).is_none())
+                .columns()
                 .map(|m| {
                     position(m).ok_or_else(|| Error::MissingColumn { column: m.clone(), needed_by: group.describe() })
                 })

@@ -165,6 +165,17 @@ impl Group {
         Group::new(self.relation, self.members.iter().cloned())?.with_tolerance(self.tolerance).map(|_| ())
     }
 
+    /// The members that are columns (every member but the declared constants).
+    ///
+    /// ```
+    /// let g = models::Group::new(models::Relation::FourMomentum, ["px", "py", "pz", "e", "=0.511"])?;
+    /// assert_eq!(g.columns().count(), 4);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn columns(&self) -> impl Iterator<Item = &String> {
+        self.members.iter().filter(|m| constant(m).is_none())
+    }
+
     /// The value of member `m` where it is a declared constant (`=VALUE`).
     pub fn constant(&self, m: usize) -> Option<f32> {
         self.members.get(m).and_then(|name| constant(name))

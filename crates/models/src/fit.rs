@@ -183,7 +183,7 @@ fn membership(groups: &[Group]) -> Result<HashMap<&str, usize>> {
     for (g, group) in groups.iter().enumerate() {
         group.check()?;
         // A declared constant (`=VALUE`) is no column: several groups may share it.
-        for m in group.members.iter().filter(|m| crate::constant(m).is_none()) {
+        for m in group.columns() {
             if member_of.insert(m.as_str(), g).is_some() {
                 let detail = format!("column {m:?} is in another group too");
                 return Err(Error::InvalidGroup { members: group.members.clone(), detail });
@@ -481,9 +481,9 @@ impl Model {
         for c in columns.iter().chain(kept) {
             c.check()?;
         }
-        let listed = |m: &String| crate::constant(m).is_some() || columns.iter().chain(kept).any(|c| c.name == m);
+        let listed = |m: &String| columns.iter().chain(kept).any(|c| c.name == m);
         for group in groups {
-            if let Some(m) = group.members.iter().find(|m| !listed(m)) {
+            if let Some(m) = group.columns().find(|m| !listed(m)) {
                 let detail = format!("member {m:?} is not among the columns");
                 return Err(Error::InvalidGroup { members: group.members.clone(), detail });
             }
@@ -638,11 +638,11 @@ impl Model {
         min_atom_count: u32,
     ) -> Result<Model> {
         let schemes = schemes.into();
-        let present = |m: &str| crate::constant(m).is_some() || columns.iter().any(|c| c.0 == m) || kept.contains(&m);
+        let present = |m: &str| columns.iter().any(|c| c.0 == m) || kept.contains(&m);
         // Nothing validates a relation here: each applies only where it narrows a member.
         let used: Vec<Group> = groups
             .iter()
-            .filter(|g| g.members.iter().all(|m| present(m)))
+            .filter(|g| g.columns().all(|m| present(m)))
             .map(|g| Group { informative_only: true, ..g.clone() })
             .collect();
         let member_of = membership(&used)?;

@@ -206,13 +206,10 @@ impl Model {
         first_row: u64,
         out: &mut [f32],
     ) -> Result<()> {
-        let (i, col) = self.find(name)?;
-        if col.neural().is_some_and(|n| n.reads_context(how)) {
+        if self.find(name)?.1.neural().is_some_and(|n| n.reads_context(how)) {
             return Err(Error::ContextNeeded { column: name.into() });
         }
-        self.upsample_own(i, compressed, how, seed, first_row, out)?;
-        self.guard(i, compressed, out);
-        self.verify(i, compressed, out)
+        self.upsample_with(name, compressed, &Request { how, seed, first_row, context: &[] }, out)
     }
 
     /// The index and model of column `name`.
@@ -220,18 +217,19 @@ impl Model {
         self.columns.iter().enumerate().find(|c| c.1.name == name).ok_or_else(|| Error::UnknownColumn(name.into()))
     }
 
-    /// Values of column `i` beyond the range its choice was validated on keep their compressed
-    /// value ([`ColumnModel::validated`]); a column whose choice is the identity is left alone.
-    fn guard(&self, i: usize, compressed: &[f32], out: &mut [f32]) {
+    /// The last step of every upsampling of column `i`: values beyond the range its choice was
+    /// validated on keep their compressed value ([`ColumnModel::validated`]; a column whose
+    /// choice is the identity is left alone), then every output is checked ([`Model::verify`]).
+    fn settle(&self, i: usize, compressed: &[f32], out: &mut [f32]) -> Result<()> {
         let col = &self.columns[i];
-        if col.validated.is_none() || col.choice_name() == "identity" {
-            return;
-        }
-        for (o, &c) in out.iter_mut().zip(compressed) {
-            if !col.within_validated(c) {
-                *o = c;
+        if col.validated.is_some() && col.choice_name() != "identity" {
+            for (o, &c) in out.iter_mut().zip(compressed) {
+                if !col.within_validated(c) {
+                    *o = c;
+                }
             }
         }
+        self.verify(i, compressed, out)
     }
 
     /// That every output of column `col` lies inside the preimage of its compressed value,
@@ -291,8 +289,7 @@ impl Model {
     pub fn upsample_with(&self, name: &str, compressed: &[f32], request: &Request<'_>, out: &mut [f32]) -> Result<()> {
         let (i, _) = self.find(name)?;
         self.column_with(i, compressed, request, out)?;
-        self.guard(i, compressed, out);
-        self.verify(i, compressed, out)
+        self.settle(i, compressed, out)
     }
 
     /// [`Model::upsample_with`] of column `i`, unverified.
@@ -402,8 +399,7 @@ impl Model {
         }
         for ((&(_, values), out), i) in inputs.iter().zip(outputs.iter_mut()).zip(known) {
             if let Some(i) = i {
-                self.guard(i, values, out);
-                self.verify(i, values, out)?;
+                self.settle(i, values, out)?;
             }
         }
         Ok(())

@@ -239,7 +239,7 @@ pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -
     for (g, group) in groups.iter().enumerate() {
         let field = format!("groups[{g}]");
         group.check().map_err(|e| bad(&field, e.to_string()))?;
-        for m in group.members.iter().filter(|m| crate::constant(m).is_none()) {
+        for m in group.columns() {
             if member_of.insert(m.as_str(), g).is_some() {
                 return Err(bad(field, format!("column {m:?} is in more than one group")));
             }

@@ -199,9 +199,7 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
 /// the largest, and the columns above 1.05 and significantly worse. Returns `compare.md` and
 /// the JSON rows.
 fn compare_folds(h: &Halves, bits: &[u32], folds: u64, dir: &Path, out: Out) -> Result<(String, Vec<Value>)> {
-    if folds < 2 || folds > h.entries {
-        bail!("--folds must be between 2 and the {} events of {}, got {folds}", h.entries, h.file);
-    }
+    let held = h.folds(folds)?;
     let quiet = Out { quiet: true, json: false };
     let neural_names: Vec<&str> = Kind::ALL.iter().map(|k| k.name()).collect();
     let mut md = format!(
@@ -223,7 +221,7 @@ fn compare_folds(h: &Halves, bits: &[u32], folds: u64, dir: &Path, out: Out) -> 
         let mut compared: Vec<String> = Vec::new();
         let bar = out.bar(folds * runs.len() as u64, &format!("k = {k}"));
         for f in 0..folds {
-            let held = f * h.entries / folds..(f + 1) * h.entries / folds;
+            let held = held(f);
             for (r, run) in runs.iter().enumerate() {
                 bar.set_message(format!("k = {k}, fold {}/{folds}: {}", f + 1, run.label));
                 let name = format!("{}-fold{f}", run.label.replace([' ', '(', ')', ','], ""));

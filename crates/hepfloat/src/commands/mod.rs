@@ -511,7 +511,7 @@ fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans:
         if schemes.contains_key(name) { columns.push((name.as_str(), v.as_slice())) } else { kept.push(name.as_str()) }
     }
     let mut groups = groups_of(a, names)?;
-    groups.retain(|g| g.members.iter().all(|m| models::constant(m).is_some() || names.contains(m)));
+    groups.retain(|g| g.columns().all(|m| names.contains(m)));
     let tested = test_groups(&mut groups, names, &values, |n| schemes.get(n).map(|s| &s.0), out);
     let per_column = crate::schemes::per_column(&schemes);
     let model = Model::fit_compressed(per_column, &columns, &kept, &groups, a.min_atom_count)
@@ -627,7 +627,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         if schemes.contains_key(name) { columns.push(entry) } else { kept.push(entry) }
     }
     // Groups whose members are all present, and whose relation the originals obey.
-    groups.retain(|g| g.members.iter().all(|m| models::constant(m).is_some() || names.contains(m)));
+    groups.retain(|g| g.columns().all(|m| names.contains(m)));
     let originals: Vec<Vec<f32>> = train.iter().zip(&valid).map(|(t, v)| [t.as_slice(), v].concat()).collect();
     let tested = test_groups(&mut groups, &names, &originals, |_| None, out);
     let t0 = Instant::now();
@@ -1058,6 +1058,15 @@ impl Halves {
         columns.iter().map(|c| Ok(serde_json::to_value(c)?)).collect()
     }
 
+    /// The events of each of `folds` folds (`f` → its range), at least 2 folds and one event each.
+    fn folds(&self, folds: u64) -> Result<impl Fn(u64) -> Range<u64>> {
+        if folds < 2 || folds > self.entries {
+            bail!("--folds must be between 2 and the {} events of {}, got {folds}", self.entries, self.file);
+        }
+        let entries = self.entries;
+        Ok(move |f: u64| f * entries / folds..(f + 1) * entries / folds)
+    }
+
     /// The file's name, for tables.
     fn shown(&self) -> String {
         Path::new(&self.file).file_name().map_or(self.file.clone(), |n| n.to_string_lossy().into_owned())
@@ -1197,9 +1206,7 @@ impl<'a> FoldSummary<'a> {
 /// gate's training and validation split inside it as in the halves' demo), the fold upsampled and
 /// evaluated; per column, the ratio pooled over every event and its spread across folds.
 fn demo_folds(h: &Halves, folds: u64, report: &Path, out: Out) -> Result<()> {
-    if folds < 2 || folds > h.entries {
-        bail!("--folds must be between 2 and the {} events of {}, got {folds}", h.entries, h.file);
-    }
+    let held = h.folds(folds)?;
     let t0 = Instant::now();
     check_dir_target(report, &[Path::new(&h.file)])?;
     let tmp = Temporary::dir(report)?;
@@ -1219,7 +1226,7 @@ fn demo_folds(h: &Halves, folds: u64, report: &Path, out: Out) -> Result<()> {
         h.compress(bits, &compressed)?;
         let mut tables: Vec<Folds> = vec![Folds::new(); labels.len()];
         for f in 0..folds {
-            let held = f * h.entries / folds..(f + 1) * h.entries / folds;
+            let held = held(f);
             out.say(format!("== k = {bits}, fold {}/{folds}: fit without events {}..{}", f + 1, held.start, held.end));
             let fold_dir = dir.join(format!("fold{f}"));
             std::fs::create_dir(&fold_dir).with_context(|| format!("cannot create {}", fold_dir.display()))?;
