@@ -88,10 +88,14 @@ pub struct Group {
     pub tolerance: f64,
     /// Whether a model applies the relation only to the members it narrows to [`INFORMATIVE`]
     /// of their interval's variance, the others keeping their own estimates (model files of
-    /// format 8 on): set by [`Model::fit_compressed`](crate::Model::fit_compressed), where nothing
-    /// validates the relation, so that it is used only where it cannot plausibly hurt. A group
-    /// the gate chose on validation applies its full posterior. [`Group::upsample`] always gives
-    /// the full posterior.
+    /// format 8 on). Fits decide it, whatever the group given says:
+    /// [`Model::fit_compressed`](crate::Model::fit_compressed), where nothing validates the
+    /// relation, always sets it; [`Model::fit_request`](crate::Model::fit_request) clears it
+    /// only where the full posterior beats the narrowed one on validation evidence spread over
+    /// enough events. Where a relation only trims the edge of an interval, its gain rests on the
+    /// flat prior inside the interval, which a falling spectrum makes wrong (`docs/gate.md`).
+    /// Model files that do not set it apply the full posterior, as they were fitted.
+    /// [`Group::upsample`] always gives the full posterior.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub informative_only: bool,
 }

@@ -170,20 +170,51 @@ pub fn gain_at(old: &[f64], new: &[f64], events: Option<&[u64]>, seed: u64, alph
 
 /// The paired differences summed per event (runs of equal labels).
 fn event_totals(old: &[f64], new: &[f64], events: Option<&[u64]>) -> Vec<f64> {
-    let Some(events) = events else { return old.iter().zip(new).map(|(o, n)| o - n).collect() };
+    per_event(old.iter().zip(new).map(|(o, n)| o - n), events)
+}
+
+/// `values` summed per event (runs of equal labels; `None`: each value its own event).
+fn per_event(values: impl Iterator<Item = f64>, events: Option<&[u64]>) -> Vec<f64> {
+    let Some(events) = events else { return values.collect() };
     let mut out: Vec<f64> = Vec::new();
     let mut last = None;
-    for ((o, n), &e) in old.iter().zip(new).zip(events) {
-        if last == Some(e) {
-            if let Some(t) = out.last_mut() {
-                *t += o - n;
+    for (v, &e) in values.zip(events) {
+        match out.last_mut() {
+            Some(t) if last == Some(e) => *t += v,
+            _ => {
+                out.push(v);
+                last = Some(e);
             }
-        } else {
-            out.push(o - n);
-            last = Some(e);
         }
     }
     out
+}
+
+/// How many events a column's squared errors rest on: Kish's effective number,
+/// `(Σ w)² / Σ w²` over the errors `err` summed per event (`events` as in [`gain`]). It is the
+/// number of events when every event weighs the same, and near 1 when one event holds the
+/// whole error. 0 when there is no error at all, and when `err` and `events` differ in length.
+///
+/// Where two or three events with the largest values hold most of a column's squared error,
+/// every resample of [`gain`] draws from the same few large gains, the bound looks safe, and
+/// the next sample's large values fall on the other side: the gate then asks a candidate fitted
+/// on training data for [`MIN_EVENTS`] effective events, not just that many events.
+///
+/// ```
+/// use models::evidence::effective_events;
+/// let events: Vec<u64> = (0..40).map(|i| i / 4).collect();
+/// assert_eq!(effective_events(&[2.0; 40], Some(&events)), 10.0);
+/// let mut one = vec![0.001; 40];
+/// one[..4].fill(100.0); // the first event holds nearly everything
+/// assert!(effective_events(&one, Some(&events)) < 1.01);
+/// ```
+pub fn effective_events(err: &[f64], events: Option<&[u64]>) -> f64 {
+    if events.is_some_and(|e| e.len() != err.len()) {
+        return 0.0;
+    }
+    let totals = per_event(err.iter().copied(), events);
+    let (sum, squares) = totals.iter().fold((0.0, 0.0), |(s, q), w| (s + w, q + w * w));
+    if squares > 0.0 && squares.is_finite() { sum * sum / squares } else { 0.0 }
 }
 
 #[cfg(test)]

@@ -193,6 +193,45 @@ fn membership(groups: &[Group]) -> Result<HashMap<&str, usize>> {
     Ok(member_of)
 }
 
+/// Whether a group's full posterior (every member moved) beats moving only the members it
+/// narrows (`narrowed`), by the gate's rule on the squared errors of the group's compressed
+/// members summed per row: the relation's full posterior rests on the flat prior inside the
+/// intervals it only trims, which holds where the spectrum is flat across an interval (the toy)
+/// and not where it falls steeply (measured on both PHYSLITE samples, `docs/gate.md`).
+fn full_wins(
+    group: &Group,
+    columns: &[Column<'_>],
+    own: &HashMap<&str, (Validation<'_>, Vec<f64>, Best)>,
+    narrowed: &[Vec<f32>],
+    full: &[Vec<f32>],
+) -> bool {
+    let members: Vec<(usize, &Validation<'_>)> =
+        group.members.iter().enumerate().filter_map(|(m, name)| own.get(name.as_str()).map(|o| (m, &o.0))).collect();
+    let Some(&(first, validation)) = members.first() else { return false };
+    let rows = narrowed[first].len();
+    if rows < MIN_VALIDATION {
+        return false;
+    }
+    let summed = |est: &[Vec<f32>]| -> Vec<f64> {
+        (0..rows)
+            .map(|r| {
+                members
+                    .iter()
+                    .filter_map(|&(m, v)| Some((*v.original.get(r)?, *est[m].get(r)?)))
+                    .filter(|(x, _)| x.is_finite())
+                    .map(|(x, y)| (f64::from(x) - f64::from(y)).powi(2))
+                    .map(|d| if d.is_nan() { f64::INFINITY } else { d })
+                    .sum()
+            })
+            .collect()
+    };
+    let events = columns.iter().find(|c| c.name == group.members[first]).and_then(|c| c.valid_events);
+    let base = summed(narrowed);
+    // Like a network, the flat prior is checked only by evidence spread over enough events.
+    evidence::effective_events(&base, events) >= evidence::MIN_EVENTS as f64
+        && evidence::gain_at(&base, &summed(full), events, validation.seed, validation.alpha).holds()
+}
+
 /// The kept columns that give `name` its context: same container ([`crate::names::container`]),
 /// aligned with it in training and validation.
 fn context_of<'a>(name: &str, train: usize, valid: usize, kept: &[Column<'a>]) -> Vec<Column<'a>> {
@@ -420,7 +459,9 @@ impl Model {
 
     /// [`Model::fit`] with relation groups: after each column's own prior is chosen, every group's
     /// joint posterior is scored on validation as one more candidate of its compressed members
-    /// (`constraint`), kept under the same rule. `kept` are columns stored at full
+    /// (`constraint`), kept under the same rule. The relation moves only the members it
+    /// narrows unless moving every member wins over that on evidence spread over enough events
+    /// ([`Group::informative_only`], decided per group). `kept` are columns stored at full
     /// precision (e.g. `m` under the ATLAS exemptions): members of groups that are known
     /// exactly. Every member of a group must be among `columns` or `kept`, with equally long
     /// validation slices (one row per object), and a column may be in one group only; members
@@ -506,6 +547,7 @@ impl Model {
                 valid: valid.len() as u64,
                 events: 0,
                 validated: None,
+                effective_events: None,
             };
             if valid.is_empty() {
                 // Nothing to score a prior on: the column stays as it was.
@@ -548,12 +590,18 @@ impl Model {
                     best = Best { prior: i, moved: true, err, est: est.clone() };
                 }
             }
+            // A network learns whatever the few largest values of its training split say: it
+            // may win only where the column's error rests on enough validation events to tell
+            // (`evidence::effective_events`), not on two or three large values.
+            let spread = evidence::effective_events(&identity, validation.events.as_deref());
+            let learnable = spread >= evidence::MIN_EVENTS as f64;
+            model.effective_events = Some(spread);
             for &kind in &neural {
                 let (fitted, est) = fit_neural(kind, scheme, train, &validation, &context, opts, name)?;
                 let err = validation.errors(&est);
                 let g = validation.gain(&identity, &err);
                 model.scores.push(score(kind.name(), &err, Some(&g)));
-                if (gate && best.beaten_by(&validation, &err, &g)) || forced(kind.name()) {
+                if (gate && learnable && best.beaten_by(&validation, &err, &g)) || forced(kind.name()) {
                     best = Best { moved: true, err, est, ..best };
                     model.choice = Choice::Neural(fitted);
                 }
@@ -582,14 +630,27 @@ impl Model {
                     None => Ok((kept.iter().find(|c| c.name == m).map_or(&[][..], |c| c.valid), None)),
                 })
                 .collect::<Result<_>>()?;
-            let mut est: Vec<Vec<f32>> =
-                group.members.iter().map(|m| own.get(m.as_str()).map_or_else(Vec::new, |o| o.2.est.clone())).collect();
             let seed = Seed { stream: group_stream(opts.seed, group), first_row: 0 };
-            group.estimate(&inputs, opts.estimate, seed, group.informative_only, |m, row, v| {
-                if let Some(e) = est[m].get_mut(row) {
-                    *e = v;
-                }
-            })?;
+            let estimate = |informative_only: bool| -> Result<Vec<Vec<f32>>> {
+                let mut est: Vec<Vec<f32>> = group
+                    .members
+                    .iter()
+                    .map(|m| own.get(m.as_str()).map_or_else(Vec::new, |o| o.2.est.clone()))
+                    .collect();
+                group.estimate(&inputs, opts.estimate, seed, informative_only, |m, row, v| {
+                    if let Some(e) = est[m].get_mut(row) {
+                        *e = v;
+                    }
+                })?;
+                Ok(est)
+            };
+            // The relation moves only the members it narrows, unless moving every member gains
+            // over that by the gate's rule (the group's members summed per row).
+            let narrowed = estimate(true)?;
+            let full = estimate(false)?;
+            let group =
+                &Group { informative_only: !full_wins(group, columns, &own, &narrowed, &full), ..group.clone() };
+            let est = if group.informative_only { narrowed } else { full };
             let mut chosen = false;
             for (m, name) in group.members.iter().enumerate() {
                 let (Some((validation, identity, best)), Some(col)) =
@@ -663,6 +724,7 @@ impl Model {
                 valid: 0,
                 events: 0,
                 validated: None,
+                effective_events: None,
             });
         }
         Model::assemble(out, used, None, true)

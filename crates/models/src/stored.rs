@@ -246,6 +246,12 @@ pub struct ColumnModel {
     /// files, and models fitted without originals).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub validated: Option<f32>,
+    /// How many validation events the column's squared error (at its compressed values) rests
+    /// on: Kish's effective number, [`crate::evidence::effective_events`]. A neural candidate
+    /// wins only where it is at least [`crate::evidence::MIN_EVENTS`]. `None`: not recorded
+    /// (older files, nothing validated, models fitted without originals).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub effective_events: Option<f64>,
 }
 
 #[derive(Serialize, Deserialize)]

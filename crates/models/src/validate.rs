@@ -263,6 +263,9 @@ pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -
             if let Some(m) = c.validated.filter(|m| !(m.is_finite() && *m >= 0.0)) {
                 return Err(bad("validated", format!("{m} is not a magnitude")));
             }
+            if let Some(n) = c.effective_events.filter(|n| !(n.is_finite() && *n >= 0.0)) {
+                return Err(bad("effective_events", format!("{n} is not a number of events")));
+            }
             if c.constraint() && !member_of.contains_key(c.name.as_str()) {
                 return Err(bad("choice", "the column takes its values from a group the model does not have"));
             }

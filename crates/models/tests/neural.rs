@@ -305,6 +305,40 @@ fn gate_chooses_the_corrector_and_applies_it_from_files_and_batches() {
     assert!(err.to_string().contains("el.pt"), "{err}");
 }
 
+/// A network may win only where the column's error rests on enough validation events: the same
+/// corrector that wins above, with its validation values gathered into four large events and 26
+/// small ones, still gains in every resample of the events, but two or three large values would
+/// be all it learned from and all it was checked on.
+#[test]
+fn a_network_needs_its_evidence_spread_over_events() {
+    use models::{Column, FitOptions, FitRequest, Kinds, Model};
+    let s = Scheme::atlas(7).unwrap();
+    let (pt, x) = objects(24_000, 5, 0.02, 5.0);
+    let sizes = [2500usize, 2500, 2500, 2500].into_iter().chain(std::iter::repeat_n(77, 25)).chain([75]);
+    let few: Vec<u64> = sizes.enumerate().flat_map(|(e, n)| std::iter::repeat_n(e as u64, n)).collect();
+    let spread: Vec<u64> = (0..12_000).collect();
+    assert_eq!(few.len(), 12_000);
+    let fit = |events: &[u64]| {
+        let mut req = FitRequest::new(s);
+        req.columns = vec![Column::new("el.iso", &x[..12_000], &x[12_000..]).events(events)];
+        req.kept = vec![Column::new("el.pt", &pt[..12_000], &pt[12_000..]).events(events)];
+        req.options = FitOptions { neural: Kinds::of(&[Kind::Hybrid]), ..FitOptions::default() };
+        Model::fit_request(&req).unwrap()
+    };
+    let wide = fit(&spread);
+    let c = wide.column("el.iso").unwrap();
+    assert_eq!(c.choice_name(), "hybrid");
+    assert!(c.effective_events.unwrap() > 1_000.0, "{:?}", c.effective_events);
+    let narrow = fit(&few);
+    let c = narrow.column("el.iso").unwrap();
+    let hybrid = c.scores.iter().find(|s| s.prior == "hybrid").unwrap();
+    // The bound holds: the rule, not the resampling, keeps the network out.
+    assert!(hybrid.lower.unwrap() > 0.0, "{hybrid:?}");
+    assert_ne!(c.choice_name(), "hybrid");
+    let n = c.effective_events.unwrap();
+    assert!((3.0..10.0).contains(&n), "{n}");
+}
+
 /// `FitOptions::force` is not a gate: the forced method goes on every column where it applies,
 /// unbounded autoencoder included, and the identity everywhere else.
 #[test]

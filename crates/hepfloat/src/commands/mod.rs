@@ -667,7 +667,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     ));
     out.say(format!("choices: {}", choices.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")));
     // Columns left compressed although a candidate gained on validation: the gain did not hold
-    // across resampled events.
+    // by the gate's rule (across resampled events, or for a network on too few effective events).
     let unproven: Vec<&str> = model
         .columns()
         .iter()
@@ -676,7 +676,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         .collect();
     if !unproven.is_empty() {
         out.say(format!(
-            "{} columns kept their compressed values: a candidate gained on validation, but not on resampled events",
+            "{} columns kept their compressed values: a candidate gained on validation, but not by the gate's rule (docs/gate.md)",
             unproven.len()
         ));
     }
