@@ -1,0 +1,165 @@
+#!/usr/bin/env python3
+"""Reference digests of every numeric leaf of the conformance corpus, decoded by uproot.
+
+Run once (the output is committed) with uproot and awkward installed:
+
+    python test-data/conformance/reference.py test-data/conformance test-data/conformance/reference.json
+
+For every TTree and RNTuple of every `*.root` file in the folder, every leaf — a branch without
+sub-branches, or an RNTuple field's leaf after records are split into `record.member` — that
+uproot decodes to numbers (booleans, integers, floats, in lists or fixed arrays of any depth) gets
+a digest; everything else is listed with the reason. `cargo xtask conformance` reads the same
+leaves with hep-io and compares digests, so CI needs no Python.
+
+The digest is SHA-256 over, for each list level from the outside in, the number of items of
+every list at that level (u64, little-endian), then the leaf's values in their own type
+(little-endian; booleans one byte, 0 or 1). Fixed-size arrays count as lists of their size.
+"""
+
+import hashlib
+import json
+import os
+import sys
+
+import awkward as ak
+import numpy as np
+import uproot
+
+NUMERIC = {
+    "bool", "int8", "uint8", "int16", "uint16", "int32", "uint32", "int64", "uint64",
+    "float32", "float64",
+}
+
+
+def digest(arr):
+    """(dtype, values, levels, sha256) of a numeric leaf array, or raise ValueError."""
+    levels = []
+    depth = arr.ndim
+    h = hashlib.sha256()
+    for axis in range(1, depth):
+        counts = ak.to_numpy(ak.flatten(ak.num(arr, axis=axis), axis=None)).astype("<u8")
+        levels.append(int(counts.size))
+        h.update(counts.tobytes())
+    flat = ak.flatten(arr, axis=None) if depth > 1 else arr
+    values = ak.to_numpy(flat)
+    if values.dtype.kind == "b":
+        values = values.astype(np.uint8)
+        dtype = "bool"
+    else:
+        dtype = str(values.dtype)
+    if values.dtype.kind in "US":
+        raise ValueError("strings")
+    if dtype not in NUMERIC:
+        raise ValueError(f"values of type {dtype}")
+    h.update(values.astype(values.dtype.newbyteorder("<")).tobytes())
+    return {"dtype": dtype, "values": int(values.size), "levels": levels, "sha256": h.hexdigest()}
+
+
+def leaves(name, arr, out):
+    """Split records into `name.member` leaves; digest every numeric leaf."""
+    fields = ak.fields(arr)
+    if fields:
+        for f in fields:
+            leaves(f"{name}.{f}" if name else f, arr[f], out)
+        return
+    try:
+        if "?" in str(arr.type) or "option" in str(arr.type):
+            raise ValueError(f"optional values ({arr.type})")
+        out[name] = digest(arr)
+    except Exception as e:  # noqa: BLE001 - every reason is recorded
+        out[name] = {"skip": f"{type(e).__name__}: {e}"[:200]}
+
+
+def tree_leaves(tree):
+    out = {}
+    for branch in tree.itervalues(recursive=True):
+        if branch.branches:
+            continue
+        path = branch.name
+        parent = branch.parent
+        while parent is not None and not isinstance(parent, uproot.TTree):
+            path = f"{parent.name}/{path}"
+            parent = parent.parent
+        try:
+            arr = branch.array(library="ak")
+        except Exception as e:  # noqa: BLE001
+            out[path] = {"skip": f"uproot cannot read it: {type(e).__name__}: {e}"[:200]}
+            continue
+        if ak.fields(arr):
+            # A leaf branch holding whole objects: its members are not leaves of the tree.
+            out[path] = {"skip": f"objects ({branch.typename})"}
+            continue
+        leaves(path, arr, out)
+        root = root_range_decode(branch)
+        if root is not None and "sha256" in out[path]:
+            theirs = digest(ak.Array(root))
+            if theirs["sha256"] != out[path]["sha256"]:
+                out[path]["root"] = theirs
+    return out
+
+
+def root_range_decode(branch):
+    """A `Float16_t` / `Double32_t` leaf in range mode (`[min, max, n]`) decoded as ROOT decodes
+    it (`TBufferFile::ReadWithFactor`: the stored u32 divided by `2^n / (max - min)`, with
+    `2^32 - 1` for n = 32, plus `min`, in double, cast to float for `Float16_t`); uproot multiplies
+    by `(max - min) / 2^n` instead, which differs in the last bits. `None` for other leaves."""
+    interp = branch.interpretation
+    truncated = uproot.interpretation.numerical.TruncatedNumerical
+    if not isinstance(interp, truncated) or interp.is_truncated:
+        return None
+    dims = interp.to_dims if hasattr(interp, "to_dims") else ()
+    raw_dtype = np.dtype((">u4", dims)) if dims else np.dtype(">u4")
+    raw = branch.array(interpretation=uproot.AsDtype(raw_dtype), library="np").astype(np.float64)
+    lo, hi, n = interp.low, interp.high, interp.num_bits
+    factor = (float(0xFFFFFFFF) if n >= 32 else float(1 << n)) / (hi - lo)
+    ours = raw / factor + lo
+    if not branch.typename.startswith("Double32_t"):
+        ours = ours.astype(np.float32)
+    return np.ascontiguousarray(ours)
+
+
+def rntuple_leaves(rn):
+    out = {}
+    for name in rn.keys():
+        try:
+            arr = rn[name].array(library="ak")
+        except Exception as e:  # noqa: BLE001
+            out[name] = {"skip": f"uproot cannot read it: {type(e).__name__}: {e}"[:200]}
+            continue
+        leaves(name, arr, out)
+    return out
+
+
+def main(folder, output):
+    result = {}
+    for fname in sorted(os.listdir(folder)):
+        if not fname.endswith(".root"):
+            continue
+        objects = {}
+        try:
+            f = uproot.open(os.path.join(folder, fname))
+            classes = f.classnames(recursive=True)
+        except Exception as e:  # noqa: BLE001
+            result[fname] = {"skip": f"uproot cannot open it: {type(e).__name__}: {e}"[:200]}
+            continue
+        seen = set()
+        for key, cls in sorted(classes.items()):
+            path = key.rsplit(";", 1)[0]
+            if path in seen or cls not in ("TTree", "ROOT::RNTuple", "ROOT::Experimental::RNTuple"):
+                continue
+            seen.add(path)
+            try:
+                obj = f[path]
+                objects[path] = tree_leaves(obj) if cls == "TTree" else rntuple_leaves(obj)
+            except Exception as e:  # noqa: BLE001
+                objects[path] = {"skip": f"uproot cannot read it: {type(e).__name__}: {e}"[:200]}
+        result[fname] = {"objects": objects}
+        print(f"{fname}: {len(objects)} objects", file=sys.stderr)
+    meta = {"uproot": uproot.__version__, "awkward": ak.__version__, "numpy": np.__version__}
+    with open(output, "w") as out:
+        json.dump({"made_by": meta, "files": result}, out, indent=1, sort_keys=True)
+        out.write("\n")
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2])
