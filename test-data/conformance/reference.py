@@ -118,13 +118,27 @@ def root_range_decode(branch):
     return np.ascontiguousarray(ours)
 
 
+CARDINALITY = {
+    "ROOT::RNTupleCardinality<std::uint32_t>": np.uint32,
+    "ROOT::RNTupleCardinality<std::uint64_t>": np.uint64,
+}
+
+
 def rntuple_leaves(rn):
     out = {}
     for name in rn.keys():
         try:
-            arr = rn[name].array(library="ak")
+            field = rn[name]
+            arr = field.array(library="ak")
         except Exception as e:  # noqa: BLE001
             out[name] = {"skip": f"uproot cannot read it: {type(e).__name__}: {e}"[:200]}
+            continue
+        declared = CARDINALITY.get(field.typename)
+        if declared is not None:
+            # uproot gives a collection's size as int64 (awkward's counts); the file declares
+            # the unsigned type: the same numbers, digested in the declared type.
+            out[name] = digest(ak.values_astype(arr, declared))
+            out[name]["uproot_dtype"] = str(ak.to_numpy(arr).dtype)
             continue
         leaves(name, arr, out)
     return out

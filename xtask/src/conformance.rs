@@ -312,7 +312,9 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
          digested every leaf uproot {} (awkward {}) decodes to numbers — its list lengths at every \
          level, then its values in their own type — into `reference.json`; this command reads the \
          same leaves with hep-io and compares. A leaf is *exact* when type, list lengths and values \
-         all agree bit for bit.\n",
+         all agree bit for bit. RNTuple cardinality fields (`ROOT::RNTupleCardinality<std::uint32_t>`, \
+         a collection's size per entry) are compared in the type the file declares; uproot gives \
+         them as `int64`.\n",
         files.len(),
         made_by["uproot"].as_str().unwrap_or("?"),
         made_by["awkward"].as_str().unwrap_or("?"),

@@ -3,14 +3,14 @@
 
 use std::sync::Arc;
 
-use arrow_array::{ArrayRef, BooleanArray, FixedSizeListArray, LargeListArray, make_array};
+use arrow_array::{ArrayRef, BooleanArray, LargeListArray, make_array};
 use arrow_buffer::{BooleanBuffer, Buffer, MutableBuffer, OffsetBuffer, ScalarBuffer};
 use arrow_data::ArrayData;
 
 use crate::error::{Error, Result};
 use crate::file::Basket;
 use crate::lossy::Packing;
-use crate::types::{ColumnType, Layout, Primitive, item};
+use crate::types::{ColumnType, Layout, Primitive, fixed_lists, item};
 
 /// The byte count flag of a streamed object header.
 const BYTE_COUNT_MASK: u32 = 0x4000_0000;
@@ -86,8 +86,8 @@ impl ColumnBuilder {
         let out_of_range =
             |a: usize, b: usize, n: usize| bad(format!("entries {a}..{b} are outside the basket's {n} entry offsets"));
         match (self.ty.layout, &basket.offsets) {
-            (Layout::Scalar | Layout::Array(_), _) => {
-                let n = if let Layout::Array(n) = self.ty.layout { n } else { 1 };
+            (Layout::Scalar | Layout::Array(_) | Layout::Matrix { .. }, _) => {
+                let n = self.ty.layout.fixed_len().unwrap_or(1);
                 let stride = size.checked_mul(n).ok_or_else(|| bad(format!("arrays of {n} values overflow")))?;
                 // Fixed-size entries are packed; offsets, if any, must agree.
                 let (Some(lo), Some(hi)) = (a.checked_mul(stride), b.checked_mul(stride)) else {
@@ -211,15 +211,8 @@ impl ColumnBuilder {
         };
         match self.ty.layout {
             Layout::Scalar => Ok(values),
-            Layout::Array(k) => {
-                let field = item(p.data_type());
-                let k = i32::try_from(k).map_err(|_| Error::Overflow {
-                    what: "column",
-                    offset: 0,
-                    detail: format!("arrays of {k} values exceed Arrow's 32-bit list size"),
-                })?;
-                Ok(Arc::new(FixedSizeListArray::try_new(field, k, values, None).map_err(arrow_error)?))
-            }
+            Layout::Array(_) | Layout::Matrix { .. } => fixed_lists(values, &self.ty.layout.fixed_sizes())
+                .map_err(|detail| Error::Overflow { what: "column", offset: 0, detail }),
             Layout::Jagged | Layout::Vector => list(self.outer, values),
             Layout::VectorVector => list(self.outer, list(self.inner, values)?),
         }

@@ -384,6 +384,22 @@ fn glob(pattern: &[u8], name: &[u8]) -> bool {
 }
 
 /// The element type of a plain leaf class.
+/// The sizes of a leaf title's fixed dimensions (`x[2][3]` → `[2, 3]`); empty where a dimension
+/// is not a number (a count leaf) or there is none.
+fn fixed_dims(title: &str) -> Vec<usize> {
+    let mut dims = Vec::new();
+    let mut rest = title;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']') else { return vec![] };
+        match rest[open + 1..open + close].trim().parse() {
+            Ok(n) => dims.push(n),
+            Err(_) => return vec![],
+        }
+        rest = &rest[open + close + 1..];
+    }
+    dims
+}
+
 fn leaf_primitive(leaf: &LeafRec) -> Option<Primitive> {
     let u = leaf.is_unsigned;
     Some(match leaf.class.as_str() {
@@ -500,7 +516,14 @@ impl Resolver<'_> {
             let layout = match (leaf.count.is_some(), usize::try_from(leaf.len)) {
                 (true, Ok(1)) => Layout::Jagged,
                 (false, Ok(1)) => Layout::Scalar,
-                (false, Ok(n)) if n > 1 => Layout::Array(n),
+                (false, Ok(n)) if n > 1 => match fixed_dims(&leaf.title)[..] {
+                    [rows, cols] if rows.checked_mul(cols) == Some(n) => Layout::Matrix { rows, cols },
+                    [_, _, _, ..] => {
+                        let name = format!("{}{}", p.cpp_name(), leaf.title.trim_start_matches(|c| c != '['));
+                        return (name.clone(), unsupported(format!("{name}: an array of more than two dimensions")));
+                    }
+                    _ => Layout::Array(n),
+                },
                 (true, Ok(n)) if n > 1 => {
                     let name = format!("{}[][{n}]", p.cpp_name());
                     return (name.clone(), unsupported(format!("{name}: multidimensional variable-length array")));

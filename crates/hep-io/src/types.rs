@@ -2,6 +2,7 @@
 
 use std::sync::Arc;
 
+use arrow_array::{ArrayRef, FixedSizeListArray};
 use arrow_schema::{DataType, Field};
 
 /// The element type of a column.
@@ -130,7 +131,8 @@ impl Primitive {
             8 => Primitive::F64,
             11 => Primitive::U8,
             12 => Primitive::U16,
-            13 => Primitive::U32,
+            // 15: `kBits`, `TObject::fBits`, a `UInt_t`.
+            13 | 15 => Primitive::U32,
             14 | 17 => Primitive::U64,
             18 => Primitive::Bool,
             _ => return None,
@@ -152,6 +154,14 @@ pub enum Layout {
     Scalar,
     /// A fixed-length C array (`x[3]`).
     Array(usize),
+    /// A fixed-size two-dimensional C array (`x[2][3]`; RNTuple `std::array` of `std::array`):
+    /// `rows` arrays of `cols` values, row after row.
+    Matrix {
+        /// Arrays per entry.
+        rows: usize,
+        /// Values per array.
+        cols: usize,
+    },
     /// A variable-length array with no per-entry header: C arrays with a count leaf (`x[n]`),
     /// members of split collections.
     Jagged,
@@ -159,6 +169,46 @@ pub enum Layout {
     Vector,
     /// `std::vector<std::vector<T>>`.
     VectorVector,
+}
+
+impl Layout {
+    /// Values per entry of a fixed-size layout (1 for a scalar; `None` for variable lengths;
+    /// saturated where it would overflow, which the decoders refuse).
+    ///
+    /// ```
+    /// use hep_io::Layout;
+    /// assert_eq!(Layout::Matrix { rows: 2, cols: 3 }.fixed_len(), Some(6));
+    /// assert_eq!(Layout::Vector.fixed_len(), None);
+    /// ```
+    pub fn fixed_len(&self) -> Option<usize> {
+        match *self {
+            Layout::Scalar => Some(1),
+            Layout::Array(n) => Some(n),
+            Layout::Matrix { rows, cols } => Some(rows.saturating_mul(cols)),
+            Layout::Jagged | Layout::Vector | Layout::VectorVector => None,
+        }
+    }
+
+    /// The sizes of its fixed-size list levels, outermost first (`[rows, cols]` for a matrix).
+    pub(crate) fn fixed_sizes(&self) -> Vec<usize> {
+        match *self {
+            Layout::Array(n) => vec![n],
+            Layout::Matrix { rows, cols } => vec![rows, cols],
+            _ => vec![],
+        }
+    }
+}
+
+/// `values` wrapped in fixed-size lists of `sizes` (outermost first): the Arrow form of
+/// [`Layout::Array`] and [`Layout::Matrix`] entries.
+pub(crate) fn fixed_lists(values: ArrayRef, sizes: &[usize]) -> std::result::Result<ArrayRef, String> {
+    let mut out = values;
+    for &n in sizes.iter().rev() {
+        let k = i32::try_from(n).map_err(|_| format!("arrays of {n} items exceed Arrow's 32-bit list size"))?;
+        let field = item(out.data_type().clone());
+        out = Arc::new(FixedSizeListArray::try_new(field, k, out, None).map_err(|e| e.to_string())?);
+    }
+    Ok(out)
 }
 
 /// The type of a column: an element type and a layout.
@@ -204,6 +254,7 @@ impl ColumnType {
         match self.layout {
             Layout::Scalar => p.to_string(),
             Layout::Array(n) => format!("{p}[{n}]"),
+            Layout::Matrix { rows, cols } => format!("{p}[{rows}][{cols}]"),
             Layout::Jagged => format!("{p}[]"),
             Layout::Vector => format!("std::vector<{p}>"),
             Layout::VectorVector => format!("std::vector<std::vector<{p}>>"),
@@ -225,6 +276,10 @@ impl ColumnType {
             // Arrays from a file have an `i32` length; larger ones cannot be built (saturated
             // here, refused when decoded).
             Layout::Array(n) => DataType::FixedSizeList(item(p), i32::try_from(n).unwrap_or(i32::MAX)),
+            Layout::Matrix { rows, cols } => {
+                let row = DataType::FixedSizeList(item(p), i32::try_from(cols).unwrap_or(i32::MAX));
+                DataType::FixedSizeList(item(row), i32::try_from(rows).unwrap_or(i32::MAX))
+            }
             Layout::Jagged | Layout::Vector => DataType::LargeList(item(p)),
             Layout::VectorVector => DataType::LargeList(item(DataType::LargeList(item(p)))),
         }

@@ -35,8 +35,20 @@ fn vendored_files_match_their_checksums() {
     let unlisted: Vec<_> = present
         .iter()
         .filter(|f| !listed.contains(*f))
-        .filter(|f| !matches!(f.as_str(), "README.md" | "SHA256SUMS") && !f.starts_with("licenses/"))
+        .filter(|f| {
+            !matches!(f.as_str(), "README.md" | "SHA256SUMS" | "conformance/README.md") && !f.starts_with("licenses/")
+        })
         .collect();
     assert!(unlisted.is_empty(), "files of test-data/ without a checksum: {unlisted:?}");
-    assert_eq!(listed.len(), 4, "two samples and two reference decodes");
+    for sample in [
+        "PHYSLITE_example.root",
+        "physlite_rntuple.root",
+        "reference/PHYSLITE_example.floats.parquet",
+        "reference/physlite_rntuple.floats.parquet",
+    ] {
+        assert!(listed.contains(sample), "{sample} has no checksum");
+    }
+    // The conformance corpus (96 files of scikit-hep-testdata, their licence, uproot's digests
+    // and the script that made them).
+    assert_eq!(listed.iter().filter(|f| f.starts_with("conformance/")).count(), 99);
 }

@@ -218,12 +218,16 @@ pub(crate) struct ColumnDesc {
     pub range: Option<(f64, f64)>,
 }
 
-/// The schema description: fields and physical columns (header and extension together). Alias
-/// columns serve projected fields, which are not read: the fields they project are.
+/// The schema description: fields, physical columns and alias columns (header and extension
+/// together). An alias column lends a physical column to a projected field (a field that shows
+/// another field's data under another name, as `RNTupleImporter` makes `Muon_pt` of
+/// `_collection0.Muon_pt`).
 #[derive(Clone, Debug, Default)]
 pub(crate) struct Schema {
     pub fields: Vec<FieldDesc>,
     pub columns: Vec<ColumnDesc>,
+    /// `(physical column, field)` of each alias column.
+    pub aliases: Vec<(u32, u32)>,
 }
 
 fn field(r: &mut Le<'_>) -> Result<FieldDesc> {
@@ -256,7 +260,7 @@ impl Schema {
     fn read(&mut self, r: &mut Le<'_>) -> Result<()> {
         self.fields.extend(r.list(true, 8, field)?.0);
         self.columns.extend(r.list(true, 8, column)?.0);
-        let _aliases = r.list(true, 8, |c| Ok((c.u32()?, c.u32()?)))?;
+        self.aliases.extend(r.list(true, 8, |c| Ok((c.u32()?, c.u32()?)))?.0);
         let _extra_type_info = r.list(true, 8, |_| Ok(()))?;
         Ok(())
     }

@@ -57,6 +57,9 @@ pub struct RField {
     /// The field ids from the top field to its leaf that hold columns or arrays (one per
     /// nesting level; records are left out).
     chain: Vec<usize>,
+    /// A `ROOT::RNTupleCardinality<T>` field: its value is the size of each entry's collection,
+    /// read from the collection's offsets (an index column).
+    cardinality: bool,
 }
 
 /// The way down from a top-level field while [`RNTuple::walk`] looks for its leaves.
@@ -79,6 +82,7 @@ impl Walk {
             column,
             scheme: None,
             chain: self.chain,
+            cardinality: false,
         }
     }
 }
@@ -256,6 +260,26 @@ impl RNTuple {
             }
             reps[r].push(i);
         }
+        // A projected field reads the physical columns its alias columns name, in their
+        // representations.
+        for (a, &(physical, field)) in schema.aliases.iter().enumerate() {
+            let bad = |detail: String| Error::Malformed { what: "RNTuple header", offset: header_at, detail };
+            let Some(c) = schema.columns.get(physical as usize) else {
+                let m = schema.columns.len();
+                return Err(bad(format!("alias column {a} names physical column {physical}, of {m}")));
+            };
+            let Some(reps) = field_columns.get_mut(field as usize) else {
+                return Err(bad(format!("alias column {a} belongs to field {field}, of {n}")));
+            };
+            let r = usize::from(c.representation);
+            if r > reps.len() {
+                return Err(bad(format!("alias column {a}: representation {r} before representation {}", reps.len())));
+            }
+            if r == reps.len() {
+                reps.push(Vec::new());
+            }
+            reps[r].push(physical as usize);
+        }
         let mut entries = 0u64;
         for c in &clusters {
             if c.first_entry != entries {
@@ -318,6 +342,11 @@ impl RNTuple {
                 path.layout.push(Layout::Array(usize::try_from(n).unwrap_or(usize::MAX)));
                 path.chain.push(at);
                 self.walk(child, path, out);
+            }
+            (ROLE_LEAF, None) if f.type_name.starts_with("ROOT::RNTupleCardinality<") => {
+                path.chain.push(at);
+                let column = self.cardinality(at, &path.layout, &mut path.encoding);
+                out.push(RField { cardinality: true, ..path.into_field(column) });
             }
             (ROLE_LEAF, None) => {
                 path.chain.push(at);
@@ -404,6 +433,33 @@ impl RNTuple {
         Ok(kinds)
     }
 
+    /// The type of the cardinality field `at` (`ROOT::RNTupleCardinality<std::uint32_t>` or
+    /// `<std::uint64_t>`): an unsigned integer per entry, read from an index column (the
+    /// offsets of the collection it counts, usually lent by an alias column).
+    fn cardinality(
+        &self,
+        at: usize,
+        layout: &[Layout],
+        encoding: &mut Vec<String>,
+    ) -> std::result::Result<ColumnType, Unreadable> {
+        let f = &self.fields[at];
+        let unsupported = |why: String| Err(Unreadable::Unsupported(why));
+        let argument = f.type_name.trim_start_matches("ROOT::RNTupleCardinality<").trim_end_matches('>');
+        let primitive = match argument.trim().trim_start_matches("std::") {
+            "uint32_t" => Primitive::U32,
+            "uint64_t" => Primitive::U64,
+            _ => return unsupported(format!("{}: a cardinality of another type", f.type_name)),
+        };
+        if !layout.is_empty() {
+            return unsupported(format!("{} inside a collection or array", f.type_name));
+        }
+        let kinds = self.single_columns(at, encoding)?;
+        if !kinds.iter().all(|k| matches!(k, Kind::Index { .. })) {
+            return unsupported(format!("{} from {} columns", f.type_name, encoding.join(", ")));
+        }
+        Ok(ColumnType { primitive, layout: Layout::Scalar })
+    }
+
     /// The type of the primitive leaf `at` under the list levels `layout`, from its columns.
     fn leaf(
         &self,
@@ -427,6 +483,7 @@ impl RNTuple {
             [Layout::Vector] => Layout::Vector,
             [Layout::Vector, Layout::Vector] => Layout::VectorVector,
             [Layout::Array(n)] => Layout::Array(n),
+            [Layout::Array(rows), Layout::Array(cols)] => Layout::Matrix { rows, cols },
             _ => return Err(Unreadable::Unsupported(format!("nesting {layout:?} of {}", f.type_name))),
         };
         Ok(ColumnType { primitive: prim, layout })
@@ -642,6 +699,22 @@ impl RNTuple {
     }
 
     fn read_field(&self, f: &RField, ty: ColumnType, range: Range<u64>) -> Result<ArrayRef> {
+        if f.cardinality {
+            let counts = self.read_cardinality(f, range)?;
+            let overflow = |n: u64| Error::Overflow {
+                what: "RNTuple cardinality",
+                offset: self.header_at,
+                detail: format!("a collection of {n} items in a 32-bit cardinality"),
+            };
+            return Ok(match ty.primitive {
+                Primitive::U32 => {
+                    let v: Vec<u32> =
+                        counts.iter().map(|&n| u32::try_from(n).map_err(|_| overflow(n))).collect::<Result<_>>()?;
+                    Arc::new(arrow_array::UInt32Array::from(v))
+                }
+                _ => Arc::new(arrow_array::UInt64Array::from(counts)),
+            });
+        }
         macro_rules! leaf {
             ($t:ty, $arrow:ty) => {
                 self.read_typed::<$t>(f, ty, range)
@@ -665,6 +738,33 @@ impl RNTuple {
         }
     }
 
+    /// The size of each entry's collection in `range`, for the cardinality field `f`: the
+    /// differences of its index column (whose offsets restart in every cluster).
+    fn read_cardinality(&self, f: &RField, range: Range<u64>) -> Result<Vec<u64>> {
+        let field = *f.chain.last().unwrap_or(&0);
+        let mut out = Vec::new();
+        for (k, c) in self.clusters.iter().enumerate() {
+            let (c0, c1) = (c.first_entry, c.first_entry + c.entries);
+            if c1 <= range.start || c0 >= range.end {
+                continue;
+            }
+            let (a, b) = (range.start.max(c0) - c0, range.end.min(c1) - c0);
+            let idx: Vec<u64> = self.elements(field, k, Some(c.entries), a.saturating_sub(1), b)?;
+            let (mut prev, ends) =
+                if a == 0 { (0, &idx[..]) } else { (idx.first().copied().unwrap_or(0), idx.get(1..).unwrap_or(&[])) };
+            for &e in ends {
+                let n = e.checked_sub(prev).ok_or_else(|| Error::Malformed {
+                    what: "RNTuple index column",
+                    offset: self.page_at(field, k),
+                    detail: format!("offsets fall from {prev} to {e}"),
+                })?;
+                out.push(n);
+                prev = e;
+            }
+        }
+        Ok(out)
+    }
+
     /// The leaf values of entries `range`, and the list offsets of each collection level
     /// (outermost first), from 0.
     fn read_typed<T: Elem>(&self, f: &RField, ty: ColumnType, range: Range<u64>) -> Result<(Vec<T>, Vec<Vec<i64>>)> {
@@ -674,7 +774,7 @@ impl RNTuple {
             _ => 0,
         };
         let per_entry = match ty.layout {
-            Layout::Array(n) => n as u64,
+            Layout::Array(_) | Layout::Matrix { .. } => ty.layout.fixed_len().unwrap_or(usize::MAX) as u64,
             _ => 1,
         };
         let mut values = Vec::new();
@@ -872,14 +972,12 @@ fn wrap(ty: ColumnType, values: ArrayRef, lists: Vec<Vec<i64>>, at: u64) -> Resu
     let bad =
         |e: arrow_schema::ArrowError| Error::Malformed { what: "RNTuple field", offset: at, detail: e.to_string() };
     let mut out = values;
-    if let Layout::Array(n) = ty.layout {
-        let item = Arc::new(Field::new("item", out.data_type().clone(), false));
-        let n = i32::try_from(n).map_err(|_| Error::Unsupported {
+    if matches!(ty.layout, Layout::Array(_) | Layout::Matrix { .. }) {
+        return crate::types::fixed_lists(out, &ty.layout.fixed_sizes()).map_err(|detail| Error::Unsupported {
             what: "RNTuple field",
             offset: at,
-            detail: format!("an array of {n} items"),
-        })?;
-        return Ok(Arc::new(arrow_array::FixedSizeListArray::try_new(item, n, out, None).map_err(bad)?));
+            detail,
+        });
     }
     for offsets in lists.into_iter().rev() {
         let item = Arc::new(Field::new("item", out.data_type().clone(), false));
