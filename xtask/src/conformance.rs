@@ -142,6 +142,30 @@ fn check(reference: &Value, column: &ArrayRef) -> Outcome {
     }
 }
 
+/// Each column of an object by name, or why it was not read.
+type Columns = BTreeMap<String, Result<ArrayRef, String>>;
+
+/// The columns of a whole read (`all`), or, where it failed, of each column read alone.
+fn gather(
+    all: Result<RecordBatch, String>,
+    names: &[String],
+    one: impl Fn(&str) -> Result<ArrayRef, String>,
+    out: &mut Columns,
+) {
+    match all {
+        Ok(batch) => {
+            for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+                out.insert(field.name().clone(), Ok(column.clone()));
+            }
+        }
+        Err(_) => {
+            for name in names {
+                out.insert(name.clone(), one(name));
+            }
+        }
+    }
+}
+
 /// One object's line of the table: its exact, missing and differing leaves.
 struct Row {
     file: String,
@@ -158,9 +182,12 @@ fn object(
     leaves: &serde_json::Map<String, Value>,
 ) -> BTreeMap<String, Outcome> {
     let mut out = BTreeMap::new();
-    let read: Result<(RecordBatch, BTreeMap<String, String>), String> = (|| {
+    // Every column in one read; where that fails, each column alone, so that one unreadable
+    // branch does not hide the others (its error is its reason).
+    let read: Result<(Columns, BTreeMap<String, String>), String> = (|| {
         let mut why = BTreeMap::new();
-        let batch = if rntuple {
+        let mut columns = BTreeMap::new();
+        if rntuple {
             let r = file.rntuple(path).map_err(|e| e.to_string())?;
             for f in r.fields() {
                 if let Err(e) = &f.column {
@@ -168,7 +195,11 @@ fn object(
                 }
             }
             let sel = r.select_supported(&["*"]).map_err(|e| e.to_string())?;
-            r.read(&sel, 0..r.entries()).map_err(|e| e.to_string())?
+            let one = |name: &str| -> Result<ArrayRef, String> {
+                let sel = r.select_supported(&[name]).map_err(|e| e.to_string())?;
+                Ok(r.read(&sel, 0..r.entries()).map_err(|e| e.to_string())?.column(0).clone())
+            };
+            gather(r.read(&sel, 0..r.entries()).map_err(|e| e.to_string()), sel.columns(), one, &mut columns);
         } else {
             let t = file.tree(path).map_err(|e| e.to_string())?;
             for b in t.branches() {
@@ -180,9 +211,13 @@ fn object(
             for d in sel.damaged() {
                 why.insert(d.branch.clone(), d.to_string());
             }
-            t.read(&sel, 0..t.entries()).map_err(|e| e.to_string())?
-        };
-        Ok((batch, why))
+            let one = |name: &str| -> Result<ArrayRef, String> {
+                let sel = t.select_readable(&[name]).map_err(|e| e.to_string())?;
+                Ok(t.read(&sel, 0..t.entries()).map_err(|e| e.to_string())?.column(0).clone())
+            };
+            gather(t.read(&sel, 0..t.entries()).map_err(|e| e.to_string()), sel.columns(), one, &mut columns);
+        }
+        Ok((columns, why))
     })();
     for (name, reference) in leaves {
         if reference.get("skip").is_some() {
@@ -190,14 +225,21 @@ fn object(
         }
         let outcome = match &read {
             Err(e) => Outcome::Missing(format!("the object is not read: {e}")),
-            Ok((batch, why)) => match batch.column_by_name(name) {
-                Some(c) => compare(reference, c),
+            Ok((columns, why)) => match columns.get(name) {
+                Some(Ok(c)) => compare(reference, c),
+                Some(Err(e)) => Outcome::Missing(format!("not read: {e}")),
                 None => Outcome::Missing(why.get(name).cloned().unwrap_or_else(|| "no column of that name".into())),
             },
         };
         out.insert(name.clone(), outcome);
     }
     out
+}
+
+/// A reason on one line of at most 160 characters.
+fn one_line(reason: &str) -> String {
+    let s: String = reason.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() > 160 { s.chars().take(160).collect::<String>() + "…" } else { s }
 }
 
 /// A reason as the summary table groups it: numbers written `N`, quoted names `"…"`, one line
@@ -243,6 +285,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let files = reference["files"].as_object().ok_or("reference.json has no files")?;
     let mut rows: Vec<Row> = Vec::new();
     let mut missing: BTreeMap<String, usize> = BTreeMap::new();
+    let mut missing_leaves = Vec::new();
     let mut differing = Vec::new();
     let mut as_root = Vec::new();
     let mut signedness = Vec::new();
@@ -282,6 +325,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                     Outcome::Missing(why) => {
                         m += 1;
                         *missing.entry(kind(why)).or_default() += 1;
+                        missing_leaves.push(format!("`{fname}` `{path}` `{leaf}`: {}", one_line(why)));
                     }
                     Outcome::Differs(how) => {
                         d += 1;
@@ -331,6 +375,10 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
     for (why, n) in &reasons {
         let _ = writeln!(md, "| {} | {n} |", why.replace('|', "\\|"));
+    }
+    let _ = writeln!(md, "\nEvery missing leaf:\n");
+    for l in &missing_leaves {
+        let _ = writeln!(md, "- {l}");
     }
     let _ = writeln!(md, "\n## Differing leaves\n");
     if differing.is_empty() {

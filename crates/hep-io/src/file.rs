@@ -532,16 +532,21 @@ impl RootFile {
                 key.class_name, key.nbytes
             )));
         }
+        // The basket header (`fVersion`, `fBufferSize`, `fNevBufSize`, `fNevBuf`, `fLast`, a flag:
+        // 19 bytes) ends the key, and is read from there: some writers (uproot 3's) leave a byte
+        // between the key's title and the header, which ROOT-written keys never do.
+        const BASKET_HEADER: usize = 19;
+        let key_len = usize::from(key.key_len);
+        let header_at = key_len.checked_sub(BASKET_HEADER).filter(|&h| h >= c.pos()).ok_or_else(|| {
+            bad(format!("fKeylen {key_len} is shorter than the basket header ({} bytes)", c.pos() + BASKET_HEADER))
+        })?;
+        c.seek(header_at)?;
         let _version = c.i16()?;
         let _buffer_size = c.i32()?;
         let _nev_buf_size = c.i32()?;
         let nev_buf = c.i32()?;
         let last = c.i32()?;
         let _flag = c.u8()?;
-        let key_len = usize::from(key.key_len);
-        if c.pos() > key_len {
-            return Err(bad(format!("fKeylen {key_len} is shorter than the basket header ({} bytes)", c.pos())));
-        }
         if usize::try_from(nev_buf).ok() != Some(entries) {
             return Err(bad(format!("holds {nev_buf} entries, the branch expects {entries}")));
         }

@@ -2,7 +2,9 @@
 //! in, checked here against the file itself rather than another reader (`cargo xtask
 //! conformance` compares every leaf with uproot): projected RNTuple fields read their source
 //! field's columns, a cardinality is the size of each entry's collection, a C array `x[2][3]`
-//! keeps its two dimensions, and `TObject::fBits` reads as the `UInt_t` it is.
+//! keeps its two dimensions, `TObject::fBits` reads as the `UInt_t` it is, `std::bitset` and
+//! `std::atomic` read, members a diamond of bases brings twice are qualified, and a basket
+//! header is found at the end of its key.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type, UInt32Type};
@@ -82,4 +84,41 @@ fn tobject_bits_read_as_unsigned_ints() {
         let ty = b.column.as_ref().unwrap_or_else(|e| panic!("{}: {e}", b.path));
         assert_eq!(ty.data_type(), DataType::UInt32, "{}", b.path);
     }
+}
+
+#[test]
+fn bitsets_atomics_and_diamond_bases_read_under_uproots_names() {
+    let file = corpus("test_atomic_bitset_rntuple_v1-0-0-0.root");
+    let b = read_rntuple(&file, "ntuple", &["atomic_int", "bitset"]);
+    assert_eq!(b.column(0).data_type(), &DataType::Int32); // std::atomic<std::int32_t>: its value
+    let DataType::FixedSizeList(item, 42) = b.column(1).data_type() else { panic!("{}", b.column(1).data_type()) };
+    assert_eq!(item.data_type(), &DataType::Boolean); // std::bitset<42>: 42 booleans an entry
+    assert_eq!(b.column(1).len(), 3);
+
+    // MultiGrandParent : Child, MultiParent, both deriving from BaseA: BaseA's members come
+    // twice, qualified by the base they come through; everything else keeps its plain name.
+    let file = corpus("test_class_inheritance_rntuple_v1-0-0-1.root");
+    let nt = file.rntuple("rntpl").unwrap();
+    let names: Vec<&str> = nt.fields().iter().map(|f| f.name.as_str()).collect();
+    for via in ["Child", "MultiParent"] {
+        assert!(names.contains(&format!("multi_grandparent.{via}::base_a1").as_str()), "{names:?}");
+    }
+    assert!(names.contains(&"multi_grandparent.base_b") && names.contains(&"multi_parent.base_a1"));
+    let unique: std::collections::BTreeSet<&str> = names.iter().copied().collect();
+    assert_eq!(unique.len(), names.len(), "no name twice: {names:?}");
+}
+
+#[test]
+fn a_basket_header_is_read_from_the_end_of_its_key() {
+    // uproot 3 wrote a byte between the key's title and the basket header; the twin file with
+    // entry offsets has the same counts.
+    let counts = |name: &str| {
+        let file = corpus(name);
+        let tree = file.tree("tree").unwrap();
+        let sel = tree.select(&["nJet", "nMuon"]).unwrap();
+        tree.read(&sel, 0..tree.entries()).unwrap()
+    };
+    let (without, with) = (counts("uproot-small-dy-nooffsets.root"), counts("uproot-small-dy-withoffsets.root"));
+    assert_eq!(without.num_rows(), 501);
+    assert_eq!(without, with);
 }

@@ -199,9 +199,9 @@ fn records_inside_vectors_and_arrays_flatten_and_the_rest_says_why_not() {
             "vector_vector_string",
             "variant_int32_string",
             "vector_variant_int64_string",
-            "tuple_int32_string._1",
-            "pair_int32_string._1",
-            "vector_tuple_int32_string._1"
+            "tuple_int32_string.1",
+            "pair_int32_string.1",
+            "vector_tuple_int32_string.1"
         ]
     );
     let b = nt.read(&sel, 0..5).unwrap();
@@ -212,10 +212,10 @@ fn records_inside_vectors_and_arrays_flatten_and_the_rest_says_why_not() {
             let a = b.column_by_name(&format!("array_lv.{m}")).unwrap().as_fixed_size_list();
             assert_eq!(a.value(e).as_primitive::<Float32Type>().values().to_vec(), [x; 3]);
         }
-        for name in ["tuple_int32_string._0", "pair_int32_string._0"] {
+        for name in ["tuple_int32_string.0", "pair_int32_string.0"] {
             assert_eq!(b.column_by_name(name).unwrap().as_primitive::<Int32Type>().value(e), e as i32 + 1);
         }
-        let l = b.column_by_name("vector_tuple_int32_string._0").unwrap().as_list::<i64>();
+        let l = b.column_by_name("vector_tuple_int32_string.0").unwrap().as_list::<i64>();
         assert_eq!(l.value(e).as_primitive::<Int32Type>().values().to_vec(), (1..=e as i32 + 1).collect::<Vec<_>>());
     }
 }

@@ -334,6 +334,22 @@ impl RNTuple {
         }
         path.depth += 1;
         match (f.role, f.array_size) {
+            (ROLE_LEAF, Some(n)) if f.type_name.starts_with("std::bitset<") && self.children(at).is_empty() => {
+                // `std::bitset<N>`: N bits per entry in one column of its own.
+                path.layout.push(Layout::Array(usize::try_from(n).unwrap_or(usize::MAX)));
+                path.chain.push(at);
+                let column = self.bitset(at, &path.layout, &mut path.encoding);
+                out.push(path.into_field(column));
+            }
+            (ROLE_LEAF, None) if f.type_name.starts_with("std::atomic<") => {
+                // `std::atomic<T>` stores its value as its one member `_0`, under its own name.
+                let [child] = self.children(at)[..] else {
+                    out.push(path.into_field(unsupported(format!("{} without one member", f.type_name))));
+                    return;
+                };
+                let type_name = self.fields[child].type_name.clone();
+                self.walk(child, Walk { type_name, ..path }, out);
+            }
             (ROLE_LEAF, Some(n)) => {
                 let [child] = self.children(at)[..] else {
                     out.push(path.into_field(unsupported(format!("array field {:?} without one item field", f.name))));
@@ -377,15 +393,42 @@ impl RNTuple {
                     out.push(path.into_field(unsupported(format!("record {} with no members", f.type_name))));
                     return;
                 }
+                // `std::pair` / `std::tuple` members are `_0`, `_1`, …: named `0`, `1`, … as
+                // uproot's arrays name them.
+                let tuple = ["std::pair<", "std::tuple<"].iter().any(|t| f.type_name.starts_with(t));
+                let mut produced = Vec::new();
                 for m in members {
                     let member = &self.fields[m];
                     // A base class (`:_0`, `:_1`, …) is transparent: its members are the record's.
                     let name = if member.name.starts_with(':') {
                         path.name.clone()
+                    } else if tuple && member.name.starts_with('_') {
+                        format!("{}.{}", path.name, &member.name[1..])
                     } else {
                         format!("{}.{}", path.name, member.name)
                     };
-                    self.walk(m, Walk { name, type_name: member.type_name.clone(), ..path.clone() }, out);
+                    let mut leaves = Vec::new();
+                    self.walk(m, Walk { name, type_name: member.type_name.clone(), ..path.clone() }, &mut leaves);
+                    let base = member.name.starts_with(':').then(|| member.type_name.clone());
+                    produced.push((base, leaves));
+                }
+                // Two bases with a common base (`A : B, C` with `B : X`, `C : X`) bring the same
+                // member names twice: those are qualified by the direct base they come through,
+                // `record.B::x` and `record.C::x`, as uproot names them.
+                let mut count: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+                for f in produced.iter().flat_map(|(_, l)| l) {
+                    *count.entry(f.name.clone()).or_default() += 1;
+                }
+                let prefix = format!("{}.", path.name);
+                for (base, leaves) in produced {
+                    for mut f in leaves {
+                        if let (Some(b), Some(rest)) = (&base, f.name.strip_prefix(&prefix))
+                            && count.get(&f.name).is_some_and(|&n| n > 1)
+                        {
+                            f.name = format!("{prefix}{b}::{rest}");
+                        }
+                        out.push(f);
+                    }
                 }
             }
             (role, _) => out.push(path.into_field(unsupported(format!("structural role {role} ({})", f.type_name)))),
@@ -458,6 +501,24 @@ impl RNTuple {
             return unsupported(format!("{} from {} columns", f.type_name, encoding.join(", ")));
         }
         Ok(ColumnType { primitive, layout: Layout::Scalar })
+    }
+
+    /// The type of the `std::bitset<N>` field `at`: N booleans per entry, from a `Bit` column.
+    fn bitset(
+        &self,
+        at: usize,
+        layout: &[Layout],
+        encoding: &mut Vec<String>,
+    ) -> std::result::Result<ColumnType, Unreadable> {
+        let f = &self.fields[at];
+        let kinds = self.single_columns(at, encoding)?;
+        match layout {
+            [Layout::Array(n)] if kinds.iter().all(|k| matches!(k, Kind::Bit)) => {
+                Ok(ColumnType { primitive: Primitive::Bool, layout: Layout::Array(*n) })
+            }
+            [_] => Err(Unreadable::Unsupported(format!("{} from {} columns", f.type_name, encoding.join(", ")))),
+            _ => Err(Unreadable::Unsupported(format!("{} inside a collection or array", f.type_name))),
+        }
     }
 
     /// The type of the primitive leaf `at` under the list levels `layout`, from its columns.
