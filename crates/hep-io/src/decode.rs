@@ -116,6 +116,23 @@ impl ColumnBuilder {
                 }
                 self.push_values(&data[lo..hi]);
             }
+            (Layout::Pointer, Some(off)) => {
+                let (_, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
+                for e in a..b {
+                    let (start, end) =
+                        entry_span(off, e, e + 1, hi).ok_or_else(|| out_of_range(e, e + 1, off.len()))?;
+                    // The flag byte (an empty entry may lack it), then whole values.
+                    let values = data.get(start + 1..end).unwrap_or(&[]);
+                    if values.len() % size != 0 {
+                        let len = values.len();
+                        return Err(bad(format!(
+                            "entry {e} holds {len} bytes after its flag, not whole {size}-byte values"
+                        )));
+                    }
+                    self.push_values(values);
+                    self.push_offset(Outer, values.len() / size).map_err(|d| bad(format!("entry {e}: {d}")))?;
+                }
+            }
             (Layout::Vector | Layout::VectorVector, Some(off)) => {
                 let (lo, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
                 self.values.reserve(hi - lo);
@@ -213,7 +230,7 @@ impl ColumnBuilder {
             Layout::Scalar => Ok(values),
             Layout::Array(_) | Layout::Matrix { .. } => fixed_lists(values, &self.ty.layout.fixed_sizes())
                 .map_err(|detail| Error::Overflow { what: "column", offset: 0, detail }),
-            Layout::Jagged | Layout::Vector => list(self.outer, values),
+            Layout::Jagged | Layout::Pointer | Layout::Vector => list(self.outer, values),
             Layout::VectorVector => list(self.outer, list(self.inner, values)?),
         }
     }

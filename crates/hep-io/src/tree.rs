@@ -562,6 +562,13 @@ impl Resolver<'_> {
         // a member this reader could decode (an STL container or a fixed array of numbers, by
         // the branch's own streamer type) is a damaged branch, never silently unsupported.
         let fixed = (21..=38).contains(&code).then(|| Primitive::from_code(code - 20)).flatten();
+        // 41 … 58: a pointer to an array whose length is another member (`T* x; //[n]`).
+        if let Some(p) = (41..=58).contains(&code).then(|| Primitive::from_code(code - 40)).flatten()
+            && !in_collection
+        {
+            let t = ColumnType { primitive: p, layout: Layout::Pointer };
+            return (t.cpp_name(), Ok(t));
+        }
         let missing = |why: String| {
             if fixed.is_some() || e.streamer_type == 300 {
                 (e.class_name.clone(), self.damaged(why))

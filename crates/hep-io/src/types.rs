@@ -165,6 +165,9 @@ pub enum Layout {
     /// A variable-length array with no per-entry header: C arrays with a count leaf (`x[n]`),
     /// members of split collections.
     Jagged,
+    /// A variable-length array behind a pointer, a member of a split class (`T* x; //[n]`):
+    /// each entry is a one-byte flag, then its values.
+    Pointer,
     /// `std::vector<T>`, streamed with a byte count, version and length per entry.
     Vector,
     /// `std::vector<std::vector<T>>`.
@@ -185,7 +188,7 @@ impl Layout {
             Layout::Scalar => Some(1),
             Layout::Array(n) => Some(n),
             Layout::Matrix { rows, cols } => Some(rows.saturating_mul(cols)),
-            Layout::Jagged | Layout::Vector | Layout::VectorVector => None,
+            Layout::Jagged | Layout::Pointer | Layout::Vector | Layout::VectorVector => None,
         }
     }
 
@@ -256,6 +259,7 @@ impl ColumnType {
             Layout::Array(n) => format!("{p}[{n}]"),
             Layout::Matrix { rows, cols } => format!("{p}[{rows}][{cols}]"),
             Layout::Jagged => format!("{p}[]"),
+            Layout::Pointer => format!("{p}*"),
             Layout::Vector => format!("std::vector<{p}>"),
             Layout::VectorVector => format!("std::vector<std::vector<{p}>>"),
         }
@@ -280,7 +284,7 @@ impl ColumnType {
                 let row = DataType::FixedSizeList(item(p), i32::try_from(cols).unwrap_or(i32::MAX));
                 DataType::FixedSizeList(item(row), i32::try_from(rows).unwrap_or(i32::MAX))
             }
-            Layout::Jagged | Layout::Vector => DataType::LargeList(item(p)),
+            Layout::Jagged | Layout::Pointer | Layout::Vector => DataType::LargeList(item(p)),
             Layout::VectorVector => DataType::LargeList(item(DataType::LargeList(item(p)))),
         }
     }

@@ -122,3 +122,24 @@ fn a_basket_header_is_read_from_the_end_of_its_key() {
     assert_eq!(without.num_rows(), 501);
     assert_eq!(without, with);
 }
+
+#[test]
+fn pointer_arrays_of_split_classes_follow_their_counter() {
+    // `T* SliceT; //[N]`: entry i holds N = i % 10 copies of i (the file's writer).
+    let file = corpus("uproot-small-evnt-tree-fullsplit.root");
+    let tree = file.tree("tree").unwrap();
+    let sel = tree.select(&["evt/N", "evt/SliceF64", "evt/SliceI16", "evt/SliceU64"]).unwrap();
+    let b = tree.read(&sel, 0..tree.entries()).unwrap();
+    let n = b.column(0).as_primitive::<arrow_array::types::Int32Type>();
+    for c in 1..4 {
+        let l = b.column(c).as_list::<i64>();
+        for e in 0..b.num_rows() {
+            assert_eq!(l.value_length(e), i64::from(n.value(e)), "column {c} entry {e}");
+        }
+    }
+    let f = b.column(1).as_list::<i64>();
+    for e in 0..b.num_rows() {
+        let v = f.value(e);
+        assert!(v.as_primitive::<Float64Type>().values().iter().all(|&x| x == e as f64), "entry {e}");
+    }
+}
