@@ -80,12 +80,41 @@ impl ColumnBuilder {
 
     /// Append entries `a..b` of a basket.
     pub(crate) fn append(&mut self, basket: &Basket, a: usize, b: usize) -> Result<()> {
+        self.append_with(basket, basket.offsets.as_ref(), a, b)
+    }
+
+    /// Append entries `a..b` of a variable-length basket written without entry offsets (as
+    /// uproot 3 could), each entry's length given by `counts` — its count leaf's values, one per
+    /// entry of the basket.
+    pub(crate) fn append_counted(&mut self, basket: &Basket, counts: &[u64], a: usize, b: usize) -> Result<()> {
+        let size = self.disk_size() as u64;
+        let bad = |detail: String| Error::Malformed { what: "basket data", offset: basket.offset, detail };
+        let mut offsets = Vec::with_capacity(counts.len() + 1);
+        let mut at = 0u64;
+        for (e, &n) in counts.iter().enumerate() {
+            offsets.push(usize::try_from(at).map_err(|_| bad(format!("entry {e} starts beyond memory")))?);
+            at = n
+                .checked_mul(size)
+                .and_then(|k| at.checked_add(k))
+                .filter(|&end| end <= basket.border as u64)
+                .ok_or_else(|| {
+                    bad(format!(
+                        "entry {e}: {n} values from its count leaf overrun the basket's {} bytes",
+                        basket.border
+                    ))
+                })?;
+        }
+        offsets.push(usize::try_from(at).map_err(|_| bad("the basket's end is beyond memory".into()))?);
+        self.append_with(basket, Some(&offsets), a, b)
+    }
+
+    fn append_with(&mut self, basket: &Basket, offsets: Option<&Vec<usize>>, a: usize, b: usize) -> Result<()> {
         let size = self.disk_size();
         let data = &basket.data[..basket.border];
         let bad = |detail: String| Error::Malformed { what: "basket data", offset: basket.offset, detail };
         let out_of_range =
             |a: usize, b: usize, n: usize| bad(format!("entries {a}..{b} are outside the basket's {n} entry offsets"));
-        match (self.ty.layout, &basket.offsets) {
+        match (self.ty.layout, offsets) {
             (Layout::Scalar | Layout::Array(_) | Layout::Matrix { .. }, _) => {
                 let n = self.ty.layout.fixed_len().unwrap_or(1);
                 let stride = size.checked_mul(n).ok_or_else(|| bad(format!("arrays of {n} values overflow")))?;

@@ -72,6 +72,9 @@ pub struct Branch {
     /// File offset of the branch record (inside the tree's record).
     offset: u64,
     baskets: Vec<BasketRef>,
+    /// The branch of its count leaf (`x[n]`), which sizes its entries where a basket was
+    /// written without entry offsets.
+    count: Option<usize>,
 }
 
 /// Why a branch is not read into Arrow ([`Branch::column`]).
@@ -717,6 +720,8 @@ impl RootFile {
         })?;
         let resolver = Resolver { file: self, infos: OnceCell::new() };
         let mut branches = Vec::new();
+        // The leaves of each branch, and the count leaf of its first.
+        let mut leaves: Vec<(Vec<usize>, Option<usize>)> = Vec::new();
         let mut stack: Vec<(usize, usize, String)> = top.into_iter().rev().map(|i| (i, 0, String::new())).collect();
         while let Some((i, depth, parent)) = stack.pop() {
             let Some(Obj::Branch(rec)) = r.objs.get(i) else { continue };
@@ -730,6 +735,11 @@ impl RootFile {
             });
             let path = if parent.is_empty() { rec.name.clone() } else { format!("{parent}/{}", rec.name) };
             stack.extend(rec.branches.iter().rev().map(|&c| (c, depth + 1, path.clone())));
+            let count_leaf = rec.leaves.first().and_then(|&l| match r.objs.get(l) {
+                Some(Obj::Leaf(leaf)) => leaf.count,
+                _ => None,
+            });
+            leaves.push((rec.leaves.clone(), count_leaf));
             branches.push(Branch {
                 path,
                 name: rec.name.clone(),
@@ -744,7 +754,13 @@ impl RootFile {
                 depth,
                 offset: rec.offset,
                 baskets,
+                count: None,
             });
+        }
+        let owner: HashMap<usize, usize> =
+            leaves.iter().enumerate().flat_map(|(b, (ls, _))| ls.iter().map(move |&l| (l, b))).collect();
+        for (b, (_, count_leaf)) in leaves.iter().enumerate() {
+            branches[b].count = count_leaf.and_then(|l| owner.get(&l).copied()).filter(|&c| c != b);
         }
         // Paths first, so a path always finds its own branch; then names not already taken.
         let mut index = HashMap::with_capacity(2 * branches.len());
@@ -1081,7 +1097,17 @@ impl ColumnReader {
             let at = branch.offset_of(Some(i));
             let a = to_usize(range.start.max(b0) - b0, at).map_err(branch.context(Some(i)))?;
             let z = to_usize(range.end.min(b1) - b0, at).map_err(branch.context(Some(i)))?;
-            out.append(&basket, a, z).map_err(branch.context(Some(i)))?;
+            match (basket.offsets.is_none(), ty.layout, branch.count) {
+                // A variable-length basket without entry offsets: its count leaf sizes it.
+                (true, Layout::Jagged, Some(c)) => {
+                    let counts = ColumnReader { branch: c, cached: None }
+                        .read(tree, b0..b1)
+                        .and_then(|a| counts_of(&a, tree.branches[c].offset))
+                        .map_err(branch.context(Some(i)))?;
+                    out.append_counted(&basket, &counts, a, z).map_err(branch.context(Some(i)))?;
+                }
+                _ => out.append(&basket, a, z).map_err(branch.context(Some(i)))?,
+            }
         }
         if u64::try_from(out.entries()).ok() != Some(range.end - range.start) {
             let detail = format!("its baskets hold {} of entries {}..{}", out.entries(), range.start, range.end);
@@ -1089,6 +1115,45 @@ impl ColumnReader {
         }
         out.finish().map_err(branch.context(None))
     }
+}
+
+/// A count leaf's values as element counts (non-negative integers).
+fn counts_of(array: &ArrayRef, offset: u64) -> Result<Vec<u64>> {
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{
+        Int8Type, Int16Type, Int32Type, Int64Type, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+    };
+    use arrow_schema::DataType;
+    fn signed<T: Copy + Into<i64>>(v: &[T], offset: u64) -> Result<Vec<u64>> {
+        v.iter()
+            .map(|&x| {
+                let x: i64 = x.into();
+                u64::try_from(x).map_err(|_| Error::Malformed {
+                    what: "count leaf",
+                    offset,
+                    detail: format!("a count of {x}"),
+                })
+            })
+            .collect()
+    }
+    let a = array.as_ref();
+    Ok(match a.data_type() {
+        DataType::Int8 => signed(a.as_primitive::<Int8Type>().values(), offset)?,
+        DataType::Int16 => signed(a.as_primitive::<Int16Type>().values(), offset)?,
+        DataType::Int32 => signed(a.as_primitive::<Int32Type>().values(), offset)?,
+        DataType::Int64 => signed(a.as_primitive::<Int64Type>().values(), offset)?,
+        DataType::UInt8 => a.as_primitive::<UInt8Type>().values().iter().map(|&x| u64::from(x)).collect(),
+        DataType::UInt16 => a.as_primitive::<UInt16Type>().values().iter().map(|&x| u64::from(x)).collect(),
+        DataType::UInt32 => a.as_primitive::<UInt32Type>().values().iter().map(|&x| u64::from(x)).collect(),
+        DataType::UInt64 => a.as_primitive::<UInt64Type>().values().to_vec(),
+        other => {
+            return Err(Error::Malformed {
+                what: "count leaf",
+                offset,
+                detail: format!("a count leaf of type {other}"),
+            });
+        }
+    })
 }
 
 /// What [`Batches`] read from.

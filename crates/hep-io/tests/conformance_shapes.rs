@@ -109,17 +109,19 @@ fn bitsets_atomics_and_diamond_bases_read_under_uproots_names() {
 }
 
 #[test]
-fn a_basket_header_is_read_from_the_end_of_its_key() {
-    // uproot 3 wrote a byte between the key's title and the basket header; the twin file with
-    // entry offsets has the same counts.
-    let counts = |name: &str| {
+fn baskets_uproot_3_wrote_without_entry_offsets_read_like_their_twin_with_them() {
+    // uproot 3 wrote a byte between the key's title and the basket header (read from the end
+    // of the key), and variable-length baskets without entry offsets (sized by their count
+    // leaf, `nMuon`); the twin file written with offsets holds the same values.
+    let read = |name: &str| {
         let file = corpus(name);
         let tree = file.tree("tree").unwrap();
-        let sel = tree.select(&["nJet", "nMuon"]).unwrap();
+        let sel = tree.select(&["nJet", "nMuon", "Muon_pt", "Muon_charge", "MET_pt", "event"]).unwrap();
         tree.read(&sel, 0..tree.entries()).unwrap()
     };
-    let (without, with) = (counts("uproot-small-dy-nooffsets.root"), counts("uproot-small-dy-withoffsets.root"));
+    let (without, with) = (read("uproot-small-dy-nooffsets.root"), read("uproot-small-dy-withoffsets.root"));
     assert_eq!(without.num_rows(), 501);
+    assert!(!without.column(2).as_list::<i64>().values().is_empty());
     assert_eq!(without, with);
 }
 
