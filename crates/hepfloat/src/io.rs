@@ -226,6 +226,27 @@ impl Input {
         }
     }
 
+    /// The branches or fields of a ROOT source that are not read into Arrow: name, C++ type
+    /// and why (empty for Parquet and the toy).
+    pub fn unread(&self) -> Vec<(String, String, String)> {
+        let mut out = Vec::new();
+        if let Some(tree) = self.tree() {
+            for b in tree.branches() {
+                if let Err(why) = &b.column {
+                    out.push((b.path.clone(), b.type_name.clone(), why.to_string()));
+                }
+            }
+        }
+        if let Some(nt) = self.rntuple() {
+            for f in nt.fields() {
+                if let Err(why) = &f.column {
+                    out.push((f.name.clone(), f.type_name.clone(), why.to_string()));
+                }
+            }
+        }
+        out
+    }
+
     /// Stream events `range` (clipped to the source) in batches of `per_batch` events.
     pub fn batches(
         &self,

@@ -536,3 +536,20 @@ fn a_declared_mass_group_upsamples_muons_without_their_mass_column() {
     // Measured 0.35: the energy follows from the momenta and the declared mass.
     assert!(ratio("e") < 0.6, "{e}");
 }
+
+/// A tree with nothing readable (four `TLeafC` string branches): `inspect` lists each branch
+/// with its type and why, `compress` refuses with the same reasons and writes nothing.
+#[test]
+fn a_file_with_nothing_readable_says_what_it_holds() {
+    let file = hepfloat_testdata::vendored_dir().join("conformance/string-example.root");
+    let shown = hepfloat(&["inspect", s(&file)]);
+    assert!(shown.status.success());
+    let text = String::from_utf8_lossy(&shown.stdout);
+    assert!(text.contains("4 not read into Arrow") && text.contains("Databases  TLeafC: unsupported"), "{text}");
+    let tmp = scratch("unreadable");
+    let out = tmp.path().join("o.parquet");
+    let run = hepfloat(&["compress", s(&file), "--scheme", "toward-zero", "--bits", "23", "--keep", "none", "-o", s(&out)]);
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success() && err.contains("nothing to compress") && err.contains("TLeafC"), "{err}");
+    assert!(!out.exists());
+}

@@ -144,18 +144,15 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
     ));
     if let Some(tree) = input.tree() {
         out.say(format!("tree {:?} ({}): {} branches", tree.name(), tree.title(), tree.branches().len()));
-        let unsupported: Vec<&str> =
-            tree.branches().iter().filter(|b| b.column.is_err()).map(|b| b.path.as_str()).collect();
-        if !unsupported.is_empty() {
-            out.say(format!("{} branches of types not read into Arrow (e.g. {})", unsupported.len(), unsupported[0]));
-        }
     }
     if let Some(nt) = input.rntuple() {
         out.say(format!("RNTuple {:?}: {} fields", nt.name(), nt.fields().len()));
-        let unsupported: Vec<&str> =
-            nt.fields().iter().filter(|f| f.column.is_err()).map(|f| f.name.as_str()).collect();
-        if !unsupported.is_empty() {
-            out.say(format!("{} fields of types not read into Arrow (e.g. {})", unsupported.len(), unsupported[0]));
+    }
+    let unread = input.unread();
+    if !unread.is_empty() {
+        out.say(format!("{} not read into Arrow (name, type: why):", unread.len()));
+        for (name, type_name, why) in &unread {
+            out.say(format!("  {name}  {type_name}: {why}"));
         }
     }
     for (k, v) in input.metadata() {
@@ -248,6 +245,19 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let keep = a.scheme.keep();
     check_file_target(&a.output.output, &[Path::new(&a.file)])?;
     let input = Input::open_source(&a.file, &a.source)?;
+    if input.schema().fields().is_empty() {
+        let unread = input.unread();
+        let shown: Vec<String> = unread.iter().take(3).map(|(n, t, why)| format!("{n} ({t}): {why}")).collect();
+        bail!(
+            "{}: nothing to compress, no column is read into Arrow{}",
+            input.name,
+            if unread.is_empty() {
+                String::new()
+            } else {
+                format!(" ({} not read, e.g. {}; `hepfloat inspect` lists them all)", unread.len(), shown.join("; "))
+            }
+        );
+    }
     let floats = float_columns(&input.schema());
     let already = recorded(&input, &floats).with_context(|| format!("{}: its scheme metadata", input.name))?;
     if let Some((column, s)) = already.iter().next() {
