@@ -548,7 +548,8 @@ fn a_file_with_nothing_readable_says_what_it_holds() {
     assert!(text.contains("4 not read into Arrow") && text.contains("Databases  TLeafC: unsupported"), "{text}");
     let tmp = scratch("unreadable");
     let out = tmp.path().join("o.parquet");
-    let run = hepfloat(&["compress", s(&file), "--scheme", "toward-zero", "--bits", "23", "--keep", "none", "-o", s(&out)]);
+    let run =
+        hepfloat(&["compress", s(&file), "--scheme", "toward-zero", "--bits", "23", "--keep", "none", "-o", s(&out)]);
     let err = String::from_utf8_lossy(&run.stderr);
     assert!(!run.status.success() && err.contains("nothing to compress") && err.contains("TLeafC"), "{err}");
     assert!(!out.exists());
