@@ -145,23 +145,26 @@ fn check(reference: &Value, column: &ArrayRef) -> Outcome {
 /// Each column of an object by name, or why it was not read.
 type Columns = BTreeMap<String, Result<ArrayRef, String>>;
 
-/// The columns of a whole read (`all`), or, where it failed, of each column read alone.
+/// The columns of a whole read (`all`), or, where it failed, of each column read alone; the
+/// whole read's error, if any.
 fn gather(
     all: Result<RecordBatch, String>,
     names: &[String],
     one: impl Fn(&str) -> Result<ArrayRef, String>,
     out: &mut Columns,
-) {
+) -> Option<String> {
     match all {
         Ok(batch) => {
             for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
                 out.insert(field.name().clone(), Ok(column.clone()));
             }
+            None
         }
-        Err(_) => {
+        Err(e) => {
             for name in names {
                 out.insert(name.clone(), one(name));
             }
+            Some(e)
         }
     }
 }
@@ -174,16 +177,18 @@ struct Row {
     counts: [usize; 3],
 }
 
-/// Every leaf of one object: its outcome.
+/// Every leaf of one object: its outcome; and why the object cannot be read whole (all its
+/// readable columns in one read, as `hepfloat` reads it), if it cannot.
 fn object(
     file: &RootFile,
     path: &str,
     rntuple: bool,
     leaves: &serde_json::Map<String, Value>,
-) -> BTreeMap<String, Outcome> {
+) -> (BTreeMap<String, Outcome>, Option<String>) {
     let mut out = BTreeMap::new();
     // Every column in one read; where that fails, each column alone, so that one unreadable
     // branch does not hide the others (its error is its reason).
+    let mut whole = None;
     let read: Result<(Columns, BTreeMap<String, String>), String> = (|| {
         let mut why = BTreeMap::new();
         let mut columns = BTreeMap::new();
@@ -199,7 +204,7 @@ fn object(
                 let sel = r.select_supported(&[name]).map_err(|e| e.to_string())?;
                 Ok(r.read(&sel, 0..r.entries()).map_err(|e| e.to_string())?.column(0).clone())
             };
-            gather(r.read(&sel, 0..r.entries()).map_err(|e| e.to_string()), sel.columns(), one, &mut columns);
+            whole = gather(r.read(&sel, 0..r.entries()).map_err(|e| e.to_string()), sel.columns(), one, &mut columns);
         } else {
             let t = file.tree(path).map_err(|e| e.to_string())?;
             for b in t.branches() {
@@ -215,7 +220,7 @@ fn object(
                 let sel = t.select_readable(&[name]).map_err(|e| e.to_string())?;
                 Ok(t.read(&sel, 0..t.entries()).map_err(|e| e.to_string())?.column(0).clone())
             };
-            gather(t.read(&sel, 0..t.entries()).map_err(|e| e.to_string()), sel.columns(), one, &mut columns);
+            whole = gather(t.read(&sel, 0..t.entries()).map_err(|e| e.to_string()), sel.columns(), one, &mut columns);
         }
         Ok((columns, why))
     })();
@@ -233,7 +238,10 @@ fn object(
         };
         out.insert(name.clone(), outcome);
     }
-    out
+    if let Err(e) = &read {
+        whole = Some(e.clone());
+    }
+    (out, whole)
 }
 
 /// A reason on one line of at most 160 characters.
@@ -288,6 +296,7 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     let mut missing_leaves = Vec::new();
     let mut differing = Vec::new();
     let mut as_root = Vec::new();
+    let mut not_whole = Vec::new();
     let mut signedness = Vec::new();
     let mut uproot_skips: BTreeMap<String, usize> = BTreeMap::new();
     for (fname, f) in files {
@@ -302,14 +311,21 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
                 }
             }
             let rntuple = rntuples.iter().any(|r| r == path);
-            let outcomes = match &opened {
+            let (outcomes, whole) = match &opened {
                 Ok(file) => object(file, path, rntuple, leaves),
-                Err(e) => leaves
-                    .iter()
-                    .filter(|(_, v)| v.get("skip").is_none())
-                    .map(|(k, _)| (k.clone(), Outcome::Missing(format!("the file is not opened: {e}"))))
-                    .collect(),
+                Err(e) => (
+                    leaves
+                        .iter()
+                        .filter(|(_, v)| v.get("skip").is_none())
+                        .map(|(k, _)| (k.clone(), Outcome::Missing(format!("the file is not opened: {e}"))))
+                        .collect(),
+                    Some(format!("the file is not opened: {e}")),
+                ),
             };
+            if let Some(why) = whole {
+                let n = outcomes.len();
+                not_whole.push(format!("`{fname}` `{path}` ({n} numeric leaves): {}", one_line(&why)));
+            }
             let (mut e, mut m, mut d) = (0, 0, 0);
             for (leaf, o) in &outcomes {
                 match o {
@@ -369,6 +385,15 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         let objects = rows.iter().filter(|r| r.format == fmt).count();
         let [e, m, d] = total(Some(fmt));
         let _ = writeln!(md, "| {fmt} | {objects} | {} | {e} | {m} | {d} |", e + m + d);
+    }
+    let _ = writeln!(
+        md,
+        "\nObjects that cannot be read whole (all their readable columns in one read, as `hepfloat` \
+         reads them; the leaves above are then read one column at a time): {}.",
+        if not_whole.is_empty() { "none".to_string() } else { not_whole.len().to_string() }
+    );
+    for o in &not_whole {
+        let _ = writeln!(md, "- {o}");
     }
     let _ = writeln!(md, "\n## Why leaves are missing\n\n| reason | leaves |\n|---|---|");
     let mut reasons: Vec<_> = missing.into_iter().collect();

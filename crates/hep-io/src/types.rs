@@ -225,7 +225,8 @@ pub struct ColumnType {
 
 impl ColumnType {
     /// Parse a C++ class name: a primitive, `vector<T>` or `vector<vector<T>>` (with or without
-    /// `std::`, spaces, or the default allocator).
+    /// `std::`, spaces, or the default allocator); `set<T>` and `bitset<N>` (booleans) read as
+    /// the vectors they are streamed as.
     ///
     /// ```
     /// use hep_io::{ColumnType, Layout};
@@ -237,6 +238,13 @@ impl ColumnType {
         let name = name.trim();
         if let Some(p) = Primitive::from_cpp(name) {
             return Some(ColumnType { primitive: p, layout: Layout::Scalar });
+        }
+        // `std::bitset<N>` is streamed as N booleans with a size, as `vector<bool>` is.
+        if name
+            .strip_prefix("bitset<")
+            .is_some_and(|r| r.trim_end().strip_suffix('>').is_some_and(|n| n.trim().parse::<usize>().is_ok()))
+        {
+            return Some(ColumnType { primitive: Primitive::Bool, layout: Layout::Vector });
         }
         let inner = vector_argument(name)?;
         if let Some(p) = Primitive::from_cpp(inner) {
@@ -297,7 +305,9 @@ pub(crate) fn item(dt: DataType) -> Arc<Field> {
 
 /// `T` of `vector<T>` or `vector<T, allocator<T>>`.
 fn vector_argument(name: &str) -> Option<&str> {
-    let body = name.strip_prefix("vector")?.trim_start().strip_prefix('<')?.trim_end().strip_suffix('>')?;
+    // A `std::set` of numbers is streamed as a vector of them (size, then the values in order).
+    let rest = name.strip_prefix("vector").or_else(|| name.strip_prefix("set"))?;
+    let body = rest.trim_start().strip_prefix('<')?.trim_end().strip_suffix('>')?;
     // Cut at a top-level comma (the allocator argument).
     let mut depth = 0i32;
     for (i, ch) in body.char_indices() {

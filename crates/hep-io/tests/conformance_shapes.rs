@@ -145,3 +145,22 @@ fn pointer_arrays_of_split_classes_follow_their_counter() {
         assert!(v.as_primitive::<Float64Type>().values().iter().all(|&x| x == e as f64), "entry {e}");
     }
 }
+
+#[test]
+fn sets_and_bitsets_read_as_the_vectors_they_are_streamed_as() {
+    // The file's writer fills set_int32 and vector_int32 alike: entry i holds 1 … i + 1.
+    let file = corpus("uproot-stl_containers.root");
+    let tree = file.tree("tree").unwrap();
+    let sel = tree.select(&["set_int32", "vector_int32", "vector_set_int32"]).unwrap();
+    let b = tree.read(&sel, 0..tree.entries()).unwrap();
+    assert_eq!(b.column(0).to_data(), b.column(1).to_data());
+    let nested = b.column(2).as_list::<i64>();
+    assert_eq!(nested.value_length(2), 3);
+    // std::bitset<8>: eight booleans an entry, bit 0 first.
+    let file = corpus("uproot-issue-40.root");
+    let tree = file.tree("tree").unwrap();
+    let b = tree.read(&tree.select(&["bitset8"]).unwrap(), 0..1).unwrap();
+    let bits = b.column(0).as_list::<i64>().value(0);
+    let bits: Vec<bool> = bits.as_boolean().iter().map(Option::unwrap).collect();
+    assert_eq!(bits, [true, false, true, false, true, false, false, false]);
+}
