@@ -496,11 +496,22 @@ impl RNTuple {
         if !layout.is_empty() {
             return unsupported(format!("{} inside a collection or array", f.type_name));
         }
-        let kinds = self.single_columns(at, encoding)?;
-        if !kinds.iter().all(|k| matches!(k, Kind::Index { .. })) {
-            return unsupported(format!("{} from {} columns", f.type_name, encoding.join(", ")));
-        }
+        self.columns_all(at, encoding, |k| matches!(k, Kind::Index { .. }))?;
         Ok(ColumnType { primitive, layout: Layout::Scalar })
+    }
+
+    /// Field `at`'s columns (every representation), each of a kind `fits` accepts.
+    fn columns_all(
+        &self,
+        at: usize,
+        encoding: &mut Vec<String>,
+        fits: impl Fn(&Kind) -> bool,
+    ) -> std::result::Result<(), Unreadable> {
+        if self.single_columns(at, encoding)?.iter().all(fits) {
+            return Ok(());
+        }
+        let f = &self.fields[at];
+        Err(Unreadable::Unsupported(format!("{} from {} columns", f.type_name, encoding.join(", "))))
     }
 
     /// The type of the `std::bitset<N>` field `at`: N booleans per entry, from a `Bit` column.
@@ -510,14 +521,12 @@ impl RNTuple {
         layout: &[Layout],
         encoding: &mut Vec<String>,
     ) -> std::result::Result<ColumnType, Unreadable> {
-        let f = &self.fields[at];
-        let kinds = self.single_columns(at, encoding)?;
         match layout {
-            [Layout::Array(n)] if kinds.iter().all(|k| matches!(k, Kind::Bit)) => {
+            [Layout::Array(n)] => {
+                self.columns_all(at, encoding, |k| matches!(k, Kind::Bit))?;
                 Ok(ColumnType { primitive: Primitive::Bool, layout: Layout::Array(*n) })
             }
-            [_] => Err(Unreadable::Unsupported(format!("{} from {} columns", f.type_name, encoding.join(", ")))),
-            _ => Err(Unreadable::Unsupported(format!("{} inside a collection or array", f.type_name))),
+            _ => Err(Unreadable::Unsupported(format!("{} inside a collection or array", self.fields[at].type_name))),
         }
     }
 
