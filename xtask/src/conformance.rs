@@ -11,7 +11,8 @@ use std::collections::BTreeMap;
 use std::fmt::Write as _;
 use std::path::Path;
 
-use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_array::cast::AsArray;
+use arrow_array::{Array, ArrayRef, GenericListArray, OffsetSizeTrait, RecordBatch};
 use arrow_schema::DataType;
 use hep_io::RootFile;
 use serde_json::Value;
@@ -45,20 +46,8 @@ fn digest(array: &ArrayRef) -> Result<(String, usize, Vec<usize>, String), Strin
     let mut current: ArrayRef = array.clone();
     loop {
         let (counts, child): (Vec<u64>, ArrayRef) = match current.data_type() {
-            DataType::List(_) => {
-                let l = current.as_any().downcast_ref::<arrow_array::ListArray>().ok_or("a list")?;
-                let o = l.value_offsets();
-                let (first, last) = (o[0] as usize, o[o.len() - 1] as usize);
-                let counts = o.windows(2).map(|w| (w[1] - w[0]) as u64).collect();
-                (counts, l.values().slice(first, last - first))
-            }
-            DataType::LargeList(_) => {
-                let l = current.as_any().downcast_ref::<arrow_array::LargeListArray>().ok_or("a large list")?;
-                let o = l.value_offsets();
-                let (first, last) = (o[0] as usize, o[o.len() - 1] as usize);
-                let counts = o.windows(2).map(|w| (w[1] - w[0]) as u64).collect();
-                (counts, l.values().slice(first, last - first))
-            }
+            DataType::List(_) => list_level(current.as_list::<i32>()),
+            DataType::LargeList(_) => list_level(current.as_list::<i64>()),
             DataType::FixedSizeList(_, n) => {
                 let l = current.as_any().downcast_ref::<arrow_array::FixedSizeListArray>().ok_or("a fixed list")?;
                 let n = *n as usize;
@@ -103,6 +92,14 @@ fn digest(array: &ArrayRef) -> Result<(String, usize, Vec<usize>, String), Strin
     }
     let hex: String = hash.finalize().iter().map(|b| format!("{b:02x}")).collect();
     Ok((dtype.to_string(), n, levels, hex))
+}
+
+/// The item count of every list of a `List` or `LargeList` level, and the items they hold.
+fn list_level<O: OffsetSizeTrait>(l: &GenericListArray<O>) -> (Vec<u64>, ArrayRef) {
+    let o = l.value_offsets();
+    let (first, last) = (o[0].as_usize(), o[o.len() - 1].as_usize());
+    let counts = o.windows(2).map(|w| (w[1] - w[0]).as_usize() as u64).collect();
+    (counts, l.values().slice(first, last - first))
 }
 
 fn compare(reference: &Value, column: &ArrayRef) -> Outcome {
