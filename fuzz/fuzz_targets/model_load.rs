@@ -3,7 +3,7 @@
 //! estimate. Loading must return an error or a model whose every output lies inside the
 //! preimage of its compressed value (checked value by value with `quant_bounds`); never a panic.
 //! Seeds: `crates/models/tests/fixtures/model-v*.json` (every prior, a relation group, every
-//! neural kind); `cargo test -p models --test model_files` replays `fuzz/replay/model_load`.
+//! neural kind); `cargo test -p hepfloat-models --test model_files` replays `fuzz/replay/model_load`.
 //! Byte-level mutations mostly break the JSON; `model_edit` edits valid files field by field.
 #![no_main]
 

@@ -400,7 +400,7 @@ fn results(args: &[String]) -> Result<(), String> {
 fn hepfloat(root: &std::path::Path, args: &[&str], stdout: std::process::Stdio) -> Result<Vec<u8>, String> {
     let out = std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
         .current_dir(root)
-        .args(["run", "--release", "--quiet", "-p", "hepfloat", "--"])
+        .args(["run", "--release", "--quiet", "-p", "hepfloat-cli", "--"])
         .args(args)
         .stdout(stdout)
         .stderr(std::process::Stdio::inherit())

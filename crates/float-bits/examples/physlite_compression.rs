@@ -6,7 +6,7 @@
 //! unchanged, the largest relative error, and the packed size per value.
 //!
 //! ```text
-//! cargo run --release -p float-bits --example physlite_compression [-- --all | BRANCH...]
+//! cargo run --release -p hepfloat-float-bits --example physlite_compression [-- --all | BRANCH...]
 //! ```
 //! The data folder is `$HEP_TESTDATA` (default: the repository's `test-data/`).
 

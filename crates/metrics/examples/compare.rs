@@ -2,7 +2,7 @@
 //! (`Atlas{k:7}`), and the midpoint of each value's preimage as the candidate.
 //!
 //! ```text
-//! cargo run --release -p metrics --example compare [-- --json]
+//! cargo run --release -p hepfloat-metrics --example compare [-- --json]
 //! ```
 
 use float_bits::Scheme;

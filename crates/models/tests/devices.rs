@@ -1,7 +1,7 @@
 //! The neural models on burn's other devices against the flex CPU backend: the same fitted
 //! network gives the same estimates on both, and training there reaches the same accuracy.
 //! `wgpu` runs in CI on Mesa's lavapipe (software Vulkan on the CPU); `cuda` needs an NVIDIA GPU:
-//! `cargo test -p models --features cuda --test devices`.
+//! `cargo test -p hepfloat-models --features cuda --test devices`.
 #![cfg(any(feature = "wgpu", feature = "cuda"))]
 
 use float_bits::Scheme;

@@ -3,7 +3,7 @@
 //! breaks one invariant, plus truncations and byte flips — and each damaged file must load to a
 //! clean error, or to a model whose every output on a fixed batch, with every estimate, lies
 //! inside its preimage (checked here against `quant_bounds` value by value, not by the model).
-//! `cargo test -p models --test model_files -- --nocapture` prints which check caught how many.
+//! `cargo test -p hepfloat-models --test model_files -- --nocapture` prints which check caught how many.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -497,7 +497,7 @@ fn frozen_model_files_of_every_version_load_and_stay_inside_every_preimage() {
     let files = frozen();
     assert!(
         files.iter().any(|f| f.1 == u64::from(models::FORMAT_VERSION)),
-        "no fixture of format version {}: run `cargo test -p models --test model_files -- --ignored` and commit it",
+        "no fixture of format version {}: run `cargo test -p hepfloat-models --test model_files -- --ignored` and commit it",
         models::FORMAT_VERSION
     );
     for (name, version, text) in &files {

@@ -1,5 +1,5 @@
 //! Valid model files edited field by field, shared by the `model_edit` fuzz target and the
-//! replay of its corpus in `cargo test -p models --test model_files`: one of the committed
+//! replay of its corpus in `cargo test -p hepfloat-models --test model_files`: one of the committed
 //! fixtures (every format version, every prior, a relation group, every neural kind) with one to
 //! four of its JSON nodes replaced — numbers by numbers of any size and sign, strings by other
 //! strings, arrays cut, reordered or grown, keys removed, weights re-hexed with their checksum
