@@ -25,7 +25,7 @@ macro_rules! map_each {
     };
 }
 
-/// The instruction set a slice kernel runs on.
+/// The instruction set a slice kernel runs on: the one CPU-feature dispatch of the workspace.
 ///
 /// [`Backend::detect`] picks the widest one the running CPU supports; the `*_with` methods of
 /// [`Scheme`] let benchmarks and tests force one. Every back-end gives bit-identical results.
@@ -35,20 +35,52 @@ macro_rules! map_each {
 /// on `f64`, which goes through `f32`) run the scalar reference compiled for the back-end's
 /// instruction set and vectorised by the compiler.
 ///
+/// `quant-bounds` (slice preimages) and `metrics` (pointwise accumulators) dispatch with this
+/// type too, in one pattern: the loop is written once as an `#[inline(always)]` function, wrapped
+/// by one `#[target_feature(enable = ...)]` function per back-end that enables exactly
+/// [`Backend::features`], and chosen by a `match` on the `Backend` the caller passes (default
+/// [`Backend::detect`]); a back-end the CPU lacks is an error, never undefined behaviour. Tests
+/// force every back-end of [`Backend::available`] and name the ones they could not run
+/// ([`Backend::unavailable`]).
+///
 /// ```
 /// use float_bits::Backend;
-/// let b = Backend::detect();
-/// assert!(b.is_available());
-/// assert!(Backend::Scalar.is_available());
+///
+/// #[inline(always)]
+/// fn sum_of_squares(x: &[f32]) -> f32 {
+///     x.iter().map(|v| v * v).sum()
+/// }
+/// #[cfg(target_arch = "x86_64")]
+/// #[target_feature(enable = "avx2,fma")] // Backend::Avx2.features()
+/// fn sum_of_squares_avx2(x: &[f32]) -> f32 {
+///     sum_of_squares(x)
+/// }
+///
+/// fn sum_of_squares_with(backend: Backend, x: &[f32]) -> Option<f32> {
+///     if !backend.is_available() {
+///         return None; // a typed error in real code
+///     }
+///     Some(match backend {
+///         #[cfg(target_arch = "x86_64")]
+///         // SAFETY: AVX2 and FMA were detected on this CPU.
+///         Backend::Avx2 => unsafe { sum_of_squares_avx2(x) },
+///         _ => sum_of_squares(x), // a back-end without a kernel of its own runs the portable loop
+///     })
+/// }
+///
+/// assert_eq!(Backend::Avx2.features(), "avx2,fma");
+/// for b in Backend::available() {
+///     assert_eq!(sum_of_squares_with(b, &[1.0, 2.0]), Some(5.0));
+/// }
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum Backend {
     /// One value at a time, on any CPU: the portable fallback.
     Scalar,
-    /// x86-64 AVX2 (256-bit vectors).
+    /// x86-64 AVX2 with FMA (256-bit vectors).
     Avx2,
-    /// x86-64 AVX-512 (F, DQ and VL; 512-bit vectors).
+    /// x86-64 AVX-512 F, DQ, VL and BW (512-bit vectors).
     Avx512,
 }
 
@@ -75,7 +107,23 @@ impl Backend {
         }
     }
 
-    /// Whether this back-end can run on the current CPU.
+    /// The target features this back-end stands for, as `#[target_feature(enable = ...)]`
+    /// takes them: a kernel compiled for a back-end may use exactly these.
+    ///
+    /// ```
+    /// assert_eq!(float_bits::Backend::Avx512.features(), "avx512f,avx512dq,avx512vl,avx512bw");
+    /// assert_eq!(float_bits::Backend::Scalar.features(), "");
+    /// ```
+    pub fn features(self) -> &'static str {
+        match self {
+            Backend::Scalar => "",
+            Backend::Avx2 => "avx2,fma",
+            Backend::Avx512 => "avx512f,avx512dq,avx512vl,avx512bw",
+        }
+    }
+
+    /// Whether this back-end can run on the current CPU: every one of its
+    /// [`features`](Self::features) is detected.
     ///
     /// ```
     /// assert!(float_bits::Backend::Scalar.is_available());
@@ -84,16 +132,27 @@ impl Backend {
         match self {
             Backend::Scalar => true,
             #[cfg(target_arch = "x86_64")]
-            Backend::Avx2 => std::arch::is_x86_feature_detected!("avx2"),
+            Backend::Avx2 => std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma"),
             #[cfg(target_arch = "x86_64")]
             Backend::Avx512 => {
                 std::arch::is_x86_feature_detected!("avx512f")
                     && std::arch::is_x86_feature_detected!("avx512dq")
                     && std::arch::is_x86_feature_detected!("avx512vl")
+                    && std::arch::is_x86_feature_detected!("avx512bw")
             }
             #[cfg(not(target_arch = "x86_64"))]
             Backend::Avx2 | Backend::Avx512 => false,
         }
+    }
+
+    /// The back-ends this CPU lacks, for tests to report what they could not run.
+    ///
+    /// ```
+    /// use float_bits::Backend;
+    /// assert_eq!(Backend::available().count() + Backend::unavailable().count(), Backend::ALL.len());
+    /// ```
+    pub fn unavailable() -> impl Iterator<Item = Backend> {
+        Self::ALL.into_iter().filter(|b| !b.is_available())
     }
 
     /// The back-ends available on this CPU, narrowest first.

@@ -10,6 +10,8 @@ pub mod pack;
 pub mod reference;
 mod scheme;
 pub mod storage;
+#[cfg(feature = "proptest")]
+pub mod strategies;
 
 pub use detect::{KeptBits, detect_kept_bits, needed_bits};
 pub use error::{Error, Result};

@@ -7,7 +7,7 @@ use crate::float::Float;
 use crate::reference;
 
 /// Largest mantissa width among the supported types (`f64`): the upper bound for `k`.
-const MAX_MANTISSA: u32 = <f64 as Float>::MANTISSA_BITS;
+pub(crate) const MAX_MANTISSA: u32 = <f64 as Float>::MANTISSA_BITS;
 
 fn check_k(scheme: &'static str, k: u32, min: u32, max: u32) -> Result<u32> {
     if (min..=max).contains(&k) { Ok(k) } else { Err(Error::KeptBitsOutOfRange { scheme, k, min, max }) }

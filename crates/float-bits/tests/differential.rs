@@ -1,7 +1,7 @@
 //! Every slice back-end is bit-identical to the scalar reference, for every scheme and `k`.
 
+use float_bits::strategies::{f32_vec, f64_vec};
 use float_bits::{Backend, Bits, Float, Scheme, reference};
-use hepfloat_testdata::strategies::{f32_vec, f64_vec};
 use proptest::prelude::*;
 
 /// All schemes with kept bits, for every `k` their constructors accept (capped to the type).
@@ -136,7 +136,7 @@ proptest! {
     /// rounding where the first dropped bit is set and the kept mantissa is below `2^k - 2`
     /// (there it cannot carry; a NaN rounds like its finite twin), truncation everywhere else.
     #[test]
-    fn cms_is_atlas_below_the_binade_top_and_truncation_elsewhere(bits in hepfloat_testdata::strategies::f32_bits(), wide in any::<u64>()) {
+    fn cms_is_atlas_below_the_binade_top_and_truncation_elsewhere(bits in float_bits::strategies::f32_bits(), wide in any::<u64>()) {
         for k in 1..=22u32 {
             let x = f32::from_bits(bits);
             prop_assert_eq!(reference::cms(x, k).to_bits(), cms_by_atlas(x, k).to_bits(), "k = {} x bits {:#010x}", k, bits);
@@ -160,7 +160,7 @@ proptest! {
 
     /// `NearestEven{k:7}` is exactly `half::bf16::from_f32` on finite values.
     #[test]
-    fn nearest_even_7_is_bfloat16(bits in hepfloat_testdata::strategies::f32_bits()) {
+    fn nearest_even_7_is_bfloat16(bits in float_bits::strategies::f32_bits()) {
         let x = f32::from_bits(bits);
         prop_assume!(x.is_finite());
         let ours = float_bits::NearestEven::BF16.compress(x);
@@ -286,4 +286,15 @@ fn streaming_stores_match_the_reference_at_every_alignment() {
     run(&v, 7);
     let w: Vec<f64> = (0..(1u64 << 19) + 13).map(|i| f64::from_bits(i.wrapping_mul(0x9e37_79b9_7f4a_7c15))).collect();
     run(&w, 12);
+}
+
+/// Every back-end this CPU has is forced by the properties above; the others are named (run with
+/// `--nocapture` to see them; CI does).
+#[test]
+fn backends_run_and_skipped() {
+    let ran: Vec<Backend> = Backend::available().collect();
+    let skipped: Vec<Backend> = Backend::unavailable().collect();
+    eprintln!("float-bits kernels: back-ends run {ran:?}, not on this CPU {skipped:?}");
+    assert_eq!(ran.first(), Some(&Backend::Scalar));
+    assert_eq!(ran.len() + skipped.len(), Backend::ALL.len());
 }

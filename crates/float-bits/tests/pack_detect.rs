@@ -1,7 +1,7 @@
 //! Bit packing, byte-stream split, storage conversions and kept-bit detection.
 
+use float_bits::strategies as common;
 use float_bits::{Error, Scheme, detect_kept_bits, pack, storage};
-use hepfloat_testdata::strategies as common;
 use proptest::prelude::*;
 
 proptest! {
@@ -91,7 +91,7 @@ proptest! {
     /// Any finite value compressed at k <= 7, by any mantissa scheme, is exactly a bf16; a NaN
     /// maps to the NaN `half` makes of it (sign and top payload kept, quiet bit set).
     #[test]
-    fn compressed_at_7_is_exact_bf16(bits in hepfloat_testdata::strategies::f32_bits(), k in 0u32..=7, which in 0usize..4) {
+    fn compressed_at_7_is_exact_bf16(bits in float_bits::strategies::f32_bits(), k in 0u32..=7, which in 0usize..4) {
         let s = [Scheme::nearest_even(k), Scheme::toward_zero(k), Scheme::atlas(k.max(5)), Scheme::root_float16(k.max(2))][which].clone().unwrap();
         let x = s.compress(f32::from_bits(bits)).unwrap();
         let h = storage::to_bf16_exact(x).unwrap();

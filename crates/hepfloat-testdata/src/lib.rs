@@ -3,7 +3,6 @@
 
 pub mod damage;
 mod parquet_floats;
-pub mod strategies;
 
 use std::path::PathBuf;
 

@@ -17,6 +17,9 @@ pub enum Error {
         /// Length of the other.
         right: usize,
     },
+    /// A back-end was forced that this CPU lacks.
+    #[error("the {0:?} back-end is not available on this CPU")]
+    BackendUnavailable(float_bits::Backend),
     /// An argument outside what the metric accepts (bad edges, an empty sample, …).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),

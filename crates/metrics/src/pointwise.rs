@@ -1,5 +1,7 @@
 //! Pointwise metrics: how far each reconstructed value is from its original.
 
+use float_bits::Backend;
+
 use crate::error::{Error, Result};
 use crate::sum::Sum;
 use crate::value::Value;
@@ -74,6 +76,8 @@ pub struct Pointwise {
     bits_n: u64,
     bits: Sum,
     bits_hist: Vec<u64>,
+    /// The instruction set of the block kernel.
+    backend: Backend,
 }
 
 impl Default for Pointwise {
@@ -89,6 +93,29 @@ impl Pointwise {
     /// assert_eq!(metrics::Pointwise::new().mse(), None);
     /// ```
     pub fn new() -> Self {
+        Pointwise::on(Backend::detect())
+    }
+
+    /// An empty accumulator whose block kernel runs on `backend` (benchmarks and tests force
+    /// each one; every back-end gives bit-identical results); [`Error::BackendUnavailable`] if
+    /// this CPU lacks it.
+    ///
+    /// ```
+    /// use float_bits::Backend;
+    /// let x: Vec<f32> = (0..3000).map(|i| 1.0 + i as f32).collect();
+    /// let y: Vec<f32> = x.iter().map(|v| v * 1.001).collect();
+    /// let mut fast = metrics::Pointwise::new();
+    /// let mut scalar = metrics::Pointwise::with_backend(Backend::Scalar)?;
+    /// fast.add(&x, &y)?;
+    /// scalar.add(&x, &y)?;
+    /// assert_eq!(fast.mse().unwrap().to_bits(), scalar.mse().unwrap().to_bits());
+    /// # Ok::<(), metrics::Error>(())
+    /// ```
+    pub fn with_backend(backend: Backend) -> Result<Self> {
+        if backend.is_available() { Ok(Pointwise::on(backend)) } else { Err(Error::BackendUnavailable(backend)) }
+    }
+
+    fn on(backend: Backend) -> Self {
         Pointwise {
             used: 0,
             non_finite: 0,
@@ -105,6 +132,7 @@ impl Pointwise {
             bits_n: 0,
             bits: Sum::default(),
             bits_hist: Vec::new(),
+            backend,
         }
     }
 
@@ -134,7 +162,7 @@ impl Pointwise {
     fn add_block<T: Value>(&mut self, x: &[T; BLOCK], y: &[T; BLOCK]) {
         let mut l = Lanes::default();
         let mut bins = [0u32; BLOCK];
-        if !lanes_kernel(x, y, &mut l, &mut bins) {
+        if !lanes_kernel(self.backend, x, y, &mut l, &mut bins) {
             // A ratio beyond the normal range somewhere in the block (extreme f64 inputs): the
             // pair-at-a-time path handles it with a difference of logarithms.
             for (&x, &y) in x.iter().zip(y) {
@@ -578,9 +606,15 @@ pub(crate) fn log2(x: f64) -> f64 {
 }
 
 /// The block kernel: everything branch-free per lane, so that the compiler vectorises it;
-/// compiled for AVX-512 or AVX2 when the CPU has them. Returns `false` (and must then be
+/// compiled for the accumulator's back-end. Returns `false` (and must then be
 /// discarded) if some ratio left the normal range, where the one-logarithm forms lose accuracy.
-fn lanes_kernel<T: Value>(x: &[T; BLOCK], y: &[T; BLOCK], l: &mut Lanes, bins: &mut [u32; BLOCK]) -> bool {
+fn lanes_kernel<T: Value>(
+    backend: Backend,
+    x: &[T; BLOCK],
+    y: &[T; BLOCK],
+    l: &mut Lanes,
+    bins: &mut [u32; BLOCK],
+) -> bool {
     #[inline(always)]
     fn run<T: Value>(x: &[T; BLOCK], y: &[T; BLOCK], l: &mut Lanes, bins: &mut [u32; BLOCK]) -> bool {
         let (cx, _) = x.as_chunks::<LANES>();
@@ -621,6 +655,8 @@ fn lanes_kernel<T: Value>(x: &[T; BLOCK], y: &[T; BLOCK], l: &mut Lanes, bins: &
         }
         !abnormal.iter().any(|&a| a)
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = backend; // only x86-64 has kernels of its own
     #[cfg(target_arch = "x86_64")]
     {
         #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
@@ -631,17 +667,14 @@ fn lanes_kernel<T: Value>(x: &[T; BLOCK], y: &[T; BLOCK], l: &mut Lanes, bins: &
         unsafe fn narrow<T: Value>(x: &[T; BLOCK], y: &[T; BLOCK], l: &mut Lanes, bins: &mut [u32; BLOCK]) -> bool {
             run(x, y, l, bins)
         }
-        if std::arch::is_x86_feature_detected!("avx512f")
-            && std::arch::is_x86_feature_detected!("avx512dq")
-            && std::arch::is_x86_feature_detected!("avx512vl")
-            && std::arch::is_x86_feature_detected!("avx512bw")
-        {
-            // SAFETY: the features were detected on this CPU; the function runs safe code.
-            return unsafe { wide(x, y, l, bins) };
-        }
-        if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
+        match backend {
+            // SAFETY: `backend` is available (checked when the accumulator was made): the
+            // features enabled here, `Backend::features`, were detected on this CPU; the
+            // function runs safe code.
+            Backend::Avx512 => return unsafe { wide(x, y, l, bins) },
             // SAFETY: as above.
-            return unsafe { narrow(x, y, l, bins) };
+            Backend::Avx2 => return unsafe { narrow(x, y, l, bins) },
+            _ => {}
         }
     }
     run(x, y, l, bins)

@@ -1,6 +1,7 @@
 //! Pointwise metrics: an independent numpy reference, merge properties, invariances, and
 //! agreement with a naive two-pass computation.
 
+use float_bits::Backend;
 use metrics::{Coverage, Pointwise};
 use proptest::prelude::*;
 
@@ -162,12 +163,22 @@ proptest! {
     #[test]
     fn block_kernel_matches_the_scalar_path(pairs in prop::collection::vec((values_one(), values_one()), 1024..3100)) {
         let (x, y): (Vec<f32>, Vec<f32>) = pairs.into_iter().unzip();
-        let mut blocked = Pointwise::new();
-        blocked.add(&x, &y).unwrap();
         let mut scalar = Pointwise::new();
         for (cx, cy) in x.chunks(100).zip(y.chunks(100)) {
             scalar.add(cx, cy).unwrap();
         }
+        // Every back-end's block kernel gives the same bits as the portable one.
+        let mut portable = Pointwise::with_backend(Backend::Scalar).unwrap();
+        portable.add(&x, &y).unwrap();
+        for backend in Backend::available() {
+            let mut forced = Pointwise::with_backend(backend).unwrap();
+            forced.add(&x, &y).unwrap();
+            let bits = |p: &Pointwise| [p.mse(), p.mae(), p.relative_mse(), p.log_mse(), p.effective_bits_mean(), p.max_abs()]
+                .map(|v| v.map(f64::to_bits));
+            prop_assert_eq!(bits(&forced), bits(&portable), "{:?}", backend);
+            prop_assert_eq!(forced.effective_bits_median(), portable.effective_bits_median());
+        }
+        let blocked = portable;
         prop_assert_eq!((blocked.used(), blocked.non_finite(), blocked.exact(), blocked.sign_flips(), blocked.log_excluded()),
                         (scalar.used(), scalar.non_finite(), scalar.exact(), scalar.sign_flips(), scalar.log_excluded()));
         prop_assert_eq!(blocked.max_abs(), scalar.max_abs());
@@ -186,4 +197,19 @@ fn values_one() -> impl Strategy<Value = f32> {
         1 => (-5i32..5).prop_map(|v| v as f32),
         1 => prop_oneof![Just(f32::NAN), Just(f32::INFINITY), Just(f32::MIN_POSITIVE / 8.0)],
     ]
+}
+
+/// Every back-end this CPU has was forced above; the others are named (run with `--nocapture`
+/// to see them; CI does), and forcing one is an error.
+#[test]
+fn backends_run_and_skipped() {
+    let ran: Vec<Backend> = Backend::available().collect();
+    let skipped: Vec<Backend> = Backend::unavailable().collect();
+    eprintln!("metrics block kernel: back-ends run {ran:?}, not on this CPU {skipped:?}");
+    for b in Backend::ALL {
+        assert_eq!(Pointwise::with_backend(b).is_ok(), b.is_available(), "{b:?}");
+        if !b.is_available() {
+            assert_eq!(Pointwise::with_backend(b).unwrap_err(), metrics::Error::BackendUnavailable(b));
+        }
+    }
 }

@@ -3,7 +3,7 @@
 //! reproducible and uniform; the gate never keeps a prior worse than the identity.
 
 use float_bits::Scheme;
-use hepfloat_testdata::strategies::{edge_f32, f32_bits};
+use float_bits::strategies::{edge_f32, f32_bits};
 use models::{Estimate, FitOptions, Model, Prior, Seed, candidates};
 use proptest::prelude::*;
 

@@ -35,6 +35,9 @@ pub enum Error {
         /// Length of the second.
         right: usize,
     },
+    /// A back-end was forced that this CPU lacks.
+    #[error("the {0:?} back-end is not available on this CPU")]
+    BackendUnavailable(float_bits::Backend),
     /// A scheme this version of the crate does not know (a newer `float-bits`).
     #[error("scheme {0} is not supported by this version of quant-bounds")]
     Unsupported(String),

@@ -11,4 +11,4 @@ pub use classify::{ClaimCheck, Classification, check_claim, classify};
 pub use envelope::{Envelope, envelope, expected_log10_residual_histogram, max_abs_residual};
 pub use error::{Error, Result};
 pub use interval::Interval;
-pub use preimage::{preimage, preimages};
+pub use preimage::{preimage, preimages, preimages_with};

@@ -1,6 +1,6 @@
 //! The exact preimage of a compressed value: every float the scheme maps to it.
 
-use float_bits::{Bits, Float, RntupleQuant, RootRange, Scheme, reference};
+use float_bits::{Backend, Bits, Float, RntupleQuant, RootRange, Scheme, reference};
 
 use crate::error::{Error, Result};
 use crate::interval::{Interval, from_key, key};
@@ -412,6 +412,23 @@ fn rntuple_quant<F: Float>(s: &RntupleQuant, c: F) -> Option<Interval<F>> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 pub fn preimages<F: Float>(scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F]) -> Result<()> {
+    preimages_with(Backend::detect(), scheme, c, lo, hi)
+}
+
+/// [`preimages`] on a chosen back-end (benchmarks and tests force each one; all give
+/// bit-identical bounds); [`Error::BackendUnavailable`] if this CPU lacks it.
+///
+/// ```
+/// use float_bits::{Backend, Scheme};
+/// let s = Scheme::atlas(7)?;
+/// let c = [1.0f32, 40_960.0];
+/// let (mut lo, mut hi) = ([0f32; 2], [0f32; 2]);
+/// quant_bounds::preimages_with(Backend::Scalar, &s, &c, &mut lo, &mut hi)?;
+/// let whole = quant_bounds::preimage(&s, 40_960.0f32)?;
+/// assert_eq!((lo[1], hi[1]), (whole.lo(), whole.hi()));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn preimages_with<F: Float>(backend: Backend, scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F]) -> Result<()> {
     if c.len() != lo.len() || c.len() != hi.len() {
         return Err(Error::LengthMismatch {
             what: "compressed vs lo/hi",
@@ -419,8 +436,11 @@ pub fn preimages<F: Float>(scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F])
             right: lo.len().min(hi.len()),
         });
     }
+    if !backend.is_available() {
+        return Err(Error::BackendUnavailable(backend));
+    }
     if let Some(p) = mantissa_pre::<F>(scheme) {
-        if !bounds_slice(&p, c, lo, hi) {
+        if !bounds_slice(backend, &p, c, lo, hi) {
             let i = c.iter().position(|x| !p.bounds(x.to_bits()).2).unwrap_or(0);
             return Err(not_an_output(scheme, i, c[i]));
         }
@@ -435,9 +455,9 @@ pub fn preimages<F: Float>(scheme: &Scheme, c: &[F], lo: &mut [F], hi: &mut [F])
 }
 
 /// The mantissa-rule loop with the rule hoisted out, so that each rule's loop is branch-free
-/// and vectorises; compiled for AVX-512 or AVX2 when the CPU has them. Returns whether every
+/// and vectorises; compiled for the `backend` the caller checked is available. Returns whether every
 /// value was a possible output.
-fn bounds_slice<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
+fn bounds_slice<F: Float>(backend: Backend, p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
     #[inline(always)]
     fn run<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
         #[inline(always)]
@@ -464,25 +484,25 @@ fn bounds_slice<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &
             Rule::TowardZero => each(c, lo, hi, |b| p.toward_zero(b)),
         }
     }
+    #[cfg(not(target_arch = "x86_64"))]
+    let _ = backend; // only x86-64 has kernels of its own
     #[cfg(target_arch = "x86_64")]
     {
-        #[target_feature(enable = "avx512f,avx512bw,avx512dq,avx512vl")]
+        #[target_feature(enable = "avx512f,avx512dq,avx512vl,avx512bw")]
         unsafe fn wide<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
             run(p, c, lo, hi)
         }
-        #[target_feature(enable = "avx2")]
+        #[target_feature(enable = "avx2,fma")]
         unsafe fn narrow<F: Float>(p: &MantissaPre<F::Bits>, c: &[F], lo: &mut [F], hi: &mut [F]) -> bool {
             run(p, c, lo, hi)
         }
-        let backend = float_bits::Backend::detect();
-        if backend == float_bits::Backend::Avx512 && std::arch::is_x86_feature_detected!("avx512bw") {
-            // SAFETY: AVX-512 F/DQ/VL (the back-end) and BW were detected on this CPU; the
-            // function only runs safe code compiled for them.
-            return unsafe { wide(p, c, lo, hi) };
-        }
-        if float_bits::Backend::Avx2.is_available() {
-            // SAFETY: AVX2 was detected on this CPU.
-            return unsafe { narrow(p, c, lo, hi) };
+        match backend {
+            // SAFETY: the caller checked `backend.is_available()`: its features (those enabled
+            // here, `Backend::features`) were detected on this CPU; the function runs safe code.
+            Backend::Avx512 => return unsafe { wide(p, c, lo, hi) },
+            // SAFETY: as above.
+            Backend::Avx2 => return unsafe { narrow(p, c, lo, hi) },
+            _ => {}
         }
     }
     run(p, c, lo, hi)

@@ -2,11 +2,11 @@
 //! `compress(lo) == c`, `compress(hi) == c`, the floats just outside map elsewhere, and
 //! `x ∈ preimage(compress(x))` for every input.
 
-use float_bits::{Float, Scheme};
-use hepfloat_testdata::strategies::{f32_bits, f64_bits};
+use float_bits::strategies::{f32_bits, f64_bits};
+use float_bits::{Backend, Float, Scheme};
 use proptest::prelude::*;
 use quant_bounds::interval::{from_key, key};
-use quant_bounds::{Error, preimage, preimages};
+use quant_bounds::{Error, preimage, preimages_with};
 
 fn mantissa_schemes(k: u32) -> Vec<Scheme> {
     [Scheme::atlas(k), Scheme::cms(k), Scheme::nearest_even(k), Scheme::toward_zero(k), Scheme::root_float16(k)]
@@ -147,11 +147,13 @@ proptest! {
     fn slice_form_matches_scalar(xs in prop::collection::vec(f32_bits(), 0..64), k in 5u32..=23) {
         for s in mantissa_schemes(k) {
             let c: Vec<f32> = xs.iter().map(|&b| s.compress(f32::from_bits(b)).unwrap()).collect();
-            let (mut lo, mut hi) = (vec![0f32; c.len()], vec![0f32; c.len()]);
-            preimages(&s, &c, &mut lo, &mut hi).unwrap();
-            for (i, &v) in c.iter().enumerate() {
-                let iv = preimage(&s, v).unwrap();
-                prop_assert_eq!((iv.lo().to_bits(), iv.hi().to_bits()), (lo[i].to_bits(), hi[i].to_bits()));
+            for backend in Backend::available() {
+                let (mut lo, mut hi) = (vec![0f32; c.len()], vec![0f32; c.len()]);
+                preimages_with(backend, &s, &c, &mut lo, &mut hi).unwrap();
+                for (i, &v) in c.iter().enumerate() {
+                    let iv = preimage(&s, v).unwrap();
+                    prop_assert_eq!((iv.lo().to_bits(), iv.hi().to_bits()), (lo[i].to_bits(), hi[i].to_bits()), "{:?}", backend);
+                }
             }
         }
     }
@@ -234,19 +236,38 @@ proptest! {
     fn slice_form_matches_scalar_everywhere(xs in prop::collection::vec(f64_bits(), 0..40), k in 0u32..=53, raw in any::<bool>()) {
         for s in mantissa_schemes(k).into_iter().filter(|s| !matches!(s, Scheme::RootFloat16(_))) {
             let c: Vec<f64> = xs.iter().map(|&b| if raw { f64::from_bits(b) } else { s.compress(f64::from_bits(b)).unwrap() }).collect();
-            let (mut lo, mut hi) = (vec![0f64; c.len()], vec![0f64; c.len()]);
-            let slice = preimages(&s, &c, &mut lo, &mut hi);
             let first_bad = c.iter().position(|&v| preimage(&s, v).is_err());
-            match (slice, first_bad) {
-                (Ok(()), None) => {
-                    for (i, &v) in c.iter().enumerate() {
-                        let iv = preimage(&s, v).unwrap();
-                        prop_assert_eq!((iv.lo().to_bits(), iv.hi().to_bits()), (lo[i].to_bits(), hi[i].to_bits()));
+            for backend in Backend::available() {
+                let (mut lo, mut hi) = (vec![0f64; c.len()], vec![0f64; c.len()]);
+                match (preimages_with(backend, &s, &c, &mut lo, &mut hi), first_bad) {
+                    (Ok(()), None) => {
+                        for (i, &v) in c.iter().enumerate() {
+                            let iv = preimage(&s, v).unwrap();
+                            prop_assert_eq!((iv.lo().to_bits(), iv.hi().to_bits()), (lo[i].to_bits(), hi[i].to_bits()), "{:?}", backend);
+                        }
                     }
+                    (Err(Error::NotAnOutput { index, .. }), Some(b)) => prop_assert_eq!(index, b),
+                    (r, b) => prop_assert!(false, "{s} {backend:?}: slice {r:?}, scalar first bad {b:?}"),
                 }
-                (Err(Error::NotAnOutput { index, .. }), Some(b)) => prop_assert_eq!(index, b),
-                (r, b) => prop_assert!(false, "{s}: slice {r:?}, scalar first bad {b:?}"),
             }
+        }
+    }
+}
+
+/// Every back-end this CPU has was forced above; the others are named (run with `--nocapture`
+/// to see them; CI does), and forcing one is an error, not undefined behaviour.
+#[test]
+fn backends_run_and_skipped() {
+    let ran: Vec<Backend> = Backend::available().collect();
+    let skipped: Vec<Backend> = Backend::unavailable().collect();
+    eprintln!("quant-bounds slice preimages: back-ends run {ran:?}, not on this CPU {skipped:?}");
+    let s = Scheme::atlas(7).unwrap();
+    let (mut lo, mut hi) = ([0f32; 1], [0f32; 1]);
+    for b in Backend::ALL {
+        let r = preimages_with(b, &s, &[1.0f32], &mut lo, &mut hi);
+        assert_eq!(r.is_ok(), b.is_available(), "{b:?}: {r:?}");
+        if !b.is_available() {
+            assert!(matches!(r, Err(Error::BackendUnavailable(x)) if x == b));
         }
     }
 }
