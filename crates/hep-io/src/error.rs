@@ -82,6 +82,18 @@ pub enum Error {
     /// No key of that name.
     #[error("no key named {0:?}")]
     NoSuchKey(String),
+    /// No TTree or RNTuple of the file holds event data: only bookkeeping ones (`found`).
+    #[error("no event TTree or RNTuple (only metadata: {found:?})")]
+    NoEventData {
+        /// The trees and RNTuples of the file.
+        found: Vec<String>,
+    },
+    /// Several TTrees or RNTuples could hold the event data; open one by name.
+    #[error("several trees and RNTuples could hold the events: {}", candidates.join(", "))]
+    SeveralEventData {
+        /// Those that are not bookkeeping.
+        candidates: Vec<String>,
+    },
     /// A structure this reader recognises but does not read (a class version, an algorithm).
     #[error("unsupported {what} at offset {offset}: {detail}")]
     Unsupported {

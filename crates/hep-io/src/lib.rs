@@ -5,6 +5,7 @@ mod compression;
 mod cursor;
 mod decode;
 mod error;
+mod events;
 mod file;
 mod lossy;
 mod object;
@@ -16,6 +17,7 @@ mod write;
 
 pub use compression::Codec;
 pub use error::{Error, Result};
+pub use events::read;
 pub use file::{Header, Key, Limits, ONE_BLOCK, RootFile};
 pub use lossy::{Packing, SCHEME_KEY, scheme_of, with_scheme};
 pub use object::{StreamerElement, StreamerInfo};

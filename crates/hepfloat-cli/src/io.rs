@@ -125,10 +125,19 @@ impl Input {
                 let ntuples = file.rntuples().with_context(reading)?;
                 let name = match tree {
                     Some(t) => t.to_string(),
-                    None => {
-                        let trees = file.trees().with_context(reading)?;
-                        pick_event_data(spec, &trees, &ntuples)?
-                    }
+                    None => match file.event_data() {
+                        Ok(name) => name,
+                        Err(hep_io::Error::NoEventData { found }) => {
+                            bail!(
+                                "{spec} holds no event TTree or RNTuple (only metadata: {found:?}); choose one with --tree"
+                            )
+                        }
+                        Err(hep_io::Error::SeveralEventData { candidates }) => bail!(
+                            "{spec} holds several trees and RNTuples ({}); choose one with --tree",
+                            candidates.join(", ")
+                        ),
+                        Err(e) => return Err(e).with_context(reading),
+                    },
                 };
                 if ntuples.contains(&name) {
                     let ntuple = file
@@ -274,33 +283,6 @@ impl Input {
                 Box::new(ParquetBatches::new(path, &self.name, columns, schema, range, usize::try_from(per)?)?)
             }
         })
-    }
-}
-
-/// Metadata trees and RNTuples (`##Params`, `MetaData…`, the RNTuple sample's `DataHeader…`
-/// and `EventTag`), never chosen without `--tree`.
-fn is_metadata(name: &str) -> bool {
-    name.starts_with("##") || name.starts_with("MetaData") || name.starts_with("DataHeader") || name == "EventTag"
-}
-
-/// The event data of a ROOT file when no `--tree` is given: `CollectionTree` (TTree files) or
-/// `EventData` (RNTuple files) as the experiments name them, else the only candidate that is not
-/// metadata.
-fn pick_event_data(spec: &str, trees: &[String], ntuples: &[String]) -> Result<String> {
-    for name in ["CollectionTree", "EventData"] {
-        if trees.iter().chain(ntuples).any(|t| t == name) {
-            return Ok(name.to_string());
-        }
-    }
-    let all: Vec<&String> = trees.iter().chain(ntuples).collect();
-    let candidates: Vec<&String> = all.iter().copied().filter(|t| !is_metadata(t)).collect();
-    match candidates[..] {
-        [one] => Ok(one.clone()),
-        [] => bail!("{spec} holds no event TTree or RNTuple (only metadata: {all:?}); choose one with --tree"),
-        _ => bail!(
-            "{spec} holds several trees and RNTuples ({}); choose one with --tree",
-            candidates.iter().map(|s| s.as_str()).collect::<Vec<_>>().join(", ")
-        ),
     }
 }
 

@@ -500,3 +500,213 @@ mod tests {
         assert!(with_float_values(a.as_ref(), &[1.0, 2.0]).is_err());
     }
 }
+
+/// Which events a batch given to [`Gathered::add`] belongs to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Part {
+    /// The events priors and networks learn from.
+    Training,
+    /// The events the gate scores every candidate on.
+    Validation,
+}
+
+/// The float columns of record batches gathered for fitting: each column's training and
+/// validation originals and the event of each validation value (the gate resamples evidence by
+/// event), at most `max_values` values per column and part. [`Gathered::request`] turns them
+/// into a [`FitRequest`](crate::FitRequest); [`Model::fit_batches`] does all of it in one call.
+///
+/// ```
+/// use arrow_array::{ListArray, RecordBatch, types::Float32Type};
+/// use models::batch::{Gathered, Part};
+/// use std::sync::Arc;
+/// let jets = |rows: Vec<Vec<f32>>| {
+///     let pt = ListArray::from_iter_primitive::<Float32Type, _, _>(rows.into_iter().map(|r| Some(r.into_iter().map(Some))));
+///     RecordBatch::try_from_iter([("Jets.pt", Arc::new(pt) as _)])
+/// };
+/// let mut g = Gathered::new(1_000_000);
+/// g.add(&jets(vec![vec![10.0, 20.0], vec![30.0]])?, Part::Training, 0)?;
+/// g.add(&jets(vec![vec![], vec![40.0, 50.0]])?, Part::Validation, 2)?; // events 2 and 3
+/// let c = g.columns().next().unwrap();
+/// assert_eq!((c.name, c.train, c.valid, c.valid_events), ("Jets.pt", &[10.0, 20.0, 30.0][..], &[40.0, 50.0][..], Some(&[3u64, 3][..])));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Gathered {
+    names: Vec<String>,
+    train: Vec<Vec<f32>>,
+    valid: Vec<Vec<f32>>,
+    events: Vec<Vec<u64>>,
+    max_values: usize,
+}
+
+impl Gathered {
+    /// Nothing gathered yet; each column keeps at most `max_values` values of each part (the
+    /// first ones), which bounds the memory of fitting.
+    pub fn new(max_values: usize) -> Self {
+        Gathered { max_values, ..Gathered::default() }
+    }
+
+    /// The float columns seen so far, in the order they first appeared.
+    ///
+    /// ```
+    /// assert!(models::batch::Gathered::new(10).names().is_empty());
+    /// ```
+    pub fn names(&self) -> &[String] {
+        &self.names
+    }
+
+    /// Gather the float columns of `batch` (one row per event, its first row being event
+    /// `first_event`) into `part`; other columns are ignored. A float column first seen here is
+    /// added (empty in the batches before).
+    ///
+    /// ```
+    /// use arrow_array::{Float32Array, Int32Array, RecordBatch};
+    /// use std::sync::Arc;
+    /// let b = RecordBatch::try_from_iter([
+    ///     ("x", Arc::new(Float32Array::from(vec![1.0f32, 2.0, 3.0])) as _),
+    ///     ("n", Arc::new(Int32Array::from(vec![1, 2, 3])) as _),
+    /// ])?;
+    /// let mut g = models::batch::Gathered::new(2); // at most 2 values per column and part
+    /// g.add(&b, models::batch::Part::Training, 0)?;
+    /// assert_eq!(g.names(), ["x"]);
+    /// assert_eq!(g.columns().next().unwrap().train, [1.0, 2.0]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add(&mut self, batch: &RecordBatch, part: Part, first_event: u64) -> Result<()> {
+        for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
+            if !is_float(field.data_type()) {
+                continue;
+            }
+            let i = match self.names.iter().position(|n| n == field.name()) {
+                Some(i) => i,
+                None => {
+                    self.names.push(field.name().clone());
+                    self.train.push(Vec::new());
+                    self.valid.push(Vec::new());
+                    self.events.push(Vec::new());
+                    self.names.len() - 1
+                }
+            };
+            let into = if part == Part::Training { &mut self.train[i] } else { &mut self.valid[i] };
+            let room = self.max_values.saturating_sub(into.len());
+            if room == 0 {
+                continue;
+            }
+            let not_float = || Error::NotFloat { data_type: field.data_type().clone() }.in_column(field.name());
+            let values = float_values(column.as_ref()).ok_or_else(not_float)?;
+            let n = values.len().min(room);
+            into.extend_from_slice(&values[..n]);
+            if part == Part::Validation {
+                let rows = float_rows(column.as_ref()).ok_or_else(not_float)?;
+                self.events[i].extend(rows[..n].iter().map(|r| first_event + r));
+            }
+        }
+        Ok(())
+    }
+
+    /// Gather every batch of `batches` into `part`, the first one starting at event
+    /// `first_event`; returns the number of events (rows) read.
+    ///
+    /// ```
+    /// use arrow_array::{Float32Array, RecordBatch, RecordBatchIterator};
+    /// use std::sync::Arc;
+    /// let b = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(vec![1.0f32, 2.0])) as _)])?;
+    /// let reader = RecordBatchIterator::new([Ok(b.clone()), Ok(b.clone())], b.schema());
+    /// let mut g = models::batch::Gathered::new(100);
+    /// assert_eq!(g.add_all(reader, models::batch::Part::Validation, 10)?, 4);
+    /// assert_eq!(g.columns().next().unwrap().valid_events, Some(&[10u64, 11, 12, 13][..]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn add_all(
+        &mut self,
+        batches: impl IntoIterator<Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>>,
+        part: Part,
+        first_event: u64,
+    ) -> Result<u64> {
+        let mut at = first_event;
+        for batch in batches {
+            let batch = batch?;
+            self.add(&batch, part, at)?;
+            at += batch.num_rows() as u64;
+        }
+        Ok(at - first_event)
+    }
+
+    /// Every gathered column, validation events included, in the order of [`Gathered::names`].
+    pub fn columns(&self) -> impl Iterator<Item = crate::Column<'_>> {
+        (0..self.names.len())
+            .map(|i| crate::Column::new(&self.names[i], &self.train[i], &self.valid[i]).events(&self.events[i]))
+    }
+
+    /// A [`FitRequest`](crate::FitRequest) of the gathered columns: those `schemes` name are
+    /// upsampled, the others kept at full precision (context for relation groups and networks);
+    /// no groups and default options, to be set on the request.
+    ///
+    /// ```
+    /// use arrow_array::{Float32Array, RecordBatch};
+    /// use std::collections::HashMap;
+    /// use std::sync::Arc;
+    /// let x: Vec<f32> = (0..100).map(|i| i as f32 * 0.37).collect();
+    /// let b = RecordBatch::try_from_iter([("a", Arc::new(Float32Array::from(x.clone())) as _), ("b", Arc::new(Float32Array::from(x)) as _)])?;
+    /// let mut g = models::batch::Gathered::new(1000);
+    /// g.add(&b, models::batch::Part::Training, 0)?;
+    /// g.add(&b, models::batch::Part::Validation, 100)?;
+    /// let schemes = models::Schemes::PerColumn(HashMap::from([("a".to_string(), float_bits::Scheme::atlas(7)?)]));
+    /// let request = g.request(schemes);
+    /// assert_eq!((request.columns[0].name, request.kept[0].name), ("a", "b"));
+    /// let model = models::Model::fit_request(&request)?;
+    /// assert!(model.column("a").is_some() && model.column("b").is_none());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn request(&self, schemes: impl Into<crate::Schemes>) -> crate::FitRequest<'_> {
+        let mut request = crate::FitRequest::new(schemes);
+        for column in self.columns() {
+            if request.schemes.of(column.name).is_ok() {
+                request.columns.push(column);
+            } else {
+                request.kept.push(column);
+            }
+        }
+        request
+    }
+}
+
+impl Model {
+    /// Fit a model on two sources of record batches, one call: the float columns of `train`
+    /// (events 0, 1, …) and of `valid` (the events after them) are gathered ([`Gathered`], at
+    /// most [`MAX_GATHERED`] values per column and part), the columns `schemes` names are
+    /// upsampled and the others kept as context, and the gate decides per column. For relation
+    /// groups, build the request with [`Gathered::request`] and set its `groups`.
+    ///
+    /// ```
+    /// use arrow_array::{Float32Array, RecordBatch, RecordBatchIterator};
+    /// use std::sync::Arc;
+    /// // A column of integers, compressed at k = 7: the lattice prior puts them back.
+    /// let n: Vec<f32> = (0..4000).map(|i| (i % 997) as f32).collect();
+    /// let batch = |v: &[f32]| RecordBatch::try_from_iter([("Tracks.nHits", Arc::new(Float32Array::from(v.to_vec())) as _)]);
+    /// let (train, valid) = (batch(&n[..2000])?, batch(&n[2000..])?);
+    /// let model = models::Model::fit_batches(
+    ///     &float_bits::Scheme::atlas(7)?,
+    ///     RecordBatchIterator::new([Ok(train.clone())], train.schema()),
+    ///     RecordBatchIterator::new([Ok(valid.clone())], valid.schema()),
+    ///     models::FitOptions::default(),
+    /// )?;
+    /// assert_eq!(model.column("Tracks.nHits").unwrap().choice_name(), "lattice");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn fit_batches(
+        schemes: impl Into<crate::Schemes>,
+        train: impl arrow_array::RecordBatchReader,
+        valid: impl arrow_array::RecordBatchReader,
+        options: crate::FitOptions<'_>,
+    ) -> Result<Model> {
+        let mut gathered = Gathered::new(MAX_GATHERED);
+        let events = gathered.add_all(train, Part::Training, 0)?;
+        gathered.add_all(valid, Part::Validation, events)?;
+        let request = crate::FitRequest { options, ..gathered.request(schemes) };
+        Model::fit_request(&request)
+    }
+}
+
+/// The values per column and part [`Model::fit_batches`] gathers: 4 Mi (16 MiB of `f32`).
+pub const MAX_GATHERED: usize = 1 << 22;

@@ -10,10 +10,8 @@ use anyhow::{Context, Result, bail};
 use arrow_schema::Schema;
 use clap::Args;
 use float_bits::Scheme;
-use models::batch::{Upsampler, compress_columns, float_values, is_float};
-use models::{
-    Column, Epoch, Estimate, FitOptions, FitRequest, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule,
-};
+use models::batch::{Gathered, Part, Upsampler, compress_columns, float_values, is_float};
+use models::{Epoch, Estimate, FitOptions, FitRequest, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule};
 use serde_json::json;
 
 mod compare;
@@ -603,45 +601,33 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         bail!("{total} events in {}: too few to split into training and validation", show_spans(&spans));
     }
     let (train_spans, valid_spans) = cut_spans(&spans, split);
-    let mut train: Vec<Vec<f32>> = vec![Vec::new(); names.len()];
-    let mut valid: Vec<Vec<f32>> = vec![Vec::new(); names.len()];
-    // The event of each validation value: the gate resamples evidence by event.
-    let mut events: Vec<Vec<u64>> = vec![Vec::new(); names.len()];
+    // The event of each validation value is gathered too: the gate resamples evidence by event.
+    let mut gathered = Gathered::new(a.max_values);
     let bar = out.bar(total, "reading");
-    let parts = train_spans.iter().map(|r| (r, false)).chain(valid_spans.iter().map(|r| (r, true)));
-    for (range, validating) in parts {
+    let parts =
+        train_spans.iter().map(|r| (r, Part::Training)).chain(valid_spans.iter().map(|r| (r, Part::Validation)));
+    for (range, part) in parts {
         let mut at = range.start;
         for batch in input.batches(range.clone(), BATCH_EVENTS)? {
             let batch = batch?;
             bar.inc(batch.num_rows() as u64);
-            for (i, name) in names.iter().enumerate() {
-                let v = if validating { &mut valid[i] } else { &mut train[i] };
-                let room = a.max_values.saturating_sub(v.len());
-                let Some(column) = batch.column_by_name(name).filter(|_| room > 0) else { continue };
-                let Some(values) = float_values(column.as_ref()) else { continue };
-                let n = values.len().min(room);
-                v.extend_from_slice(&values[..n]);
-                if validating {
-                    let rows = models::batch::float_rows(column.as_ref()).unwrap_or_default();
-                    events[i].extend(rows[..n].iter().map(|r| at + r));
-                }
-            }
+            gathered.add(&batch, part, at)?;
             at += batch.num_rows() as u64;
         }
     }
     bar.finish_and_clear();
     let mut groups = groups_of(a, &names)?;
-    let (mut columns, mut kept) = (Vec::new(), Vec::new());
-    for (i, name) in names.iter().enumerate() {
-        let entry = Column::new(name, &train[i], &valid[i]).events(&events[i]);
-        if schemes.contains_key(name) { columns.push(entry) } else { kept.push(entry) }
-    }
     // Groups whose members are all present, and whose relation the originals obey.
     groups.retain(|g| g.columns().all(|m| names.contains(m)));
-    let originals: Vec<Vec<f32>> = train.iter().zip(&valid).map(|(t, v)| [t.as_slice(), v].concat()).collect();
+    let originals: Vec<Vec<f32>> = names
+        .iter()
+        .map(|n| gathered.columns().find(|c| c.name == n).map(|c| [c.train, c.valid].concat()).unwrap_or_default())
+        .collect();
     let tested = test_groups(&mut groups, &names, &originals, |_| None, out);
     let t0 = Instant::now();
-    let spinner = out.spinner(&format!("fitting {} columns and {} relation groups", columns.len(), groups.len()));
+    let request = gathered.request(crate::schemes::per_column(&schemes));
+    let spinner =
+        out.spinner(&format!("fitting {} columns and {} relation groups", request.columns.len(), groups.len()));
     let mut kinds = Vec::new();
     for m in &a.models {
         match m.as_str() {
@@ -658,7 +644,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     };
     let progress = Some(Progress(&tell));
     let opts = FitOptions { estimate: a.estimate, neural, force: a.force, progress, ..FitOptions::default() };
-    let request = FitRequest { schemes: crate::schemes::per_column(&schemes), columns, kept, groups, options: opts };
+    let request = FitRequest { groups, options: opts, ..request };
     let model = Model::fit_request(&request).with_context(|| format!("fitting {}", input.name))?;
     spinner.finish_and_clear();
     save(&model, &a.output.output)?;
