@@ -535,6 +535,24 @@ fn a_declared_mass_group_upsamples_muons_without_their_mass_column() {
     };
     // Measured 0.35: the energy follows from the momenta and the declared mass.
     assert!(ratio("e") < 0.6, "{e}");
+
+    // The same mass declared in a rule instead: it finds the muons without naming them (every
+    // container with px, py, pz and e is a candidate; the agreement test keeps those it fits).
+    let m2 = d.join("m2.json");
+    let u2 = d.join("u2.parquet");
+    let rules = ["--rules", "sum_to_one:_pu,_pc,_pb", "--rules", "four_momentum:.px,.py,.pz,.e,=105.6584"];
+    let fit = json(&[&["fit", "toy:3000:3", "--entries", "0..1500"][..], &rules, &["-o", s(&m2)]].concat());
+    let model: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(&m2).unwrap()).unwrap();
+    let groups = model["groups"].as_array().unwrap();
+    let muons = groups.iter().find(|g| g["members"][3] == muon("e").as_str()).unwrap_or_else(|| panic!("{fit}"));
+    assert_eq!(muons["members"][4], "=105.6584", "{fit}");
+    json(&["upsample", s(&c), "--model", s(&m2), "-o", s(&u2)]);
+    let e = evaluate("toy:3000:3", &c, &u2, "1500..", &d.join("report2"));
+    assert_eq!(e["summary"]["inside"], 1.0);
+    let ratio = e["columns"].as_array().unwrap().iter().find(|c| c["column"] == muon("e").as_str()).unwrap()["ratio"]
+        .as_f64()
+        .unwrap();
+    assert!(ratio < 0.6, "{e}");
 }
 
 /// A tree with nothing readable (four `TLeafC` string branches): `inspect` lists each branch

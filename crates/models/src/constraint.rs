@@ -348,13 +348,19 @@ impl Agreement {
 /// A rule that finds groups from column names: every prefix `P` for which all of `P + suffix`
 /// exist forms one group, members in the order of `suffixes`. A suffix starting with `.` names a
 /// variable after either container separator (`Truth.px` and `Truth:px` alike, see
-/// [`names`](crate::names)); any other suffix is a plain ending (`_pu`).
+/// [`names`](crate::names)); `=VALUE` is a declared constant, the same in every group found (a
+/// particle's mass where the file has no mass column); any other suffix is a plain ending (`_pu`).
 ///
 /// ```
 /// use models::Rule;
 /// let rule: Rule = "four_momentum:.px,.py,.pz,.e,.m".parse()?;
 /// assert_eq!(rule.suffixes.len(), 5);
 /// assert!("sum_to_one:_pu".parse::<Rule>().is_err()); // one member is no relation
+/// // A declared constant as a member: the muon mass, where the file has no mass column.
+/// let muons: Rule = "four_momentum:_px,_py,_pz,_e,=105.658".parse()?;
+/// let groups = models::detect_groups(&["mu_px", "mu_py", "mu_pz", "mu_e"], &[muons]);
+/// assert_eq!(groups[0].members, ["mu_px", "mu_py", "mu_pz", "mu_e", "=105.658"]);
+/// assert!("four_momentum:=105.658,_px,_py,_pz".parse::<Rule>().is_err()); // a column comes first
 /// # Ok::<(), models::Error>(())
 /// ```
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -373,8 +379,11 @@ impl Rule {
     /// (`<Tagger>_pu`, `_pc`, `_pb`, with `_ptau` where the tagger has a fourth class, as GN2v01
     /// does). Case is matched exactly: the lower-case and the capitalised spellings are separate
     /// rules, and a file with another convention passes its own (`"four_momentum:_PX,_PY,_PZ,_E,_M"`).
-    /// Every four-momentum rule needs a mass column. A group a rule finds is a hypothesis: test
-    /// it on the data with [`Group::agreement`] before using it.
+    /// These four-momentum rules need a mass column; a rule of one's own may declare the mass
+    /// instead, as a constant member (`"four_momentum:_px,_py,_pz,_e,=105.658"`: every
+    /// container with the four columns, muons in a muon ntuple). A group a rule finds is a
+    /// hypothesis: test it on the data with [`Group::agreement`] before using it (a declared
+    /// mass that is not the particle's fails that test).
     ///
     /// ```
     /// use models::{Rule, detect_groups};
@@ -419,6 +428,14 @@ impl std::str::FromStr for Rule {
                 expected: "RELATION:SUFFIX,SUFFIX,… with no empty suffix".into(),
             });
         }
+        if constant(&suffixes[0]).is_some() {
+            return Err(Error::Parse {
+                what: "rule",
+                input: s.into(),
+                expected: "RELATION:SUFFIX,… whose first member is a column suffix (constants `=VALUE` after it)"
+                    .into(),
+            });
+        }
         Group::new(relation, suffixes.clone())?;
         Ok(Rule { relation, suffixes })
     }
@@ -449,11 +466,17 @@ pub fn detect_groups(names: &[&str], rules: &[Rule]) -> Vec<Group> {
         prefixes.sort_unstable();
         prefixes.dedup();
         for (p, sep) in prefixes {
-            let members: Vec<String> = rule.suffixes.iter().map(|s| crate::names::member(p, sep, s)).collect();
-            if members.iter().all(|m| set.contains(m.as_str()) && !taken.contains(m))
+            // A declared constant (`=105.658`) is a member of every group the rule finds.
+            let members: Vec<String> = rule
+                .suffixes
+                .iter()
+                .map(|s| if constant(s).is_some() { s.clone() } else { crate::names::member(p, sep, s) })
+                .collect();
+            let columns = || members.iter().filter(|m| constant(m).is_none());
+            if columns().all(|m| set.contains(m.as_str()) && !taken.contains(m))
                 && let Ok(g) = Group::new(rule.relation, members.clone())
             {
-                taken.extend(members);
+                taken.extend(columns().cloned());
                 out.push(g);
             }
         }

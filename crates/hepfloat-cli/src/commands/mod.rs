@@ -325,8 +325,10 @@ pub struct FitArgs {
     /// Relation rules `relation:suffix,suffix,...` finding groups from column names (default:
     /// four_momentum with .px,.py,.pz,.e,.m (xAOD), _px,…,_e,_m and _Px,…,_E,_M (flat ntuples),
     /// .Px,…,.E,.M (Delphes), case exact; sum_to_one:_pu,_pc,_pb,_ptau and sum_to_one:_pu,_pc,_pb).
-    /// A group is used only if the data obey its relation on 99 % of the rows (originals
-    /// exactly, compressed values within their preimages); the others are reported and dropped.
+    /// A suffix `=VALUE` is a declared constant in every group the rule finds (a muon ntuple
+    /// without mass column: four_momentum:_px,_py,_pz,_e,=105.6584). A group is used only if
+    /// the data obey its relation on 99 % of the rows (originals exactly, compressed values
+    /// within their preimages); the others are reported and dropped.
     #[arg(long)]
     rules: Vec<Rule>,
     /// A relation group `relation:column,column,...` (e.g. sum_to_one:a.p1,a.p2); a member
