@@ -133,19 +133,12 @@ pub(crate) fn decompress(src: &[u8], base: u64, out_len: usize) -> Result<Vec<u8
     Ok(out)
 }
 
-/// zlib into exactly `dst`; the decoder never writes past it.
+/// zlib into exactly `dst` with libdeflate: it never writes past `dst` (a stream that would is
+/// an error), and it verifies the zlib header and the Adler-32 of the data, so damaged data is an
+/// error. Chosen by measurement over `miniz_oxide` and `zlib-rs` (`cargo bench -p
+/// hepfloat-benches --bench inflate`: 1.6× `miniz_oxide`, 1.4× `zlib-rs` on the sample's floats).
 fn inflate(src: &[u8], dst: &mut [u8]) -> Result<usize, String> {
-    use miniz_oxide::inflate::core::{DecompressorOxide, decompress, inflate_flags};
-    let mut state = DecompressorOxide::new();
-    // The zlib wrapper carries an Adler-32 of the data: verify it, so damaged data is an error.
-    let flags = inflate_flags::TINFL_FLAG_PARSE_ZLIB_HEADER
-        | inflate_flags::TINFL_FLAG_COMPUTE_ADLER32
-        | inflate_flags::TINFL_FLAG_USING_NON_WRAPPING_OUTPUT_BUF;
-    let (status, _, written) = decompress(&mut state, src, dst, 0, flags);
-    match status {
-        miniz_oxide::inflate::TINFLStatus::Done => Ok(written),
-        other => Err(format!("zlib stream ends in state {other:?} after {written} bytes")),
-    }
+    libdeflater::Decompressor::new().zlib_decompress(src, dst).map_err(|e| format!("zlib: {e}"))
 }
 
 /// xz into exactly `dst`.
