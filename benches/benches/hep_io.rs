@@ -32,14 +32,7 @@ fn read(c: &mut Criterion) {
     let uncompressed: u64 = floats.iter().map(|n| tree.branch(n).map(|b| b.uncompressed_bytes).unwrap_or(0)).sum();
     // A buffer of the same size as the decompressed baskets, zlib level 1, for the inflate limit.
     let batch = tree.read(&sel, 0..tree.entries()).expect("reads");
-    let mut plain: Vec<u8> = Vec::with_capacity(uncompressed as usize);
-    for col in batch.columns() {
-        let mut d = col.to_data();
-        while let Some(child) = d.child_data().first() {
-            d = child.clone();
-        }
-        plain.extend_from_slice(&d.buffers()[0].as_slice()[..4 * d.len()]);
-    }
+    let mut plain = hepfloat_benches::value_bytes(&batch);
     plain.resize(uncompressed as usize, 0);
     let zlib = miniz_oxide::deflate::compress_to_vec_zlib(&plain, 1);
 

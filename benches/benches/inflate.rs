@@ -37,15 +37,7 @@ fn float_bytes() -> Vec<u8> {
         .map(|b| b.path.as_str())
         .collect();
     let batch = tree.read(&tree.select(&floats).expect("supported"), 0..tree.entries()).expect("reads");
-    let mut plain = Vec::new();
-    for col in batch.columns() {
-        let mut d = col.to_data();
-        while let Some(child) = d.child_data().first() {
-            d = child.clone();
-        }
-        plain.extend_from_slice(&d.buffers()[0].as_slice()[..4 * d.len()]);
-    }
-    plain
+    hepfloat_benches::value_bytes(&batch)
 }
 
 type Inflate = fn(&[u8], &mut [u8]) -> Result<usize, String>;

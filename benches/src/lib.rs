@@ -22,3 +22,26 @@ pub fn physics_like(n: usize) -> Vec<f32> {
         })
         .collect()
 }
+
+/// The raw bytes of every value of `batch`'s columns, column after column (lists flattened to
+/// their values): what the baskets of those branches decompress to, for inflate and copy limits.
+///
+/// ```
+/// use arrow_array::{Float32Array, RecordBatch};
+/// use std::sync::Arc;
+/// let b = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(vec![1.0f32, 2.0])) as _)]).unwrap();
+/// assert_eq!(hepfloat_benches::value_bytes(&b), [1.0f32.to_le_bytes(), 2.0f32.to_le_bytes()].concat());
+/// ```
+pub fn value_bytes(batch: &arrow_array::RecordBatch) -> Vec<u8> {
+    let mut out = Vec::new();
+    for column in batch.columns() {
+        let mut d = column.to_data();
+        while let Some(child) = d.child_data().first() {
+            d = child.clone();
+        }
+        let width = d.data_type().primitive_width().unwrap_or(1);
+        let start = d.offset() * width;
+        out.extend_from_slice(&d.buffers()[0].as_slice()[start..start + width * d.len()]);
+    }
+    out
+}
