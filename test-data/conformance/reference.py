@@ -72,14 +72,23 @@ def leaves(name, arr, out):
 
 def tree_leaves(tree):
     out = {}
+    # A branch's path is its parent's and its name; where several branches have one path
+    # (Delphes writes `Particle` twice), the n-th in branch order is `path#n`, as hep-io names it.
+    paths, taken = {}, {}
     for branch in tree.itervalues(recursive=True):
+        parent = branch.parent
+        base = branch.name if isinstance(parent, uproot.TTree) else f"{paths[id(parent)]}/{branch.name}"
+        taken[base] = taken.get(base, 0) + 1
+        path, n = base, taken[base]
+        while n > 1:
+            if f"{base}#{n}" not in taken:
+                path = f"{base}#{n}"
+                taken[path] = 1
+                break
+            n += 1
+        paths[id(branch)] = path
         if branch.branches:
             continue
-        path = branch.name
-        parent = branch.parent
-        while parent is not None and not isinstance(parent, uproot.TTree):
-            path = f"{parent.name}/{path}"
-            parent = parent.parent
         try:
             arr = branch.array(library="ak")
         except Exception as e:  # noqa: BLE001
@@ -91,31 +100,62 @@ def tree_leaves(tree):
             continue
         leaves(path, arr, out)
         root = root_range_decode(branch)
+        if root is None:
+            root = root_bits_decode(branch)
         if root is not None and "sha256" in out[path]:
-            theirs = digest(ak.Array(root))
+            theirs = digest(root)
             if theirs["sha256"] != out[path]["sha256"]:
                 out[path]["root"] = theirs
     return out
 
 
 def root_range_decode(branch):
-    """A `Float16_t` / `Double32_t` leaf in range mode (`[min, max, n]`) decoded as ROOT decodes
-    it (`TBufferFile::ReadWithFactor`: the stored u32 divided by `2^n / (max - min)`, with
+    """A `Float16_t` / `Double32_t` leaf in range mode (`[min, max, n]`), alone or in a
+    variable-length list (a `TClonesArray` member), decoded as ROOT decodes it
+    (`TBufferFile::ReadWithFactor`: the stored u32 divided by `2^n / (max - min)`, with
     `2^32 - 1` for n = 32, plus `min`, in double, cast to float for `Float16_t`); uproot multiplies
     by `(max - min) / 2^n` instead, which differs in the last bits. `None` for other leaves."""
     interp = branch.interpretation
+    jagged = isinstance(interp, uproot.interpretation.jagged.AsJagged)
+    inner = interp.content if jagged else interp
     truncated = uproot.interpretation.numerical.TruncatedNumerical
-    if not isinstance(interp, truncated) or interp.is_truncated:
+    if not isinstance(inner, truncated) or inner.is_truncated:
         return None
-    dims = interp.to_dims if hasattr(interp, "to_dims") else ()
-    raw_dtype = np.dtype((">u4", dims)) if dims else np.dtype(">u4")
-    raw = branch.array(interpretation=uproot.AsDtype(raw_dtype), library="np").astype(np.float64)
-    lo, hi, n = interp.low, interp.high, interp.num_bits
+    dims = inner.to_dims if hasattr(inner, "to_dims") else ()
+    raw_interp = uproot.AsDtype(np.dtype((">u4", dims)) if dims else np.dtype(">u4"))
+    if jagged:
+        raw_interp = uproot.AsJagged(raw_interp, header_bytes=interp.header_bytes)
+    raw = ak.values_astype(branch.array(interpretation=raw_interp, library="ak"), np.float64)
+    lo, hi, n = inner.low, inner.high, inner.num_bits
     factor = (float(0xFFFFFFFF) if n >= 32 else float(1 << n)) / (hi - lo)
     ours = raw / factor + lo
     if not branch.typename.startswith("Double32_t"):
-        ours = ours.astype(np.float32)
-    return np.ascontiguousarray(ours)
+        ours = ak.values_astype(ours, np.float32)
+    return ours
+
+
+def root_bits_decode(branch):
+    """`TObject::fBits` of a split object or collection (streamer type 15, `kBits`) decoded as
+    ROOT decodes it (`TStreamerInfo::ReadBuffer`): a big-endian u32 per object, followed by a
+    2-byte process-ID index when the object is referenced (bit `kIsReferenced`, 0x10); uproot
+    reads the bytes as u32s only, which goes wrong where objects are referenced. Parsed here from
+    the raw bytes of each entry. `None` for other leaves."""
+    streamer = getattr(branch, "streamer", None)
+    if streamer is None or not streamer.has_member("fType") or streamer.member("fType") != 15:
+        return None
+    interp = branch.interpretation
+    if not isinstance(interp, uproot.interpretation.jagged.AsJagged):
+        return None
+    raw = branch.array(interpretation=uproot.AsJagged(uproot.AsDtype("u1")), library="ak")
+    lists = []
+    for entry in ak.to_list(raw):
+        data, at, values = bytes(entry), 0, []
+        while at < len(data):
+            v = int.from_bytes(data[at:at + 4], "big")
+            values.append(v)
+            at += 6 if v & 0x10 else 4
+        lists.append(values)
+    return ak.values_astype(ak.Array(lists), np.uint32)
 
 
 CARDINALITY = {

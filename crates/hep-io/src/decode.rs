@@ -28,11 +28,31 @@ pub(crate) struct ColumnBuilder {
     /// Inner list offsets for vectors of vectors.
     inner: Vec<i64>,
     entries: usize,
+    /// `TObject::fBits` (streamer type 15, `kBits`): each `u32` value is followed by a 2-byte
+    /// process-ID index where it has the `kIsReferenced` bit (0x10) set, as ROOT writes it.
+    tobject_bits: bool,
 }
+
+/// `TObject::kIsReferenced`: the object's `fBits` are followed by a process-ID index.
+const IS_REFERENCED: u32 = 0x10;
 
 impl ColumnBuilder {
     pub(crate) fn new(ty: ColumnType) -> Self {
-        ColumnBuilder { ty, packing: None, values: MutableBuffer::new(0), outer: vec![0], inner: vec![0], entries: 0 }
+        ColumnBuilder {
+            ty,
+            packing: None,
+            values: MutableBuffer::new(0),
+            outer: vec![0],
+            inner: vec![0],
+            entries: 0,
+            tobject_bits: false,
+        }
+    }
+
+    /// The same builder reading `TObject::fBits` (see the field).
+    pub(crate) fn tobject_bits(mut self, yes: bool) -> Self {
+        self.tobject_bits = yes;
+        self
     }
 
     /// The same builder reading values packed as `packing` says.
@@ -115,6 +135,9 @@ impl ColumnBuilder {
         let out_of_range =
             |a: usize, b: usize, n: usize| bad(format!("entries {a}..{b} are outside the basket's {n} entry offsets"));
         match (self.ty.layout, offsets) {
+            (Layout::Scalar | Layout::Jagged, _) if self.tobject_bits => {
+                self.append_bits(data, offsets, a, b, basket.offset)?
+            }
             (Layout::Scalar | Layout::Array(_) | Layout::Matrix { .. }, _) => {
                 let n = self.ty.layout.fixed_len().unwrap_or(1);
                 let stride = size.checked_mul(n).ok_or_else(|| bad(format!("arrays of {n} values overflow")))?;
@@ -142,6 +165,22 @@ impl ColumnBuilder {
                         return Err(bad(format!("entry {e} is {len} bytes, not a whole number of {size}-byte values")));
                     }
                     self.push_offset(Outer, len / size).map_err(|d| bad(format!("entry {e}: {d}")))?;
+                }
+                self.push_values(&data[lo..hi]);
+            }
+            (Layout::JaggedArray(n), Some(off)) => {
+                let (lo, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
+                let stride =
+                    size.checked_mul(n).filter(|&s| s > 0).ok_or_else(|| bad(format!("arrays of {n} values")))?;
+                self.values.reserve(hi - lo);
+                for e in a..b {
+                    let (start, end) =
+                        entry_span(off, e, e + 1, hi).ok_or_else(|| out_of_range(e, e + 1, off.len()))?;
+                    let len = end - start;
+                    if len % stride != 0 {
+                        return Err(bad(format!("entry {e} is {len} bytes, not a whole number of {n}-value arrays")));
+                    }
+                    self.push_offset(Outer, len / stride).map_err(|d| bad(format!("entry {e}: {d}")))?;
                 }
                 self.push_values(&data[lo..hi]);
             }
@@ -178,6 +217,48 @@ impl ColumnBuilder {
             offset: basket.offset,
             detail: format!("entries {a}..{b}"),
         })?;
+        Ok(())
+    }
+
+    /// Entries `a..b` of a `TObject::fBits` column (a scalar, or one value per object of a split
+    /// collection): each entry's values read one by one, skipping the process-ID index after a
+    /// referenced object's. Entries are found by the basket's offsets or, for scalars written
+    /// without them, by reading the entries before `a`.
+    fn append_bits(&mut self, data: &[u8], offsets: Option<&Vec<usize>>, a: usize, b: usize, at: u64) -> Result<()> {
+        let bad = |detail: String| Error::Malformed { what: "basket data", offset: at, detail };
+        let scalar = self.ty.layout == Layout::Scalar;
+        let mut next = 0;
+        for e in 0..b {
+            let (start, end) = match offsets {
+                Some(_) if e < a => continue,
+                Some(off) => entry_span(off, e, e + 1, data.len())
+                    .ok_or_else(|| bad(format!("entry {e} is outside the basket's {} entry offsets", off.len())))?,
+                None if scalar => (next, data.len()),
+                None => return Err(bad("a variable-length branch's basket has no entry offsets".into())),
+            };
+            let (mut i, mut n) = (start, 0usize);
+            while if offsets.is_some() { i < end } else { n == 0 } {
+                let w = data.get(i..i + 4).filter(|_| i + 4 <= end).ok_or_else(|| {
+                    bad(format!("entry {e}: its bytes end inside a 4-byte value at byte {}", i - start))
+                })?;
+                let v = u32::from_be_bytes([w[0], w[1], w[2], w[3]]);
+                i += if v & IS_REFERENCED != 0 { 6 } else { 4 };
+                if i > end {
+                    return Err(bad(format!("entry {e}: a referenced object's process-ID index is cut off")));
+                }
+                if e >= a {
+                    self.values.extend_from_slice(&v.to_ne_bytes());
+                }
+                n += 1;
+            }
+            next = i;
+            if scalar && n != 1 {
+                return Err(bad(format!("entry {e} holds {n} values, not one")));
+            }
+            if !scalar {
+                self.push_offset(Outer, n).map_err(|d| bad(format!("entry {e}: {d}")))?;
+            }
+        }
         Ok(())
     }
 
@@ -260,6 +341,10 @@ impl ColumnBuilder {
             Layout::Array(_) | Layout::Matrix { .. } => fixed_lists(values, &self.ty.layout.fixed_sizes())
                 .map_err(|detail| Error::Overflow { what: "column", offset: 0, detail }),
             Layout::Jagged | Layout::Pointer | Layout::Vector => list(self.outer, values),
+            Layout::JaggedArray(n) => list(
+                self.outer,
+                fixed_lists(values, &[n]).map_err(|detail| Error::Overflow { what: "column", offset: 0, detail })?,
+            ),
             Layout::VectorVector => list(self.outer, list(self.inner, values)?),
         }
     }
@@ -322,5 +407,60 @@ mod tests {
             let e = b.append(&basket(entry.clone(), Some(vec![0, entry.len()])), 0, 1).unwrap_err();
             assert!(matches!(e, Error::Malformed { what: "basket data", .. }), "{e}");
         }
+    }
+    /// `TObject::fBits` as ROOT writes them: a referenced object's (bit 0x10) value is followed
+    /// by a 2-byte process-ID index, which is skipped; one per object of a collection, or one
+    /// per entry with or without entry offsets.
+    #[test]
+    fn tobject_bits_skip_the_process_id_of_referenced_objects() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::UInt32Type;
+        let (plain, referenced) = (0x0300_0000u32, 0x0300_0010u32);
+        let mut data = Vec::new();
+        data.extend(plain.to_be_bytes());
+        data.extend(referenced.to_be_bytes());
+        data.extend([0, 7]); // the process-ID index
+        data.extend(plain.to_be_bytes());
+        // A collection: entries of 2 objects (10 bytes) and 1 object (4 bytes).
+        let ty = ColumnType { primitive: Primitive::U32, layout: Layout::Jagged };
+        let mut b = ColumnBuilder::new(ty).tobject_bits(true);
+        b.append(&basket(data.clone(), Some(vec![0, 10, 14])), 0, 2).unwrap();
+        let a = b.finish().unwrap();
+        let l = a.as_list::<i64>();
+        assert_eq!(l.value_offsets(), &[0, 2, 3]);
+        assert_eq!(l.values().as_primitive::<UInt32Type>().values(), &[plain, referenced, plain]);
+        // Scalars: three entries of 4, 6 and 4 bytes, found with offsets and without.
+        let ty = ColumnType { primitive: Primitive::U32, layout: Layout::Scalar };
+        for offsets in [Some(vec![0, 4, 10, 14]), None] {
+            let mut b = ColumnBuilder::new(ty).tobject_bits(true);
+            b.append(&basket(data.clone(), offsets), 1, 3).unwrap();
+            assert_eq!(b.finish().unwrap().as_primitive::<UInt32Type>().values(), &[referenced, plain]);
+        }
+        // A referenced value whose index is cut off is damage, not a value.
+        let mut b =
+            ColumnBuilder::new(ColumnType { primitive: Primitive::U32, layout: Layout::Jagged }).tobject_bits(true);
+        let e = b.append(&basket(data[..9].to_vec(), Some(vec![0, 9])), 0, 1).unwrap_err();
+        assert!(matches!(e, Error::Malformed { offset: 1234, .. }) && e.to_string().contains("cut off"), "{e}");
+    }
+
+    /// Lists of fixed arrays (`float x[2]` in a split collection): entries are whole arrays.
+    #[test]
+    fn lists_of_fixed_arrays_keep_both_levels() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Int16Type;
+        let data: Vec<u8> = (1..=6i16).flat_map(i16::to_be_bytes).collect();
+        let ty = ColumnType { primitive: Primitive::I16, layout: Layout::JaggedArray(2) };
+        assert_eq!(ty.cpp_name(), "int16_t[][2]");
+        let mut b = ColumnBuilder::new(ty);
+        b.append(&basket(data.clone(), Some(vec![0, 8, 8, 12])), 0, 3).unwrap();
+        let a = b.finish().unwrap();
+        assert_eq!(a.data_type(), &ty.data_type());
+        let l = a.as_list::<i64>();
+        assert_eq!(l.value_offsets(), &[0, 2, 2, 3]);
+        let arrays = l.values().as_fixed_size_list();
+        assert_eq!(arrays.values().as_primitive::<Int16Type>().values(), &[1, 2, 3, 4, 5, 6]);
+        let mut b = ColumnBuilder::new(ty);
+        let e = b.append(&basket(data, Some(vec![0, 6])), 0, 1).unwrap_err();
+        assert!(e.to_string().contains("not a whole number of 2-value arrays"), "{e}");
     }
 }

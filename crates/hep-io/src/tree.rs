@@ -45,7 +45,9 @@ pub struct Branch {
     /// Branch name.
     pub name: String,
     /// The names from the top-level branch down, joined by `/` (as `uproot` keys them): the
-    /// column name. Equal to `name` for top-level branches.
+    /// column name. Equal to `name` for top-level branches. Unique in its tree: where a tree
+    /// holds several branches of one path (Delphes writes `Particle` twice), the n-th is
+    /// `path#n` (`Particle#2`, with `Particle#2/Particle.PT` below it).
     pub path: String,
     /// Branch title.
     pub title: String,
@@ -72,6 +74,9 @@ pub struct Branch {
     /// File offset of the branch record (inside the tree's record).
     offset: u64,
     baskets: Vec<BasketRef>,
+    /// `TObject::fBits` of a split object (streamer type 15): referenced objects' values are
+    /// followed by a process-ID index.
+    tobject_bits: bool,
     /// The branch of its count leaf (`x[n]`), which sizes its entries where a basket was
     /// written without entry offsets.
     count: Option<usize>,
@@ -527,6 +532,10 @@ impl Resolver<'_> {
                     }
                     _ => Layout::Array(n),
                 },
+                // `x[n][4]`: lists of fixed arrays (more dimensions are not read).
+                (true, Ok(n)) if n > 1 && fixed_dims(leaf.title.split_once(']').map_or("", |(_, r)| r)) == [n] => {
+                    Layout::JaggedArray(n)
+                }
                 (true, Ok(n)) if n > 1 => {
                     let name = format!("{}[][{n}]", p.cpp_name());
                     return (name.clone(), unsupported(format!("{name}: multidimensional variable-length array")));
@@ -585,8 +594,19 @@ impl Resolver<'_> {
             Err(why) => return missing(why),
         };
         match (fixed, ColumnType::from_cpp(&el.type_name), usize::try_from(el.array_length)) {
-            (Some(p), _, Ok(n)) if !in_collection && n > 0 => {
-                let t = ColumnType { primitive: p, layout: Layout::Array(n) };
+            (Some(p), _, Ok(n)) if n > 0 => {
+                // The dimensions, as the branch's name spells them (`fQvector[9][10][2]`).
+                let layout = match (&fixed_dims(&rec.name)[..], in_collection) {
+                    (&[m], false) if m == n => Layout::Array(n),
+                    (&[rows, cols], false) if rows.checked_mul(cols) == Some(n) => Layout::Matrix { rows, cols },
+                    (&[m], true) if m == n => Layout::JaggedArray(n),
+                    _ => {
+                        let name = format!("{}{}", p.cpp_name(), rec.name.trim_start_matches(|c| c != '['));
+                        let why = if in_collection { "in a collection" } else { "of more than two dimensions" };
+                        return (name.clone(), unsupported(format!("{name}: an array {why}")));
+                    }
+                };
+                let t = ColumnType { primitive: p, layout };
                 (t.cpp_name(), Ok(t))
             }
             (None, Some(t), _) if e.streamer_type == 300 && !in_collection && t.layout != Layout::Scalar => {
@@ -605,7 +625,13 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Vec<BasketRef>> {
     let entries = u64::try_from(rec.entries).map_err(|_| bad(format!("{} entries", rec.entries)))?;
     let mut out = Vec::with_capacity(rec.write_basket.saturating_add(rec.embedded.len()));
     let mut next = 0u64;
-    for i in 0..rec.write_basket {
+    // Baskets written to disk come first; those past the first without a position (seek 0) were
+    // never written there: the branch keeps them, if at all, among its embedded baskets (as
+    // ROOT does for a tree saved while it was filled in memory). Were a damaged position to
+    // end the list early, the entry count check below refuses the branch.
+    let on_disk = (0..rec.write_basket).take_while(|&i| rec.basket_seek.get(i).is_some_and(|&s| s != 0)).count();
+    let on_disk = if rec.embedded.is_empty() { rec.write_basket } else { on_disk };
+    for i in 0..on_disk {
         let (Some(&entry), Some(&seek), Some(&bytes)) =
             (rec.basket_entry.get(i), rec.basket_seek.get(i), rec.basket_bytes.get(i))
         else {
@@ -613,7 +639,7 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Vec<BasketRef>> {
         };
         let first = u64::try_from(entry).ok().filter(|&f| f == next);
         let end = match rec.basket_entry.get(i + 1) {
-            Some(&e) if i + 1 < rec.write_basket || !rec.embedded.is_empty() => u64::try_from(e).ok(),
+            Some(&e) if i + 1 < on_disk || !rec.embedded.is_empty() => u64::try_from(e).ok(),
             _ => Some(entries),
         };
         let (Some(first), Some(end)) = (first, end.filter(|&e| e >= next && e <= entries)) else {
@@ -723,6 +749,7 @@ impl RootFile {
         // The leaves of each branch, and the count leaf of its first.
         let mut leaves: Vec<(Vec<usize>, Option<usize>)> = Vec::new();
         let mut stack: Vec<(usize, usize, String)> = top.into_iter().rev().map(|i| (i, 0, String::new())).collect();
+        let mut taken: HashMap<String, usize> = HashMap::new();
         while let Some((i, depth, parent)) = stack.pop() {
             let Some(Obj::Branch(rec)) = r.objs.get(i) else { continue };
             let (type_name, mut column, packing) = resolver.resolve(rec, &r.objs);
@@ -733,7 +760,31 @@ impl RootFile {
                 }
                 Vec::new()
             });
-            let path = if parent.is_empty() { rec.name.clone() } else { format!("{parent}/{}", rec.name) };
+            // A branch filled apart from its tree (fewer entries than the tree) cannot be a
+            // column of the tree's entries; its baskets are sound, so this is not damage.
+            let own = u64::try_from(rec.entries).unwrap_or(0);
+            if column.is_ok() && own < entries {
+                column = Err(Unreadable::Unsupported(format!(
+                    "it holds {own} of the tree's {entries} entries (filled apart from the tree), and a column has one \
+                     value per entry"
+                )));
+            }
+            let mut path = if parent.is_empty() { rec.name.clone() } else { format!("{parent}/{}", rec.name) };
+            // Paths name columns, so they must be unique; a tree may hold two branches of one
+            // name (Delphes writes `Particle` twice): the n-th gets `#n` after its name, and
+            // its sub-branches live under that path.
+            let seen = taken.entry(path.clone()).or_insert(0usize);
+            *seen += 1;
+            let mut n = *seen;
+            while n > 1 {
+                let unique = format!("{path}#{n}");
+                if !taken.contains_key(&unique) {
+                    taken.insert(unique.clone(), 1);
+                    path = unique;
+                    break;
+                }
+                n += 1;
+            }
             stack.extend(rec.branches.iter().rev().map(|&c| (c, depth + 1, path.clone())));
             let count_leaf = rec.leaves.first().and_then(|&l| match r.objs.get(l) {
                 Some(Obj::Leaf(leaf)) => leaf.count,
@@ -754,6 +805,7 @@ impl RootFile {
                 depth,
                 offset: rec.offset,
                 baskets,
+                tobject_bits: rec.element.as_ref().is_some_and(|e| e.streamer_type == 15),
                 count: None,
             });
         }
@@ -1086,7 +1138,7 @@ impl ColumnReader {
                 entries: branch.entries,
             }));
         }
-        let mut out = ColumnBuilder::new(ty).packed(branch.packing);
+        let mut out = ColumnBuilder::new(ty).packed(branch.packing).tobject_bits(branch.tobject_bits);
         let first = branch.baskets.partition_point(|b| b.end <= range.start);
         for i in first..branch.baskets.len() {
             let (b0, b1) = (branch.baskets[i].first, branch.baskets[i].end);

@@ -165,6 +165,9 @@ pub enum Layout {
     /// A variable-length array with no per-entry header: C arrays with a count leaf (`x[n]`),
     /// members of split collections.
     Jagged,
+    /// A variable-length list of fixed-length arrays: a fixed array member of a split
+    /// collection (`float x[5]` in a `TClonesArray`'s class), a C array `x[n][5]`.
+    JaggedArray(usize),
     /// A variable-length array behind a pointer, a member of a split class (`T* x; //[n]`):
     /// each entry is a one-byte flag, then its values.
     Pointer,
@@ -188,7 +191,7 @@ impl Layout {
             Layout::Scalar => Some(1),
             Layout::Array(n) => Some(n),
             Layout::Matrix { rows, cols } => Some(rows.saturating_mul(cols)),
-            Layout::Jagged | Layout::Pointer | Layout::Vector | Layout::VectorVector => None,
+            Layout::Jagged | Layout::JaggedArray(_) | Layout::Pointer | Layout::Vector | Layout::VectorVector => None,
         }
     }
 
@@ -225,13 +228,14 @@ pub struct ColumnType {
 
 impl ColumnType {
     /// Parse a C++ class name: a primitive, `vector<T>` or `vector<vector<T>>` (with or without
-    /// `std::`, spaces, or the default allocator); `set<T>` and `bitset<N>` (booleans) read as
-    /// the vectors they are streamed as.
+    /// `std::`, spaces, or the default allocator); `set<T>`, `ROOT::RVec<T>` and `bitset<N>`
+    /// (booleans) read as the vectors they are streamed as.
     ///
     /// ```
     /// use hep_io::{ColumnType, Layout};
     /// assert_eq!(ColumnType::from_cpp("std::vector<unsigned char>").unwrap().layout, Layout::Vector);
     /// assert!(ColumnType::from_cpp("vector<ElementLink<DataVector<xAOD::Jet_v1> > >").is_none());
+    /// assert_eq!(ColumnType::from_cpp("ROOT::VecOps::RVec<float>").unwrap().layout, Layout::Vector);
     /// ```
     pub fn from_cpp(name: &str) -> Option<ColumnType> {
         let name: String = name.replace("std::", "");
@@ -267,6 +271,7 @@ impl ColumnType {
             Layout::Array(n) => format!("{p}[{n}]"),
             Layout::Matrix { rows, cols } => format!("{p}[{rows}][{cols}]"),
             Layout::Jagged => format!("{p}[]"),
+            Layout::JaggedArray(n) => format!("{p}[][{n}]"),
             Layout::Pointer => format!("{p}*"),
             Layout::Vector => format!("std::vector<{p}>"),
             Layout::VectorVector => format!("std::vector<std::vector<{p}>>"),
@@ -293,6 +298,9 @@ impl ColumnType {
                 DataType::FixedSizeList(item(row), i32::try_from(rows).unwrap_or(i32::MAX))
             }
             Layout::Jagged | Layout::Pointer | Layout::Vector => DataType::LargeList(item(p)),
+            Layout::JaggedArray(n) => {
+                DataType::LargeList(item(DataType::FixedSizeList(item(p), i32::try_from(n).unwrap_or(i32::MAX))))
+            }
             Layout::VectorVector => DataType::LargeList(item(DataType::LargeList(item(p)))),
         }
     }
@@ -305,8 +313,9 @@ pub(crate) fn item(dt: DataType) -> Arc<Field> {
 
 /// `T` of `vector<T>` or `vector<T, allocator<T>>`.
 fn vector_argument(name: &str) -> Option<&str> {
-    // A `std::set` of numbers is streamed as a vector of them (size, then the values in order).
-    let rest = name.strip_prefix("vector").or_else(|| name.strip_prefix("set"))?;
+    // A `std::set` of numbers is streamed as a vector of them (size, then the values in order),
+    // and so is `ROOT::RVec` (its collection proxy writes the layout of `std::vector`).
+    let rest = ["vector", "set", "ROOT::VecOps::RVec", "ROOT::RVec"].iter().find_map(|p| name.strip_prefix(p))?;
     let body = rest.trim_start().strip_prefix('<')?.trim_end().strip_suffix('>')?;
     // Cut at a top-level comma (the allocator argument).
     let mut depth = 0i32;

@@ -164,3 +164,63 @@ fn sets_and_bitsets_read_as_the_vectors_they_are_streamed_as() {
     let bits: Vec<bool> = bits.as_boolean().iter().map(Option::unwrap).collect();
     assert_eq!(bits, [true, false, true, false, true, false, false, false]);
 }
+
+#[test]
+fn a_delphes_tree_reads_whole_with_unique_paths_bits_and_arrays_of_objects() {
+    let file = corpus("uproot-issue513.root");
+    let tree = file.tree("Delphes").unwrap();
+    // Delphes writes two branches named `Particle`: the second and its members get `#2`.
+    let paths: Vec<&str> = tree.branches().iter().map(|b| b.path.as_str()).collect();
+    let unique: std::collections::BTreeSet<&str> = paths.iter().copied().collect();
+    assert_eq!(unique.len(), paths.len(), "branch paths are unique");
+    assert!(paths.contains(&"Particle#2") && paths.contains(&"Particle#2/Particle.PT"), "{paths:?}");
+    let sel = tree.select_readable(&["*"]).unwrap();
+    assert!(sel.damaged().is_empty(), "{:?}", sel.damaged());
+    let batch = tree.read(&sel, 0..tree.entries()).unwrap();
+    let col = |name: &str| batch.column_by_name(name).unwrap_or_else(|| panic!("{name}")).clone();
+    // `fBits` of referenced tracks carry a process-ID index: one value per track all the same.
+    let tracks = col("Track/Track.fUniqueID");
+    let bits = col("Track/Track.fBits");
+    assert_eq!(bits.as_list::<i64>().value_offsets(), tracks.as_list::<i64>().value_offsets());
+    let referenced = bits.as_list::<i64>().values().as_primitive::<UInt32Type>().values().iter();
+    assert!(referenced.filter(|&&b| b & 0x10 != 0).count() > 0, "the sample has referenced tracks");
+    // `Float_t Tau[5]` of each jet: a list of jets, each five values.
+    assert_eq!(tree.branch("Jet/Jet.Tau[5]").unwrap().column.as_ref().unwrap().layout, Layout::JaggedArray(5));
+    let tau = col("Jet/Jet.Tau[5]");
+    let jets = col("Jet/Jet.PT");
+    assert_eq!(tau.as_list::<i64>().value_offsets(), jets.as_list::<i64>().value_offsets());
+    assert_eq!(tau.as_list::<i64>().values().as_fixed_size_list().value_length(), 5);
+}
+
+#[test]
+fn baskets_kept_in_the_tree_record_read_and_short_branches_are_listed() {
+    // Every basket of `Event/fXvtx` sits in the tree's own record, behind basket slots with no
+    // position in the file: the branch reads all its entries.
+    let file = corpus("uproot-issue232.root");
+    let tree = file.tree("fTreeV0").unwrap();
+    let b = tree.branch("Event/fXvtx").unwrap();
+    assert!(b.column.is_ok(), "{:?}", b.column);
+    let batch = tree.read(&tree.select(&["Event/fXvtx"]).unwrap(), 0..tree.entries()).unwrap();
+    assert_eq!(batch.num_rows() as u64, tree.entries());
+    // A branch with fewer entries than its tree is not a column, and says why.
+    let file = corpus("uproot-issue327.root");
+    let tree = file.tree("DstTree").unwrap();
+    let short = tree.branch("Event/fT0start").unwrap();
+    assert!(short.entries < tree.entries());
+    let why = short.column.as_ref().unwrap_err().to_string();
+    assert!(why.contains("of the tree's 98 entries"), "{why}");
+    let sel = tree.select_supported(&["*"]).unwrap();
+    assert!(sel.skipped().iter().any(|s| s == "Event/fT0start"));
+    assert_eq!(tree.read(&sel, 0..tree.entries()).unwrap().num_rows(), 98);
+}
+
+#[test]
+fn rvecs_read_as_vectors() {
+    let file = corpus("uproot-issue-589.root");
+    let tree = file.tree("events").unwrap();
+    let rvec = tree.branches().iter().find(|b| b.type_name.contains("std::vector<float>")).expect("an RVec<float>");
+    assert_eq!(rvec.column.as_ref().unwrap().layout, Layout::Vector);
+    let sel = tree.select_supported(&["*"]).unwrap();
+    assert!(sel.skipped().is_empty(), "{:?}", sel.skipped());
+    tree.read(&sel, 0..tree.entries()).unwrap();
+}
