@@ -1075,7 +1075,7 @@ impl Tree {
         if range.start > range.end || range.end > self.entries {
             return Err(Error::BadRange { start: range.start, end: range.end, entries: self.entries });
         }
-        let columns = readers.iter_mut().map(|r| r.read(self, range.clone())).collect::<Result<Vec<ArrayRef>>>()?;
+        let columns = in_parallel(readers, |r| r.read(self, range.clone()))?;
         let options = RecordBatchOptions::new().with_row_count(Some(to_usize(range.end - range.start, 0)?));
         RecordBatch::try_new_with_options(schema, columns, &options).map_err(|e| Error::Malformed {
             what: "record batch",
@@ -1083,6 +1083,18 @@ impl Tree {
             detail: e.to_string(),
         })
     }
+}
+
+/// `f` of every item, on rayon's current thread pool (each column of a batch is read, inflated
+/// and decoded on its own), in item order; the first error in item order, whatever finished
+/// first, so that results and errors do not depend on the thread count.
+pub(crate) fn in_parallel<T: Send, R: Send>(
+    items: &mut [T],
+    f: impl Fn(&mut T) -> Result<R> + Sync + Send,
+) -> Result<Vec<R>> {
+    use rayon::prelude::*;
+    let out: Vec<Result<R>> = items.par_iter_mut().with_max_len(1).map(f).collect();
+    out.into_iter().collect()
 }
 
 /// An entry count as a `usize` (an error where it does not fit, on 32-bit targets).

@@ -28,6 +28,11 @@ pub struct Cli {
     /// Print the result as JSON on stdout (for scripts); implies --quiet for progress.
     #[arg(long, global = true)]
     json: bool,
+    /// Threads for the work that runs in parallel (reading and decoding the columns of each
+    /// batch, compressing and upsampling columns); every core by default. Results are the same
+    /// whatever the number.
+    #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
+    threads: Option<u16>,
     #[command(subcommand)]
     command: Command,
 }
@@ -134,6 +139,9 @@ pub struct Output {
 
 fn run(cli: Cli) -> Result<()> {
     let out = Out { quiet: cli.quiet, json: cli.json };
+    if let Some(n) = cli.threads {
+        rayon::ThreadPoolBuilder::new().num_threads(usize::from(n)).build_global()?;
+    }
     match cli.command {
         Command::Inspect(a) => commands::inspect(&a, out),
         Command::Compress(a) => commands::compress(&a, out).map(|_| ()),

@@ -284,25 +284,39 @@ pub fn compress_columns(
     batch: &RecordBatch,
     scheme_of: impl Fn(&str) -> Option<Scheme>,
 ) -> Result<(RecordBatch, Compressed)> {
-    let mut counts = Compressed::default();
-    let mut columns = Vec::with_capacity(batch.num_columns());
-    for (field, column) in batch.schema().fields().iter().zip(batch.columns()) {
-        let Some(mut values) = float_values(column.as_ref()) else {
-            columns.push(column.clone());
-            continue;
-        };
-        let Some(scheme) = scheme_of(field.name()) else {
-            counts.kept += values.len() as u64;
-            columns.push(column.clone());
-            continue;
-        };
-        let in_column = |e: Error| e.in_column(field.name());
+    let schema = batch.schema();
+    let mut work: Vec<(&str, &ArrayRef, Option<Scheme>)> = schema
+        .fields()
+        .iter()
+        .zip(batch.columns())
+        .map(|(field, column)| (field.name().as_str(), column, scheme_of(field.name())))
+        .collect();
+    // Each column on its own, in parallel; the first error in column order.
+    let done = in_parallel(&mut work, |&mut (name, column, scheme)| {
+        let Some(mut values) = float_values(column.as_ref()) else { return Ok((column.clone(), 0, 0)) };
+        let Some(scheme) = scheme else { return Ok((column.clone(), 0, values.len() as u64)) };
+        let in_column = |e: Error| e.in_column(name);
         scheme.compress_in_place(&mut values).map_err(|e| in_column(e.into()))?;
-        counts.values += values.len() as u64;
-        columns.push(with_float_values(column.as_ref(), &values).map_err(in_column)?);
+        Ok((with_float_values(column.as_ref(), &values).map_err(in_column)?, values.len() as u64, 0))
+    })?;
+    let mut counts = Compressed::default();
+    let mut columns = Vec::with_capacity(done.len());
+    for (column, values, kept) in done {
+        counts.values += values;
+        counts.kept += kept;
+        columns.push(column);
     }
-    let out = RecordBatch::try_new(batch.schema(), columns)?;
+    let out = RecordBatch::try_new(schema, columns)?;
     Ok((out, counts))
+}
+
+/// `f` of every item on rayon's current thread pool, in item order; the first error in item
+/// order, whatever finished first, so that neither results nor errors depend on the thread
+/// count.
+fn in_parallel<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> Result<R> + Sync + Send) -> Result<Vec<R>> {
+    use rayon::prelude::*;
+    let out: Vec<Result<R>> = items.par_iter_mut().with_max_len(1).map(f).collect();
+    out.into_iter().collect()
 }
 
 /// Streaming upsampling of record batches with a fitted [`Model`]: every float column the model
@@ -438,22 +452,24 @@ impl<'m> Upsampler<'m> {
                 }
             }
         }
-        for (i, name) in names.iter().enumerate() {
-            if let (Some(out), false) = (&mut outputs[i], done[i]) {
-                let first_row = self.rows.get(*name).copied().unwrap_or(0);
-                let needs = self.model.column(name).and_then(|c| c.neural()).map_or(&[][..], |n| &n.context[..]);
-                let context: Vec<(&str, &[f32])> =
-                    needs.iter().filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
-                self.model
-                    .upsample_with(
-                        name,
-                        slice(i),
-                        &crate::Request { how: self.how, seed: self.seed, first_row, context: &context },
-                        out,
-                    )
-                    .map_err(|e| e.in_column(name))?;
-            }
-        }
+        // The other columns, each on its own (in parallel: draws are seeded by position, so
+        // the output does not depend on the thread count; the first error in column order).
+        let (model, how, seed, rows) = (self.model, self.how, self.seed, &self.rows);
+        let mut rest: Vec<(usize, &mut Vec<f32>)> = outputs
+            .iter_mut()
+            .enumerate()
+            .filter(|(i, _)| !done[*i])
+            .filter_map(|(i, out)| Some((i, out.as_mut()?)))
+            .collect();
+        in_parallel(&mut rest, |(i, out)| {
+            let name = names[*i];
+            let first_row = rows.get(name).copied().unwrap_or(0);
+            let needs = model.column(name).and_then(|c| c.neural()).map_or(&[][..], |n| &n.context[..]);
+            let context: Vec<(&str, &[f32])> =
+                needs.iter().filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
+            let request = crate::Request { how, seed, first_row, context: &context };
+            model.upsample_with(name, slice(*i), &request, out).map_err(|e| e.in_column(name))
+        })?;
         let mut columns = Vec::with_capacity(names.len());
         for (i, name) in names.iter().enumerate() {
             match &outputs[i] {

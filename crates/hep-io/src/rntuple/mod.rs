@@ -709,9 +709,8 @@ impl RNTuple {
         if range.start > range.end || range.end > self.entries {
             return Err(Error::BadRange { start: range.start, end: range.end, entries: self.entries });
         }
-        let mut columns = Vec::with_capacity(sel.indices().len());
-        for &i in sel.indices() {
-            let f = &self.top[i];
+        let mut fields: Vec<&RField> = sel.indices().iter().map(|&i| &self.top[i]).collect();
+        let columns = crate::tree::in_parallel(&mut fields, |f| {
             let in_field = |e: Error| Error::InBranch {
                 branch: f.name.clone(),
                 basket: None,
@@ -719,8 +718,8 @@ impl RNTuple {
                 source: Box::new(e),
             };
             let Ok(ty) = f.column else { return Err(Error::NoSuchBranch(f.name.clone())) };
-            columns.push(self.read_field(f, ty, range.clone()).map_err(in_field)?);
-        }
+            self.read_field(f, ty, range.clone()).map_err(in_field)
+        })?;
         let rows = usize::try_from(range.end - range.start).map_err(|_| Error::Overflow {
             what: "entry count",
             offset: self.header_at,
