@@ -2,7 +2,8 @@
 """Whole-process timings of hepfloat's commands on TTrees of real size, at 1 and more threads,
 with peak memory, written as a Markdown table.
 
-    cargo build --release -p hepfloat-cli -p hep-io --example read_floats
+    cargo build --release -p hepfloat-cli
+    cargo build --release -p hep-io --example read_floats
     python3 crates/hep-io/scripts/make_large_tree.py test-data/PHYSLITE_example.root /tmp/x1.root 200
     python3 crates/hep-io/scripts/make_large_tree.py test-data/PHYSLITE_example.root /tmp/x4.root 800
     python3 benches/scaling.py --out docs/scaling.md /tmp/x1.root /tmp/x4.root
@@ -32,7 +33,7 @@ RELEASE = os.path.join(ROOT, "target", "release")
 UPROOT = """
 import sys, uproot
 t = uproot.open(sys.argv[1])["CollectionTree"]
-names = [n for n, b in t.items() if not b.branches and b.typename in ("float", "std::vector<float>")]
+names = [n for n, b in t.items() if not b.branches and b.typename in ("float", "float[]", "std::vector<float>")]
 t.arrays(names)
 """
 

@@ -201,13 +201,18 @@ impl ColumnBuilder {
                     self.push_offset(Outer, values.len() / size).map_err(|d| bad(format!("entry {e}: {d}")))?;
                 }
             }
-            (Layout::Vector | Layout::VectorVector, Some(off)) => {
+            (Layout::Vector | Layout::VectorVector | Layout::JaggedVector, Some(off)) => {
                 let (lo, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
                 self.values.reserve(hi - lo);
                 for e in a..b {
                     let (start, end) =
                         entry_span(off, e, e + 1, hi).ok_or_else(|| out_of_range(e, e + 1, off.len()))?;
-                    self.vector_entry(&data[start..end]).map_err(|d| bad(format!("entry {e}: {d}")))?;
+                    let entry = &data[start..end];
+                    match self.ty.layout {
+                        Layout::JaggedVector => self.member_vectors_entry(entry),
+                        _ => self.vector_entry(entry),
+                    }
+                    .map_err(|d| bad(format!("entry {e}: {d}")))?;
                 }
             }
             (_, None) => return Err(bad("a variable-length branch's basket has no entry offsets".into())),
@@ -266,16 +271,8 @@ impl ColumnBuilder {
     /// the length, then the values (each inner vector is its length and values).
     fn vector_entry(&mut self, entry: &[u8]) -> Result<(), String> {
         let size = self.disk_size();
-        let word = |at: usize| -> Result<u32, String> {
-            entry
-                .get(at..at.saturating_add(4))
-                .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
-                .ok_or_else(|| format!("{} bytes end inside the header at byte {at}", entry.len()))
-        };
-        let bcnt = word(0)?;
-        if bcnt & BYTE_COUNT_MASK == 0 || (bcnt & !BYTE_COUNT_MASK) as usize != entry.len() - 4 {
-            return Err(format!("byte count {bcnt:#x} does not match the entry's {} bytes", entry.len()));
-        }
+        let word = |at: usize| word(entry, at);
+        streamed_header(entry)?;
         let n = word(6)? as usize;
         let mut at = 10;
         if self.ty.layout == Layout::Vector {
@@ -289,20 +286,37 @@ impl ColumnBuilder {
             return Err(format!("{n} inner vectors cannot fit in {} bytes", entry.len()));
         }
         for _ in 0..n {
-            let m = word(at)? as usize;
-            at += 4;
-            let bytes = m
-                .checked_mul(size)
-                .filter(|&k| k <= entry.len() - at)
-                .ok_or_else(|| format!("an inner vector of {m} values overruns the entry at byte {at}"))?;
-            self.push_values(&entry[at..at + bytes]);
-            at += bytes;
-            self.push_offset(Inner, m)?;
+            at = self.inner_vector(entry, at)?;
         }
         if at != entry.len() {
             return Err(format!("{} bytes left after the last inner vector", entry.len() - at));
         }
         self.push_offset(Outer, n)
+    }
+
+    /// The vectors of one entry of a [`Layout::JaggedVector`] column: a streamer header, then
+    /// each object's vector (its length, its values) up to the entry's end.
+    fn member_vectors_entry(&mut self, entry: &[u8]) -> Result<(), String> {
+        streamed_header(entry)?;
+        let (mut at, mut n) = (6, 0);
+        while at < entry.len() {
+            at = self.inner_vector(entry, at)?;
+            n += 1;
+        }
+        self.push_offset(Outer, n)
+    }
+
+    /// One inner vector at byte `at` of `entry` (its length, its values); where it ends.
+    fn inner_vector(&mut self, entry: &[u8], mut at: usize) -> Result<usize, String> {
+        let m = word(entry, at)? as usize;
+        at += 4;
+        let bytes = m
+            .checked_mul(self.disk_size())
+            .filter(|&k| k <= entry.len() - at)
+            .ok_or_else(|| format!("an inner vector of {m} values overruns the entry at byte {at}"))?;
+        self.push_values(&entry[at..at + bytes]);
+        self.push_offset(Inner, m)?;
+        Ok(at + bytes)
     }
 
     /// Append a list of `n` items to the outer or inner offsets: the running total, checked.
@@ -345,7 +359,7 @@ impl ColumnBuilder {
                 self.outer,
                 fixed_lists(values, &[n]).map_err(|detail| Error::Overflow { what: "column", offset: 0, detail })?,
             ),
-            Layout::VectorVector => list(self.outer, list(self.inner, values)?),
+            Layout::VectorVector | Layout::JaggedVector => list(self.outer, list(self.inner, values)?),
         }
     }
 }
@@ -357,6 +371,32 @@ enum Offsets {
     Inner,
 }
 use Offsets::{Inner, Outer};
+
+/// The big-endian `u32` at byte `at` of a streamed entry.
+fn word(entry: &[u8], at: usize) -> Result<u32, String> {
+    entry
+        .get(at..at.saturating_add(4))
+        .map(|w| u32::from_be_bytes([w[0], w[1], w[2], w[3]]))
+        .ok_or_else(|| format!("{} bytes end inside the header at byte {at}", entry.len()))
+}
+
+/// A streamed object's header: a byte count (flagged) that covers the rest of the entry, then
+/// a 2-byte version, which must not flag member-wise streaming (a layout of collections of
+/// objects, never of numbers: such bytes are not what the column's type says).
+fn streamed_header(entry: &[u8]) -> Result<(), String> {
+    let bcnt = word(entry, 0)?;
+    if bcnt & BYTE_COUNT_MASK == 0 || (bcnt & !BYTE_COUNT_MASK) as usize != entry.len() - 4 || entry.len() < 6 {
+        return Err(format!("byte count {bcnt:#x} does not match the entry's {} bytes", entry.len()));
+    }
+    let version = u16::from_be_bytes([entry[4], entry[5]]);
+    if version & MEMBER_WISE != 0 {
+        return Err(format!("version {version:#x} says the collection is streamed member-wise"));
+    }
+    Ok(())
+}
+
+/// `TBufferFile::kStreamedMemberWise`: the version bit of a collection streamed member by member.
+const MEMBER_WISE: u16 = 0x4000;
 
 /// The byte span `off[a]..off[b]` of entries `a..b`, if both offsets exist, rise and end
 /// within `limit`.
@@ -462,5 +502,34 @@ mod tests {
         let mut b = ColumnBuilder::new(ty);
         let e = b.append(&basket(data, Some(vec![0, 6])), 0, 1).unwrap_err();
         assert!(e.to_string().contains("not a whole number of 2-value arrays"), "{e}");
+    }
+    /// A vector member of a split collection's objects: a header, then each object's vector;
+    /// an entry with no objects is the header alone.
+    #[test]
+    fn vector_members_of_collections_are_lists_of_lists() {
+        use arrow_array::cast::AsArray;
+        use arrow_array::types::Float64Type;
+        let header = |len: u32| [(0x4000_0000 | (len + 2)).to_be_bytes().to_vec(), vec![0, 9]].concat();
+        let mut data = header(0);
+        let first = data.len();
+        let mut body = 2u32.to_be_bytes().to_vec();
+        body.extend([1.5f64, 2.5].iter().flat_map(|v| v.to_be_bytes()));
+        body.extend(0u32.to_be_bytes());
+        data.extend(header(body.len() as u32));
+        data.extend(&body);
+        let ty = ColumnType { primitive: Primitive::F64, layout: Layout::JaggedVector };
+        assert_eq!(ty.cpp_name(), "std::vector<double>[]");
+        let mut b = ColumnBuilder::new(ty);
+        b.append(&basket(data.clone(), Some(vec![0, first, data.len()])), 0, 2).unwrap();
+        let a = b.finish().unwrap();
+        let objects = a.as_list::<i64>();
+        assert_eq!(objects.value_offsets(), &[0, 0, 2]);
+        let vectors = objects.values().as_list::<i64>();
+        assert_eq!(vectors.value_offsets(), &[0, 2, 2]);
+        assert_eq!(vectors.values().as_primitive::<Float64Type>().values(), &[1.5, 2.5]);
+        // A vector that runs past its entry is damage.
+        let mut b = ColumnBuilder::new(ty);
+        let e = b.append(&basket(data.clone(), Some(vec![0, first, data.len() - 4])), 1, 2).unwrap_err();
+        assert!(e.to_string().contains("byte count"), "{e}");
     }
 }

@@ -612,6 +612,11 @@ impl Resolver<'_> {
             (None, Some(t), _) if e.streamer_type == 300 && !in_collection && t.layout != Layout::Scalar => {
                 (t.cpp_name(), Ok(t))
             }
+            // A vector member of the objects of a split collection: a list of vectors per entry.
+            (None, Some(t), _) if e.streamer_type == 300 && in_collection && t.layout == Layout::Vector => {
+                let t = ColumnType { primitive: t.primitive, layout: Layout::JaggedVector };
+                (t.cpp_name(), Ok(t))
+            }
             _ => (el.type_name.clone(), unsupported(format!("{} (streamer type {})", el.type_name, e.streamer_type))),
         }
     }

@@ -175,6 +175,10 @@ pub enum Layout {
     Vector,
     /// `std::vector<std::vector<T>>`.
     VectorVector,
+    /// A `std::vector<T>` member of a split collection's class (`std::vector<double> fitinf`
+    /// of the objects in a `std::vector<Trk>`): per entry a streamer header, then each
+    /// object's vector (its length, its values).
+    JaggedVector,
 }
 
 impl Layout {
@@ -191,7 +195,12 @@ impl Layout {
             Layout::Scalar => Some(1),
             Layout::Array(n) => Some(n),
             Layout::Matrix { rows, cols } => Some(rows.saturating_mul(cols)),
-            Layout::Jagged | Layout::JaggedArray(_) | Layout::Pointer | Layout::Vector | Layout::VectorVector => None,
+            Layout::Jagged
+            | Layout::JaggedArray(_)
+            | Layout::Pointer
+            | Layout::Vector
+            | Layout::VectorVector
+            | Layout::JaggedVector => None,
         }
     }
 
@@ -275,6 +284,7 @@ impl ColumnType {
             Layout::Pointer => format!("{p}*"),
             Layout::Vector => format!("std::vector<{p}>"),
             Layout::VectorVector => format!("std::vector<std::vector<{p}>>"),
+            Layout::JaggedVector => format!("std::vector<{p}>[]"),
         }
     }
 
@@ -301,7 +311,7 @@ impl ColumnType {
             Layout::JaggedArray(n) => {
                 DataType::LargeList(item(DataType::FixedSizeList(item(p), i32::try_from(n).unwrap_or(i32::MAX))))
             }
-            Layout::VectorVector => DataType::LargeList(item(DataType::LargeList(item(p)))),
+            Layout::VectorVector | Layout::JaggedVector => DataType::LargeList(item(DataType::LargeList(item(p)))),
         }
     }
 }

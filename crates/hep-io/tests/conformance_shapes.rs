@@ -224,3 +224,19 @@ fn rvecs_read_as_vectors() {
     assert!(sel.skipped().is_empty(), "{:?}", sel.skipped());
     tree.read(&sel, 0..tree.entries()).unwrap();
 }
+
+#[test]
+fn vector_members_of_split_vectors_are_lists_of_lists() {
+    // KM3NeT: `Evt.trks` is a split `std::vector<Trk>`; `fitinf` a `std::vector<double>` of
+    // each track: per event a list of tracks, per track a list of values.
+    let file = corpus("uproot-issue390.root");
+    let tree = file.tree("E").unwrap();
+    let b = tree.branch("Evt/trks/trks.fitinf").unwrap();
+    assert_eq!(b.column.as_ref().unwrap().layout, Layout::JaggedVector);
+    assert_eq!(b.type_name, "std::vector<double>[]");
+    let sel = tree.select(&["Evt/trks/trks.fitinf", "Evt/trks/trks.id"]).unwrap();
+    let batch = tree.read(&sel, 0..tree.entries()).unwrap();
+    let (fitinf, ids) = (batch.column(0).as_list::<i64>(), batch.column(1).as_list::<i64>());
+    assert_eq!(fitinf.value_offsets(), ids.value_offsets(), "one vector per track");
+    assert_eq!(fitinf.values().as_list::<i64>().values().as_primitive::<Float64Type>().len(), 1696);
+}
