@@ -26,13 +26,17 @@ pub struct ParquetOptions {
     /// Encode `float` and `double` columns with `BYTE_STREAM_SPLIT` (one stream per byte of the
     /// value, which is what makes mantissa-rounded floats compress), without dictionaries.
     pub byte_stream_split: bool,
-    /// Rows per row group.
+    /// Rows per row group, at most.
     pub row_group_rows: usize,
+    /// Bytes per row group, at most (as the writer estimates them once encoded): a row group is
+    /// held in memory until it is written, so this bounds a writer's memory whatever the size
+    /// of the input. 64 MiB by default.
+    pub row_group_bytes: usize,
 }
 
 impl Default for ParquetOptions {
     fn default() -> Self {
-        ParquetOptions { zstd_level: 3, byte_stream_split: true, row_group_rows: 1 << 20 }
+        ParquetOptions { zstd_level: 3, byte_stream_split: true, row_group_rows: 1 << 20, row_group_bytes: 64 << 20 }
     }
 }
 
@@ -55,6 +59,7 @@ impl ParquetOptions {
         let mut b = WriterProperties::builder()
             .set_compression(compression)
             .set_max_row_group_row_count(Some(self.row_group_rows.max(1)))
+            .set_max_row_group_bytes(Some(self.row_group_bytes.max(1)))
             .set_statistics_enabled(EnabledStatistics::Chunk);
         if self.byte_stream_split {
             let descr = ArrowSchemaConverter::new().convert(schema).map_err(bad)?;

@@ -149,3 +149,30 @@ fn writing_reports_errors_and_leaves_nothing_half_written() {
     assert!(matches!(e, hep_io::Error::Io { .. }), "{e}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// Row groups are bounded in bytes as well as rows: a writer holds one row group in memory, so
+/// this bounds its memory on inputs of any size. Here 256 KiB groups split the sample's 100
+/// events of every branch (about 4 MB of values) into many, and the data read back unchanged.
+#[test]
+fn row_groups_are_bounded_in_bytes() {
+    let f = physlite();
+    let tree = f.tree("CollectionTree").unwrap();
+    let sel = tree.select_supported(&["*"]).unwrap();
+    let original = tree.read(&sel, 0..100).unwrap();
+    let dir = std::env::temp_dir().join(format!("hep_io_row_groups_{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let write = |row_group_bytes: usize| {
+        let options = ParquetOptions { row_group_bytes, ..Default::default() };
+        let path = dir.join(format!("{row_group_bytes}.parquet"));
+        hep_io::write_parquet(&path, tree.batches(&sel).entries_per_batch(5).into_reader(), &options).unwrap();
+        let groups = SerializedFileReader::new(File::open(&path).unwrap()).unwrap().metadata().num_row_groups();
+        let back = ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap()).unwrap().build().unwrap();
+        (groups, concat(back.map(|b| b.unwrap()).collect()))
+    };
+    let (one, back) = write(64 << 20);
+    assert_eq!((one, &back), (1, &original));
+    let (many, back) = write(256 << 10);
+    assert!(many >= 4, "{many} row groups of at most 256 KiB");
+    assert_eq!(back, original);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

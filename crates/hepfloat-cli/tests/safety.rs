@@ -551,3 +551,23 @@ fn damaged_branches_fail_unless_skipped_and_listed() {
     assert!(said.contains(&format!("skipped {} damaged branches of", damaged.len())), "{said}");
     std::fs::remove_dir_all(d).unwrap();
 }
+
+/// Pages that carry a checksum (the Parquet page header's CRC-32, from any writer: here pyarrow's
+/// `write_page_checksum`, `tests/fixtures/make_page_checksums.py`) are verified when read: one
+/// changed byte in a page is a damaged-file error, never other values.
+#[test]
+fn parquet_page_checksums_are_verified() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/page-checksums-pyarrow.parquet");
+    ok(&["inspect", s(&fixture)]);
+    let tmp = scratch("crc");
+    let damaged = tmp.path().join("damaged.parquet");
+    let mut bytes = std::fs::read(&fixture).unwrap();
+    // Inside the values of column `x` (its chunk spans bytes 4 to 4067; the page header is first).
+    bytes[2000] ^= 0x04;
+    std::fs::write(&damaged, &bytes).unwrap();
+    for args in [vec!["inspect", s(&damaged)], vec!["compress", s(&damaged), "-o", s(&tmp.path().join("c.parquet"))]] {
+        let err = fails(&args);
+        assert!(err.contains(s(&damaged)) && err.to_lowercase().contains("checksum"), "{err}");
+    }
+    assert_eq!(listing(tmp.path()), ["damaged.parquet"]);
+}
