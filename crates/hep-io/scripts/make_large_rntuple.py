@@ -35,20 +35,25 @@ def jittered(array, rng):
     return ak.Array(ak.transform(replace, layout))
 
 
+def write_replicas(data, names, replicas, create, extend):
+    """`replicas` jittered copies of `data`'s columns `names`: the first given to `create`, the
+    others to `extend` (one cluster or basket each), with progress on stderr."""
+    rng = np.random.default_rng(1)
+    for r in range(replicas):
+        chunk = {n: jittered(data[n], rng) for n in names}
+        (create if r == 0 else extend)(chunk)
+        if r % 20 == 0:
+            print(f"replica {r}/{replicas}", file=sys.stderr)
+
+
 def main(source, target, replicas=220):
     ntuple = uproot.open(source)["EventData"]
     names = float32_fields(ntuple)
     data = ntuple.arrays(names)
-    rng = np.random.default_rng(1)
     with uproot.recreate(target) as f:
-        for r in range(replicas):
-            chunk = {n: jittered(data[n], rng) for n in names}
-            if r == 0:
-                f.mkrntuple("EventData", chunk)
-            else:
-                f["EventData"].extend(chunk)
-            if r % 20 == 0:
-                print(f"replica {r}/{replicas}", file=sys.stderr)
+        write_replicas(
+            data, names, replicas, lambda c: f.mkrntuple("EventData", c), lambda c: f["EventData"].extend(c)
+        )
     print(f"{len(names)} float fields, {replicas * len(data)} events", file=sys.stderr)
 
 

@@ -13,11 +13,9 @@ when a timing needs it (as the scaling issue did).
 
 import sys
 
-import awkward as ak
-import numpy as np
 import uproot
 
-from make_large_rntuple import jittered
+from make_large_rntuple import write_replicas
 
 
 def main(source, target, replicas=200):
@@ -28,15 +26,13 @@ def main(source, target, replicas=200):
         if not branch.branches and branch.typename in ("float", "std::vector<float>")
     ]
     data = tree.arrays(names)
-    rng = np.random.default_rng(1)
+
+    def create(chunk):
+        f.mktree("CollectionTree", {n: chunk[n].type.content for n in names})
+        f["CollectionTree"].extend(chunk)
+
     with uproot.recreate(target) as f:
-        for r in range(replicas):
-            chunk = {n: jittered(data[n], rng) for n in names}
-            if r == 0:
-                f.mktree("CollectionTree", {n: chunk[n].type.content for n in names})
-            f["CollectionTree"].extend(chunk)
-            if r % 20 == 0:
-                print(f"replica {r}/{replicas}", file=sys.stderr)
+        write_replicas(data, names, replicas, create, lambda c: f["CollectionTree"].extend(c))
     print(f"{len(names)} float branches, {replicas * len(data)} events", file=sys.stderr)
 
 
