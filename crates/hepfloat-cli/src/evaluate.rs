@@ -17,7 +17,7 @@ use serde::Serialize;
 
 use crate::Out;
 use crate::commands::float_columns;
-use crate::io::{BATCH_EVENTS, Input, META_KEEP};
+use crate::io::{Input, META_KEEP};
 use crate::output::{Temporary, check_dir_target};
 use crate::schemes::{META_FROM, recorded};
 
@@ -347,10 +347,12 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     }
     let total = range.end.min(original.entries()) - range.start.min(original.entries());
     let bar = out.bar(total, "evaluating");
+    // The three files in step: batches of the smallest size any of them asks for.
+    let per_batch = [&original, &compressed, &upsampled].iter().map(|i| i.batch_events()).min().unwrap_or(1);
     let mut streams = [
-        original.batches(range.clone(), BATCH_EVENTS)?,
-        compressed.batches(range.clone(), BATCH_EVENTS)?,
-        upsampled.batches(range, BATCH_EVENTS)?,
+        original.batches(range.clone(), per_batch)?,
+        compressed.batches(range.clone(), per_batch)?,
+        upsampled.batches(range, per_batch)?,
     ];
     let files = [&a.original, &a.compressed, &a.upsampled];
     let mut at = range_start;

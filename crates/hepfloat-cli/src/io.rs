@@ -21,8 +21,10 @@ pub const META_SCHEME: &str = "hepfloat.scheme";
 /// The comma-separated exemption list.
 pub const META_KEEP: &str = "hepfloat.keep";
 
-/// Events per batch when streaming.
+/// Events per batch when streaming, at most (and where the input does not record its sizes).
 pub const BATCH_EVENTS: u64 = 10_000;
+/// The decoded bytes a streamed batch aims at (see [`Input::batch_events`]).
+pub const BATCH_BYTES: u64 = 64 << 20;
 
 enum Kind {
     Root { tree: Box<Tree>, selection: Selection },
@@ -38,6 +40,9 @@ pub struct Input {
     schema: SchemaRef,
     /// Bytes of the file (0 for the toy).
     pub bytes: u64,
+    /// The decoded bytes of the selected columns, where the file records them (TTree branches,
+    /// Parquet row groups).
+    decoded: Option<u64>,
     /// The name given on the command line.
     pub name: String,
     /// Branches of a ROOT file that damage makes unreadable, skipped on request
@@ -108,6 +113,7 @@ impl Input {
                 entries: events,
                 schema,
                 bytes: 0,
+                decoded: None,
                 name: spec.into(),
                 damaged: vec![],
             });
@@ -152,6 +158,7 @@ impl Input {
                         kind: Kind::RNTuple { ntuple: Box::new(ntuple), selection },
                         schema,
                         bytes,
+                        decoded: None,
                         name: spec.into(),
                     });
                 }
@@ -168,8 +175,12 @@ impl Input {
                         e => anyhow::Error::from(e).context(format!("{spec}: tree {name:?}")),
                     })?;
                 let schema = tree.schema(&selection);
+                let decoded =
+                    selection.columns().iter().filter_map(|c| tree.branch(c).ok()).map(|b| b.uncompressed_bytes);
+                let decoded = Some(decoded.sum());
                 Ok(Input {
                     damaged: selection.damaged().to_vec(),
+                    decoded,
                     entries: tree.entries(),
                     kind: Kind::Root { tree: Box::new(tree), selection },
                     schema,
@@ -189,6 +200,8 @@ impl Input {
                     full.metadata().clone(),
                 ));
                 let rows = builder.metadata().file_metadata().num_rows();
+                let decoded = builder.metadata().row_groups().iter().map(|g| u64::try_from(g.total_byte_size()).ok());
+                let decoded = decoded.sum::<Option<u64>>();
                 let entries = u64::try_from(rows)
                     .map_err(|_| Damaged::new(spec, None, format!("its metadata gives {rows} rows")))?;
                 Ok(Input {
@@ -196,6 +209,7 @@ impl Input {
                     entries,
                     schema,
                     bytes,
+                    decoded,
                     name: spec.into(),
                     damaged: vec![],
                 })
@@ -207,6 +221,19 @@ impl Input {
     /// Events (rows) in the source.
     pub fn entries(&self) -> u64 {
         self.entries
+    }
+
+    /// Events per streamed batch: about [`BATCH_BYTES`] of decoded values, from the sizes the
+    /// file records (TTree branches, Parquet row groups), so that memory does not depend on how
+    /// many values an event holds; [`BATCH_EVENTS`] at most, and where the file does not say.
+    pub fn batch_events(&self) -> u64 {
+        match self.decoded {
+            Some(bytes) if bytes > 0 && self.entries > 0 => {
+                let events = u128::from(BATCH_BYTES) * u128::from(self.entries) / u128::from(bytes);
+                u64::try_from(events).unwrap_or(u64::MAX).clamp(1, BATCH_EVENTS)
+            }
+            _ => BATCH_EVENTS,
+        }
     }
 
     /// The selected columns.

@@ -553,11 +553,11 @@ fn damaged_branches_fail_unless_skipped_and_listed() {
 }
 
 /// Pages that carry a checksum (the Parquet page header's CRC-32, from any writer: here pyarrow's
-/// `write_page_checksum`, `tests/fixtures/make_page_checksums.py`) are verified when read: one
+/// `write_page_checksum`, `tests/fixtures/checksums/make_page_checksums.py`) are verified when read: one
 /// changed byte in a page is a damaged-file error, never other values.
 #[test]
 fn parquet_page_checksums_are_verified() {
-    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/page-checksums-pyarrow.parquet");
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/checksums/page-checksums-pyarrow.parquet");
     ok(&["inspect", s(&fixture)]);
     let tmp = scratch("crc");
     let damaged = tmp.path().join("damaged.parquet");

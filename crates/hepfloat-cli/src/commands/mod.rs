@@ -161,7 +161,7 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
     let mut detector = Detector::default();
     let range = a.source.entries.clone();
     let bar = out.bar(range.end.min(input.entries()) - range.start.min(input.entries()), "reading");
-    for batch in input.batches(range, BATCH_EVENTS)? {
+    for batch in input.batches(range, input.batch_events())? {
         let batch = batch?;
         bar.inc(batch.num_rows() as u64);
         for name in &floats {
@@ -275,7 +275,7 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let range = a.source.entries.clone();
     let bar = out.bar(range.end.min(input.entries()) - range.start.min(input.entries()), "compressing");
     let (mut values, mut kept) = (0, 0);
-    for batch in input.batches(range, BATCH_EVENTS)? {
+    for batch in input.batches(range, input.batch_events())? {
         let batch = batch?;
         let (c, n) = compress_columns(&batch, |name| schemes.get(name).map(|s| s.0))
             .with_context(|| format!("compressing {}", input.name))?;
@@ -889,7 +889,7 @@ fn rewrite(
     let mut sink = ParquetSink::create(output, schema.clone())?;
     let bar = out.bar(range.end.min(input.entries()) - range.start.min(input.entries()), "upsampling");
     let mut busy = std::time::Duration::ZERO;
-    for batch in input.batches(range, BATCH_EVENTS)? {
+    for batch in input.batches(range, input.batch_events())? {
         let batch = batch?;
         let t = Instant::now();
         let result = f(&batch)?;
