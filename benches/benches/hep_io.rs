@@ -11,7 +11,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
-use hep_io::{Primitive, RootFile};
+use hep_io::RootFile;
 
 fn config() -> Criterion {
     Criterion::default().sample_size(20).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(10))
@@ -22,12 +22,7 @@ fn read(c: &mut Criterion) {
     let bytes = std::fs::read(path).expect("the sample reads");
     let file = RootFile::from_bytes(bytes.clone()).expect("the sample opens");
     let tree = file.tree("CollectionTree").expect("the tree opens");
-    let floats: Vec<&str> = tree
-        .branches()
-        .iter()
-        .filter(|b| b.column.as_ref().is_ok_and(|c| c.primitive == Primitive::F32))
-        .map(|b| b.path.as_str())
-        .collect();
+    let floats = hepfloat_benches::float_branches(&tree);
     let sel = tree.select(&floats).expect("float branches are supported");
     let uncompressed: u64 = floats.iter().map(|n| tree.branch(n).map(|b| b.uncompressed_bytes).unwrap_or(0)).sum();
     // A buffer of the same size as the decompressed baskets, zlib level 1, for the inflate limit.

@@ -20,7 +20,7 @@ use std::hint::black_box;
 use std::time::Duration;
 
 use criterion::{Criterion, Throughput};
-use hep_io::{Primitive, RootFile};
+use hep_io::RootFile;
 
 /// ROOT's baskets of float data come in blocks of this order; the sample's are level 1.
 const BLOCK: usize = 32 * 1024;
@@ -30,12 +30,7 @@ fn float_bytes() -> Vec<u8> {
     let path = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap_or_else(|e| panic!("{e}"));
     let file = RootFile::open(path).expect("the sample opens");
     let tree = file.tree("CollectionTree").expect("the tree opens");
-    let floats: Vec<&str> = tree
-        .branches()
-        .iter()
-        .filter(|b| b.column.as_ref().is_ok_and(|c| c.primitive == Primitive::F32))
-        .map(|b| b.path.as_str())
-        .collect();
+    let floats = hepfloat_benches::float_branches(&tree);
     let batch = tree.read(&tree.select(&floats).expect("supported"), 0..tree.entries()).expect("reads");
     hepfloat_benches::value_bytes(&batch)
 }

@@ -45,3 +45,15 @@ pub fn value_bytes(batch: &arrow_array::RecordBatch) -> Vec<u8> {
     }
     out
 }
+
+/// The paths of a tree's `float` branches that hep-io reads (scalars, arrays, vectors).
+///
+/// ```no_run
+/// let file = hep_io::RootFile::open("PHYSLITE_example.root").unwrap();
+/// let tree = file.tree("CollectionTree").unwrap();
+/// let sel = tree.select(&hepfloat_benches::float_branches(&tree)).unwrap();
+/// ```
+pub fn float_branches(tree: &hep_io::Tree) -> Vec<&str> {
+    let is_float = |b: &&hep_io::Branch| b.column.as_ref().is_ok_and(|c| c.primitive == hep_io::Primitive::F32);
+    tree.branches().iter().filter(is_float).map(|b| b.path.as_str()).collect()
+}

@@ -154,21 +154,12 @@ impl ColumnBuilder {
                 self.values.reserve(hi - lo);
                 self.push_values(&data[lo..hi]);
             }
-            (Layout::Jagged, Some(off)) => {
-                let (lo, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
-                self.values.reserve(hi - lo);
-                for e in a..b {
-                    let (start, end) =
-                        entry_span(off, e, e + 1, hi).ok_or_else(|| out_of_range(e, e + 1, off.len()))?;
-                    let len = end - start;
-                    if len % size != 0 {
-                        return Err(bad(format!("entry {e} is {len} bytes, not a whole number of {size}-byte values")));
-                    }
-                    self.push_offset(Outer, len / size).map_err(|d| bad(format!("entry {e}: {d}")))?;
-                }
-                self.push_values(&data[lo..hi]);
-            }
-            (Layout::JaggedArray(n), Some(off)) => {
+            // Lists of values, or of fixed arrays of `n` values: each entry is whole items.
+            (Layout::Jagged | Layout::JaggedArray(_), Some(off)) => {
+                let n = match self.ty.layout {
+                    Layout::JaggedArray(n) => n,
+                    _ => 1,
+                };
                 let (lo, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
                 let stride =
                     size.checked_mul(n).filter(|&s| s > 0).ok_or_else(|| bad(format!("arrays of {n} values")))?;
@@ -178,7 +169,8 @@ impl ColumnBuilder {
                         entry_span(off, e, e + 1, hi).ok_or_else(|| out_of_range(e, e + 1, off.len()))?;
                     let len = end - start;
                     if len % stride != 0 {
-                        return Err(bad(format!("entry {e} is {len} bytes, not a whole number of {n}-value arrays")));
+                        let items = if n == 1 { format!("{size}-byte values") } else { format!("{n}-value arrays") };
+                        return Err(bad(format!("entry {e} is {len} bytes, not a whole number of {items}")));
                     }
                     self.push_offset(Outer, len / stride).map_err(|d| bad(format!("entry {e}: {d}")))?;
                 }
