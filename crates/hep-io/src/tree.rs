@@ -427,6 +427,25 @@ fn leaf_primitive(leaf: &LeafRec) -> Option<Primitive> {
     })
 }
 
+/// An STL vector (of vectors) of `Float16_t` or `Double32_t`, by its C++ name
+/// (`vector<Double32_t>`): whether its elements are `Float16_t`, and the name with them read as
+/// the `float` or `double` they decode to.
+fn lossy_vector(cpp: &str) -> Option<(bool, String)> {
+    let float16 = cpp.contains("Float16_t");
+    if !float16 && !cpp.contains("Double32_t") {
+        return None;
+    }
+    let plain = cpp.replace("Float16_t", "float").replace("Double32_t", "double");
+    ColumnType::from_cpp(&plain).filter(|t| t.layout != Layout::Scalar)?;
+    Some((float16, plain))
+}
+
+/// The column type of a C++ type name, STL vectors of `Float16_t` / `Double32_t` read as the
+/// `float` / `double` they decode to.
+fn decoded_type(cpp: &str) -> Option<ColumnType> {
+    lossy_vector(cpp).map_or_else(|| ColumnType::from_cpp(cpp), |(_, plain)| ColumnType::from_cpp(&plain))
+}
+
 /// Resolves branch types, reading the streamer info only when a branch needs it.
 struct Resolver<'a> {
     file: &'a RootFile,
@@ -483,6 +502,17 @@ impl Resolver<'_> {
                     .map_err(|_| format!("member id {}", e.id))
                     .and_then(|id| self.element(e, id).map(|el| el.title.as_str()));
                 Some((e.streamer_type % 20 == 19, title))
+            }
+            // STL vectors of them, a whole branch or a member: ROOT streams a collection's
+            // elements without their member's streamer element, so a range in the member's
+            // comment does not apply and each element has its type's default packing.
+            (Some(e), _) if rec.branches.is_empty() => {
+                let cpp = match usize::try_from(e.id) {
+                    Err(_) => Some(e.class_name.as_str()),
+                    Ok(id) if e.streamer_type == 300 => self.element(e, id).ok().map(|el| el.type_name.as_str()),
+                    Ok(_) => None,
+                };
+                cpp.and_then(lossy_vector).map(|(float16, _)| (float16, Ok("")))
             }
             _ => None,
         };
@@ -553,7 +583,7 @@ impl Resolver<'_> {
             return (e.class_name.clone(), unsupported("a split object: its members are the sub-branches".into()));
         }
         let Ok(id) = usize::try_from(e.id) else {
-            return match ColumnType::from_cpp(&e.class_name) {
+            return match decoded_type(&e.class_name) {
                 Some(t) => (t.cpp_name(), Ok(t)),
                 None => (e.class_name.clone(), unsupported(format!("{} is not a supported type", e.class_name))),
             };
@@ -593,7 +623,7 @@ impl Resolver<'_> {
             Ok(el) => el,
             Err(why) => return missing(why),
         };
-        match (fixed, ColumnType::from_cpp(&el.type_name), usize::try_from(el.array_length)) {
+        match (fixed, decoded_type(&el.type_name), usize::try_from(el.array_length)) {
             (Some(p), _, Ok(n)) if n > 0 => {
                 // The dimensions, as the branch's name spells them (`fQvector[9][10][2]`).
                 let layout = match (&fixed_dims(&rec.name)[..], in_collection) {

@@ -11,10 +11,17 @@
 //!
 //! Both are also checked against `scripts/make_lossy_tree_fixture.py`, a numpy transcription of
 //! ROOT's reading side (uproot's own range-mode decode differs from ROOT's in the last bits).
+//!
+//! A third file, `tests/data/root/lossy-vectors.root`, was written by ROOT 6.40 itself
+//! (`scripts/make_lossy_vectors.py`): `std::vector<Double32_t>` and `std::vector<Float16_t>`,
+//! as whole branches, split-object members (with range comments ROOT does not apply to
+//! collection elements), members of a split collection, and a vector of vectors. Its oracles are
+//! ROOT's own reading of the file and `float-bits`' reference applied to the doubles the script
+//! filled in.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type};
-use arrow_array::{Array, RecordBatch};
+use arrow_array::{Array, LargeListArray, RecordBatch};
 use float_bits::{Scheme, reference};
 use hep_io::{Packing, RootFile};
 
@@ -130,4 +137,114 @@ fn lossy_columns_match_the_numpy_transcription_of_roots_reader() {
         }
     }
     assert!(bad.is_empty(), "{} columns differ: {bad:?}", bad.len());
+}
+
+/// `lossy-vectors.root`, read whole, and its fixture.
+fn lossy_vectors() -> (hep_io::Tree, RecordBatch, serde_json::Value) {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data/root/lossy-vectors.root");
+    let f = RootFile::open(&path).unwrap();
+    let t = f.tree("t").unwrap();
+    let sel = t.select_readable(&["*"]).unwrap();
+    let batch = t.read(&sel, 0..t.entries()).unwrap();
+    let fixture = serde_json::from_str(include_str!("fixtures/lossy_vectors.json")).unwrap();
+    (t, batch, fixture)
+}
+
+/// A float column as nested lists of the values' big-endian bit patterns in hex, one list per
+/// entry, as the fixture spells them.
+fn hex_entries(a: &dyn Array) -> Vec<serde_json::Value> {
+    use serde_json::Value;
+    if let Some(list) = a.as_any().downcast_ref::<LargeListArray>() {
+        let inner = hex_entries(list.values().as_ref());
+        let offsets = list.value_offsets();
+        return offsets.windows(2).map(|w| Value::Array(inner[w[0] as usize..w[1] as usize].to_vec())).collect();
+    }
+    match a.data_type() {
+        arrow_schema::DataType::Float64 => {
+            f64s(a).iter().map(|v| Value::String(format!("{:016x}", v.to_bits()))).collect()
+        }
+        arrow_schema::DataType::Float32 => a
+            .as_primitive::<Float32Type>()
+            .values()
+            .iter()
+            .map(|v| Value::String(format!("{:08x}", v.to_bits())))
+            .collect(),
+        t => panic!("not a float column: {t}"),
+    }
+}
+
+#[test]
+fn vectors_of_double32_and_float16_read_as_root_reads_them() {
+    let (tree, b, fixture) = lossy_vectors();
+    let branches = fixture["branches"].as_object().unwrap();
+    assert_eq!(b.num_rows() as u64, fixture["entries"].as_u64().unwrap());
+    assert_eq!(branches.len(), 10);
+    for (name, want) in branches {
+        let column = b.column_by_name(name).unwrap_or_else(|| panic!("{name} is not read"));
+        let got = hex_entries(column.as_ref());
+        let want = want.as_array().unwrap();
+        let first = (0..want.len()).find(|&e| got[e] != want[e]);
+        assert!(
+            first.is_none(),
+            "{name}: entry {first:?} is {:?}, ROOT reads {:?}",
+            first.map(|e| &got[e]),
+            first.map(|e| &want[e])
+        );
+    }
+    // Every element has its type's default packing, whatever its member's comment says.
+    let types = [
+        ("v", "std::vector<Double32_t>", "NearestEven{k=23}"),
+        ("event/ranged", "std::vector<Double32_t>", "NearestEven{k=23}"),
+        ("h", "std::vector<Float16_t>", "RootFloat16{k=12}"),
+        ("event/half8", "std::vector<Float16_t>", "RootFloat16{k=12}"),
+        ("vv", "std::vector<std::vector<Double32_t>>", "NearestEven{k=23}"),
+        ("event/hits/hits.samples", "std::vector<Double32_t>[]", "NearestEven{k=23}"),
+        ("event/hits/hits.times", "std::vector<Float16_t>[]", "RootFloat16{k=12}"),
+    ];
+    for (name, cpp, s) in types {
+        assert_eq!(tree.branch(name).unwrap().type_name, cpp, "{name}");
+        assert_eq!(scheme(&b, name).to_string(), s, "{name}");
+    }
+}
+
+#[test]
+fn vectors_of_double32_and_float16_are_their_types_packing_of_the_values_filled_in() {
+    let (_, b, fixture) = lossy_vectors();
+    let originals: Vec<Vec<f64>> = fixture["originals"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| {
+            let e = e.as_array().unwrap();
+            e.iter().map(|x| f64::from_bits(u64::from_str_radix(x.as_str().unwrap(), 16).unwrap())).collect()
+        })
+        .collect();
+    // `Double32_t` elements: the C++ cast to `float`. `Float16_t` elements: the `float` the
+    // vector holds, packed with 12 mantissa bits by ROOT's writer.
+    let as_double32 = |x: f64| format!("{:016x}", f64::from(x as f32).to_bits());
+    let as_float16 = |x: f64| format!("{:08x}", reference::root_float16(x as f32, 12).to_bits());
+    let columns: [(&str, &dyn Fn(f64) -> String); 6] = [
+        ("v", &as_double32),
+        ("event/plain", &as_double32),
+        ("event/ranged", &as_double32),
+        ("h", &as_float16),
+        ("event/half", &as_float16),
+        ("event/half8", &as_float16),
+    ];
+    for (name, pack) in columns {
+        let got = hex_entries(b.column_by_name(name).unwrap().as_ref());
+        for (e, xs) in originals.iter().enumerate() {
+            let want: Vec<serde_json::Value> = xs.iter().map(|&x| serde_json::Value::String(pack(x))).collect();
+            assert_eq!(got[e], serde_json::Value::Array(want), "{name}, entry {e}");
+        }
+    }
+    // `vv`: inner vector k of an entry holds its values from the k-th on (none past the end).
+    let vv = hex_entries(b.column_by_name("vv").unwrap().as_ref());
+    for (e, xs) in originals.iter().enumerate() {
+        for (k, inner) in vv[e].as_array().unwrap().iter().enumerate() {
+            let want: Vec<serde_json::Value> =
+                xs.get(k..).unwrap_or(&[]).iter().map(|&x| serde_json::Value::String(as_double32(x))).collect();
+            assert_eq!(inner, &serde_json::Value::Array(want), "vv, entry {e}, vector {k}");
+        }
+    }
 }
