@@ -93,6 +93,9 @@ impl<'a> Cursor<'a> {
     pub(crate) fn i64(&mut self) -> Result<i64> {
         Ok(i64::from_be_bytes(self.array()?))
     }
+    pub(crate) fn f64(&mut self) -> Result<f64> {
+        Ok(f64::from_be_bytes(self.array()?))
+    }
 
     /// A count from the file for items of at least `min_size` bytes each: it must be
     /// non-negative and the items must fit in what is left, so it can size an allocation.

@@ -462,7 +462,26 @@ impl<'a> ObjReader<'a> {
         Ok(LeafRec { class: class.to_string(), len, is_unsigned, title, count })
     }
 
-    /// `TBranch` (versions 10–13), or `TBranchElement` (versions 8–10) around one.
+    /// A count that ROOT 4 and 5 stored as a `double` (`fEntries`, `fTotBytes` …): a whole
+    /// number from 0 to 2^53, or the record is malformed.
+    fn double_count(&mut self, field: &str) -> Result<i64> {
+        let at = self.c.offset();
+        let x = self.c.f64()?;
+        if x.is_finite() && x >= 0.0 && x.fract() == 0.0 && x <= 9_007_199_254_740_992.0 {
+            Ok(x as i64)
+        } else {
+            Err(self.malformed(at, format!("{field} is {x}, not a count")))
+        }
+    }
+
+    /// `fBasketEntry` or `fBasketSeek`: `int` before `TBranch` version 10, `Long64_t` since.
+    fn position_array(&mut self, wide: bool, n: usize) -> Result<Vec<i64>> {
+        if wide { self.i64_array(n) } else { Ok(self.i32_array(n)?.into_iter().map(i64::from).collect()) }
+    }
+
+    /// `TBranch` (versions 8 and 10–13), or `TBranchElement` (versions 8–10) around one.
+    /// Version 8 (ROOT 4) keeps its counts in `int` and `double` where later versions have
+    /// `Long64_t`, and has no `fFirstEntry`.
     pub(crate) fn branch(&mut self, class: &str) -> Result<BranchRec> {
         let outer = if class == "TBranchElement" { Some(self.record()?) } else { None };
         if let Some(o) = &outer
@@ -473,16 +492,17 @@ impl<'a> ObjReader<'a> {
         let offset = self.c.offset();
         let rec = self.record()?;
         let v = rec.version;
-        if !(10..=13).contains(&v) {
-            return Err(self.unsupported_version(&rec, "TBranch", "10 to 13"));
+        if !(v == 8 || (10..=13).contains(&v)) {
+            return Err(self.unsupported_version(&rec, "TBranch", "8 and 10 to 13"));
         }
+        let wide = v >= 10;
         let (name, title) = self.tnamed()?;
         self.skip_record("TAttFill")?;
         let _compress = self.c.i32()?;
         let _basket_size = self.c.i32()?;
         let _entry_offset_len = self.c.i32()?;
         let write_basket = self.c.i32()?;
-        let _entry_number = self.c.i64()?;
+        let _entry_number = if wide { self.c.i64()? } else { i64::from(self.c.i32()?) };
         if v >= 13 {
             self.skip_record("TIOFeatures")?;
         }
@@ -490,12 +510,12 @@ impl<'a> ObjReader<'a> {
         let at = self.c.offset();
         let max_baskets = self.c.i32()?;
         let _split_level = self.c.i32()?;
-        let entries = self.c.i64()?;
+        let entries = if wide { self.c.i64()? } else { self.double_count("fEntries")? };
         if v >= 11 {
             let _first_entry = self.c.i64()?;
         }
-        let tot_bytes = self.c.i64()?;
-        let zip_bytes = self.c.i64()?;
+        let tot_bytes = if wide { self.c.i64()? } else { self.double_count("fTotBytes")? };
+        let zip_bytes = if wide { self.c.i64()? } else { self.double_count("fZipBytes")? };
         let branches = self.obj_array()?.into_iter().flatten().collect();
         let leaves = self.obj_array()?.into_iter().flatten().collect();
         let embedded = self.obj_array()?.into_iter().flatten().collect();
@@ -516,8 +536,8 @@ impl<'a> ObjReader<'a> {
             .ok_or_else(|| self.malformed(at, format!("fWriteBasket {write_basket} outside 0..={max}")))?;
         // Each array is a pointer member: a flag byte (0 for null), then the values.
         let basket_bytes = if self.c.u8()? != 0 { self.i32_array(max)? } else { vec![0; max] };
-        let basket_entry = if self.c.u8()? != 0 { self.i64_array(max)? } else { vec![0; max] };
-        let basket_seek = if self.c.u8()? != 0 { self.i64_array(max)? } else { vec![0; max] };
+        let basket_entry = if self.c.u8()? != 0 { self.position_array(wide, max)? } else { vec![0; max] };
+        let basket_seek = if self.c.u8()? != 0 { self.position_array(wide, max)? } else { vec![0; max] };
         self.finish(&rec)?;
         let element = match outer {
             None => None,
@@ -610,16 +630,25 @@ impl<'a> ObjReader<'a> {
         Ok(EmbeddedBasket { entries: 0, offsets: None, data: Vec::new(), offset })
     }
 
-    /// A `TTree` record (versions 16–20): the entry count and the top-level branches.
+    /// A `TTree` record (versions 5 and 16–20): the entry count and the top-level branches.
+    /// Version 5 (ROOT 4) holds `fEntries`, then three byte counts, as `double`s and seven
+    /// `int`s before `fBranches`.
     pub(crate) fn tree(&mut self) -> Result<(String, String, i64, Vec<usize>)> {
         let rec = self.record()?;
         let v = rec.version;
-        if !(16..=20).contains(&v) {
-            return Err(self.unsupported_version(&rec, "TTree", "16 to 20"));
+        if !(v == 5 || (16..=20).contains(&v)) {
+            return Err(self.unsupported_version(&rec, "TTree", "5 and 16 to 20"));
         }
         let (name, title) = self.tnamed()?;
         for class in ["TAttLine", "TAttFill", "TAttMarker"] {
             self.skip_record(class)?;
+        }
+        if v == 5 {
+            let entries = self.double_count("fEntries")?;
+            self.c.bytes(3 * 8 + 7 * 4)?;
+            let branches = self.obj_array()?.into_iter().flatten().collect();
+            self.finish(&rec)?;
+            return Ok((name, title, entries, branches));
         }
         let entries = self.c.i64()?;
         // fTotBytes, fZipBytes, fSavedBytes, [fFlushedBytes,] fWeight, fTimerInterval,
