@@ -441,15 +441,20 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
     for o in &not_whole {
         let _ = writeln!(md, "- {o}");
     }
-    let _ = writeln!(md, "\n## Why leaves are missing\n\n| reason | leaves |\n|---|---|");
-    let mut reasons: Vec<_> = missing.into_iter().collect();
-    reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
-    for (why, n) in &reasons {
-        let _ = writeln!(md, "| {} | {n} |", why.replace('|', "\\|"));
-    }
-    let _ = writeln!(md, "\nEvery missing leaf:\n");
-    for l in &missing_leaves {
-        let _ = writeln!(md, "- {l}");
+    let _ = writeln!(md, "\n## Why leaves are missing\n");
+    if missing_leaves.is_empty() {
+        let _ = writeln!(md, "None: every numeric leaf reads.");
+    } else {
+        let _ = writeln!(md, "| reason | leaves |\n|---|---|");
+        let mut reasons: Vec<_> = missing.into_iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        for (why, n) in &reasons {
+            let _ = writeln!(md, "| {} | {n} |", why.replace('|', "\\|"));
+        }
+        let _ = writeln!(md, "\nEvery missing leaf:\n");
+        for l in &missing_leaves {
+            let _ = writeln!(md, "- {l}");
+        }
     }
     let _ = writeln!(md, "\n## Differing leaves\n");
     if differing.is_empty() {

@@ -138,7 +138,7 @@ impl ColumnBuilder {
             (Layout::Scalar | Layout::Jagged, _) if self.tobject_bits => {
                 self.append_bits(data, offsets, a, b, basket.offset)?
             }
-            (Layout::Scalar | Layout::Array(_) | Layout::Matrix { .. }, _) => {
+            (Layout::Scalar | Layout::Array(_) | Layout::Matrix { .. } | Layout::NdArray(_), _) => {
                 let n = self.ty.layout.fixed_len().unwrap_or(1);
                 let stride = size.checked_mul(n).ok_or_else(|| bad(format!("arrays of {n} values overflow")))?;
                 // Fixed-size entries are packed; offsets, if any, must agree.
@@ -344,8 +344,13 @@ impl ColumnBuilder {
         };
         match self.ty.layout {
             Layout::Scalar => Ok(values),
-            Layout::Array(_) | Layout::Matrix { .. } => fixed_lists(values, &self.ty.layout.fixed_sizes())
-                .map_err(|detail| Error::Overflow { what: "column", offset: 0, detail }),
+            Layout::Array(_) | Layout::Matrix { .. } | Layout::NdArray(_) => {
+                fixed_lists(values, &self.ty.layout.fixed_sizes()).map_err(|detail| Error::Overflow {
+                    what: "column",
+                    offset: 0,
+                    detail,
+                })
+            }
             Layout::Jagged | Layout::Pointer | Layout::Vector => list(self.outer, values),
             Layout::JaggedArray(n) => list(
                 self.outer,

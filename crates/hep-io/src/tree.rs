@@ -14,7 +14,7 @@ use crate::error::{Error, Result};
 use crate::file::{Basket, RootFile, rising_offsets};
 use crate::lossy::{Packing, with_scheme};
 use crate::object::{BranchRec, ElementInfo, LeafRec, Obj, ObjReader, StreamerElement, StreamerInfo};
-use crate::types::{ColumnType, Layout, Primitive};
+use crate::types::{ColumnType, Dims, Layout, Primitive};
 
 /// Where a basket's bytes are.
 #[derive(Clone, Debug)]
@@ -556,10 +556,14 @@ impl Resolver<'_> {
                 (false, Ok(1)) => Layout::Scalar,
                 (false, Ok(n)) if n > 1 => match fixed_dims(&leaf.title)[..] {
                     [rows, cols] if rows.checked_mul(cols) == Some(n) => Layout::Matrix { rows, cols },
-                    [_, _, _, ..] => {
-                        let name = format!("{}{}", p.cpp_name(), leaf.title.trim_start_matches(|c| c != '['));
-                        return (name.clone(), unsupported(format!("{name}: an array of more than two dimensions")));
-                    }
+                    ref dims @ [_, _, _, ..] => match Dims::new(dims).filter(|d| d.count() == n) {
+                        Some(d) => Layout::NdArray(d),
+                        None => {
+                            let name = format!("{}{}", p.cpp_name(), leaf.title.trim_start_matches(|c| c != '['));
+                            let detail = format!("leaf {} of {} declares {n} values per entry", rec.name, leaf.class);
+                            return (name, Err(Unreadable::Damaged { offset: rec.offset, detail }));
+                        }
+                    },
                     _ => Layout::Array(n),
                 },
                 // `x[n][4]`: lists of fixed arrays (more dimensions are not read).
@@ -626,14 +630,21 @@ impl Resolver<'_> {
         match (fixed, decoded_type(&el.type_name), usize::try_from(el.array_length)) {
             (Some(p), _, Ok(n)) if n > 0 => {
                 // The dimensions, as the branch's name spells them (`fQvector[9][10][2]`).
-                let layout = match (&fixed_dims(&rec.name)[..], in_collection) {
-                    (&[m], false) if m == n => Layout::Array(n),
-                    (&[rows, cols], false) if rows.checked_mul(cols) == Some(n) => Layout::Matrix { rows, cols },
-                    (&[m], true) if m == n => Layout::JaggedArray(n),
+                let dims = fixed_dims(&rec.name);
+                let nd = Dims::new(&dims).filter(|d| dims.len() >= 3 && d.count() == n);
+                let layout = match (&dims[..], in_collection, nd) {
+                    (&[m], false, _) if m == n => Layout::Array(n),
+                    (&[rows, cols], false, _) if rows.checked_mul(cols) == Some(n) => Layout::Matrix { rows, cols },
+                    (_, false, Some(d)) => Layout::NdArray(d),
+                    (&[m], true, _) if m == n => Layout::JaggedArray(n),
                     _ => {
                         let name = format!("{}{}", p.cpp_name(), rec.name.trim_start_matches(|c| c != '['));
-                        let why = if in_collection { "in a collection" } else { "of more than two dimensions" };
-                        return (name.clone(), unsupported(format!("{name}: an array {why}")));
+                        let why = if in_collection {
+                            "an array in a collection".to_string()
+                        } else {
+                            format!("its name's dimensions do not make its {n} values")
+                        };
+                        return (name.clone(), unsupported(format!("{name}: {why}")));
                     }
                 };
                 let t = ColumnType { primitive: p, layout };

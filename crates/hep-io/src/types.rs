@@ -162,6 +162,9 @@ pub enum Layout {
         /// Values per array.
         cols: usize,
     },
+    /// A fixed-size C array of three to five dimensions (`x[9][10][2]`; ROOT allows five;
+    /// RNTuple `std::array`s nested three deep or more), values row after row.
+    NdArray(Dims),
     /// A variable-length array with no per-entry header: C arrays with a count leaf (`x[n]`),
     /// members of split collections.
     Jagged,
@@ -181,6 +184,46 @@ pub enum Layout {
     JaggedVector,
 }
 
+/// The sizes of a fixed-size array of one to five dimensions (ROOT's limit), outermost first.
+///
+/// ```
+/// use hep_io::Dims;
+/// let d = Dims::new(&[9, 10, 2]).unwrap();
+/// assert_eq!(d.sizes(), &[9, 10, 2]);
+/// assert_eq!(d.count(), 180);
+/// assert!(Dims::new(&[]).is_none() && Dims::new(&[2; 6]).is_none());
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct Dims {
+    sizes: [usize; Dims::MAX_RANK],
+    rank: usize,
+}
+
+impl Dims {
+    /// The most dimensions a ROOT array has (`TStreamerElement::fMaxIndex`).
+    pub const MAX_RANK: usize = 5;
+
+    /// The dimensions `sizes`, outermost first; `None` for none or more than [`Self::MAX_RANK`].
+    pub fn new(sizes: &[usize]) -> Option<Dims> {
+        if sizes.is_empty() || sizes.len() > Self::MAX_RANK {
+            return None;
+        }
+        let mut d = Dims { sizes: [0; Self::MAX_RANK], rank: sizes.len() };
+        d.sizes[..sizes.len()].copy_from_slice(sizes);
+        Some(d)
+    }
+
+    /// The sizes, outermost first.
+    pub fn sizes(&self) -> &[usize] {
+        &self.sizes[..self.rank]
+    }
+
+    /// Values in one array (saturated where it would overflow, which the decoders refuse).
+    pub fn count(&self) -> usize {
+        self.sizes().iter().fold(1usize, |a, &n| a.saturating_mul(n))
+    }
+}
+
 impl Layout {
     /// Values per entry of a fixed-size layout (1 for a scalar; `None` for variable lengths;
     /// saturated where it would overflow, which the decoders refuse).
@@ -195,6 +238,7 @@ impl Layout {
             Layout::Scalar => Some(1),
             Layout::Array(n) => Some(n),
             Layout::Matrix { rows, cols } => Some(rows.saturating_mul(cols)),
+            Layout::NdArray(d) => Some(d.count()),
             Layout::Jagged
             | Layout::JaggedArray(_)
             | Layout::Pointer
@@ -209,13 +253,14 @@ impl Layout {
         match *self {
             Layout::Array(n) => vec![n],
             Layout::Matrix { rows, cols } => vec![rows, cols],
+            Layout::NdArray(d) => d.sizes().to_vec(),
             _ => vec![],
         }
     }
 }
 
 /// `values` wrapped in fixed-size lists of `sizes` (outermost first): the Arrow form of
-/// [`Layout::Array`] and [`Layout::Matrix`] entries.
+/// [`Layout::Array`], [`Layout::Matrix`] and [`Layout::NdArray`] entries.
 pub(crate) fn fixed_lists(values: ArrayRef, sizes: &[usize]) -> std::result::Result<ArrayRef, String> {
     let mut out = values;
     for &n in sizes.iter().rev() {
@@ -279,6 +324,7 @@ impl ColumnType {
             Layout::Scalar => p.to_string(),
             Layout::Array(n) => format!("{p}[{n}]"),
             Layout::Matrix { rows, cols } => format!("{p}[{rows}][{cols}]"),
+            Layout::NdArray(d) => d.sizes().iter().fold(p.to_string(), |s, n| format!("{s}[{n}]")),
             Layout::Jagged => format!("{p}[]"),
             Layout::JaggedArray(n) => format!("{p}[][{n}]"),
             Layout::Pointer => format!("{p}*"),
@@ -303,10 +349,12 @@ impl ColumnType {
             // Arrays from a file have an `i32` length; larger ones cannot be built (saturated
             // here, refused when decoded).
             Layout::Array(n) => DataType::FixedSizeList(item(p), i32::try_from(n).unwrap_or(i32::MAX)),
-            Layout::Matrix { rows, cols } => {
-                let row = DataType::FixedSizeList(item(p), i32::try_from(cols).unwrap_or(i32::MAX));
-                DataType::FixedSizeList(item(row), i32::try_from(rows).unwrap_or(i32::MAX))
-            }
+            Layout::Matrix { .. } | Layout::NdArray(_) => self
+                .layout
+                .fixed_sizes()
+                .iter()
+                .rev()
+                .fold(p, |inner, &n| DataType::FixedSizeList(item(inner), i32::try_from(n).unwrap_or(i32::MAX))),
             Layout::Jagged | Layout::Pointer | Layout::Vector => DataType::LargeList(item(p)),
             Layout::JaggedArray(n) => {
                 DataType::LargeList(item(DataType::FixedSizeList(item(p), i32::try_from(n).unwrap_or(i32::MAX))))

@@ -18,7 +18,7 @@ use float_bits::Scheme;
 
 use crate::error::{Error, Result};
 use crate::file::RootFile;
-use crate::types::{ColumnType, Layout, Primitive};
+use crate::types::{ColumnType, Dims, Layout, Primitive};
 use crate::{Selection, Unreadable};
 use column::{Elem, Kind};
 use envelope::{Cluster, ColumnDesc, FieldDesc, Le, Locator, ROLE_COLLECTION, ROLE_LEAF, ROLE_RECORD};
@@ -554,6 +554,20 @@ impl RNTuple {
             [Layout::Vector, Layout::Vector] => Layout::VectorVector,
             [Layout::Array(n)] => Layout::Array(n),
             [Layout::Array(rows), Layout::Array(cols)] => Layout::Matrix { rows, cols },
+            // `std::array`s nested three deep or more.
+            ref levels if levels.iter().all(|l| matches!(l, Layout::Array(_))) => {
+                let sizes: Vec<usize> = levels.iter().filter_map(|l| l.fixed_len()).collect();
+                match Dims::new(&sizes) {
+                    Some(d) => Layout::NdArray(d),
+                    None => {
+                        return Err(Unreadable::Unsupported(format!(
+                            "{} nested arrays of {}",
+                            sizes.len(),
+                            f.type_name
+                        )));
+                    }
+                }
+            }
             _ => return Err(Unreadable::Unsupported(format!("nesting {layout:?} of {}", f.type_name))),
         };
         Ok(ColumnType { primitive: prim, layout })
@@ -843,7 +857,9 @@ impl RNTuple {
             _ => 0,
         };
         let per_entry = match ty.layout {
-            Layout::Array(_) | Layout::Matrix { .. } => ty.layout.fixed_len().unwrap_or(usize::MAX) as u64,
+            Layout::Array(_) | Layout::Matrix { .. } | Layout::NdArray(_) => {
+                ty.layout.fixed_len().unwrap_or(usize::MAX) as u64
+            }
             _ => 1,
         };
         let mut values = Vec::new();
@@ -1041,7 +1057,7 @@ fn wrap(ty: ColumnType, values: ArrayRef, lists: Vec<Vec<i64>>, at: u64) -> Resu
     let bad =
         |e: arrow_schema::ArrowError| Error::Malformed { what: "RNTuple field", offset: at, detail: e.to_string() };
     let mut out = values;
-    if matches!(ty.layout, Layout::Array(_) | Layout::Matrix { .. }) {
+    if matches!(ty.layout, Layout::Array(_) | Layout::Matrix { .. } | Layout::NdArray(_)) {
         return crate::types::fixed_lists(out, &ty.layout.fixed_sizes()).map_err(|detail| Error::Unsupported {
             what: "RNTuple field",
             offset: at,
