@@ -4,7 +4,8 @@
 Fixed-size arrays of three and more dimensions, as ROOT writes them:
 - the TTree `t` (7 entries): leaves `x[2][3][4]/F` and `d[2][2][2][2]/D`, and a split object
   `obj` of class `Box` whose member `double a[2][3][4]` becomes the branch `obj/a[2][3][4]`;
-- the RNTuple `n` (7 entries): a field `std::array<std::array<std::array<float, 2>, 3>, 4>`.
+- the RNTuple `n` (7 entries): a field `std::array<std::array<std::array<float, 2>, 3>, 4>`,
+  and a field `std::vector<std::array<float, 3>>` (`tracks`, entry i holds i % 4 arrays).
 
 Entry i, value at flat index j (row after row) is `i + j / 64 + 1 / 3` (a fraction that keeps
 every bit of a `float` busy); the fixture holds ROOT's reading of the closed file, values' bit
@@ -71,11 +72,15 @@ void ndWrite(const char *path, int entries) {
   }
   auto model = ROOT::RNTupleModel::Create();
   auto cube = model->MakeField<Cube>("cube");
+  auto tracks = model->MakeField<std::vector<std::array<float, 3>>>("tracks");
   TFile f(path, "UPDATE");
   {
     auto writer = ROOT::RNTupleWriter::Append(std::move(model), "n", f);
     for (int i = 0; i < entries; ++i) {
       for (int j = 0; j < 24; ++j) (&(*cube)[0][0][0])[j] = float(ndValue(i, j));
+      tracks->clear();
+      for (int k = 0; k < i % 4; ++k)
+        tracks->push_back({float(ndValue(i, 3 * k)), float(ndValue(i, 3 * k + 1)), float(ndValue(i, 3 * k + 2))});
       writer->Fill();
     }
   }
@@ -88,6 +93,19 @@ std::vector<float> ndReadCube(const char *path) {
   for (auto i : reader->GetEntryRange()) {
     const Cube &c = view(i);
     for (int j = 0; j < 24; ++j) out.push_back((&c[0][0][0])[j]);
+  }
+  return out;
+}
+// ROOT's reading of `tracks`: per entry, the array count, then its values.
+std::vector<float> ndReadTracks(const char *path) {
+  auto reader = ROOT::RNTupleReader::Open("n", path);
+  auto view = reader->GetView<std::vector<std::array<float, 3>>>("tracks");
+  std::vector<float> out;
+  for (auto i : reader->GetEntryRange()) {
+    const auto &v = view(i);
+    out.push_back(float(v.size()));
+    for (const auto &a : v)
+      for (float x : a) out.push_back(x);
   }
   return out;
 }
@@ -127,6 +145,13 @@ def read_back():
         cols["obj/a[2][3][4]"].append([d(t.GetLeaf("a").GetValue(j)) for j in range(24)])
     cube = list(ROOT.ndReadCube(OUT))
     cols["cube"] = [[s(x) for x in cube[i * 24:(i + 1) * 24]] for i in range(len(cube) // 24)]
+    # `tracks`: per entry, its arrays (3 values each) flattened, as the other fields.
+    flat, at = list(ROOT.ndReadTracks(OUT)), 0
+    cols["tracks"] = []
+    while at < len(flat):
+        n = int(flat[at])
+        cols["tracks"].append([s(x) for x in flat[at + 1:at + 1 + 3 * n]])
+        at += 1 + 3 * n
     return {"root_version": ROOT.gROOT.GetVersion(), "entries": ENTRIES, "branches": cols}
 
 

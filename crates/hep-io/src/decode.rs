@@ -25,8 +25,10 @@ pub(crate) struct ColumnBuilder {
     values: MutableBuffer,
     /// Outer list offsets (in values, or in inner lists for vectors of vectors).
     outer: Vec<i64>,
-    /// Inner list offsets for vectors of vectors.
+    /// Inner list offsets for vectors of vectors: values per innermost list.
     inner: Vec<i64>,
+    /// Middle list offsets for vectors of vectors of vectors: inner lists per middle list.
+    middle: Vec<i64>,
     entries: usize,
     /// `TObject::fBits` (streamer type 15, `kBits`): each `u32` value is followed by a 2-byte
     /// process-ID index where it has the `kIsReferenced` bit (0x10) set, as ROOT writes it.
@@ -44,6 +46,7 @@ impl ColumnBuilder {
             values: MutableBuffer::new(0),
             outer: vec![0],
             inner: vec![0],
+            middle: vec![0],
             entries: 0,
             tobject_bits: false,
         }
@@ -193,7 +196,7 @@ impl ColumnBuilder {
                     self.push_offset(Outer, values.len() / size).map_err(|d| bad(format!("entry {e}: {d}")))?;
                 }
             }
-            (Layout::Vector | Layout::VectorVector | Layout::JaggedVector, Some(off)) => {
+            (Layout::Vector | Layout::VectorVector | Layout::VectorVectorVector | Layout::JaggedVector, Some(off)) => {
                 let (lo, hi) = entry_span(off, a, b, data.len()).ok_or_else(|| out_of_range(a, b, off.len()))?;
                 self.values.reserve(hi - lo);
                 for e in a..b {
@@ -259,8 +262,9 @@ impl ColumnBuilder {
         Ok(())
     }
 
-    /// One streamed `std::vector<T>` or `std::vector<std::vector<T>>`: a byte count and version,
-    /// the length, then the values (each inner vector is its length and values).
+    /// One streamed `std::vector<T>`, `std::vector<std::vector<T>>` or a vector of those: a byte
+    /// count and version, the length, then the values (each inner vector is its length and
+    /// values, each middle one its length and inner vectors).
     fn vector_entry(&mut self, entry: &[u8]) -> Result<(), String> {
         let size = self.disk_size();
         let word = |at: usize| word(entry, at);
@@ -278,7 +282,10 @@ impl ColumnBuilder {
             return Err(format!("{n} inner vectors cannot fit in {} bytes", entry.len()));
         }
         for _ in 0..n {
-            at = self.inner_vector(entry, at)?;
+            at = match self.ty.layout {
+                Layout::VectorVectorVector => self.middle_vector(entry, at)?,
+                _ => self.inner_vector(entry, at)?,
+            };
         }
         if at != entry.len() {
             return Err(format!("{} bytes left after the last inner vector", entry.len() - at));
@@ -311,10 +318,26 @@ impl ColumnBuilder {
         Ok(at + bytes)
     }
 
-    /// Append a list of `n` items to the outer or inner offsets: the running total, checked.
+    /// One middle vector at byte `at` of `entry` (its length, its inner vectors); where it ends.
+    fn middle_vector(&mut self, entry: &[u8], mut at: usize) -> Result<usize, String> {
+        let k = word(entry, at)? as usize;
+        at += 4;
+        if k > (entry.len() - at) / 4 {
+            return Err(format!("{k} inner vectors at byte {at} cannot fit in {} bytes", entry.len()));
+        }
+        for _ in 0..k {
+            at = self.inner_vector(entry, at)?;
+        }
+        self.push_offset(Middle, k)?;
+        Ok(at)
+    }
+
+    /// Append a list of `n` items to the outer, middle or inner offsets: the running total,
+    /// checked.
     fn push_offset(&mut self, which: Offsets, n: usize) -> Result<(), String> {
         let offsets = match which {
             Outer => &mut self.outer,
+            Middle => &mut self.middle,
             Inner => &mut self.inner,
         };
         let last = offsets.last().copied().unwrap_or(0);
@@ -357,6 +380,7 @@ impl ColumnBuilder {
                 fixed_lists(values, &[n]).map_err(|detail| Error::Overflow { what: "column", offset: 0, detail })?,
             ),
             Layout::VectorVector | Layout::JaggedVector => list(self.outer, list(self.inner, values)?),
+            Layout::VectorVectorVector => list(self.outer, list(self.middle, list(self.inner, values)?)?),
         }
     }
 }
@@ -365,9 +389,10 @@ impl ColumnBuilder {
 #[derive(Clone, Copy)]
 enum Offsets {
     Outer,
+    Middle,
     Inner,
 }
-use Offsets::{Inner, Outer};
+use Offsets::{Inner, Middle, Outer};
 
 /// The big-endian `u32` at byte `at` of a streamed entry.
 fn word(entry: &[u8], at: usize) -> Result<u32, String> {
@@ -439,7 +464,7 @@ mod tests {
         let mut entry = vec![0x40, 0, 0, 10, 0, 9];
         entry.extend(u32::MAX.to_be_bytes());
         entry.extend([0; 4]);
-        for layout in [Layout::Vector, Layout::VectorVector] {
+        for layout in [Layout::Vector, Layout::VectorVector, Layout::VectorVectorVector] {
             let mut b = ColumnBuilder::new(ColumnType { primitive: Primitive::F64, layout });
             let e = b.append(&basket(entry.clone(), Some(vec![0, entry.len()])), 0, 1).unwrap_err();
             assert!(matches!(e, Error::Malformed { what: "basket data", .. }), "{e}");

@@ -178,6 +178,9 @@ pub enum Layout {
     Vector,
     /// `std::vector<std::vector<T>>`.
     VectorVector,
+    /// `std::vector<std::vector<std::vector<T>>>` (ATLAS trigger menus and MET association
+    /// maps; RNTuple collections nested three deep).
+    VectorVectorVector,
     /// A `std::vector<T>` member of a split collection's class (`std::vector<double> fitinf`
     /// of the objects in a `std::vector<Trk>`): per entry a streamer header, then each
     /// object's vector (its length, its values).
@@ -244,6 +247,7 @@ impl Layout {
             | Layout::Pointer
             | Layout::Vector
             | Layout::VectorVector
+            | Layout::VectorVectorVector
             | Layout::JaggedVector => None,
         }
     }
@@ -297,19 +301,28 @@ impl ColumnType {
         if let Some(p) = Primitive::from_cpp(name) {
             return Some(ColumnType { primitive: p, layout: Layout::Scalar });
         }
-        // `std::bitset<N>` is streamed as N booleans with a size, as `vector<bool>` is.
-        if name
-            .strip_prefix("bitset<")
-            .is_some_and(|r| r.trim_end().strip_suffix('>').is_some_and(|n| n.trim().parse::<usize>().is_ok()))
-        {
+        // `std::bitset<N>` is streamed as N booleans with a size, as `vector<bool>` is, also
+        // inside a vector.
+        let bitset = |name: &str| {
+            name.strip_prefix("bitset<")
+                .is_some_and(|r| r.trim_end().strip_suffix('>').is_some_and(|n| n.trim().parse::<usize>().is_ok()))
+        };
+        if bitset(name) {
             return Some(ColumnType { primitive: Primitive::Bool, layout: Layout::Vector });
         }
         let inner = vector_argument(name)?;
         if let Some(p) = Primitive::from_cpp(inner) {
             return Some(ColumnType { primitive: p, layout: Layout::Vector });
         }
+        if bitset(inner) {
+            return Some(ColumnType { primitive: Primitive::Bool, layout: Layout::VectorVector });
+        }
+        let inner = vector_argument(inner)?;
+        if let Some(p) = Primitive::from_cpp(inner) {
+            return Some(ColumnType { primitive: p, layout: Layout::VectorVector });
+        }
         let p = Primitive::from_cpp(vector_argument(inner)?)?;
-        Some(ColumnType { primitive: p, layout: Layout::VectorVector })
+        Some(ColumnType { primitive: p, layout: Layout::VectorVectorVector })
     }
 
     /// The C++ spelling, as `uproot` shows it.
@@ -330,6 +343,7 @@ impl ColumnType {
             Layout::Pointer => format!("{p}*"),
             Layout::Vector => format!("std::vector<{p}>"),
             Layout::VectorVector => format!("std::vector<std::vector<{p}>>"),
+            Layout::VectorVectorVector => format!("std::vector<std::vector<std::vector<{p}>>>"),
             Layout::JaggedVector => format!("std::vector<{p}>[]"),
         }
     }
@@ -360,6 +374,9 @@ impl ColumnType {
                 DataType::LargeList(item(DataType::FixedSizeList(item(p), i32::try_from(n).unwrap_or(i32::MAX))))
             }
             Layout::VectorVector | Layout::JaggedVector => DataType::LargeList(item(DataType::LargeList(item(p)))),
+            Layout::VectorVectorVector => {
+                DataType::LargeList(item(DataType::LargeList(item(DataType::LargeList(item(p))))))
+            }
         }
     }
 }

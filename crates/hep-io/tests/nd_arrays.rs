@@ -1,9 +1,9 @@
 //! Fixed-size arrays of three and four dimensions, in a file ROOT 6.40 wrote
 //! (`tests/data/root/nd-arrays.root`, `scripts/make_nd_arrays.py`): TTree leaves `x[2][3][4]/F`
-//! and `d[2][2][2][2]/D`, the member `double a[2][3][4]` of a split object, and an RNTuple field
-//! `std::array<std::array<std::array<float, 2>, 3>, 4>`. Each keeps its dimensions as nested
-//! fixed-size lists, and its values are what ROOT reads from the file
-//! (`tests/fixtures/nd_arrays.json`), bit for bit.
+//! and `d[2][2][2][2]/D`, the member `double a[2][3][4]` of a split object, and RNTuple fields
+//! `std::array<std::array<std::array<float, 2>, 3>, 4>` and `std::vector<std::array<float, 3>>`.
+//! Each keeps its dimensions as nested fixed-size lists, and its values are what ROOT reads from
+//! the file (`tests/fixtures/nd_arrays.json`), bit for bit.
 
 use arrow_array::cast::AsArray;
 use arrow_array::types::{Float32Type, Float64Type};
@@ -90,4 +90,32 @@ fn rntuple_arrays_nested_three_deep_keep_their_dimensions() {
     let sel = nt.select_supported(&["cube"]).unwrap();
     let batch = nt.read(&sel, 0..nt.entries()).unwrap();
     check(&batch, "cube", &[4, 3, 2]);
+}
+
+#[test]
+fn rntuple_vectors_of_arrays_are_lists_of_fixed_size_lists() {
+    let f = file();
+    let nt = f.rntuple("n").unwrap();
+    let field = nt.fields().iter().find(|f| f.name == "tracks").unwrap();
+    assert_eq!(field.column.clone().unwrap().layout, Layout::JaggedArray(3));
+    let sel = nt.select_supported(&["tracks"]).unwrap();
+    for range in [0..nt.entries(), 2..5] {
+        let batch = nt.read(&sel, range.clone()).unwrap();
+        let lists = batch.column(0).as_list::<i64>();
+        let lengths: Vec<i64> = lists.value_offsets().windows(2).map(|w| w[1] - w[0]).collect();
+        let want: Vec<i64> = range.clone().map(|i| (i % 4) as i64).collect();
+        assert_eq!(lengths, want, "{range:?}");
+        let (sizes, values) = unnest(&lists.values().slice(
+            lists.value_offsets()[0] as usize,
+            (lists.value_offsets()[lengths.len()] - lists.value_offsets()[0]) as usize,
+        ));
+        assert_eq!(sizes, [3]);
+        let fixture: serde_json::Value = serde_json::from_str(include_str!("fixtures/nd_arrays.json")).unwrap();
+        let want: Vec<String> = fixture["branches"]["tracks"].as_array().unwrap()
+            [range.start as usize..range.end as usize]
+            .iter()
+            .flat_map(|e| e.as_array().unwrap().iter().map(|v| v.as_str().unwrap().to_string()))
+            .collect();
+        assert_eq!(values, want, "{range:?}");
+    }
 }

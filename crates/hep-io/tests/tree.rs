@@ -92,12 +92,8 @@ fn every_other_numeric_branch_matches_uproot_checksums() {
     for (path, want) in fixture {
         let b = tree.branch(path).unwrap_or_else(|e| panic!("{e}"));
         let want_type = want["type"].as_str().unwrap();
-        if want_type.matches("vector").count() > 2 {
-            // Three levels of vectors: outside the supported list, and reported so.
-            assert!(b.column.is_err(), "{path}");
-            deeper += 1;
-            continue;
-        }
+        // Three levels of vectors: the MET association map's overlaps.
+        deeper += usize::from(want_type.matches("vector").count() > 2);
         assert_eq!(b.type_name, want_type, "{path}");
         let batch = tree.read(&tree.select(&[path]).unwrap(), 0..100).unwrap();
         let (lengths, values, bits) = column_checksums(batch.column(0).as_ref());
@@ -107,7 +103,7 @@ fn every_other_numeric_branch_matches_uproot_checksums() {
         assert_eq!(bits, want_bits, "{path}: value checksum");
         checked += 1;
     }
-    assert_eq!((checked, deeper), (384, 2));
+    assert_eq!((checked, deeper), (386, 2));
 }
 
 fn codec_file(name: &str) -> RootFile {

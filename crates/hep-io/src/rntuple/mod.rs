@@ -552,6 +552,9 @@ impl RNTuple {
             [] => Layout::Scalar,
             [Layout::Vector] => Layout::Vector,
             [Layout::Vector, Layout::Vector] => Layout::VectorVector,
+            [Layout::Vector, Layout::Vector, Layout::Vector] => Layout::VectorVectorVector,
+            // A vector of `std::array<T, n>`.
+            [Layout::Vector, Layout::Array(n)] => Layout::JaggedArray(n),
             [Layout::Array(n)] => Layout::Array(n),
             [Layout::Array(rows), Layout::Array(cols)] => Layout::Matrix { rows, cols },
             // `std::array`s nested three deep or more.
@@ -852,8 +855,9 @@ impl RNTuple {
     /// (outermost first), from 0.
     fn read_typed<T: Elem>(&self, f: &RField, ty: ColumnType, range: Range<u64>) -> Result<(Vec<T>, Vec<Vec<i64>>)> {
         let levels = match ty.layout {
-            Layout::Vector => 1,
+            Layout::Vector | Layout::JaggedArray(_) => 1,
             Layout::VectorVector => 2,
+            Layout::VectorVectorVector => 3,
             _ => 0,
         };
         let per_entry = match ty.layout {
@@ -871,14 +875,14 @@ impl RNTuple {
             }
             // Entries of this cluster, then element ranges level by level (cluster-relative).
             let (a, b) = (range.start.max(c0) - c0, range.end.min(c1) - c0);
-            let items = |e: u64| {
-                e.checked_mul(per_entry).ok_or_else(|| Error::Overflow {
+            let items_of = |e: u64, n: u64| {
+                e.checked_mul(n).ok_or_else(|| Error::Overflow {
                     what: "RNTuple array field",
                     offset: self.header_at,
-                    detail: format!("{per_entry} items per entry"),
+                    detail: format!("{n} items per entry"),
                 })
             };
-            let mut span = (items(a)?, items(b)?);
+            let mut span = (items_of(a, per_entry)?, items_of(b, per_entry)?);
             for (level, &field) in f.chain.iter().take(levels).enumerate() {
                 let from = span.0.saturating_sub(1);
                 let whole = (level == 0).then(|| c.entries.saturating_mul(per_entry));
@@ -908,6 +912,10 @@ impl RNTuple {
                     prev = e;
                 }
                 span = (start, prev);
+            }
+            // The items of a vector of `std::array<T, n>` are `n` values each.
+            if let Layout::JaggedArray(n) = ty.layout {
+                span = (items_of(span.0, n as u64)?, items_of(span.1, n as u64)?);
             }
             let leaf = *f.chain.last().unwrap_or(&0);
             let whole = (levels == 0).then(|| c.entries.saturating_mul(per_entry));
@@ -1056,14 +1064,20 @@ fn prim<A: ArrowPrimitiveType>(values: Vec<A::Native>) -> ArrayRef {
 fn wrap(ty: ColumnType, values: ArrayRef, lists: Vec<Vec<i64>>, at: u64) -> Result<ArrayRef> {
     let bad =
         |e: arrow_schema::ArrowError| Error::Malformed { what: "RNTuple field", offset: at, detail: e.to_string() };
-    let mut out = values;
-    if matches!(ty.layout, Layout::Array(_) | Layout::Matrix { .. } | Layout::NdArray(_)) {
-        return crate::types::fixed_lists(out, &ty.layout.fixed_sizes()).map_err(|detail| Error::Unsupported {
+    let fixed = |values: ArrayRef, sizes: &[usize]| {
+        crate::types::fixed_lists(values, sizes).map_err(|detail| Error::Unsupported {
             what: "RNTuple field",
             offset: at,
             detail,
-        });
-    }
+        })
+    };
+    let mut out = match ty.layout {
+        Layout::Array(_) | Layout::Matrix { .. } | Layout::NdArray(_) => {
+            return fixed(values, &ty.layout.fixed_sizes());
+        }
+        Layout::JaggedArray(n) => fixed(values, &[n])?,
+        _ => values,
+    };
     for offsets in lists.into_iter().rev() {
         let item = Arc::new(Field::new("item", out.data_type().clone(), false));
         out = Arc::new(
