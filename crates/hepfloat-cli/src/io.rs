@@ -27,10 +27,26 @@ pub const BATCH_EVENTS: u64 = 10_000;
 pub const BATCH_BYTES: u64 = 64 << 20;
 
 enum Kind {
-    Root { tree: Box<Tree>, selection: Selection },
-    RNTuple { ntuple: Box<hep_io::RNTuple>, selection: Selection },
-    Parquet { path: PathBuf, columns: Vec<usize> },
-    Toy { toy: hep_toy::Toy, columns: Vec<usize> },
+    /// Several files read one after the other, as one source (a dataset).
+    Chain {
+        parts: Vec<Input>,
+    },
+    Root {
+        tree: Box<Tree>,
+        selection: Selection,
+    },
+    RNTuple {
+        ntuple: Box<hep_io::RNTuple>,
+        selection: Selection,
+    },
+    Parquet {
+        path: PathBuf,
+        columns: Vec<usize>,
+    },
+    Toy {
+        toy: hep_toy::Toy,
+        columns: Vec<usize>,
+    },
 }
 
 /// An opened data source.
@@ -69,7 +85,146 @@ pub fn toy_spec(spec: &str) -> Result<Option<(u64, u64)>> {
     Ok(Some((num(parts.next(), 20_000)?, num(parts.next(), 1)?)))
 }
 
+/// The files the command-line arguments name: each argument as it is, except that one whose
+/// file name holds a glob (`*`, `?`) is the files of its directory matching it, sorted by name
+/// (so that a quoted glob works where the shell does not expand it, and past the shell's limit
+/// on arguments). A glob that matches nothing and a file named twice are errors.
+pub fn expand_inputs(specs: &[String]) -> Result<Vec<String>> {
+    let mut out: Vec<String> = Vec::new();
+    for spec in specs {
+        let path = Path::new(spec);
+        let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+        if toy_spec(spec)?.is_some() || !name.contains(['*', '?']) {
+            out.push(spec.clone());
+            continue;
+        }
+        let dir = match path.parent() {
+            Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+            _ => PathBuf::from("."),
+        };
+        if dir.to_str().is_some_and(|d| d.contains(['*', '?'])) {
+            bail!("{spec}: globs are matched in file names only, not in directories");
+        }
+        let entries = std::fs::read_dir(&dir).with_context(|| format!("{spec}: cannot list {}", dir.display()))?;
+        let mut found: Vec<String> = Vec::new();
+        for entry in entries {
+            let entry = entry.with_context(|| format!("{spec}: cannot list {}", dir.display()))?;
+            let file = entry.file_name();
+            let Some(file) = file.to_str() else { continue };
+            if hep_io::glob_match(name, file) && entry.path().is_file() {
+                let shown = match path.parent() {
+                    Some(d) if !d.as_os_str().is_empty() => d.join(file).display().to_string(),
+                    _ => file.to_string(),
+                };
+                found.push(shown);
+            }
+        }
+        if found.is_empty() {
+            bail!("{spec}: no file matches");
+        }
+        found.sort();
+        out.extend(found);
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = out.iter().find(|s| !seen.insert(s.as_str())) {
+        bail!("{twice} is given twice: its events would be counted twice");
+    }
+    Ok(out)
+}
+
 impl Input {
+    /// Open the files `specs` (globs expanded, [`expand_inputs`]) as one source: one file as
+    /// [`Input::open_source`] does; several as a dataset whose events are those of each file in
+    /// turn (entries counted across files). The files must have the same columns, of the same
+    /// types and schemes, and the same file metadata: the first that differs is named.
+    pub fn open_dataset(specs: &[String], source: &crate::Source) -> Result<Input> {
+        let files = expand_inputs(specs)?;
+        if let [one] = &files[..] {
+            return Self::open_source(one, source);
+        }
+        let parts = files.iter().map(|f| Self::open_source(f, source)).collect::<Result<Vec<_>>>()?;
+        Self::chain(parts)
+    }
+
+    /// Several opened sources as one (see [`Input::open_dataset`]).
+    fn chain(parts: Vec<Input>) -> Result<Input> {
+        let Some(first) = parts.first() else { bail!("no input file") };
+        let schema = first.schema();
+        for p in &parts[1..] {
+            let other = p.schema();
+            for f in schema.fields() {
+                match other.field_with_name(f.name()) {
+                    Err(_) => bail!(
+                        "{} has no column {} (which {} has): the files of a dataset must have the same columns",
+                        p.name,
+                        f.name(),
+                        first.name
+                    ),
+                    Ok(g) if g.data_type() != f.data_type() => bail!(
+                        "{}: column {} is {}, in {} it is {}: the files of a dataset must agree",
+                        p.name,
+                        f.name(),
+                        g.data_type(),
+                        first.name,
+                        f.data_type()
+                    ),
+                    Ok(g) if g.metadata() != f.metadata() => bail!(
+                        "{}: column {} has the metadata {:?}, in {} {:?} (its scheme differs?): the files of a dataset must agree",
+                        p.name,
+                        f.name(),
+                        g.metadata(),
+                        first.name,
+                        f.metadata()
+                    ),
+                    Ok(_) => {}
+                }
+            }
+            if let Some(extra) = other.fields().iter().find(|g| schema.field_with_name(g.name()).is_err()) {
+                bail!(
+                    "{} has a column {} that {} lacks: the files of a dataset must have the same columns",
+                    p.name,
+                    extra.name(),
+                    first.name
+                );
+            }
+            if other.metadata() != schema.metadata() {
+                bail!(
+                    "{}: its file metadata {:?} differs from {}'s {:?}",
+                    p.name,
+                    other.metadata(),
+                    first.name,
+                    schema.metadata()
+                );
+            }
+        }
+        let entries = parts.iter().try_fold(0u64, |n, p| n.checked_add(p.entries)).context("too many events")?;
+        let bytes = parts.iter().map(|p| p.bytes).sum();
+        let decoded = parts.iter().map(|p| p.decoded).sum::<Option<u64>>();
+        let damaged = parts.iter().flat_map(|p| p.damaged.iter().cloned()).collect();
+        let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
+        let name = format!("{} files ({} … {})", parts.len(), names[0], names[names.len() - 1]);
+        Ok(Input { schema, entries, bytes, decoded, damaged, name, kind: Kind::Chain { parts } })
+    }
+
+    /// The files of a dataset, each with its first event's number in it; the source itself
+    /// otherwise.
+    pub fn parts(&self) -> Vec<(u64, &Input)> {
+        match &self.kind {
+            Kind::Chain { parts } => {
+                let mut at = 0;
+                parts
+                    .iter()
+                    .map(|p| {
+                        let first = at;
+                        at += p.entries;
+                        (first, p)
+                    })
+                    .collect()
+            }
+            _ => vec![(0, self)],
+        }
+    }
+
     /// The damaged branches skipped, for a command's summary line (empty if none) and its JSON.
     pub fn damaged_report(&self) -> (Option<String>, serde_json::Value) {
         let list: Vec<serde_json::Value> = self
@@ -266,6 +421,17 @@ impl Input {
     /// and why (empty for Parquet and the toy).
     pub fn unread(&self) -> Vec<(String, String, String)> {
         let mut out = Vec::new();
+        if let Kind::Chain { parts } = &self.kind {
+            // Each name once, as the first file that lists it says.
+            for p in parts {
+                for u in p.unread() {
+                    if !out.iter().any(|o: &(String, String, String)| o.0 == u.0) {
+                        out.push(u);
+                    }
+                }
+            }
+            return out;
+        }
         if let Some(tree) = self.tree() {
             for b in tree.branches() {
                 if let Err(why) = &b.column {
@@ -293,6 +459,32 @@ impl Input {
         let per = per_batch.max(1);
         let schema = self.schema.clone();
         Ok(match &self.kind {
+            Kind::Chain { .. } => {
+                // Each file's share of `range`, in its own event numbers.
+                let mut shares = Vec::new();
+                for (first, p) in self.parts() {
+                    let end = first + p.entries;
+                    if range.start < end && range.end > first {
+                        shares.push((p, range.start.max(first) - first..range.end.min(end) - first));
+                    }
+                }
+                let mut shares = shares.into_iter();
+                let mut current: Option<Box<dyn Iterator<Item = Result<RecordBatch>> + '_>> = None;
+                Box::new(std::iter::from_fn(move || {
+                    loop {
+                        if let Some(it) = current.as_mut()
+                            && let Some(b) = it.next()
+                        {
+                            return Some(b);
+                        }
+                        let (p, r) = shares.next()?;
+                        match p.batches(r, per) {
+                            Ok(it) => current = Some(it),
+                            Err(e) => return Some(Err(e)),
+                        }
+                    }
+                }))
+            }
             Kind::Root { tree, selection } => {
                 let name = self.name.clone();
                 Box::new(tree.batches(selection).entries(range).entries_per_batch(per).map(move |b| {

@@ -572,3 +572,59 @@ fn a_file_with_nothing_readable_says_what_it_holds() {
     assert!(!run.status.success() && err.contains("nothing to compress") && err.contains("TLeafC"), "{err}");
     assert!(!out.exists());
 }
+
+/// Several files and globs: one dataset for `inspect` and `fit` (events counted across the
+/// files), one output per input in a directory for `compress` and `upsample`, each the same as
+/// that file on its own; `--entries` counts across the files; the clear refusals.
+#[test]
+fn datasets_of_several_files_and_globs() {
+    let tmp = scratch("datasets");
+    let d = tmp.path();
+    let sample = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap();
+    let (inputs, out, up) = (d.join("in"), d.join("out"), d.join("up"));
+    std::fs::create_dir(&inputs).unwrap();
+    for name in ["a.root", "b.root"] {
+        std::fs::copy(&sample, inputs.join(name)).unwrap();
+    }
+    let glob = inputs.join("*.root");
+    let i = json(&["inspect", s(&glob)]);
+    assert_eq!(i["entries"], 200, "{}", i["files"]);
+    assert_eq!(i["files"][1]["first_event"], 100);
+    assert_eq!(i["files"][1]["file"], s(&inputs.join("b.root")));
+
+    // One output per input, each what compressing that file alone makes.
+    let c = json(&["compress", s(&glob), "--bits", "7", "-o", s(&out)]);
+    assert_eq!(c["files"].as_array().unwrap().len(), 2, "{c}");
+    let alone = json(&["compress", s(&inputs.join("b.root")), "--bits", "7", "-o", s(&d.join("b.parquet"))]);
+    assert_eq!(c["files"][1]["bytes_compressed"], alone["bytes_compressed"]);
+    assert_eq!(std::fs::read(out.join("b.parquet")).unwrap(), std::fs::read(d.join("b.parquet")).unwrap());
+
+    // Events counted across the files: 150..250 is the second half of b.root alone.
+    let part = d.join("part");
+    let c = json(&["compress", s(&glob), "--bits", "7", "--entries", "150..250", "-o", s(&part)]);
+    assert_eq!(c["files"].as_array().unwrap().len(), 1, "{c}");
+    assert!(!part.join("a.parquet").exists());
+    assert_eq!(json(&["inspect", s(&part.join("b.parquet"))])["entries"], 50);
+
+    // Fit on the dataset, upsample every file of it.
+    let m = d.join("m.json");
+    json(&["fit", s(&inputs.join("a.root")), s(&inputs.join("b.root")), "--bits", "7", "-o", s(&m)]);
+    let u = json(&["upsample", s(&out.join("*.parquet")), "--model", s(&m), "-o", s(&up)]);
+    let per_file: Vec<u64> = u["files"].as_array().unwrap().iter().map(|f| f["values"].as_u64().unwrap()).collect();
+    assert_eq!(per_file.len(), 2);
+    assert_eq!(u["values"].as_u64(), Some(per_file.iter().sum()));
+    assert!(up.join("a.parquet").exists() && up.join("b.parquet").exists());
+
+    // Refusals: a file twice, a glob matching nothing, files that are not one dataset, an
+    // output file for several inputs.
+    let fails = |args: &[&str], says: &str| {
+        let o = hepfloat(args);
+        let err = String::from_utf8_lossy(&o.stderr);
+        assert!(!o.status.success() && err.contains(says), "{args:?}: {err}");
+    };
+    let a = inputs.join("a.root");
+    fails(&["inspect", s(&a), s(&a)], "given twice");
+    fails(&["inspect", s(&inputs.join("*.nope"))], "no file matches");
+    fails(&["inspect", s(&a), s(&out.join("b.parquet"))], "the files of a dataset must");
+    fails(&["compress", s(&glob), "-o", s(&m)], "need an output directory");
+}

@@ -120,8 +120,11 @@ pub(crate) fn float_columns(schema: &Schema) -> Vec<String> {
 /// `hepfloat inspect`.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
-    /// ROOT file, Parquet file or `toy[:EVENTS[:SEED]]`.
-    file: String,
+    /// ROOT files, Parquet files or `toy[:EVENTS[:SEED]]`; a glob in a file name is matched by
+    /// hepfloat. Several files are one dataset: the same columns in each, events counted across
+    /// them, kept bits detected over all of them.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
     #[command(flatten)]
     source: Source,
     /// The schemes `fit --compressed-input` would use (the file's own, else the declared,
@@ -131,7 +134,7 @@ pub struct InspectArgs {
 }
 
 pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
-    let input = Input::open_source(&a.file, &a.source)?;
+    let input = Input::open_dataset(&a.files, &a.source)?;
     let schema = input.schema();
     out.say(format!(
         "{}: {} events, {} columns, {} bytes",
@@ -140,6 +143,16 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
         schema.fields().len(),
         input.bytes
     ));
+    let parts = input.parts();
+    if parts.len() > 1 {
+        for (first, p) in &parts {
+            out.say(format!("  {}: events {first}..{}, {} bytes", p.name, first + p.entries(), p.bytes));
+        }
+    }
+    let files: Vec<serde_json::Value> = parts
+        .iter()
+        .map(|(first, p)| json!({"file": p.name, "first_event": first, "entries": p.entries(), "bytes": p.bytes}))
+        .collect();
     if let Some(tree) = input.tree() {
         out.say(format!("tree {:?} ({}): {} branches", tree.name(), tree.title(), tree.branches().len()));
     }
@@ -211,7 +224,8 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
     if let Some(line) = skipped {
         out.say(line);
     }
-    out.json(&json!({"damaged": damaged, "file": input.name, "entries": input.entries(), "bytes": input.bytes, "columns": rows}));
+    out.json(&json!({"damaged": damaged, "file": input.name, "files": files, "entries": input.entries(),
+        "bytes": input.bytes, "columns": rows}));
     Ok(())
 }
 
@@ -219,8 +233,11 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
 /// `hepfloat compress`.
 #[derive(Debug, Args)]
 pub struct CompressArgs {
-    /// ROOT file, Parquet file or `toy[:EVENTS[:SEED]]`.
-    file: String,
+    /// ROOT files, Parquet files or `toy[:EVENTS[:SEED]]`; a glob in a file name (`'data/*.root'`)
+    /// is matched by hepfloat. Several files: -o is a directory, one output per input
+    /// (`DIR/<name>.parquet`), and --entries counts events across the files in turn.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
     #[command(flatten)]
     source: Source,
     #[command(flatten)]
@@ -240,9 +257,90 @@ pub struct CompressSummary {
 
 pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
     let declared = a.scheme.declaration(false)?;
+    let targets = per_input_outputs(&a.files, &a.output.output, &[])?;
+    if let [(file, target)] = &targets[..] {
+        let input = Input::open_source(file, &a.source)?;
+        let (summary, report) = compress_input(a, &declared, &input, a.source.entries.clone(), target, out)?;
+        out.json(&report);
+        return Ok(summary);
+    }
+    let quiet = Out { quiet: out.quiet || out.json, json: false };
+    let (mut total, mut reports, mut at) = (CompressSummary { before: 0, after: 0 }, Vec::new(), 0u64);
+    for (file, target) in &targets {
+        let input = Input::open_source(file, &a.source)?;
+        let Some(local) = share(&a.source.entries, &mut at, input.entries()) else {
+            out.say(format!("{file}: no event in --entries, not written"));
+            continue;
+        };
+        let (summary, report) = compress_input(a, &declared, &input, local, target, quiet)?;
+        (total.before, total.after) = (total.before + summary.before, total.after + summary.after);
+        reports.push(report);
+    }
+    out.say(format!(
+        "{} files: {} bytes at full precision -> {} bytes in {}",
+        reports.len(),
+        total.before,
+        total.after,
+        a.output.output.display()
+    ));
+    out.json(&json!({"files": reports, "bytes_full_precision": total.before, "bytes_compressed": total.after}));
+    Ok(total)
+}
+
+/// The events of a file that a dataset-wide range selects: `range` (events counted across the
+/// files in turn) in the numbers of the file whose first event is `*at` and that holds
+/// `entries`, which `*at` then moves past; `None` where it selects none.
+fn share(range: &Range<u64>, at: &mut u64, entries: u64) -> Option<Range<u64>> {
+    let (first, end) = (*at, at.saturating_add(entries));
+    *at = end;
+    (range.start < end && range.end > first).then(|| range.start.max(first) - first..range.end.min(end) - first)
+}
+
+/// Where a command that writes one file per input writes each of `files` (globs expanded):
+/// `output` itself for one input; for several, `output` is a directory (created if absent)
+/// and each input `NAME.root` or `NAME.parquet` goes to `output/NAME.parquet`. Two inputs of one
+/// name, and an output that is an input (or one of `others`), are refused before anything is
+/// written.
+fn per_input_outputs(files: &[String], output: &Path, others: &[&Path]) -> Result<Vec<(String, PathBuf)>> {
+    let files = crate::io::expand_inputs(files)?;
+    let inputs: Vec<&Path> = files.iter().map(Path::new).chain(others.iter().copied()).collect();
+    if let [one] = &files[..] {
+        check_file_target(output, &inputs)?;
+        return Ok(vec![(one.clone(), output.to_path_buf())]);
+    }
+    if output.exists() && !output.is_dir() {
+        bail!("{} inputs need an output directory, and {} is not one", files.len(), output.display());
+    }
+    let mut targets: Vec<(String, PathBuf)> = Vec::new();
+    for f in &files {
+        let stem = Path::new(f).file_stem().and_then(|s| s.to_str()).filter(|s| !s.is_empty() && !s.contains(':'));
+        let Some(stem) = stem else {
+            bail!("{f}: only files can be one of several inputs (an output is named after its input)")
+        };
+        let target = output.join(format!("{stem}.parquet"));
+        if let Some((other, _)) = targets.iter().find(|(_, t)| *t == target) {
+            bail!("{other} and {f} would both be written to {}: rename one", target.display());
+        }
+        targets.push((f.clone(), target));
+    }
+    std::fs::create_dir_all(output)
+        .with_context(|| format!("cannot create the output directory {}", output.display()))?;
+    for (_, target) in &targets {
+        check_file_target(target, &inputs)?;
+    }
+    Ok(targets)
+}
+
+/// Compress events `range` of `input` into `target`; the summary and the JSON report.
+fn compress_input(
+    a: &CompressArgs,
+    declared: &Declaration,
+    input: &Input,
+    range: Range<u64>,
+    target: &Path,
+    out: Out,
+) -> Result<(CompressSummary, serde_json::Value)> {
     let keep = a.scheme.keep();
-    check_file_target(&a.output.output, &[Path::new(&a.file)])?;
-    let input = Input::open_source(&a.file, &a.source)?;
     if input.schema().fields().is_empty() {
         let unread = input.unread();
         let shown: Vec<String> = unread.iter().take(3).map(|(n, t, why)| format!("{n} ({t}): {why}")).collect();
@@ -257,7 +355,7 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
         );
     }
     let floats = float_columns(&input.schema());
-    let already = recorded(&input, &floats).with_context(|| format!("{}: its scheme metadata", input.name))?;
+    let already = recorded(input, &floats).with_context(|| format!("{}: its scheme metadata", input.name))?;
     if let Some((column, s)) = already.iter().next() {
         bail!(
             "{} is already compressed ({column}: {s}, recorded in its metadata; {} columns in all): compress the original instead",
@@ -265,14 +363,13 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
             already.len()
         );
     }
-    let schemes = resolve(&floats, &already, &declared, None)?;
+    let schemes = resolve(&floats, &already, declared, None)?;
     let mut meta = input.metadata().clone();
     meta.remove(META_SCHEME);
     meta.insert(META_KEEP, keep.join(","));
     let schema = Arc::new(Schema::new_with_metadata(with_schemes(input.schema().fields(), &schemes), meta));
-    let mut sink = ParquetSink::create(&a.output.output, schema.clone())?;
+    let mut sink = ParquetSink::create(target, schema.clone())?;
     let mut before = SizeCounter::new(input.schema())?;
-    let range = a.source.entries.clone();
     let bar = out.bar(range.end.min(input.entries()) - range.start.min(input.entries()), "compressing");
     let (mut values, mut kept) = (0, 0);
     for batch in input.batches(range, input.batch_events())? {
@@ -296,25 +393,26 @@ pub fn compress(a: &CompressArgs, out: Out) -> Result<CompressSummary> {
         "Parquet (zstd, byte-stream-split floats): {before} bytes at full precision -> {after} bytes ({saved:.1} % smaller); input file {} bytes",
         input.bytes
     ));
-    out.say(format!("wrote {}", a.output.output.display()));
+    out.say(format!("wrote {}", target.display()));
     let (skipped, damaged) = input.damaged_report();
     if let Some(line) = skipped {
         out.say(line);
     }
-    out.json(
-        &json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes), "values": values,
-        "kept": kept, "bytes_full_precision": before, "bytes_compressed": after, "input_bytes": input.bytes,
-        "output": a.output.output}),
-    );
-    Ok(CompressSummary { before, after })
+    let report = json!({"input": input.name, "damaged": damaged, "scheme": describe(&schemes),
+        "schemes": schemes_json(&schemes), "values": values, "kept": kept, "bytes_full_precision": before,
+        "bytes_compressed": after, "input_bytes": input.bytes, "output": target});
+    Ok((CompressSummary { before, after }, report))
 }
 
 // ---------------------------------------------------------------------------------------------
 /// `hepfloat fit`.
 #[derive(Debug, Args)]
 pub struct FitArgs {
-    /// Original (uncompressed) data: ROOT file, Parquet file or `toy[:EVENTS[:SEED]]`.
-    file: String,
+    /// Original (uncompressed) data: ROOT files, Parquet files or `toy[:EVENTS[:SEED]]`; a glob
+    /// in a file name is matched by hepfloat. Several files are one dataset (the same columns
+    /// in each; events counted across them, the validation events the last of the last files).
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
     #[command(flatten)]
     source: Source,
     #[command(flatten)]
@@ -580,8 +678,9 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     if !(0.0..1.0).contains(&a.validation) || a.validation == 0.0 {
         bail!("--validation must be in (0, 1), got {}", a.validation);
     }
-    check_file_target(&a.output.output, &[Path::new(&a.file)])?;
-    let input = Input::open_source(&a.file, &a.source)?;
+    let files = crate::io::expand_inputs(&a.files)?;
+    check_file_target(&a.output.output, &files.iter().map(Path::new).collect::<Vec<_>>())?;
+    let input = Input::open_dataset(&files, &a.source)?;
     let names = float_columns(&input.schema());
     let (start, end) = (a.source.entries.start.min(input.entries()), a.source.entries.end.min(input.entries()));
     let spans = fit_spans(start..end, &a.exclude);
@@ -694,8 +793,11 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
 /// `hepfloat upsample`.
 #[derive(Debug, Args)]
 pub struct UpsampleArgs {
-    /// Compressed data: ROOT file, Parquet file (e.g. from `hepfloat compress`).
-    file: String,
+    /// Compressed data: ROOT files, Parquet files (e.g. from `hepfloat compress`); a glob in a
+    /// file name is matched by hepfloat. Several files: -o is a directory, one output per input
+    /// (`DIR/<name>.parquet`), and --entries counts events across the files in turn.
+    #[arg(required = true, value_name = "FILE")]
+    files: Vec<String>,
     #[command(flatten)]
     source: Source,
     /// The model file from `hepfloat fit`.
@@ -728,14 +830,31 @@ pub enum Spelling {
 
 pub fn upsample(a: &UpsampleArgs, out: Out) -> Result<()> {
     crate::io::check_regular(&a.model, &format!("model file {}", a.model.display()))?;
-    check_file_target(&a.output.output, &[Path::new(&a.file), &a.model])?;
+    let targets = per_input_outputs(&a.files, &a.output.output, &[&a.model])?;
     let model = Model::load(&a.model)?;
     let model = match a.names {
         None => model,
         Some(Spelling::Tree) => model.with_separator('.'),
         Some(Spelling::Rntuple) => model.with_separator(':'),
     };
-    upsample_with(&model, &a.file, &a.source, a.estimate, a.seed, &a.output.output, out).map(|_| ())
+    if let [(file, target)] = &targets[..] {
+        return upsample_with(&model, file, &a.source, a.estimate, a.seed, target, out).map(|_| ());
+    }
+    let quiet = Out { quiet: out.quiet || out.json, json: false };
+    let (mut reports, mut at, mut values) = (Vec::new(), 0u64, 0u64);
+    for (file, target) in &targets {
+        let input = Input::open_source(file, &a.source)?;
+        let Some(local) = share(&a.source.entries, &mut at, input.entries()) else {
+            out.say(format!("{file}: no event in --entries, not written"));
+            continue;
+        };
+        let (_, report) = upsample_input(&model, &input, local, a.estimate, a.seed, target, quiet)?;
+        values += report["values"].as_u64().unwrap_or(0);
+        reports.push(report);
+    }
+    out.say(format!("{} files: upsampled {values} values into {}", reports.len(), a.output.output.display()));
+    out.json(&json!({"files": reports, "values": values}));
+    Ok(())
 }
 
 /// Upsample `file` with `model` into `output`; returns the upsampler's values per second.
@@ -749,10 +868,26 @@ pub fn upsample_with(
     out: Out,
 ) -> Result<f64> {
     let input = Input::open_source(file, source)?;
+    let (rate, report) = upsample_input(model, &input, source.entries.clone(), how, seed, output, out)?;
+    out.json(&report);
+    Ok(rate)
+}
+
+/// Upsample events `range` of `input` with `model` into `output`; the upsampler's values per
+/// second and the JSON report.
+fn upsample_input(
+    model: &Model,
+    input: &Input,
+    range: Range<u64>,
+    how: Estimate,
+    seed: u64,
+    output: &Path,
+    out: Out,
+) -> Result<(f64, serde_json::Value)> {
     // Every column the model upsamples must have the model's scheme where the file records one;
     // those the file says nothing about are checked value by value.
     let known: Vec<String> = float_columns(&input.schema()).into_iter().filter(|n| model.column(n).is_some()).collect();
-    let said = recorded(&input, &known)?;
+    let said = recorded(input, &known)?;
     let differ: Vec<String> = said
         .iter()
         .filter_map(|(n, s)| {
@@ -791,9 +926,9 @@ pub fn upsample_with(
     let passed: Vec<String> = other.iter().map(|f| f.name().clone()).collect();
     let mut up = Upsampler::new(model, how, seed);
     let t0 = Instant::now();
-    let mut at = source.entries.start.min(input.entries());
+    let mut at = range.start.min(input.entries());
     let fields = crate::schemes::upsampled_fields(input.schema().fields(), |n| model.column(n).is_some());
-    let busy = rewrite(&input, source.entries.clone(), &fields, &how.to_string(), output, out, |b| {
+    let busy = rewrite(input, range, &fields, &how.to_string(), output, out, |b| {
         let events = at..at + b.num_rows() as u64;
         at = events.end;
         // A file that does not say how it was compressed is checked value by value; one that
@@ -840,9 +975,9 @@ pub fn upsample_with(
     if let Some(line) = skipped {
         out.say(line);
     }
-    out.json(&json!({"damaged": damaged, "values": values, "estimate": how.to_string(), "seconds": t0.elapsed().as_secs_f64(),
-        "upsampler_values_per_second": rate, "output": output}));
-    Ok(rate)
+    let report = json!({"input": input.name, "damaged": damaged, "values": values, "estimate": how.to_string(),
+        "seconds": t0.elapsed().as_secs_f64(), "upsampler_values_per_second": rate, "output": output});
+    Ok((rate, report))
 }
 
 /// Refuse a batch holding, in a column `model` upsamples, a value that the column's scheme in the
@@ -949,7 +1084,7 @@ impl Halves {
     fn compress(&self, bits: u32, output: &Path) -> Result<CompressSummary> {
         let output = Output { output: output.into() };
         let args = CompressArgs {
-            file: self.file.clone(),
+            files: vec![self.file.clone()],
             source: self.source(0..u64::MAX),
             scheme: Self::scheme(bits),
             output,
@@ -960,7 +1095,7 @@ impl Halves {
     /// Fit settings on the first half (the gate with every bounded neural model).
     fn fit_args(&self, bits: u32, output: PathBuf) -> FitArgs {
         FitArgs {
-            file: self.file.clone(),
+            files: vec![self.file.clone()],
             source: self.source(0..self.half),
             scheme: Self::scheme(bits),
             validation: 0.5,
@@ -985,7 +1120,7 @@ impl Halves {
         let quiet = Out { quiet: true, json: false };
         let model = fit(&fit_args, quiet)?;
         let blind = FitArgs {
-            file: compressed.to_string_lossy().into_owned(),
+            files: vec![compressed.to_string_lossy().into_owned()],
             compressed_input: true,
             neural: false,
             output: Output { output: dir.join("model-no-originals.json") },
