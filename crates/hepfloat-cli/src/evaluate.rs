@@ -24,7 +24,10 @@ use crate::schemes::{META_FROM, recorded};
 /// `hepfloat evaluate`.
 #[derive(Debug, Args)]
 pub struct EvaluateArgs {
-    /// The original data (ROOT, Parquet or `toy[:EVENTS[:SEED]]`).
+    /// The original data (ROOT, Parquet or `toy[:EVENTS[:SEED]]`). Each of the three may be a
+    /// glob in a file name (`'data/*.root'`), a dataset of several files whose events are
+    /// counted across them in turn; the three are compared event by event, however each is
+    /// split into files.
     #[arg(long)]
     pub original: String,
     /// The compressed data (from `hepfloat compress`: it records the scheme).
@@ -296,11 +299,17 @@ fn list_parts(a: &dyn Array) -> Option<(Vec<usize>, ArrayRef)> {
 /// Run the evaluation and write the report; returns its summary and per-column rows.
 pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     check_numbers(a)?;
-    let inputs = [&a.original, &a.compressed, &a.upsampled].map(Path::new);
+    let files =
+        [&a.original, &a.compressed, &a.upsampled].map(|spec| crate::io::expand_inputs(std::slice::from_ref(spec)));
+    let [o, c, u] = files;
+    let (o, c, u) = (o?, c?, u?);
+    let inputs: Vec<&Path> = o.iter().chain(&c).chain(&u).map(Path::new).collect();
     check_dir_target(&a.report, &inputs)?;
-    let original = Input::open(&a.original, a.tree.as_deref(), &[])?;
-    let compressed = Input::open(&a.compressed, None, &[])?;
-    let upsampled = Input::open(&a.upsampled, None, &[])?;
+    let source =
+        |tree: Option<String>| crate::Source { tree, entries: 0..u64::MAX, branches: vec![], skip_damaged: false };
+    let original = Input::open_dataset(&o, &source(a.tree.clone()))?;
+    let compressed = Input::open_dataset(&c, &source(None))?;
+    let upsampled = Input::open_dataset(&u, &source(None))?;
     let (schemes, keep) = schemes_of(&compressed)?;
     check_together(&original, &compressed, &upsampled, &schemes, &keep)?;
     // The oracle needs every toy column in the compressed file, under one scheme.

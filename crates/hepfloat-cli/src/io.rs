@@ -189,7 +189,7 @@ impl Input {
             }
             if other.metadata() != schema.metadata() {
                 bail!(
-                    "{}: its file metadata {:?} differs from {}'s {:?}",
+                    "{}: its file metadata {:?} differs from {}'s {:?}: the files of a dataset must agree",
                     p.name,
                     other.metadata(),
                     first.name,
@@ -460,27 +460,67 @@ impl Input {
         let schema = self.schema.clone();
         Ok(match &self.kind {
             Kind::Chain { .. } => {
-                // Each file's share of `range`, in its own event numbers.
-                let mut shares = Vec::new();
+                // Batches of `per` events counted from the start of `range`, whatever the files'
+                // sizes, so that datasets split into files differently stream in step: each
+                // file's share is cut at the dataset's batch boundaries, and the batch a file
+                // boundary cuts is the end of one file joined to the start of the next.
+                let mut pieces = Vec::new();
+                let mut done = 0u64;
                 for (first, p) in self.parts() {
                     let end = first + p.entries;
-                    if range.start < end && range.end > first {
-                        shares.push((p, range.start.max(first) - first..range.end.min(end) - first));
+                    if range.start >= end || range.end <= first {
+                        continue;
                     }
+                    let (mut a, b) = (range.start.max(first) - first, range.end.min(end) - first);
+                    let into = done % per;
+                    if into != 0 {
+                        let head = a..b.min(a + (per - into));
+                        pieces.push((p, head.clone()));
+                        a = head.end;
+                    }
+                    if a < b {
+                        pieces.push((p, a..b));
+                    }
+                    done += range.end.min(end) - range.start.max(first);
                 }
-                let mut shares = shares.into_iter();
+                let mut pieces = pieces.into_iter();
                 let mut current: Option<Box<dyn Iterator<Item = Result<RecordBatch>> + '_>> = None;
+                let (mut pending, mut rows): (Vec<RecordBatch>, u64) = (Vec::new(), 0);
+                let joined = |pending: &mut Vec<RecordBatch>| -> Result<RecordBatch> {
+                    let parts = std::mem::take(pending);
+                    Ok(arrow_select::concat::concat_batches(&parts[0].schema(), &parts)?)
+                };
                 Box::new(std::iter::from_fn(move || {
                     loop {
-                        if let Some(it) = current.as_mut()
-                            && let Some(b) = it.next()
-                        {
-                            return Some(b);
-                        }
-                        let (p, r) = shares.next()?;
-                        match p.batches(r, per) {
-                            Ok(it) => current = Some(it),
+                        let next = match current.as_mut().and_then(|it| it.next()) {
+                            Some(b) => b,
+                            None => match pieces.next() {
+                                Some((p, r)) => {
+                                    match p.batches(r, per) {
+                                        Ok(it) => current = Some(it),
+                                        Err(e) => return Some(Err(e)),
+                                    }
+                                    continue;
+                                }
+                                None if rows > 0 => {
+                                    rows = 0;
+                                    return Some(joined(&mut pending));
+                                }
+                                None => return None,
+                            },
+                        };
+                        let b = match next {
+                            Ok(b) => b,
                             Err(e) => return Some(Err(e)),
+                        };
+                        if rows == 0 && b.num_rows() as u64 == per {
+                            return Some(Ok(b));
+                        }
+                        rows += b.num_rows() as u64;
+                        pending.push(b);
+                        if rows >= per {
+                            rows = 0;
+                            return Some(joined(&mut pending));
                         }
                     }
                 }))
@@ -775,6 +815,37 @@ mod tests {
         }
         sink.finish().unwrap();
         std::fs::read(path).unwrap()
+    }
+
+    /// A dataset streams batches of exactly the size asked, counted from the start of the
+    /// range, across file boundaries (the batch a boundary cuts joins both files' pieces), and
+    /// holds the files' events in turn.
+    #[test]
+    fn datasets_stream_batches_aligned_across_files() {
+        let part = |spec: &str| Input::open(spec, None, &[]).unwrap();
+        let (a, b, c) = (part("toy:50:1"), part("toy:70:2"), part("toy:9:3"));
+        let dataset = Input::chain(vec![part("toy:50:1"), part("toy:70:2"), part("toy:9:3")]).unwrap();
+        assert_eq!(dataset.entries(), 129);
+        let want: Vec<RecordBatch> = [(&a, 10..50), (&b, 0..70), (&c, 0..5)]
+            .into_iter()
+            .flat_map(|(i, r)| i.batches(r, 1000).unwrap().map(|b| b.unwrap()).collect::<Vec<_>>())
+            .collect();
+        let want = arrow_select::concat::concat_batches(&want[0].schema(), &want).unwrap();
+        for per in [1, 7, 16, 40, 115, 500] {
+            let got: Vec<RecordBatch> = dataset.batches(10..125, per).unwrap().map(|b| b.unwrap()).collect();
+            let sizes: Vec<u64> = got.iter().map(|b| b.num_rows() as u64).collect();
+            let n = sizes.len();
+            assert!(sizes[..n - 1].iter().all(|&s| s == per) && sizes[n - 1] <= per, "{per}: {sizes:?}");
+            let got = arrow_select::concat::concat_batches(&got[0].schema(), &got).unwrap();
+            assert_eq!(got, want, "{per}");
+        }
+        // Files that are not one dataset: the first that differs is named.
+        let parquet = std::env::temp_dir().join(format!("hepfloat-io-chain-{}.parquet", std::process::id()));
+        compressed_toy(&parquet, 20);
+        let other = Input::open(parquet.to_str().unwrap(), None, &[]).unwrap();
+        let e = Input::chain(vec![part("toy:5:1"), other]).unwrap_err().to_string();
+        std::fs::remove_file(&parquet).unwrap();
+        assert!(e.contains("hepfloat-io-chain") && e.contains("the files of a dataset must agree"), "{e}");
     }
 
     /// Read every batch of `path` through the tool's reading path.

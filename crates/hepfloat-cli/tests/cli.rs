@@ -628,3 +628,27 @@ fn datasets_of_several_files_and_globs() {
     fails(&["inspect", s(&a), s(&out.join("b.parquet"))], "the files of a dataset must");
     fails(&["compress", s(&glob), "-o", s(&m)], "need an output directory");
 }
+
+/// `evaluate` compares datasets event by event however each is split into files: the toy
+/// compressed and upsampled in pieces of 80 and 120 events (globs for both) gives, column by
+/// column, the report of the whole files.
+#[test]
+fn evaluate_lines_up_datasets_split_differently() {
+    let tmp = scratch("evaluate-datasets");
+    let d = tmp.path();
+    let toy = "toy:200:4";
+    let (m, c, u) = (d.join("m.json"), d.join("c.parquet"), d.join("u.parquet"));
+    json(&["fit", toy, "--bits", "7", "--no-groups", "-o", s(&m)]);
+    json(&["compress", toy, "--bits", "7", "-o", s(&c)]);
+    json(&["upsample", s(&c), "--model", s(&m), "-o", s(&u)]);
+    let whole = evaluate(toy, &c, &u, "..", &d.join("whole"));
+    let (cs, us) = (d.join("cs"), d.join("us"));
+    std::fs::create_dir(&cs).unwrap();
+    json(&["compress", toy, "--bits", "7", "--entries", "0..80", "-o", s(&cs.join("p1.parquet"))]);
+    json(&["compress", toy, "--bits", "7", "--entries", "80..200", "-o", s(&cs.join("p2.parquet"))]);
+    json(&["upsample", s(&cs.join("*.parquet")), "--model", s(&m), "-o", s(&us)]);
+    let split = evaluate(toy, &cs.join("*.parquet"), &us.join("*.parquet"), "..", &d.join("split"));
+    assert!(!whole["columns"].as_array().unwrap().is_empty());
+    assert_eq!(whole["columns"], split["columns"]);
+    assert_eq!(whole["summary"]["mean_ratio"], split["summary"]["mean_ratio"]);
+}
