@@ -1,5 +1,7 @@
 //! The crate's error type: every failure names the file offset (and the structure) involved.
 
+use crate::DIGEST_KEY;
+
 /// What can go wrong reading a ROOT file. Every variant says what was being read and where.
 ///
 /// ```
@@ -160,6 +162,26 @@ pub enum Error {
     /// there (see [`Unreadable::Damaged`](crate::Unreadable::Damaged)).
     #[error("{0}; skip damaged branches with select_readable")]
     DamagedBranch(crate::DamagedBranch),
+    /// Bytes of a Parquet file that no longer match the checksum its writer stored (hepfloat's
+    /// digest, [`crate::DIGEST_KEY`]): the data changed since it was written.
+    #[error(
+        "{file} is damaged at bytes {start}..{end} (columns {column}, row group {row_group}{}): they fail their checksum ({DIGEST_KEY}), so the file no longer holds what was written",
+        page.map(|p| format!(", the page at offset {p}")).unwrap_or_default()
+    )]
+    Checksum {
+        /// The file.
+        file: String,
+        /// Start of the block that fails its checksum.
+        start: u64,
+        /// End of that block.
+        end: u64,
+        /// The columns whose data the block holds (up to three named, then how many more).
+        column: String,
+        /// The row group (of the first of those columns).
+        row_group: usize,
+        /// The first page the block falls in, where the file has an offset index.
+        page: Option<u64>,
+    },
     /// A number read from the file overflows when combined with another (a size plus an
     /// offset, a count times an item size…).
     #[error("{what} at offset {offset} overflows: {detail}")]

@@ -32,11 +32,21 @@ pub struct ParquetOptions {
     /// held in memory until it is written, so this bounds a writer's memory whatever the size
     /// of the input. 64 MiB by default.
     pub row_group_bytes: usize,
+    /// Record the CRC-32 of the data in the footer ([`DIGEST_KEY`]), so that readers can tell
+    /// damaged data from what was written ([`verify_parquet`](crate::verify_parquet)). On by
+    /// default; off only to measure its cost or to make unprotected test files.
+    pub digest: bool,
 }
 
 impl Default for ParquetOptions {
     fn default() -> Self {
-        ParquetOptions { zstd_level: 3, byte_stream_split: true, row_group_rows: 1 << 20, row_group_bytes: 64 << 20 }
+        ParquetOptions {
+            zstd_level: 3,
+            byte_stream_split: true,
+            row_group_rows: 1 << 20,
+            row_group_bytes: 64 << 20,
+            digest: true,
+        }
     }
 }
 
@@ -91,17 +101,59 @@ pub struct WriteSummary {
     pub bytes: u64,
 }
 
-/// A `Write` that counts what passes through it.
+/// The Parquet key-value metadata key under which every Parquet file the SDK writes records the
+/// CRC-32 of its data, block by block (the `parquet` crate cannot write Parquet's own page
+/// CRCs): `v1 block=16384 bytes=N CRC…`, the CRC-32 (IEEE) of each 16 KiB block of the file's
+/// first `N` bytes (the magic and every column chunk: all the data pages and dictionaries; not
+/// the page indexes and the footer after them), 8 hex digits each, the last block possibly
+/// shorter. [`verify_parquet`](crate::verify_parquet) checks it; see `docs/integrity.md`.
+pub const DIGEST_KEY: &str = "hepfloat.crc32";
+
+/// Bytes per checksummed block of [`DIGEST_KEY`].
+pub(crate) const DIGEST_BLOCK: usize = 1 << 14;
+
+/// A `Write` that counts what passes through it and checksums it in [`DIGEST_BLOCK`]s.
 #[derive(Debug)]
 struct Counted<W> {
     inner: W,
     bytes: u64,
+    block: crc32fast::Hasher,
+    filled: usize,
+    crcs: Vec<u32>,
+}
+
+impl<W> Counted<W> {
+    fn new(inner: W) -> Self {
+        Counted { inner, bytes: 0, block: crc32fast::Hasher::new(), filled: 0, crcs: Vec::new() }
+    }
+
+    /// The [`DIGEST_KEY`] value of everything written so far.
+    fn digest(&self) -> String {
+        use std::fmt::Write as _;
+        let mut out = format!("v1 block={DIGEST_BLOCK} bytes={} ", self.bytes);
+        let last = (self.filled > 0).then(|| self.block.clone().finalize());
+        for crc in self.crcs.iter().chain(last.as_ref()) {
+            let _ = write!(out, "{crc:08x}");
+        }
+        out
+    }
 }
 
 impl<W: Write> Write for Counted<W> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
         let n = self.inner.write(buf)?;
         self.bytes += n as u64;
+        let mut rest = &buf[..n];
+        while !rest.is_empty() {
+            let take = (DIGEST_BLOCK - self.filled).min(rest.len());
+            self.block.update(&rest[..take]);
+            self.filled += take;
+            if self.filled == DIGEST_BLOCK {
+                self.crcs.push(std::mem::take(&mut self.block).finalize());
+                self.filled = 0;
+            }
+            rest = &rest[take..];
+        }
         Ok(n)
     }
     fn flush(&mut self) -> std::io::Result<()> {
@@ -129,6 +181,7 @@ impl<W: Write> Write for Counted<W> {
 pub struct ParquetWriter<W: Write + Send> {
     writer: ArrowWriter<Counted<W>>,
     summary: WriteSummary,
+    digest: bool,
 }
 
 impl<W: Write + Send> std::fmt::Debug for ParquetWriter<W> {
@@ -150,10 +203,18 @@ impl<W: Write + Send> ParquetWriter<W> {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn new(sink: W, schema: SchemaRef, options: &ParquetOptions) -> Result<Self> {
+        // A digest read with the schema of another file (Parquet readers put its key-value
+        // metadata there) is that file's, never this one's.
+        let schema = if schema.metadata().contains_key(DIGEST_KEY) {
+            let mut meta = schema.metadata().clone();
+            meta.remove(DIGEST_KEY);
+            std::sync::Arc::new(arrow_schema::Schema::new_with_metadata(schema.fields().clone(), meta))
+        } else {
+            schema
+        };
         let props = options.properties(&schema)?;
-        let writer =
-            ArrowWriter::try_new(Counted { inner: sink, bytes: 0 }, schema, Some(props)).map_err(parquet_error)?;
-        Ok(ParquetWriter { writer, summary: WriteSummary::default() })
+        let writer = ArrowWriter::try_new(Counted::new(sink), schema, Some(props)).map_err(parquet_error)?;
+        Ok(ParquetWriter { writer, summary: WriteSummary::default(), digest: options.digest })
     }
 
     /// Append a batch (of the writer's schema).
@@ -186,7 +247,8 @@ impl<W: Write + Send> ParquetWriter<W> {
         WriteSummary { bytes: self.writer.inner().bytes, ..self.summary }
     }
 
-    /// Write the footer and hand back the sink (flushed, not synced), with what was written.
+    /// Write the footer, with the [`DIGEST_KEY`] checksums of the data, and hand back the sink
+    /// (flushed, not synced), with what was written.
     ///
     /// ```
     /// let schema = std::sync::Arc::new(arrow_schema::Schema::empty());
@@ -194,8 +256,16 @@ impl<W: Write + Send> ParquetWriter<W> {
     /// assert_eq!(s.bytes, sink.len() as u64);
     /// # Ok::<(), hep_io::Error>(())
     /// ```
-    pub fn finish(self) -> Result<(W, WriteSummary)> {
+    pub fn finish(mut self) -> Result<(W, WriteSummary)> {
         let summary = self.summary;
+        if self.digest {
+            // Every row group through to the sink, then the checksums of all that, in the footer.
+            self.writer.flush().map_err(parquet_error)?;
+            self.writer.sync().map_err(|e| Error::Write { path: None, format: "Parquet", source: e.into() })?;
+            let digest = self.writer.inner().digest();
+            let kv = parquet::file::metadata::KeyValue::new(DIGEST_KEY.to_string(), digest);
+            self.writer.append_key_value_metadata(kv);
+        }
         let mut counted = self.writer.into_inner().map_err(parquet_error)?;
         counted.flush().map_err(|e| Error::Write { path: None, format: "Parquet", source: e.into() })?;
         Ok((counted.inner, WriteSummary { bytes: counted.bytes, ..summary }))
@@ -341,8 +411,7 @@ pub fn write_ipc(path: impl AsRef<Path>, reader: impl RecordBatchReader) -> Resu
     let fail =
         |e: ArrowError| Error::Write { path: Some(path.display().to_string()), format: "Arrow IPC", source: e.into() };
     let (partial, file) = PartialFile::create(path)?;
-    let mut w =
-        arrow_ipc::writer::FileWriter::try_new(Counted { inner: file, bytes: 0 }, &reader.schema()).map_err(fail)?;
+    let mut w = arrow_ipc::writer::FileWriter::try_new(Counted::new(file), &reader.schema()).map_err(fail)?;
     let mut summary = WriteSummary::default();
     for batch in reader {
         let batch = batch.map_err(input_error)?;

@@ -437,6 +437,11 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     tmp.commit()?;
     out.say(md.lines().take(12).collect::<Vec<_>>().join("\n"));
     out.say(format!("report: {} ({} plots)", a.report.join("report.md").display(), plots));
+    for input in [&original, &compressed, &upsampled] {
+        if let Some(line) = input.unprotected_report() {
+            out.say(line);
+        }
+    }
     out.json(&json);
     Ok((summary, rows))
 }

@@ -64,6 +64,10 @@ pub struct Input {
     /// Branches of a ROOT file that damage makes unreadable, skipped on request
     /// (`--skip-damaged`); empty otherwise.
     pub damaged: Vec<hep_io::DamagedBranch>,
+    /// What protects the data against damage, per file, where that is known (Parquet: hepfloat's
+    /// digest, verified at open, or page CRCs): the file's name, whether it is protected, and
+    /// how.
+    pub protection: Vec<(String, bool, String)>,
 }
 
 impl std::fmt::Debug for Input {
@@ -201,9 +205,10 @@ impl Input {
         let bytes = parts.iter().map(|p| p.bytes).sum();
         let decoded = parts.iter().map(|p| p.decoded).sum::<Option<u64>>();
         let damaged = parts.iter().flat_map(|p| p.damaged.iter().cloned()).collect();
+        let protection = parts.iter().flat_map(|p| p.protection.iter().cloned()).collect();
         let names: Vec<&str> = parts.iter().map(|p| p.name.as_str()).collect();
         let name = format!("{} files ({} … {})", parts.len(), names[0], names[names.len() - 1]);
-        Ok(Input { schema, entries, bytes, decoded, damaged, name, kind: Kind::Chain { parts } })
+        Ok(Input { schema, entries, bytes, decoded, damaged, protection, name, kind: Kind::Chain { parts } })
     }
 
     /// The files of a dataset, each with its first event's number in it; the source itself
@@ -223,6 +228,19 @@ impl Input {
             }
             _ => vec![(0, self)],
         }
+    }
+
+    /// The files read whose data nothing protects against damage, for a command's summary line
+    /// (`None` if none).
+    pub fn unprotected_report(&self) -> Option<String> {
+        let files: Vec<&str> = self.protection.iter().filter(|p| !p.1).map(|p| p.0.as_str()).collect();
+        (!files.is_empty()).then(|| {
+            format!(
+                "{} read without checksums (damage to its data would go unnoticed): {}",
+                if files.len() == 1 { "1 file was".to_string() } else { format!("{} files were", files.len()) },
+                files.join(", ")
+            )
+        })
     }
 
     /// The damaged branches skipped, for a command's summary line (empty if none) and its JSON.
@@ -271,6 +289,7 @@ impl Input {
                 decoded: None,
                 name: spec.into(),
                 damaged: vec![],
+                protection: vec![],
             });
         }
         let path = Path::new(spec);
@@ -315,6 +334,7 @@ impl Input {
                         bytes,
                         decoded: None,
                         name: spec.into(),
+                        protection: vec![],
                     });
                 }
                 let tree =
@@ -341,18 +361,30 @@ impl Input {
                     schema,
                     bytes,
                     name: spec.into(),
+                    protection: vec![],
                 })
             }
             b"PAR1" => {
+                // The data against what protects them, before any value is read: a block that
+                // fails hepfloat's digest refuses the file, naming where.
+                let protection = match guarded(|| hep_io::verify_parquet(path)) {
+                    Ok(Ok(p)) => p,
+                    Ok(Err(e @ hep_io::Error::Checksum { .. })) => return Err(e.into()),
+                    Ok(Err(e)) => bail!(Damaged::new(spec, None, format!("cannot check its checksums: {e}"))),
+                    Err(c) => bail!(Damaged::new(spec, None, panicked(&c))),
+                };
                 let builder = parquet_builder(path, spec)?;
                 let full = builder.schema().clone();
                 let columns = matching(&full, &patterns);
                 if columns.is_empty() {
                     bail!("{spec}: no column matches {patterns:?}");
                 }
+                // The digest is the file's, not its data's: not carried into what is written.
+                let mut meta = full.metadata().clone();
+                meta.remove(hep_io::DIGEST_KEY);
                 let schema = Arc::new(Schema::new_with_metadata(
                     columns.iter().map(|&i| full.field(i).clone()).collect::<Vec<_>>(),
-                    full.metadata().clone(),
+                    meta,
                 ));
                 let rows = builder.metadata().file_metadata().num_rows();
                 let decoded = builder.metadata().row_groups().iter().map(|g| u64::try_from(g.total_byte_size()).ok());
@@ -367,6 +399,7 @@ impl Input {
                     decoded,
                     name: spec.into(),
                     damaged: vec![],
+                    protection: vec![(spec.to_string(), protection.is_protected(), protection.to_string())],
                 })
             }
             _ => bail!("{spec} is neither a ROOT file nor a Parquet file"),
@@ -736,8 +769,13 @@ impl ParquetSink {
     /// Start writing `path` with `schema` (refused if `path` is a directory or exists and is not
     /// a regular file).
     pub fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
+        Self::create_with(path, schema, &ParquetOptions::default())
+    }
+
+    /// [`ParquetSink::create`] with other writer settings.
+    pub fn create_with(path: &Path, schema: SchemaRef, options: &ParquetOptions) -> Result<Self> {
         let (tmp, file) = Temporary::file(path)?;
-        let writer = hep_io::ParquetWriter::new(file, schema, &ParquetOptions::default())
+        let writer = hep_io::ParquetWriter::new(file, schema, options)
             .with_context(|| format!("cannot write {}", path.display()))?;
         Ok(ParquetSink { writer, tmp })
     }
@@ -798,7 +836,7 @@ mod tests {
 
     /// A small file as `hepfloat compress` writes it: toy events compressed at k = 7, with the
     /// scheme in the metadata, floats in BYTE_STREAM_SPLIT pages under ZSTD.
-    fn compressed_toy(path: &Path, events: u64) -> Vec<u8> {
+    fn compressed_toy(path: &Path, events: u64, digest: bool) -> Vec<u8> {
         let scheme = float_bits::Scheme::atlas(7).unwrap();
         let keep: Vec<String> = hep_toy::KEEP.iter().map(|s| s.to_string()).collect();
         let mut meta = std::collections::HashMap::new();
@@ -808,7 +846,8 @@ mod tests {
         );
         meta.insert(META_KEEP.to_string(), keep.join(","));
         let schema = Arc::new(Schema::new_with_metadata(hep_toy::schema().fields().clone(), meta));
-        let mut sink = ParquetSink::create(path, schema.clone()).unwrap();
+        let options = ParquetOptions { digest, ..Default::default() };
+        let mut sink = ParquetSink::create_with(path, schema.clone(), &options).unwrap();
         for b in hep_toy::Toy::new(1).batches(0..events, 50) {
             let (c, _) = models::batch::compress_batch(&scheme, &b.unwrap(), &keep).unwrap();
             sink.write(&c.with_schema(schema.clone()).unwrap()).unwrap();
@@ -841,7 +880,7 @@ mod tests {
         }
         // Files that are not one dataset: the first that differs is named.
         let parquet = std::env::temp_dir().join(format!("hepfloat-io-chain-{}.parquet", std::process::id()));
-        compressed_toy(&parquet, 20);
+        compressed_toy(&parquet, 20, true);
         let other = Input::open(parquet.to_str().unwrap(), None, &[]).unwrap();
         let e = Input::chain(vec![part("toy:5:1"), other]).unwrap_err().to_string();
         std::fs::remove_file(&parquet).unwrap();
@@ -866,7 +905,9 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("hepfloat-io-damage-{}", std::process::id()));
         let _ = std::fs::remove_dir_all(&dir);
         std::fs::create_dir_all(&dir).unwrap();
-        let good = compressed_toy(&dir.join("good.parquet"), 200);
+        // Without the digest (as other writers and hepfloat before 0.8.1 wrote them), so that
+        // damage reaches the decoders.
+        let good = compressed_toy(&dir.join("good.parquet"), 200, false);
         assert_eq!(read_through(&dir.join("good.parquet")).unwrap(), 200);
         let mut state = 0x9e37_79b9_7f4a_7c15_u64;
         let mut next = move |n: usize| {
@@ -925,6 +966,50 @@ mod tests {
         // the seeded flips include the decoder panic the guard exists for.
         assert!(refused >= 100, "{refused} refused");
         assert!(caught_panics >= 1, "no decoder panic among the variants");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    /// Damage to the data of a file hepfloat wrote (its magic, column chunks, page headers,
+    /// dictionary and data pages: every byte the digest covers) is always refused before any
+    /// value is read: 600 variants with one to four flipped bits or changed bytes, 0 read.
+    #[test]
+    fn damage_to_checksummed_parquet_is_always_refused() {
+        let dir = std::env::temp_dir().join(format!("hepfloat-io-crc-{}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        let good = compressed_toy(&dir.join("good.parquet"), 300, true);
+        let covered = hep_io::verify_parquet(dir.join("good.parquet")).unwrap().digest_bytes.unwrap() as usize;
+        assert!(covered > good.len() / 2, "{covered} of {}", good.len());
+        let mut state = 0x2545_f491_4f6c_dd1d_u64;
+        let mut next = move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap()
+        };
+        let path = dir.join("damaged.parquet");
+        let shown = path.to_str().unwrap().to_string();
+        for i in 0..600 {
+            let mut v = good.clone();
+            let mut what = String::new();
+            for _ in 0..1 + i % 4 {
+                let at = next(covered);
+                if i % 2 == 0 {
+                    v[at] ^= 1 << next(8);
+                } else {
+                    v[at] = v[at].wrapping_add(1 + next(255) as u8);
+                }
+                what.push_str(&format!(" {at}"));
+            }
+            std::fs::write(&path, &v).unwrap();
+            match read_through(&path) {
+                Ok(rows) => panic!("variant {i} (changed at{what}): {rows} rows read from damaged data"),
+                Err(e) => {
+                    let text = format!("{e:#}");
+                    assert!(text.contains(&shown) && text.contains("fail their checksum"), "variant {i}: {text}");
+                }
+            }
+        }
         let _ = std::fs::remove_dir_all(&dir);
     }
 

@@ -169,6 +169,11 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
     for (k, v) in input.metadata() {
         out.say(format!("metadata {k} = {v}"));
     }
+    for (file, _, how) in &input.protection {
+        out.say(format!("checksums of {file}: {how}"));
+    }
+    let protection: Vec<serde_json::Value> =
+        input.protection.iter().map(|(f, p, how)| json!({"file": f, "protected": p, "how": how})).collect();
     let floats = float_columns(&schema);
     let mut counts: BTreeMap<&str, u64> = floats.iter().map(|n| (n.as_str(), 0)).collect();
     let mut detector = Detector::default();
@@ -224,8 +229,11 @@ pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
     if let Some(line) = skipped {
         out.say(line);
     }
+    if let Some(line) = input.unprotected_report() {
+        out.say(line);
+    }
     out.json(&json!({"damaged": damaged, "file": input.name, "files": files, "entries": input.entries(),
-        "bytes": input.bytes, "columns": rows}));
+        "bytes": input.bytes, "protection": protection, "columns": rows}));
     Ok(())
 }
 
@@ -396,6 +404,9 @@ fn compress_input(
     out.say(format!("wrote {}", target.display()));
     let (skipped, damaged) = input.damaged_report();
     if let Some(line) = skipped {
+        out.say(line);
+    }
+    if let Some(line) = input.unprotected_report() {
         out.say(line);
     }
     let report = json!({"input": input.name, "damaged": damaged, "scheme": describe(&schemes),
@@ -655,6 +666,9 @@ fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans:
     if let Some(line) = skipped {
         out.say(line);
     }
+    if let Some(line) = input.unprotected_report() {
+        out.say(line);
+    }
     out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
         "columns": model.columns().len(), "atoms": atoms, "groups": model.groups().len(), "groups_tested": tested,
         "assumed": assumed,
@@ -780,6 +794,9 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     out.say(format!("wrote {}", a.output.output.display()));
     let (skipped, damaged) = input.damaged_report();
     if let Some(line) = skipped {
+        out.say(line);
+    }
+    if let Some(line) = input.unprotected_report() {
         out.say(line);
     }
     out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
@@ -973,6 +990,9 @@ fn upsample_input(
     ));
     let (skipped, damaged) = input.damaged_report();
     if let Some(line) = skipped {
+        out.say(line);
+    }
+    if let Some(line) = input.unprotected_report() {
         out.say(line);
     }
     let report = json!({"input": input.name, "damaged": damaged, "values": values, "estimate": how.to_string(),
