@@ -277,6 +277,12 @@ impl RootFile {
         self.len() == 0
     }
 
+    /// The key whose header is at `seek` (a basket's, found through its branch).
+    pub(crate) fn key_at_offset(&self, seek: u64, what: &'static str) -> Result<Key> {
+        let window = self.source.window(what, seek, 1 << 12)?;
+        Self::key_at(&mut Cursor::new(&window, seek, what))
+    }
+
     /// Parse a key header at the cursor.
     fn key_at(c: &mut Cursor<'_>) -> Result<Key> {
         let at = c.offset();

@@ -24,6 +24,6 @@ pub use lossy::{Packing, SCHEME_KEY, scheme_of, with_scheme};
 pub use object::{StreamerElement, StreamerInfo};
 pub use protect::{Protection, verify_parquet};
 pub use rntuple::{RField, RNTuple};
-pub use tree::{BatchReader, Batches, Branch, DamagedBranch, Selection, Tree, Unreadable, glob_match};
+pub use tree::{BasketStorage, BatchReader, Batches, Branch, DamagedBranch, Selection, Tree, Unreadable, glob_match};
 pub use types::{ColumnType, Dims, Layout, Primitive};
 pub use write::{DIGEST_KEY, ParquetOptions, ParquetWriter, WriteSummary, write_ipc, write_parquet, write_parquet_to};

@@ -31,6 +31,22 @@ struct BasketRef {
     source: Source,
 }
 
+/// How a branch's baskets are stored ([`Tree::storage`]).
+///
+/// ```
+/// let s = hep_io::BasketStorage { codec: Some(hep_io::Codec::Zlib), checked: true };
+/// assert!(s.checked);
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct BasketStorage {
+    /// The codec of its first block; `None`: stored raw.
+    pub codec: Option<crate::Codec>,
+    /// Whether damage to it would be detected when it is read: zlib's Adler-32, LZ4's
+    /// xxHash-64, LZMA's CRC, or a Zstandard frame with its content checksum; a raw basket,
+    /// ROOT's old algorithm and a Zstandard frame without the checksum are not checked.
+    pub checked: bool,
+}
+
 /// A branch of a tree: its name, type, size, and where its baskets are.
 ///
 /// ```no_run
@@ -893,6 +909,40 @@ impl Tree {
     /// ```
     pub fn title(&self) -> &str {
         &self.title
+    }
+
+    /// How a branch's data are stored, as its first basket written to disk says (one key
+    /// header and block header are read); `None` where the branch has no basket on disk.
+    ///
+    /// ```no_run
+    /// let f = hep_io::RootFile::open("PHYSLITE_example.root")?;
+    /// let t = f.tree("CollectionTree")?;
+    /// if let Some(s) = t.storage("AnalysisElectronsAuxDyn.pt")? {
+    ///     println!("{:?}, checked: {}", s.codec, s.checked);
+    /// }
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn storage(&self, path: &str) -> Result<Option<BasketStorage>> {
+        let b = self.branch(path)?;
+        let Some(seek) = b.baskets.iter().find_map(|r| match r.source {
+            Source::Disk { seek, .. } => Some(seek),
+            Source::Embedded(_) => None,
+        }) else {
+            return Ok(None);
+        };
+        let key = self.file.key_at_offset(seek, "basket key")?;
+        let codec = self.file.codec_of(&key)?;
+        let checked = match codec {
+            None | Some(crate::Codec::OldRoot) => false,
+            Some(crate::Codec::Zlib | crate::Codec::Lz4 | crate::Codec::Lzma) => true,
+            // A Zstandard frame checks its content only where its writer set the flag: bit 2
+            // of the frame header descriptor, after ROOT's 9-byte block header and the magic.
+            Some(crate::Codec::Zstd) => {
+                let at = seek.saturating_add(u64::from(key.key_len)).saturating_add(9 + 4);
+                self.file.read_raw("Zstandard frame header", at, 1)?.first().is_some_and(|d| d & 0x04 != 0)
+            }
+        };
+        Ok(Some(BasketStorage { codec, checked }))
     }
 
     /// Number of entries (events).

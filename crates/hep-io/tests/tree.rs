@@ -281,3 +281,29 @@ fn embedded_baskets_match_uproot() {
         assert_eq!(got, want, "{name}");
     }
 }
+
+/// How baskets are stored, from the first basket's key and block headers: the codec files are
+/// uproot-written (its Zstandard frames carry no content checksum), the PHYSLITE sample is ROOT's
+/// zlib with a few raw baskets.
+#[test]
+fn basket_storage_says_which_codec_checks_the_data() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/data");
+    for (file, codec, checked) in [
+        ("codec_zlib.root", Some(hep_io::Codec::Zlib), true),
+        ("codec_lz4.root", Some(hep_io::Codec::Lz4), true),
+        ("codec_lzma.root", Some(hep_io::Codec::Lzma), true),
+        ("codec_zstd.root", Some(hep_io::Codec::Zstd), false),
+        ("codec_none.root", None, false),
+    ] {
+        let f = RootFile::open(dir.join(file)).unwrap();
+        let t = f.tree("events").unwrap();
+        // A basket the codec does not shrink is stored raw, whatever the file's codec.
+        let all: Vec<hep_io::BasketStorage> = t.branches().iter().filter_map(|b| t.storage(&b.path).unwrap()).collect();
+        assert!(all.iter().all(|s| s.codec.is_none() && !s.checked || s.codec == codec), "{file}: {all:?}");
+        assert!(all.iter().any(|s| (s.codec, s.checked) == (codec, checked)), "{file}: {all:?}");
+    }
+    let f = physlite();
+    let t = f.tree("CollectionTree").unwrap();
+    let s = t.storage("AnalysisElectronsAuxDyn.pt").unwrap().unwrap();
+    assert_eq!((s.codec, s.checked), (Some(hep_io::Codec::Zlib), true));
+}

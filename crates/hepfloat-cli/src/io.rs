@@ -233,12 +233,12 @@ impl Input {
     /// The files read whose data nothing protects against damage, for a command's summary line
     /// (`None` if none).
     pub fn unprotected_report(&self) -> Option<String> {
-        let files: Vec<&str> = self.protection.iter().filter(|p| !p.1).map(|p| p.0.as_str()).collect();
+        let files: Vec<String> =
+            self.protection.iter().filter(|p| !p.1).map(|(file, _, how)| format!("{file} ({how})")).collect();
         (!files.is_empty()).then(|| {
             format!(
-                "{} read without checksums (damage to its data would go unnoticed): {}",
-                if files.len() == 1 { "1 file was".to_string() } else { format!("{} files were", files.len()) },
-                files.join(", ")
+                "not every byte read is checked against damage, which would go unnoticed there: {}",
+                files.join("; ")
             )
         })
     }
@@ -326,6 +326,9 @@ impl Input {
                     let selection =
                         ntuple.select_supported(&patterns).with_context(|| format!("{spec}: RNTuple {name:?}"))?;
                     let schema = ntuple.schema(&selection);
+                    let (checked, pages) = ntuple.page_checksums();
+                    let how = format!("RNTuple page checksums (XXH3) on {checked} of {pages} pages");
+                    let protection = vec![(spec.to_string(), checked == pages, how)];
                     return Ok(Input {
                         damaged: selection.damaged().to_vec(),
                         entries: ntuple.entries(),
@@ -334,7 +337,7 @@ impl Input {
                         bytes,
                         decoded: None,
                         name: spec.into(),
-                        protection: vec![],
+                        protection,
                     });
                 }
                 let tree =
@@ -350,6 +353,7 @@ impl Input {
                         e => anyhow::Error::from(e).context(format!("{spec}: tree {name:?}")),
                     })?;
                 let schema = tree.schema(&selection);
+                let protection = vec![basket_protection(spec, &tree, selection.columns())];
                 let decoded =
                     selection.columns().iter().filter_map(|c| tree.branch(c).ok()).map(|b| b.uncompressed_bytes);
                 let decoded = Some(decoded.sum());
@@ -361,7 +365,7 @@ impl Input {
                     schema,
                     bytes,
                     name: spec.into(),
-                    protection: vec![],
+                    protection,
                 })
             }
             b"PAR1" => {
@@ -576,6 +580,38 @@ impl Input {
             }
         })
     }
+}
+
+/// Whether the baskets of the selected `branches` of `tree` are checked when read (by the first
+/// basket of each: its codec's check), as a protection entry of [`Input::protection`].
+fn basket_protection(spec: &str, tree: &Tree, branches: &[String]) -> (String, bool, String) {
+    let mut kinds: std::collections::BTreeMap<String, usize> = std::collections::BTreeMap::new();
+    let mut checked = 0;
+    for b in branches {
+        let kind = match tree.storage(b) {
+            Ok(Some(s)) => {
+                checked += usize::from(s.checked);
+                match (s.codec, s.checked) {
+                    (None, _) => "raw".to_string(),
+                    (Some(hep_io::Codec::Zstd), false) => "zstd without checksum".to_string(),
+                    (Some(c), _) => c.name().to_string(),
+                }
+            }
+            Ok(None) => {
+                checked += 1; // no basket on disk: nothing to damage
+                "no basket on disk".to_string()
+            }
+            Err(_) => "unreadable key".to_string(),
+        };
+        *kinds.entry(kind).or_default() += 1;
+    }
+    let shown: Vec<String> = kinds.iter().map(|(k, n)| format!("{k} {n}")).collect();
+    let how = format!(
+        "TTree baskets checked on read in {checked} of {} branches ({})",
+        branches.len(),
+        if shown.is_empty() { "none selected".to_string() } else { shown.join(", ") }
+    );
+    (spec.to_string(), checked == branches.len(), how)
 }
 
 /// A file that a decoder could not read: damaged, or not what it claims to be.

@@ -626,3 +626,26 @@ fn parquet_page_checksums_are_verified() {
     }
     assert_eq!(listing(tmp.path()), ["damaged.parquet"]);
 }
+
+/// `inspect` says what checks each ROOT input against damage: the RNTuple sample's pages all
+/// carry XXH3 checksums; the TTree sample's baskets are zlib (Adler-32) but for a few stored raw,
+/// so it is not wholly protected, and a command reading it says so once.
+#[test]
+fn inspect_says_what_protects_root_inputs() {
+    let protection = |file: &str| {
+        let path = hepfloat_testdata::data_file(file).unwrap();
+        let o = hepfloat(&["--json", "inspect", s(&path)]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        let j: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        (j["protection"][0]["protected"].as_bool().unwrap(), j["protection"][0]["how"].as_str().unwrap().to_string())
+    };
+    let (ok_rntuple, how) = protection("physlite_rntuple.root");
+    assert!(ok_rntuple && how.contains("XXH3") && how.contains("of"), "{how}");
+    let (ok_tree, how) = protection("PHYSLITE_example.root");
+    assert!(!ok_tree && how.contains("zlib") && how.contains("raw"), "{how}");
+    let sample = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap();
+    let tmp = scratch("protection");
+    let o = hepfloat(&["compress", s(&sample), "-o", s(&tmp.path().join("c.parquet"))]);
+    let said = String::from_utf8_lossy(&o.stdout);
+    assert!(said.contains("not every byte read is checked against damage") && said.contains("raw"), "{said}");
+}

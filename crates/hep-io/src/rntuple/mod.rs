@@ -587,6 +587,20 @@ impl RNTuple {
         &self.name
     }
 
+    /// Pages that carry an XXH3 checksum (verified whenever the page is read), and all pages:
+    /// a writer may leave the checksums out, and then damage to a page goes unnoticed.
+    ///
+    /// ```no_run
+    /// # let f = hep_io::RootFile::open("f.root")?;
+    /// let (checked, pages) = f.rntuple("EventData")?.page_checksums();
+    /// println!("{checked} of {pages} pages checksummed");
+    /// # Ok::<(), hep_io::Error>(())
+    /// ```
+    pub fn page_checksums(&self) -> (u64, u64) {
+        let pages = self.clusters.iter().flat_map(|c| &c.columns).flat_map(|r| &r.pages);
+        pages.fold((0, 0), |(k, n), p| (k + u64::from(p.checksum), n + 1))
+    }
+
     /// Entries (events).
     ///
     /// ```no_run
