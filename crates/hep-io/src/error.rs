@@ -152,7 +152,8 @@ pub enum Error {
         branch: String,
         /// The basket index, when one was involved.
         basket: Option<usize>,
-        /// File offset of the basket's key when a basket was involved, else of the branch record.
+        /// File offset of the basket's key when a basket was involved; for an RNTuple field,
+        /// of the damage its cause found (a page, an envelope); else of the branch record.
         offset: u64,
         /// What went wrong.
         #[source]
@@ -203,6 +204,33 @@ pub enum Error {
         /// Why it does not parse.
         detail: String,
     },
+}
+
+impl Error {
+    /// The file offset the error points at, where it has one: the damaged page, basket, block
+    /// or record (for [`Error::InBranch`], that of its cause where the cause has one).
+    ///
+    /// ```
+    /// let e = hep_io::RootFile::from_bytes(b"nope".to_vec()).unwrap_err();
+    /// assert_eq!(e.offset(), Some(0));
+    /// assert_eq!(hep_io::Error::NoSuchBranch("x".into()).offset(), None);
+    /// ```
+    pub fn offset(&self) -> Option<u64> {
+        match self {
+            Error::BadMagic { offset, .. }
+            | Error::Truncated { offset, .. }
+            | Error::Malformed { offset, .. }
+            | Error::UnknownCodec { offset, .. }
+            | Error::Decompression { offset, .. }
+            | Error::LimitExceeded { offset, .. }
+            | Error::Unsupported { offset, .. }
+            | Error::Overflow { offset, .. } => Some(*offset),
+            Error::InBranch { offset, source, .. } => source.offset().or(Some(*offset)),
+            Error::Checksum { start, .. } => Some(*start),
+            Error::DamagedBranch(d) => Some(d.offset),
+            _ => None,
+        }
+    }
 }
 
 /// An error of this crate seen through Arrow (a [`RecordBatchReader`](arrow_array::RecordBatchReader)

@@ -92,6 +92,10 @@ fn damaged_rntuple_files_give_errors_not_panics() {
             let msg = e.to_string();
             assert!(msg.contains("offset ") || msg.contains("no key named"), "{msg}");
             assert!(!msg.contains("offset 0:") && !msg.contains("offset 0)"), "{msg}");
+            // A field's error points at the damage its cause found (the page), not the header.
+            if let hep_io::Error::InBranch { offset, source, .. } = &e {
+                assert!(source.offset().is_none_or(|o| o == *offset), "{msg}");
+            }
             err += 1
         }
     };

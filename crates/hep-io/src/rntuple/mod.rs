@@ -742,10 +742,12 @@ impl RNTuple {
         }
         let mut fields: Vec<&RField> = sel.indices().iter().map(|&i| &self.top[i]).collect();
         let columns = crate::tree::in_parallel(&mut fields, |f| {
+            // The offset of the damage (the page, the envelope) where the cause has one, not
+            // of the header.
             let in_field = |e: Error| Error::InBranch {
                 branch: f.name.clone(),
                 basket: None,
-                offset: self.header_at,
+                offset: e.offset().unwrap_or(self.header_at),
                 source: Box::new(e),
             };
             let Ok(ty) = f.column else { return Err(Error::NoSuchBranch(f.name.clone())) };
