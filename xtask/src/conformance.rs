@@ -412,11 +412,12 @@ pub fn run(root: &Path, args: &[String]) -> Result<(), String> {
         if vendored {
             " in `test-data/conformance/`: every RNTuple file but the PHYSLITE one \
              (`test-data/physlite_rntuple.root`, checked by `crates/hep-io/tests/rntuple.rs`), every \
-             TTree file under 40 kB, one sample file per codec, and seven larger files with what the \
+             TTree file under 40 kB, one sample file per codec, and eight larger files with what the \
              small ones lack (a Delphes tree, an ALICE tree of split classes, baskets kept in the \
              tree's record, `ROOT::RVec`, a KM3NeT tree of vectors inside split vectors, two files \
-             of ROOT 4 with `TTree` version 5). The other files of scikit-hep-testdata are \
-             measured in [conformance-large.md](conformance-large.md)"
+             of ROOT 4 with `TTree` version 5, a tree with a branch its writer stored no data for). \
+             The other files of scikit-hep-testdata are measured in \
+             [conformance-large.md](conformance-large.md)"
         } else {
             ", every ROOT file of it that `test-data/conformance/` does not vendor and that the \
              snapshot it was taken from holds (`test-data/conformance/large.py` fetches them and \

@@ -283,6 +283,22 @@ impl RootFile {
         Self::key_at(&mut Cursor::new(&window, seek, what))
     }
 
+    /// The bytes of data a basket holds (`fLast` less the key length, from the basket header
+    /// that ends its key), from the key header at `seek`.
+    pub(crate) fn basket_data_bytes(&self, seek: u64) -> Result<u64> {
+        let window = self.source.window("basket key", seek, 1 << 12)?;
+        let mut c = Cursor::new(&window, seek, "basket key");
+        let key = Self::key_at(&mut c)?;
+        let bad = |detail: String| Error::Malformed { what: "basket header", offset: seek, detail };
+        let at = usize::from(key.key_len).checked_sub(5).ok_or_else(|| bad(format!("fKeylen {}", key.key_len)))?;
+        c.seek(at)?;
+        let last = c.i32()?;
+        u64::try_from(last)
+            .ok()
+            .and_then(|l| l.checked_sub(u64::from(key.key_len)))
+            .ok_or_else(|| bad(format!("fLast {last} is before the end of the key ({})", key.key_len)))
+    }
+
     /// Parse a key header at the cursor.
     fn key_at(c: &mut Cursor<'_>) -> Result<Key> {
         let at = c.offset();

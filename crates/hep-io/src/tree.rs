@@ -1099,15 +1099,45 @@ impl Tree {
         for i in matching {
             let b = &self.branches[i];
             match &b.column {
-                Ok(_) => {
-                    sel.columns.push(i);
-                    sel.names.push(b.path.clone());
-                }
+                Ok(ty) => match self.empty_objects(b, ty) {
+                    Some(d) => sel.damaged.push(d),
+                    None => {
+                        sel.columns.push(i);
+                        sel.names.push(b.path.clone());
+                    }
+                },
                 Err(Unreadable::Unsupported(_)) => sel.skipped.push(b.path.clone()),
                 Err(Unreadable::Damaged { .. }) => sel.damaged.extend(b.damage()),
             }
         }
         sel
+    }
+
+    /// A branch of streamed objects (`std::vector`s and the like: every entry starts with a
+    /// 6-byte byte count and version) whose first basket on disk holds fewer data bytes than
+    /// that for its entries: its writer stored no data (ROOT does so for a `std::bitset` member
+    /// it has no collection proxy for; no reader can read it), listed as damaged. One key
+    /// header is read; a basket whose header cannot be read is left to the read to report.
+    fn empty_objects(&self, b: &Branch, ty: &ColumnType) -> Option<DamagedBranch> {
+        if !matches!(
+            ty.layout,
+            Layout::Vector | Layout::VectorVector | Layout::VectorVectorVector | Layout::JaggedVector
+        ) {
+            return None;
+        }
+        let (seek, entries) = b.baskets.iter().find_map(|r| match r.source {
+            Source::Disk { seek, .. } => Some((seek, r.end - r.first)),
+            Source::Embedded(_) => None,
+        })?;
+        let data = self.file.basket_data_bytes(seek).ok()?;
+        (entries > 0 && data < entries.saturating_mul(6)).then(|| DamagedBranch {
+            branch: b.path.clone(),
+            offset: seek,
+            detail: format!(
+                "its first basket holds {entries} entries of streamed objects in {data} bytes of data, \
+                 less than the 6-byte header each needs: its writer stored no data for them"
+            ),
+        })
     }
 
     /// The Arrow schema of a selection: one column per branch, named as the branch.

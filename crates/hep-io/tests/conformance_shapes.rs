@@ -240,3 +240,30 @@ fn vector_members_of_split_vectors_are_lists_of_lists() {
     assert_eq!(fitinf.value_offsets(), ids.value_offsets(), "one vector per track");
     assert_eq!(fitinf.values().as_list::<i64>().values().as_primitive::<Float64Type>().len(), 1696);
 }
+
+/// Branches of streamed objects whose writer stored no data (the `std::bitset` members
+/// `Info.triggerBits` and every collection's `hltMatchBits`: 10 entries in 0 bytes, though the
+/// electrons beside them hold values; uproot and ROOT 6.40 cannot read them either) are damaged
+/// at selection: listed by `select_readable`, refused by `select_supported` with the name, so
+/// that the tree's other branches read whole.
+#[test]
+fn a_branch_stored_without_data_is_damaged_and_the_rest_reads() {
+    let file = corpus("uproot-mc10events.root");
+    let tree = file.tree("Events").unwrap();
+    let sel = tree.select_readable(&["*"]).unwrap();
+    let damaged: Vec<&str> = sel.damaged().iter().map(|d| d.branch.as_str()).collect();
+    assert_eq!(damaged.len(), 11, "{damaged:?}");
+    assert!(damaged.iter().all(|d| *d == "Info/triggerBits" || d.ends_with(".hltMatchBits")), "{damaged:?}");
+    for d in sel.damaged() {
+        let b = tree.branch(&d.branch).unwrap();
+        assert!(b.type_name.contains("bool"), "{}: {}", d.branch, b.type_name);
+        assert!(d.detail.contains("stored no data"), "{d}");
+    }
+    // Beside them, the electrons hold values: the check is not fooled by empty collections.
+    let electrons = tree.read(&tree.select(&["Electron/Electron.pt"]).unwrap(), 0..10).unwrap();
+    assert!(electrons.column(0).as_list::<i64>().values().len() > 5);
+    let batch = tree.read(&sel, 0..tree.entries()).unwrap();
+    assert_eq!((batch.num_rows(), batch.num_columns()), (10, sel.columns().len()));
+    let e = tree.select_supported(&["Info/*"]).unwrap_err().to_string();
+    assert!(e.contains("Info/triggerBits") && e.contains("select_readable"), "{e}");
+}
