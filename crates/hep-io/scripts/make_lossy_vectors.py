@@ -20,19 +20,14 @@ per branch, per entry, the values' bit patterns in hex (`f64` for `Double32_t` a
 `f32` for `Float16_t`), nested lists as nested lists.
 """
 
-import json
 import math
-import os
 import random
-import struct
-import sys
-import tempfile
 
 import ROOT
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.normpath(os.path.join(HERE, "..", "tests", "data", "root", "lossy-vectors.root"))
-FIXTURE = os.path.normpath(os.path.join(HERE, "..", "tests", "fixtures", "lossy_vectors.json"))
+from rootgen import entry, f32, f64, make, paths
+
+OUT, FIXTURE = paths("lossy-vectors.root", "lossy_vectors.json")
 
 HEADER = r"""
 #pragma once
@@ -73,21 +68,9 @@ def values(rng, n):
     return out
 
 
-def fill(rng, entries, tmp):
-    """Write the file (the dictionary is built in `tmp`); the doubles each entry's vectors were
-    filled from, in hex."""
+def fill(rng, entries, part):
+    """Write the file to `part`; the doubles each entry's vectors were filled from, in hex."""
     originals = []
-    header = os.path.join(tmp, "lossyvec.h")
-    with open(header, "w") as f:
-        f.write(HEADER)
-    # ACLiC builds the dictionary next to the header; the classes are known from then on.
-    os.chdir(tmp)
-    # (A `std::vector<std::vector<Double32_t>>` member would make ACLiC define the dictionary of
-    # `std::vector<double>` twice; the top-level branch `vv` has that type instead.)
-    if ROOT.gROOT.ProcessLine(".L lossyvec.h+") != 0:
-        sys.exit("ROOT could not build the dictionary (is g++ installed?)")
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    part = OUT + ".part"
     f = ROOT.TFile(part, "RECREATE")
     t = ROOT.TTree("t", "std::vector of Double32_t and Float16_t, written by ROOT")
     ev = ROOT.Event()
@@ -102,7 +85,7 @@ def fill(rng, entries, tmp):
         xs = EDGES if i == 7 else values(rng, rng.randrange(0, 7))
         for c in (ev.plain, ev.ranged, ev.half, ev.half8, ev.hits, v, h, vv):
             c.clear()
-        originals.append([d(x) for x in xs])
+        originals.append([f64(x) for x in xs])
         for x in xs:
             for c in (ev.plain, ev.ranged, ev.half, ev.half8, v, h):
                 c.push_back(x)
@@ -121,16 +104,8 @@ def fill(rng, entries, tmp):
         t.Fill()
     t.Write()
     f.Close()
-    os.replace(part, OUT)
-    return originals
+    return {"originals": originals}
 
-
-def d(x):
-    return struct.pack(">d", x).hex()
-
-
-def s(x):
-    return struct.pack(">f", x).hex()
 
 
 def read_back():
@@ -140,34 +115,24 @@ def read_back():
                             "event/hits/hits.e", "event/hits/hits.samples",
                             "event/hits/hits.times", "v", "h", "vv"]}
     for i in range(t.GetEntries()):
-        if t.GetEntry(i) <= 0:
-            sys.exit(f"ROOT could not read entry {i}")
+        entry(t, i)
         ev = t.event
-        cols["event/plain"].append([d(x) for x in ev.plain])
-        cols["event/ranged"].append([d(x) for x in ev.ranged])
-        cols["event/half"].append([s(x) for x in ev.half])
-        cols["event/half8"].append([s(x) for x in ev.half8])
-        cols["event/hits/hits.e"].append([d(hit.e) for hit in ev.hits])
-        cols["event/hits/hits.samples"].append([[d(x) for x in hit.samples] for hit in ev.hits])
-        cols["event/hits/hits.times"].append([[s(x) for x in hit.times] for hit in ev.hits])
-        cols["v"].append([d(x) for x in t.v])
-        cols["h"].append([s(x) for x in t.h])
-        cols["vv"].append([[d(x) for x in inner] for inner in t.vv])
-    return {"root_version": ROOT.gROOT.GetVersion(), "entries": t.GetEntries(), "branches": cols}
+        cols["event/plain"].append([f64(x) for x in ev.plain])
+        cols["event/ranged"].append([f64(x) for x in ev.ranged])
+        cols["event/half"].append([f32(x) for x in ev.half])
+        cols["event/half8"].append([f32(x) for x in ev.half8])
+        cols["event/hits/hits.e"].append([f64(hit.e) for hit in ev.hits])
+        cols["event/hits/hits.samples"].append([[f64(x) for x in hit.samples] for hit in ev.hits])
+        cols["event/hits/hits.times"].append([[f32(x) for x in hit.times] for hit in ev.hits])
+        cols["v"].append([f64(x) for x in t.v])
+        cols["h"].append([f32(x) for x in t.h])
+        cols["vv"].append([[f64(x) for x in inner] for inner in t.vv])
+    return {"entries": t.GetEntries(), "branches": cols}
 
 
 def main():
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        originals = fill(random.Random(20261207), 301, tmp)
-        os.chdir(cwd)
-        ref = read_back()
-    ref["originals"] = originals
-    os.makedirs(os.path.dirname(FIXTURE), exist_ok=True)
-    with open(FIXTURE, "w") as f:
-        json.dump(ref, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"{OUT}: {ref['entries']} entries, ROOT {ref['root_version']}")
+    rng = random.Random(20261207)
+    make(OUT, FIXTURE, HEADER, "lossyvec.h", lambda part: fill(rng, 301, part), read_back)
 
 
 if __name__ == "__main__":

@@ -16,17 +16,11 @@ Ran with ROOT 6.40.00 from `pip install ROOT==0.1a12` (Python 3.11, g++ for the 
     /tmp/rootvenv/bin/python crates/hep-io/scripts/make_nd_arrays.py
 """
 
-import json
-import os
-import struct
-import sys
-import tempfile
-
 import ROOT
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.normpath(os.path.join(HERE, "..", "tests", "data", "root", "nd-arrays.root"))
-FIXTURE = os.path.normpath(os.path.join(HERE, "..", "tests", "fixtures", "nd_arrays.json"))
+from rootgen import entry, f32, f64, make, paths
+
+OUT, FIXTURE = paths("nd-arrays.root", "nd_arrays.json")
 ENTRIES = 7
 
 HEADER = r"""
@@ -112,25 +106,9 @@ std::vector<float> ndReadTracks(const char *path) {
 """
 
 
-def d(x):
-    return struct.pack(">d", x).hex()
-
-
-def s(x):
-    return struct.pack(">f", x).hex()
-
-
-def write(tmp):
-    with open(os.path.join(tmp, "box.h"), "w") as f:
-        f.write(HEADER)
-    os.chdir(tmp)
-    if ROOT.gROOT.ProcessLine(".L box.h+") != 0:
-        sys.exit("ROOT could not build the dictionary (is g++ installed?)")
+def write(part):
     ROOT.gInterpreter.Declare(WRITE)
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    part = OUT + ".part"
     ROOT.ndWrite(part, ENTRIES)
-    os.replace(part, OUT)
 
 
 def read_back():
@@ -138,33 +116,24 @@ def read_back():
     t = f.Get("t")
     cols = {"x": [], "d": [], "obj/a[2][3][4]": [], "cube": []}
     for i in range(t.GetEntries()):
-        if t.GetEntry(i) <= 0:
-            sys.exit(f"ROOT could not read entry {i}")
-        cols["x"].append([s(t.GetLeaf("x").GetValue(j)) for j in range(24)])
-        cols["d"].append([d(t.GetLeaf("d").GetValue(j)) for j in range(16)])
-        cols["obj/a[2][3][4]"].append([d(t.GetLeaf("a").GetValue(j)) for j in range(24)])
+        entry(t, i)
+        cols["x"].append([f32(t.GetLeaf("x").GetValue(j)) for j in range(24)])
+        cols["d"].append([f64(t.GetLeaf("d").GetValue(j)) for j in range(16)])
+        cols["obj/a[2][3][4]"].append([f64(t.GetLeaf("a").GetValue(j)) for j in range(24)])
     cube = list(ROOT.ndReadCube(OUT))
-    cols["cube"] = [[s(x) for x in cube[i * 24:(i + 1) * 24]] for i in range(len(cube) // 24)]
+    cols["cube"] = [[f32(x) for x in cube[i * 24:(i + 1) * 24]] for i in range(len(cube) // 24)]
     # `tracks`: per entry, its arrays (3 values each) flattened, as the other fields.
     flat, at = list(ROOT.ndReadTracks(OUT)), 0
     cols["tracks"] = []
     while at < len(flat):
         n = int(flat[at])
-        cols["tracks"].append([s(x) for x in flat[at + 1:at + 1 + 3 * n]])
+        cols["tracks"].append([f32(x) for x in flat[at + 1:at + 1 + 3 * n]])
         at += 1 + 3 * n
-    return {"root_version": ROOT.gROOT.GetVersion(), "entries": ENTRIES, "branches": cols}
+    return {"entries": ENTRIES, "branches": cols}
 
 
 def main():
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        write(tmp)
-        os.chdir(cwd)
-        ref = read_back()
-    with open(FIXTURE, "w") as f:
-        json.dump(ref, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"{OUT}: {ENTRIES} entries, ROOT {ref['root_version']}")
+    make(OUT, FIXTURE, HEADER, "box.h", write, read_back)
 
 
 if __name__ == "__main__":

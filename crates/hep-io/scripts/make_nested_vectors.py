@@ -12,17 +12,11 @@ Ran with ROOT 6.40.00 from `pip install ROOT==0.1a12` (Python 3.11, g++ for the 
     /tmp/rootvenv/bin/python crates/hep-io/scripts/make_nested_vectors.py
 """
 
-import json
-import os
-import struct
-import sys
-import tempfile
-
 import ROOT
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-OUT = os.path.normpath(os.path.join(HERE, "..", "tests", "data", "root", "nested-vectors.root"))
-FIXTURE = os.path.normpath(os.path.join(HERE, "..", "tests", "fixtures", "nested_vectors.json"))
+from rootgen import entry, f32, make, paths
+
+OUT, FIXTURE = paths("nested-vectors.root", "nested_vectors.json")
 ENTRIES = 40
 
 # The collection proxies ROOT needs to write these branches (ACLiC builds them).
@@ -75,21 +69,9 @@ void nvWrite(const char *path, int entries) {
 """
 
 
-def f32(x):
-    return struct.pack(">f", x).hex()
-
-
-def write(tmp):
-    with open(os.path.join(tmp, "nv.h"), "w") as f:
-        f.write(HEADER)
-    os.chdir(tmp)
-    if ROOT.gROOT.ProcessLine(".L nv.h+") != 0:
-        sys.exit("ROOT could not build the dictionary (is g++ installed?)")
+def write(part):
     ROOT.gInterpreter.Declare(WRITE)
-    os.makedirs(os.path.dirname(OUT), exist_ok=True)
-    part = OUT + ".part"
     ROOT.nvWrite(part, ENTRIES)
-    os.replace(part, OUT)
 
 
 def read_back():
@@ -97,24 +79,15 @@ def read_back():
     t = f.Get("t")
     cols = {"vvv": [], "fff": [], "bits": []}
     for i in range(t.GetEntries()):
-        if t.GetEntry(i) <= 0:
-            sys.exit(f"ROOT could not read entry {i}")
+        entry(t, i)
         cols["vvv"].append([[[int(x) for x in c] for c in b] for b in t.vvv])
         cols["fff"].append([[[f32(x) for x in c] for c in b] for b in t.fff])
         cols["bits"].append([[bool(s.test(k)) for k in range(9)] for s in t.bits])
-    return {"root_version": ROOT.gROOT.GetVersion(), "entries": ENTRIES, "branches": cols}
+    return {"entries": ENTRIES, "branches": cols}
 
 
 def main():
-    cwd = os.getcwd()
-    with tempfile.TemporaryDirectory() as tmp:
-        write(tmp)
-        os.chdir(cwd)
-        ref = read_back()
-    with open(FIXTURE, "w") as f:
-        json.dump(ref, f, separators=(",", ":"))
-        f.write("\n")
-    print(f"{OUT}: {ENTRIES} entries, ROOT {ref['root_version']}")
+    make(OUT, FIXTURE, HEADER, "nv.h", write, read_back)
 
 
 if __name__ == "__main__":
