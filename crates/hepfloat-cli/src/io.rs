@@ -923,6 +923,16 @@ mod tests {
         assert!(e.contains("hepfloat-io-chain") && e.contains("the files of a dataset must agree"), "{e}");
     }
 
+    /// A seeded xorshift: each call, a number below its argument.
+    fn seeded(mut state: u64) -> impl FnMut(usize) -> usize {
+        move |n: usize| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            usize::try_from(state % n as u64).unwrap()
+        }
+    }
+
     /// Read every batch of `path` through the tool's reading path.
     fn read_through(path: &Path) -> Result<u64> {
         let input = Input::open(path.to_str().unwrap(), None, &[])?;
@@ -945,13 +955,7 @@ mod tests {
         // damage reaches the decoders.
         let good = compressed_toy(&dir.join("good.parquet"), 200, false);
         assert_eq!(read_through(&dir.join("good.parquet")).unwrap(), 200);
-        let mut state = 0x9e37_79b9_7f4a_7c15_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap()
-        };
+        let mut next = seeded(0x9e37_79b9_7f4a_7c15_u64);
         let len = good.len();
         let mut variants: Vec<(String, Vec<u8>)> = Vec::new();
         for i in 0..240 {
@@ -1016,13 +1020,7 @@ mod tests {
         let good = compressed_toy(&dir.join("good.parquet"), 300, true);
         let covered = hep_io::verify_parquet(dir.join("good.parquet")).unwrap().digest_bytes.unwrap() as usize;
         assert!(covered > good.len() / 2, "{covered} of {}", good.len());
-        let mut state = 0x2545_f491_4f6c_dd1d_u64;
-        let mut next = move |n: usize| {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            usize::try_from(state % n as u64).unwrap()
-        };
+        let mut next = seeded(0x2545_f491_4f6c_dd1d_u64);
         let path = dir.join("damaged.parquet");
         let shown = path.to_str().unwrap().to_string();
         for i in 0..600 {
