@@ -106,11 +106,6 @@ std::vector<float> ndReadTracks(const char *path) {
 """
 
 
-def write(part):
-    ROOT.gInterpreter.Declare(WRITE)
-    ROOT.ndWrite(part, ENTRIES)
-
-
 def read_back():
     f = ROOT.TFile(OUT)
     t = f.Get("t")
@@ -133,7 +128,7 @@ def read_back():
 
 
 def main():
-    make(OUT, FIXTURE, HEADER, "box.h", write, read_back)
+    make(OUT, FIXTURE, HEADER, "box.h", lambda part: ROOT.ndWrite(part, ENTRIES), read_back, code=WRITE)
 
 
 if __name__ == "__main__":

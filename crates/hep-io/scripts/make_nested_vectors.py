@@ -69,11 +69,6 @@ void nvWrite(const char *path, int entries) {
 """
 
 
-def write(part):
-    ROOT.gInterpreter.Declare(WRITE)
-    ROOT.nvWrite(part, ENTRIES)
-
-
 def read_back():
     f = ROOT.TFile(OUT)
     t = f.Get("t")
@@ -87,7 +82,7 @@ def read_back():
 
 
 def main():
-    make(OUT, FIXTURE, HEADER, "nv.h", write, read_back)
+    make(OUT, FIXTURE, HEADER, "nv.h", lambda part: ROOT.nvWrite(part, ENTRIES), read_back, code=WRITE)
 
 
 if __name__ == "__main__":

@@ -42,10 +42,11 @@ def entry(tree, i):
         sys.exit(f"ROOT could not read entry {i}")
 
 
-def make(out, fixture, header, header_name, write, read_back):
-    """Build the dictionary of `header` (saved as `header_name` in a scratch folder), call
-    `write(part)` to write the file under a temporary name and move it onto `out`, then write
-    `read_back()` (ROOT's reading of the closed file, with `root_version` added) as `fixture`."""
+def make(out, fixture, header, header_name, write, read_back, code=None):
+    """Build the dictionary of `header` (saved as `header_name` in a scratch folder), declare the
+    C++ `code` to ROOT if any, call `write(part)` to write the file under a temporary name and
+    move it onto `out`, then write `read_back()` (ROOT's reading of the closed file, with
+    `root_version` added) as `fixture`."""
     cwd = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         with open(os.path.join(tmp, header_name), "w") as f:
@@ -54,6 +55,8 @@ def make(out, fixture, header, header_name, write, read_back):
         os.chdir(tmp)
         if ROOT.gROOT.ProcessLine(f".L {header_name}+") != 0:
             sys.exit("ROOT could not build the dictionary (is g++ installed?)")
+        if code is not None:
+            ROOT.gInterpreter.Declare(code)
         os.makedirs(os.path.dirname(out), exist_ok=True)
         part = out + ".part"
         written = write(part)

@@ -277,15 +277,9 @@ impl RootFile {
         self.len() == 0
     }
 
-    /// The key whose header is at `seek` (a basket's, found through its branch).
-    pub(crate) fn key_at_offset(&self, seek: u64, what: &'static str) -> Result<Key> {
-        let window = self.source.window(what, seek, 1 << 12)?;
-        Self::key_at(&mut Cursor::new(&window, seek, what))
-    }
-
-    /// The bytes of data a basket holds (`fLast` less the key length, from the basket header
-    /// that ends its key), from the key header at `seek`.
-    pub(crate) fn basket_data_bytes(&self, seek: u64) -> Result<u64> {
+    /// The key of the basket at `seek` and the bytes of data it holds (`fLast` less the key
+    /// length, from the basket header that ends its key): one small read.
+    pub(crate) fn basket_head(&self, seek: u64) -> Result<(Key, u64)> {
         let window = self.source.window("basket key", seek, 1 << 12)?;
         let mut c = Cursor::new(&window, seek, "basket key");
         let key = Self::key_at(&mut c)?;
@@ -293,10 +287,11 @@ impl RootFile {
         let at = usize::from(key.key_len).checked_sub(5).ok_or_else(|| bad(format!("fKeylen {}", key.key_len)))?;
         c.seek(at)?;
         let last = c.i32()?;
-        u64::try_from(last)
+        let data = u64::try_from(last)
             .ok()
             .and_then(|l| l.checked_sub(u64::from(key.key_len)))
-            .ok_or_else(|| bad(format!("fLast {last} is before the end of the key ({})", key.key_len)))
+            .ok_or_else(|| bad(format!("fLast {last} is before the end of the key ({})", key.key_len)))?;
+        Ok((key, data))
     }
 
     /// Parse a key header at the cursor.

@@ -229,6 +229,14 @@ impl Branch {
         }
     }
 
+    /// The position of its first basket written to disk, and that basket's entry count.
+    fn first_disk_basket(&self) -> Option<(u64, u64)> {
+        self.baskets.iter().find_map(|r| match r.source {
+            Source::Disk { seek, .. } => Some((seek, r.end - r.first)),
+            Source::Embedded(_) => None,
+        })
+    }
+
     /// The error for a branch that cannot be read, `None` if it can.
     fn unreadable(&self) -> Option<Error> {
         match &self.column {
@@ -923,14 +931,8 @@ impl Tree {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn storage(&self, path: &str) -> Result<Option<BasketStorage>> {
-        let b = self.branch(path)?;
-        let Some(seek) = b.baskets.iter().find_map(|r| match r.source {
-            Source::Disk { seek, .. } => Some(seek),
-            Source::Embedded(_) => None,
-        }) else {
-            return Ok(None);
-        };
-        let key = self.file.key_at_offset(seek, "basket key")?;
+        let Some((seek, _)) = self.branch(path)?.first_disk_basket() else { return Ok(None) };
+        let (key, _) = self.file.basket_head(seek)?;
         let codec = self.file.codec_of(&key)?;
         let checked = match codec {
             None | Some(crate::Codec::OldRoot) => false,
@@ -1125,11 +1127,8 @@ impl Tree {
         ) {
             return None;
         }
-        let (seek, entries) = b.baskets.iter().find_map(|r| match r.source {
-            Source::Disk { seek, .. } => Some((seek, r.end - r.first)),
-            Source::Embedded(_) => None,
-        })?;
-        let data = self.file.basket_data_bytes(seek).ok()?;
+        let (seek, entries) = b.first_disk_basket()?;
+        let (_, data) = self.file.basket_head(seek).ok()?;
         (entries > 0 && data < entries.saturating_mul(6)).then(|| DamagedBranch {
             branch: b.path.clone(),
             offset: seek,

@@ -137,13 +137,12 @@ pub fn expand_inputs(specs: &[String]) -> Result<Vec<String>> {
 }
 
 impl Input {
-    /// Open the files `specs` (globs expanded, [`expand_inputs`]) as one source: one file as
+    /// Open `files` (the arguments after [`expand_inputs`]) as one source: one file as
     /// [`Input::open_source`] does; several as a dataset whose events are those of each file in
     /// turn (entries counted across files). The files must have the same columns, of the same
     /// types and schemes, and the same file metadata: the first that differs is named.
-    pub fn open_dataset(specs: &[String], source: &crate::Source) -> Result<Input> {
-        let files = expand_inputs(specs)?;
-        if let [one] = &files[..] {
+    pub fn open_dataset(files: &[String], source: &crate::Source) -> Result<Input> {
+        if let [one] = files {
             return Self::open_source(one, source);
         }
         let parts = files.iter().map(|f| Self::open_source(f, source)).collect::<Result<Vec<_>>>()?;

@@ -134,7 +134,7 @@ pub struct InspectArgs {
 }
 
 pub fn inspect(a: &InspectArgs, out: Out) -> Result<()> {
-    let input = Input::open_dataset(&a.files, &a.source)?;
+    let input = Input::open_dataset(&crate::io::expand_inputs(&a.files)?, &a.source)?;
     let schema = input.schema();
     out.say(format!(
         "{}: {} events, {} columns, {} bytes",
