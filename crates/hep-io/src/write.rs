@@ -7,9 +7,12 @@ use std::path::{Path, PathBuf};
 
 use arrow_array::{RecordBatch, RecordBatchReader};
 use arrow_schema::{ArrowError, SchemaRef};
-use parquet::arrow::{ArrowSchemaConverter, ArrowWriter};
+use parquet::arrow::ArrowSchemaConverter;
+use parquet::arrow::arrow_writer::{ArrowColumnWriter, ArrowRowGroupWriterFactory, ArrowWriter, compute_leaves};
 use parquet::basic::{Compression, Encoding, Type as PhysicalType, ZstdLevel};
 use parquet::file::properties::{EnabledStatistics, WriterProperties};
+use parquet::file::writer::SerializedFileWriter;
+use rayon::prelude::*;
 
 use crate::error::{Error, Result};
 
@@ -167,6 +170,10 @@ impl<W: Write> Write for Counted<W> {
 /// [`RecordBatchReader`] to a file safely; use this type where batches are pushed, or where the
 /// sink is not a plain file.
 ///
+/// The columns of each batch are encoded and compressed in parallel on rayon's thread pool
+/// (the current one: `rayon::ThreadPool::install` chooses it), each column by its own
+/// encoder, so the bytes written are the same whatever the number of threads.
+///
 /// ```
 /// use std::sync::Arc;
 /// use arrow_array::{Float32Array, RecordBatch};
@@ -179,7 +186,15 @@ impl<W: Write> Write for Counted<W> {
 /// # Ok::<(), hep_io::Error>(())
 /// ```
 pub struct ParquetWriter<W: Write + Send> {
-    writer: ArrowWriter<Counted<W>>,
+    file: SerializedFileWriter<Counted<W>>,
+    factory: ArrowRowGroupWriterFactory,
+    schema: SchemaRef,
+    /// Parquet leaf columns per Arrow field, in order.
+    leaves: Vec<usize>,
+    /// The open row group: one encoder per leaf column, and its rows.
+    open: Option<(Vec<ArrowColumnWriter>, usize)>,
+    max_rows: usize,
+    max_bytes: usize,
     summary: WriteSummary,
     digest: bool,
 }
@@ -213,8 +228,28 @@ impl<W: Write + Send> ParquetWriter<W> {
             schema
         };
         let props = options.properties(&schema)?;
-        let writer = ArrowWriter::try_new(Counted::new(sink), schema, Some(props)).map_err(parquet_error)?;
-        Ok(ParquetWriter { writer, summary: WriteSummary::default(), digest: options.digest })
+        // The arrow writer lays out the file (the magic, the Arrow schema in the footer); its
+        // parts then encode the columns of each row group side by side.
+        let writer = ArrowWriter::try_new(Counted::new(sink), schema.clone(), Some(props)).map_err(parquet_error)?;
+        let (file, factory) = writer.into_serialized_writer().map_err(parquet_error)?;
+        let descr = file.schema_descr();
+        let mut leaves = vec![0; schema.fields().len()];
+        for i in 0..descr.num_columns() {
+            if let Some(n) = leaves.get_mut(descr.get_column_root_idx(i)) {
+                *n += 1;
+            }
+        }
+        Ok(ParquetWriter {
+            file,
+            factory,
+            schema,
+            leaves,
+            open: None,
+            max_rows: options.row_group_rows.max(1),
+            max_bytes: options.row_group_bytes.max(1),
+            summary: WriteSummary::default(),
+            digest: options.digest,
+        })
     }
 
     /// Append a batch (of the writer's schema).
@@ -229,9 +264,65 @@ impl<W: Write + Send> ParquetWriter<W> {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn write(&mut self, batch: &RecordBatch) -> Result<()> {
-        self.writer.write(batch).map_err(parquet_error)?;
+        let fields = self.schema.fields();
+        let matches = batch.num_columns() == fields.len()
+            && fields.iter().zip(batch.columns()).all(|(f, c)| f.data_type().equals_datatype(c.data_type()));
+        if !matches {
+            return Err(Error::Write {
+                path: None,
+                format: "Parquet",
+                source: format!("a batch of schema {} written to a stream of schema {}", batch.schema(), self.schema)
+                    .into(),
+            });
+        }
+        let mut rest = batch.clone();
+        while rest.num_rows() > 0 {
+            let (writers, rows) = match &mut self.open {
+                Some(open) => open,
+                open => open.insert((
+                    self.factory.create_column_writers(self.file.flushed_row_groups().len()).map_err(parquet_error)?,
+                    0,
+                )),
+            };
+            // As many rows as the row group still takes: by count, and by the bytes the rows
+            // in it so far took on average.
+            let mut take = rest.num_rows().min(self.max_rows - *rows);
+            let bytes: usize = writers.iter().map(ArrowColumnWriter::get_estimated_total_bytes).sum();
+            if let Some(per_row) = bytes.checked_div(*rows) {
+                take = take.min(self.max_bytes.saturating_sub(bytes) / per_row.max(1));
+            }
+            if take == 0 {
+                self.flush()?;
+                continue;
+            }
+            let part = rest.slice(0, take);
+            rest = rest.slice(take, rest.num_rows() - take);
+            encode(&self.schema, &self.leaves, writers, &part)?;
+            *rows += take;
+            let bytes: usize = writers.iter().map(ArrowColumnWriter::get_estimated_total_bytes).sum();
+            if *rows >= self.max_rows || bytes >= self.max_bytes {
+                self.flush()?;
+            }
+        }
         self.summary.rows += batch.num_rows() as u64;
         self.summary.batches += 1;
+        Ok(())
+    }
+
+    /// Close the open row group (its columns in parallel) and write it out.
+    fn flush(&mut self) -> Result<()> {
+        let Some((writers, _)) = self.open.take() else {
+            return Ok(());
+        };
+        // Every column closed, then the first error in column order: the same whatever the
+        // number of threads.
+        let chunks: Vec<_> = writers.into_par_iter().map(ArrowColumnWriter::close).collect();
+        let chunks = chunks.into_iter().collect::<Result<Vec<_>, _>>().map_err(parquet_error)?;
+        let mut group = self.file.next_row_group().map_err(parquet_error)?;
+        for chunk in chunks {
+            chunk.append_to_row_group(&mut group).map_err(parquet_error)?;
+        }
+        group.close().map_err(parquet_error)?;
         Ok(())
     }
 
@@ -244,7 +335,7 @@ impl<W: Write + Send> ParquetWriter<W> {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn summary(&self) -> WriteSummary {
-        WriteSummary { bytes: self.writer.inner().bytes, ..self.summary }
+        WriteSummary { bytes: self.file.inner().bytes, ..self.summary }
     }
 
     /// Write the footer, with the [`DIGEST_KEY`] checksums of the data, and hand back the sink
@@ -258,18 +349,46 @@ impl<W: Write + Send> ParquetWriter<W> {
     /// ```
     pub fn finish(mut self) -> Result<(W, WriteSummary)> {
         let summary = self.summary;
+        self.flush()?;
+        let sink_error = |e: std::io::Error| Error::Write { path: None, format: "Parquet", source: e.into() };
         if self.digest {
             // Every row group through to the sink, then the checksums of all that, in the footer.
-            self.writer.flush().map_err(parquet_error)?;
-            self.writer.sync().map_err(|e| Error::Write { path: None, format: "Parquet", source: e.into() })?;
-            let digest = self.writer.inner().digest();
-            let kv = parquet::file::metadata::KeyValue::new(DIGEST_KEY.to_string(), digest);
-            self.writer.append_key_value_metadata(kv);
+            self.file.flush().map_err(sink_error)?;
+            let digest = self.file.inner().digest();
+            self.file.append_key_value_metadata(parquet::file::metadata::KeyValue::new(DIGEST_KEY.to_string(), digest));
         }
-        let mut counted = self.writer.into_inner().map_err(parquet_error)?;
-        counted.flush().map_err(|e| Error::Write { path: None, format: "Parquet", source: e.into() })?;
+        let mut counted = self.file.into_inner().map_err(parquet_error)?;
+        counted.flush().map_err(sink_error)?;
         Ok((counted.inner, WriteSummary { bytes: counted.bytes, ..summary }))
     }
+}
+
+/// Encode `batch` into the encoders of a row group, each Arrow field's leaf columns as one
+/// task on the thread pool; the first error in column order.
+fn encode(schema: &SchemaRef, leaves: &[usize], writers: &mut [ArrowColumnWriter], batch: &RecordBatch) -> Result<()> {
+    let mut tasks = Vec::with_capacity(leaves.len());
+    let mut rest = writers;
+    for ((field, column), &n) in schema.fields().iter().zip(batch.columns()).zip(leaves) {
+        let (mine, others) = rest.split_at_mut(n.min(rest.len()));
+        tasks.push((field, column, mine));
+        rest = others;
+    }
+    let done: Vec<_> = tasks
+        .into_par_iter()
+        .map(|(field, column, writers)| {
+            let parts = compute_leaves(field, column)?;
+            if parts.len() != writers.len() {
+                return Err(parquet::errors::ParquetError::General(format!(
+                    "column {}: {} leaves, the schema has {}",
+                    field.name(),
+                    parts.len(),
+                    writers.len()
+                )));
+            }
+            parts.iter().zip(writers.iter_mut()).try_for_each(|(leaf, w)| w.write(leaf))
+        })
+        .collect();
+    done.into_iter().collect::<Result<(), _>>().map_err(parquet_error)
 }
 
 /// A file being written under a temporary name beside its target, renamed onto it only when

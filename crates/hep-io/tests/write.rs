@@ -176,3 +176,67 @@ fn row_groups_are_bounded_in_bytes() {
     assert_eq!(back, original);
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// The writer encodes the columns of a batch in parallel. Its file is byte for byte the one
+/// that the `parquet` crate's own sequential `ArrowWriter` writes with the same settings (an
+/// independent layout of row groups and pages), whatever the number of threads, with row
+/// groups cut by rows or by bytes.
+#[test]
+fn parallel_encoding_writes_the_bytes_of_the_sequential_writer() {
+    let f = physlite();
+    let tree = f.tree("CollectionTree").unwrap();
+    let sel = tree.select_supported(&["*"]).unwrap();
+    let batches: Vec<RecordBatch> = tree.batches(&sel).entries_per_batch(7).map(|b| b.unwrap()).collect();
+    let schema = batches[0].schema();
+    for options in [
+        ParquetOptions { digest: false, ..Default::default() },
+        ParquetOptions { digest: false, row_group_rows: 30, ..Default::default() },
+        ParquetOptions { digest: false, row_group_bytes: 300 << 10, ..Default::default() },
+    ] {
+        let mut reference = parquet::arrow::ArrowWriter::try_new(
+            Vec::new(),
+            schema.clone(),
+            Some(options.properties(&schema).unwrap()),
+        )
+        .unwrap();
+        for b in &batches {
+            reference.write(b).unwrap();
+        }
+        let reference = reference.into_inner().unwrap();
+        let path = std::env::temp_dir().join(format!("hep_io_reference_{}.parquet", std::process::id()));
+        std::fs::write(&path, &reference).unwrap();
+        let groups = SerializedFileReader::new(File::open(&path).unwrap()).unwrap().metadata().num_row_groups();
+        std::fs::remove_file(&path).unwrap();
+        let cut = options.row_group_rows < 1000 || options.row_group_bytes < 1 << 20;
+        assert_eq!(groups > 2, cut, "{groups} row groups");
+        for threads in [1, 2, 5] {
+            let ours = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap().install(|| {
+                let mut w = hep_io::ParquetWriter::new(Vec::new(), schema.clone(), &options).unwrap();
+                for b in &batches {
+                    w.write(b).unwrap();
+                }
+                w.finish().unwrap().0
+            });
+            assert!(ours == reference, "{options:?}, {threads} threads: {} vs {} bytes", ours.len(), reference.len());
+        }
+    }
+}
+
+/// A batch that is not of the writer's schema is refused with an error, not a panic.
+#[test]
+fn a_batch_of_another_schema_is_refused() {
+    let a = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(vec![1.0f32])) as _)]).unwrap();
+    let b = RecordBatch::try_from_iter([("x", Arc::new(arrow_array::Int32Array::from(vec![1])) as _)]).unwrap();
+    let two = RecordBatch::try_from_iter([
+        ("x", Arc::new(Float32Array::from(vec![1.0f32])) as _),
+        ("y", Arc::new(Float32Array::from(vec![1.0f32])) as _),
+    ])
+    .unwrap();
+    let mut w = hep_io::ParquetWriter::new(Vec::new(), a.schema(), &Default::default()).unwrap();
+    for other in [&b, &two] {
+        let e = w.write(other).unwrap_err().to_string();
+        assert!(e.contains("schema"), "{e}");
+    }
+    w.write(&a).unwrap();
+    assert_eq!(w.finish().unwrap().1.rows, 1);
+}

@@ -52,6 +52,11 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
     let (c, m, u, r) = (d.join("c.parquet"), d.join("m.json"), d.join("u.parquet"), d.join("report"));
     let comp = json(&["compress", "toy:6000:3", "--bits", "7", "-o", s(&c)]);
     assert!(comp["bytes_compressed"].as_u64().unwrap() < comp["bytes_full_precision"].as_u64().unwrap());
+    // Without the baseline: the same file, the full-precision size not measured.
+    let c2 = d.join("c2.parquet");
+    let fast = json(&["compress", "toy:6000:3", "--bits", "7", "--no-baseline", "-o", s(&c2)]);
+    assert_eq!((&fast["bytes_full_precision"], &fast["bytes_compressed"]), (&Value::Null, &comp["bytes_compressed"]));
+    assert!(std::fs::read(&c).unwrap() == std::fs::read(&c2).unwrap(), "the same bytes");
     let fit = json(&["fit", "toy:6000:3", "--entries", "0..3000", "--neural", "-o", s(&m)]);
     assert_eq!(fit["groups"], 3, "{fit}");
     // The pt-linked isolation takes a neural corrector (which of the bounded kinds holds its gain
@@ -651,4 +656,61 @@ fn evaluate_lines_up_datasets_split_differently() {
     assert!(!whole["columns"].as_array().unwrap().is_empty());
     assert_eq!(whole["columns"], split["columns"]);
     assert_eq!(whole["summary"]["mean_ratio"], split["summary"]["mean_ratio"]);
+}
+
+/// `compress`, `upsample` (mean and seeded draws) and `evaluate` give the same files and
+/// numbers whatever `--threads`: every column of the PHYSLITE sample, with a fitted model.
+#[test]
+fn results_are_identical_whatever_the_thread_count() {
+    let tree = hepfloat_testdata::data_file("PHYSLITE_example.root").unwrap();
+    let tmp = scratch("threads");
+    let d = tmp.path();
+    let m = d.join("m.json");
+    json(&["fit", s(&tree), "--bits", "7", "--branches", "AnalysisJetsAuxDyn.*,TruthMuonsAuxDyn.*", "-o", s(&m)]);
+    let run = |threads: &str| {
+        let dir = d.join(threads);
+        std::fs::create_dir(&dir).unwrap();
+        let (c, mean, draw) = (dir.join("c.parquet"), dir.join("mean.parquet"), dir.join("draw.parquet"));
+        json(&["--threads", threads, "compress", s(&tree), "--bits", "7", "-o", s(&c)]);
+        json(&["--threads", threads, "upsample", s(&c), "--model", s(&m), "-o", s(&mean)]);
+        json(&[
+            "--threads",
+            threads,
+            "upsample",
+            s(&c),
+            "--model",
+            s(&m),
+            "--estimate",
+            "sample",
+            "--seed",
+            "9",
+            "-o",
+            s(&draw),
+        ]);
+        let mut e = json(&[
+            "--threads",
+            threads,
+            "evaluate",
+            "--original",
+            s(&tree),
+            "--compressed",
+            s(&c),
+            "--upsampled",
+            s(&draw),
+            "--report",
+            s(&dir.join("report")),
+        ]);
+        e.as_object_mut().unwrap().retain(|k, _| !k.contains("report") && !k.contains("path"));
+        let files = [c, mean, draw].map(|f| std::fs::read(f).unwrap());
+        (files, e.to_string())
+    };
+    let one = run("1");
+    assert!(one.0[0].len() > 100_000, "the whole sample");
+    for threads in ["2", "4"] {
+        let other = run(threads);
+        for (i, name) in ["compress", "upsample (mean)", "upsample (sample)"].iter().enumerate() {
+            assert!(other.0[i] == one.0[i], "{name}: {threads} threads");
+        }
+        assert_eq!(other.1, one.1, "evaluate: {threads} threads");
+    }
 }
