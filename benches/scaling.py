@@ -11,10 +11,14 @@ with peak memory, written as a Markdown table.
 For every input file and thread count (`--threads`, default `1,N` with N the machine's cores)
 it runs, each as its own process, timed by the wall clock, its peak resident memory from the
 kernel (`wait4`'s `ru_maxrss`):
-- `read`: hep-io's `read_floats` example, every float branch into Arrow (the reading limit);
-- `compress`: `hepfloat compress FILE --bits 7` to Parquet;
+- `read`: hep-io's `read_floats` example, every float branch into Arrow in streamed batches of
+  about 64 MiB, as the commands read (the reading limit);
+- `compress`: `hepfloat compress FILE --bits 7` to Parquet, which also encodes every column at
+  full precision to measure the size saved; `--no-baseline`: the same without that measurement;
 - `upsample`: `hepfloat upsample` of that Parquet with a model fitted once on the first file;
-- `uproot`: uproot's `arrays()` of the same branches (one thread; skipped without uproot).
+- `evaluate`: `hepfloat evaluate` of the original, compressed and upsampled files (a report);
+- `uproot`: uproot's `arrays()` of the same branches, the whole file at once (one thread; skipped
+  without uproot), and hep-io's `read_floats` reading the whole file at once beside it.
 The thread count reaches hep-io through rayon (`RAYON_NUM_THREADS` for the example,
 `--threads` for the CLI). Outputs go to a temporary folder and are removed. Each run is
 repeated (`--repeat`, default 3) and the fastest kept.
@@ -80,16 +84,22 @@ def main():
             compressed = os.path.join(tmp, "c.parquet")
             for t in threads:
                 print(f"{os.path.basename(f)}, {t} threads", file=sys.stderr)
-                read = best([read_floats, f, "CollectionTree"], t, a.repeat, env_threads=True)
+                read = best([read_floats, f, "CollectionTree", "--stream"], t, a.repeat, env_threads=True)
                 th = ["--quiet", "--threads", str(t)]
                 comp = best([hepfloat, *th, "compress", f, "--bits", "7", "-o", compressed], t, a.repeat)
+                lean = best([hepfloat, *th, "compress", f, "--bits", "7", "--no-baseline", "-o", compressed], t, a.repeat)
                 up_out = os.path.join(tmp, "u.parquet")
                 up = best([hepfloat, *th, "upsample", compressed, "--model", model, "-o", up_out], t, a.repeat)
-                rows.append((os.path.basename(f), mb, t, read, comp, up))
+                report = os.path.join(tmp, "report")
+                ev = [hepfloat, *th, "evaluate", "--original", f, "--compressed", compressed]
+                ev = best([*ev, "--upsampled", up_out, "--report", report], t, a.repeat)
+                rows.append((os.path.basename(f), mb, t, read, comp, lean, up, ev))
             try:
                 import uproot  # noqa: F401
 
-                rows.append((os.path.basename(f), mb, "uproot", best([sys.executable, "-c", UPROOT, f], 1, a.repeat)))
+                whole = best([read_floats, f, "CollectionTree"], 1, a.repeat, env_threads=True)
+                up = best([sys.executable, "-c", UPROOT, f], 1, a.repeat)
+                rows.append((os.path.basename(f), mb, "uproot", up, whole))
             except ImportError:
                 pass
     cpu = platform.processor() or platform.machine()
@@ -107,12 +117,16 @@ def main():
             "`std::vector<float>` branches replicated with a 1e-4 jitter into uproot-written "
             "TTrees (`crates/hep-io/scripts/make_large_tree.py`). Each cell: the fastest of "
             f"{a.repeat} runs, seconds, and the peak resident memory (MB).\n\n"
-            "| input | MB | threads | read (hep-io) | compress | upsample |\n|---|---:|---|---:|---:|---:|\n"
+            "| input | MB | threads | read (hep-io) | compress | compress --no-baseline | upsample | evaluate |\n"
+            "|---|---:|---|---:|---:|---:|---:|---:|\n"
         )
         for r in rows:
             if r[2] == "uproot":
-                s, m = r[3]
-                out.write(f"| {r[0]} | {r[1]:.0f} | uproot `arrays()` | {s:.2f} s, {m:.0f} MB | | |\n")
+                (s, m), (ws, wm) = r[3], r[4]
+                out.write(
+                    f"| {r[0]} | {r[1]:.0f} | 1, whole file at once | uproot `arrays()` {s:.2f} s, {m:.0f} MB; "
+                    f"hep-io {ws:.2f} s, {wm:.0f} MB | | | | |\n"
+                )
             else:
                 cells = " | ".join(f"{s:.2f} s, {m:.0f} MB" for s, m in r[3:])
                 out.write(f"| {r[0]} | {r[1]:.0f} | {r[2]} | {cells} |\n")

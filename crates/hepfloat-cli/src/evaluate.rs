@@ -13,12 +13,14 @@ use clap::Args;
 use float_bits::Scheme;
 use metrics::{Coverage, Edges, Histogram, Pointwise, Scale, kl_divergence, ks_two_sample};
 use models::batch::{float_values, is_float};
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::Out;
 use crate::commands::float_columns;
 use crate::io::{Input, META_KEEP};
 use crate::output::{Temporary, check_dir_target};
+use crate::sample::Sample;
 use crate::schemes::{META_FROM, recorded};
 
 /// `hepfloat evaluate`.
@@ -46,9 +48,15 @@ pub struct EvaluateArgs {
     #[arg(long)]
     pub report: PathBuf,
     /// Values per column kept for the distribution metrics (KL, KS) and the plots; MSE,
-    /// log-MSE, effective bits and coverage use every value.
+    /// log-MSE, effective bits and coverage use every value. Where a column holds more, the
+    /// sample is spread over all its values, the same however the data are split into batches
+    /// or files (the values whose positions hash lowest).
     #[arg(long, default_value_t = 2_000_000)]
     pub max_values: usize,
+    /// Memory for those samples, all columns together, in MiB (32 bytes a value): with many
+    /// columns each keeps fewer than --max-values.
+    #[arg(long, default_value_t = 128)]
+    pub sample_mib: usize,
     /// Bins of the fine log10|x| histograms behind the KL divergence.
     #[arg(long, default_value_t = 1000)]
     pub bins: usize,
@@ -121,6 +129,9 @@ struct Acc {
     oracle: Option<Pointwise>,
     coverage: Coverage,
     compressed_by_scheme: bool,
+    /// Original, compressed and upsampled value at the sampled positions.
+    sampler: Sample<[f32; 3]>,
+    /// The sample, once complete, as three columns.
     sample: [Vec<f32>; 3],
 }
 
@@ -184,6 +195,9 @@ fn check_numbers(a: &EvaluateArgs) -> Result<()> {
     }
     if a.max_values == 0 {
         bail!("--max-values 0: the distribution metrics and plots need at least one value per column");
+    }
+    if a.sample_mib == 0 {
+        bail!("--sample-mib 0: the distribution metrics and plots need memory for at least one value per column");
     }
     if a.entries.start == a.entries.end {
         bail!("--entries {}..{} selects no events", a.entries.start, a.entries.end);
@@ -331,6 +345,8 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     if names.is_empty() {
         bail!("the three files share no float column");
     }
+    // A held value takes 32 bytes: (hash, position, three values) in the sampler's heap.
+    let per_column = (a.sample_mib.saturating_mul(1 << 20) / 32 / names.len()).max(1);
     let mut acc: Vec<Acc> = names
         .iter()
         .map(|n| Acc {
@@ -340,6 +356,7 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
             oracle: toy.then(Pointwise::new),
             coverage: Coverage::default(),
             compressed_by_scheme: schemes.contains_key(n),
+            sampler: Sample::new(a.max_values.min(per_column)),
             sample: Default::default(),
         })
         .collect();
@@ -385,42 +402,53 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
             Some(scheme) if toy => Some(hep_toy::oracle_mean(scheme, c, &keep)?),
             _ => None,
         };
-        for acc in &mut acc {
-            let n = &acc.name;
-            let column = |b: &RecordBatch, f: &str| {
-                b.column_by_name(n).cloned().with_context(|| format!("{f} has no column {n}"))
-            };
-            let (co, cc, cu) = (column(o, files[0])?, column(c, files[1])?, column(u, files[2])?);
-            for (p, q, f, g) in [(&co, &cc, files[0], files[1]), (&cc, &cu, files[1], files[2])] {
-                if let Some(d) = shape_difference(p.as_ref(), q.as_ref(), at) {
-                    bail!("the files do not belong together: column {n}: {d} in {f} and {g}");
+        // The columns in parallel; the first error in column order.
+        let done: Vec<Result<()>> = acc
+            .par_iter_mut()
+            .map(|acc| {
+                let n = &acc.name;
+                let column = |b: &RecordBatch, f: &str| {
+                    b.column_by_name(n).cloned().with_context(|| format!("{f} has no column {n}"))
+                };
+                let (co, cc, cu) = (column(o, files[0])?, column(c, files[1])?, column(u, files[2])?);
+                for (p, q, f, g) in [(&co, &cc, files[0], files[1]), (&cc, &cu, files[1], files[2])] {
+                    if let Some(d) = shape_difference(p.as_ref(), q.as_ref(), at) {
+                        bail!("the files do not belong together: column {n}: {d} in {f} and {g}");
+                    }
                 }
-            }
-            let (x, y, z) = (values(o, n, files[0])?, values(c, n, files[1])?, values(u, n, files[2])?);
-            if x.len() != y.len() || x.len() != z.len() {
-                bail!("column {n:?}: {}, {} and {} values in the same events", x.len(), y.len(), z.len());
-            }
-            acc.base.add(&x, &y)?;
-            acc.up.add(&x, &z)?;
-            if let (Some(p), Some(b)) = (&mut acc.oracle, &oracle) {
-                p.add(&x, &values(b, n, "the oracle")?)?;
-            }
-            if let Some(scheme) = schemes.get(n).filter(|_| acc.compressed_by_scheme) {
-                let (mut lo, mut hi) = (vec![0f32; y.len()], vec![0f32; y.len()]);
-                quant_bounds::preimages(scheme, &y, &mut lo, &mut hi).with_context(|| {
-                    format!("{}: column {n} holds a value its recorded scheme {scheme} cannot output", files[1])
-                })?;
-                acc.coverage.add(&z, &lo, &hi)?;
-            }
-            let room = a.max_values.saturating_sub(acc.sample[0].len()).min(x.len());
-            for (s, v) in acc.sample.iter_mut().zip([&x, &y, &z]) {
-                s.extend_from_slice(&v[..room]);
-            }
-        }
+                let (x, y, z) = (values(o, n, files[0])?, values(c, n, files[1])?, values(u, n, files[2])?);
+                if x.len() != y.len() || x.len() != z.len() {
+                    bail!("column {n:?}: {}, {} and {} values in the same events", x.len(), y.len(), z.len());
+                }
+                acc.base.add(&x, &y)?;
+                acc.up.add(&x, &z)?;
+                if let (Some(p), Some(b)) = (&mut acc.oracle, &oracle) {
+                    p.add(&x, &values(b, n, "the oracle")?)?;
+                }
+                if let Some(scheme) = schemes.get(n).filter(|_| acc.compressed_by_scheme) {
+                    let (mut lo, mut hi) = (vec![0f32; y.len()], vec![0f32; y.len()]);
+                    quant_bounds::preimages(scheme, &y, &mut lo, &mut hi).with_context(|| {
+                        format!("{}: column {n} holds a value its recorded scheme {scheme} cannot output", files[1])
+                    })?;
+                    acc.coverage.add(&z, &lo, &hi)?;
+                }
+                acc.sampler.extend(x.iter().zip(&y).zip(&z).map(|((&x, &y), &z)| [x, y, z]));
+                Ok(())
+            })
+            .collect();
+        done.into_iter().collect::<Result<()>>()?;
         at += o.num_rows() as u64;
         bar.inc(o.num_rows() as u64);
     }
     bar.finish_and_clear();
+    for acc in &mut acc {
+        let sampler = std::mem::replace(&mut acc.sampler, Sample::new(0));
+        for [x, y, z] in sampler.into_vec() {
+            acc.sample[0].push(x);
+            acc.sample[1].push(y);
+            acc.sample[2].push(z);
+        }
+    }
     let rows: Vec<ColumnReport> =
         acc.iter().map(|a2| column_report(a2, a.bins, schemes.get(&a2.name).map(Scheme::to_string))).collect();
     let summary = summarize(&rows, &acc);

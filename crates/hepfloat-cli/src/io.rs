@@ -24,7 +24,7 @@ pub const META_KEEP: &str = "hepfloat.keep";
 /// Events per batch when streaming, at most (and where the input does not record its sizes).
 pub const BATCH_EVENTS: u64 = 10_000;
 /// The decoded bytes a streamed batch aims at (see [`Input::batch_events`]).
-pub const BATCH_BYTES: u64 = 64 << 20;
+pub const BATCH_BYTES: u64 = 32 << 20;
 
 enum Kind {
     /// Several files read one after the other, as one source (a dataset).

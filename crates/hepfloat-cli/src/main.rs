@@ -7,6 +7,7 @@ mod guard;
 mod io;
 mod output;
 mod plot;
+mod sample;
 mod schemes;
 
 use std::path::PathBuf;

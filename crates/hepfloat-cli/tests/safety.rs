@@ -289,6 +289,7 @@ fn evaluate_refuses_files_that_do_not_belong_together() {
         (["--bins", "0"], "--bins 0"),
         (["--bins", "99999999999"], "between 1 and"),
         (["--max-values", "0"], "--max-values 0"),
+        (["--sample-mib", "0"], "--sample-mib 0"),
         (["--entries", "5..5"], "selects no events"),
         (["--entries", "300.."], "selects no events"),
     ] {

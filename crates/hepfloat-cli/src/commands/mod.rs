@@ -1216,6 +1216,7 @@ impl Halves {
             entries,
             report: report.into(),
             max_values: 2_000_000,
+            sample_mib: 128,
             bins: 1000,
         };
         crate::evaluate::run(&eval, Out { quiet: true, json: false })
