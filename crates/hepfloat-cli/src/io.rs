@@ -690,9 +690,12 @@ fn parquet_reader(
 }
 
 /// The batches of a Parquet file, every step guarded; the first error ends the stream and names
-/// the damaged column where reading the columns one by one finds it.
+/// the damaged column where reading the columns one by one finds it. The columns are read by
+/// several readers side by side (contiguous groups of columns, one per task on rayon's pool,
+/// a single reader on one thread), their batches joined: the same batches whatever the number.
 struct ParquetBatches {
-    reader: Option<ParquetRecordBatchReader>,
+    /// One reader per group of columns, all at the same rows; `None` once ended.
+    readers: Option<Vec<ParquetRecordBatchReader>>,
     path: PathBuf,
     name: String,
     columns: Vec<usize>,
@@ -712,9 +715,22 @@ impl ParquetBatches {
         per: usize,
     ) -> Result<Self> {
         let (offset, limit) = (usize::try_from(range.start)?, usize::try_from(range.end - range.start)?);
-        let reader = parquet_reader(path, name, columns, per, offset, limit)?;
+        // The batch's columns come in the file's order: contiguous groups of the sorted indices
+        // join back in that order.
+        let mut sorted = columns.to_vec();
+        sorted.sort_unstable();
+        let groups = if rayon::current_num_threads() > 1 { 4 * rayon::current_num_threads() } else { 1 };
+        let size = sorted.len().div_ceil(groups).max(1);
+        let mut groups: Vec<&[usize]> = sorted.chunks(size).collect();
+        if groups.is_empty() {
+            groups.push(&[]);
+        }
+        let readers = groups
+            .iter()
+            .map(|group| parquet_reader(path, name, group, per, offset, limit))
+            .collect::<Result<Vec<_>>>()?;
         Ok(ParquetBatches {
-            reader: Some(reader),
+            readers: Some(readers),
             path: path.into(),
             name: name.into(),
             columns: columns.to_vec(),
@@ -747,23 +763,41 @@ impl Iterator for ParquetBatches {
     type Item = Result<RecordBatch>;
 
     fn next(&mut self) -> Option<Result<RecordBatch>> {
-        let reader = self.reader.as_mut()?;
-        let detail = match guarded(|| reader.next()) {
-            Ok(None) => {
-                self.reader = None;
-                return None;
+        use rayon::prelude::*;
+        let readers = self.readers.as_mut()?;
+        let parts: Vec<_> = readers.par_iter_mut().map(|r| guarded(|| r.next())).collect();
+        let mut columns = Vec::with_capacity(self.schema.fields().len());
+        let (mut rows, mut ended) = (None, 0);
+        let mut detail = None;
+        for part in parts {
+            match part {
+                Ok(None) => ended += 1,
+                Ok(Some(Ok(b))) => {
+                    if *rows.get_or_insert(b.num_rows()) != b.num_rows() {
+                        detail.get_or_insert_with(|| "its columns hold different numbers of rows".to_string());
+                    }
+                    columns.extend_from_slice(b.columns());
+                }
+                Ok(Some(Err(e))) => _ = detail.get_or_insert(e.to_string()),
+                Err(c) => _ = detail.get_or_insert(panicked(&c)),
             }
-            Ok(Some(Ok(b))) => {
-                self.at += b.num_rows();
+        }
+        let detail = match (detail, ended) {
+            (None, 0) => {
+                self.at += rows.unwrap_or(0);
                 // Carry the file's metadata on every batch, like the schema.
-                let batch = RecordBatch::try_new(self.schema.clone(), b.columns().to_vec())
+                let batch = RecordBatch::try_new(self.schema.clone(), columns)
                     .with_context(|| format!("{} is damaged: a batch does not match its schema", self.name));
                 return Some(batch);
             }
-            Ok(Some(Err(e))) => e.to_string(),
-            Err(c) => panicked(&c),
+            (None, n) if n == readers.len() => {
+                self.readers = None;
+                return None;
+            }
+            (None, _) => "its columns hold different numbers of rows".to_string(),
+            (Some(d), _) => d,
         };
-        self.reader = None;
+        self.readers = None;
         Some(Err(self.damaged(detail)))
     }
 }

@@ -404,18 +404,26 @@ impl<'m> Upsampler<'m> {
                 read[i] = true;
             }
         }
-        let mut values: Vec<Option<Vec<f32>>> = vec![None; names.len()];
-        for (i, name) in names.iter().enumerate().filter(|(i, _)| read[*i]) {
-            values[i] = float_values(batch.column(i).as_ref());
-            if values[i].is_none() && known[i] {
-                return Err(Error::NotFloat { data_type: batch.column(i).data_type().clone() }.in_column(name));
+        // The values of each column read, extracted in parallel.
+        let mut values: Vec<(usize, Option<Vec<f32>>)> = (0..names.len()).map(|i| (i, None)).collect();
+        in_parallel(&mut values, |(i, v)| {
+            if read[*i] {
+                *v = float_values(batch.column(*i).as_ref());
+                if v.is_none() && known[*i] {
+                    let data_type = batch.column(*i).data_type().clone();
+                    return Err(Error::NotFloat { data_type }.in_column(names[*i]));
+                }
             }
-        }
+            Ok(())
+        })?;
+        let values: Vec<Option<Vec<f32>>> = values.into_iter().map(|(_, v)| v).collect();
         let slice = |i: usize| values[i].as_deref().unwrap_or_default();
         let mut outputs: Vec<Option<Vec<f32>>> =
             (0..names.len()).map(|i| known[i].then(|| vec![0f32; slice(i).len()])).collect();
         let mut done = vec![false; names.len()];
-        // Each used group with its members, aligned (one row per object).
+        // Each used group with its members, aligned (one row per object): the columns it reads
+        // (`at`, its members first), how many are members, and its first row.
+        let mut tasks: Vec<(&crate::Group, Vec<usize>, usize, u64)> = Vec::new();
         for group in self.model.groups() {
             let joint =
                 |m: &String| names.contains(&m.as_str()) && self.model.column(m).is_some_and(|c| c.constraint());
@@ -441,11 +449,19 @@ impl<'m> Upsampler<'m> {
             // Members are aligned: any compressed one counts the group's rows.
             let first = at.iter().find(|&&i| known[i]).map_or(names[at[0]], |&i| names[i]);
             let first_row = self.rows.get(first).copied().unwrap_or(0);
+            tasks.push((group, at, members, first_row));
+        }
+        // The groups in parallel (each reads its own rows only; the first error in group order).
+        let (model, how, seed) = (self.model, self.how, self.seed);
+        let grouped = in_parallel(&mut tasks, |(_, at, _, first_row)| {
             let table: Vec<(&str, &[f32])> = at.iter().map(|&i| (names[i], slice(i))).collect();
             let mut outs: Vec<Vec<f32>> = at.iter().map(|&i| vec![0f32; slice(i).len()]).collect();
             let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|v| v.as_mut_slice()).collect();
-            self.model.upsample_table(&table, self.how, self.seed, first_row, &mut refs)?;
-            for (&i, out) in at.iter().zip(outs).take(members) {
+            model.upsample_table(&table, how, seed, *first_row, &mut refs)?;
+            Ok(outs)
+        })?;
+        for ((_, at, members, _), outs) in tasks.iter().zip(grouped) {
+            for (&i, out) in at.iter().zip(outs).take(*members) {
                 if known[i] {
                     outputs[i] = Some(out);
                     done[i] = true;
@@ -454,7 +470,7 @@ impl<'m> Upsampler<'m> {
         }
         // The other columns, each on its own (in parallel: draws are seeded by position, so
         // the output does not depend on the thread count; the first error in column order).
-        let (model, how, seed, rows) = (self.model, self.how, self.seed, &self.rows);
+        let rows = &self.rows;
         let mut rest: Vec<(usize, &mut Vec<f32>)> = outputs
             .iter_mut()
             .enumerate()
@@ -470,16 +486,17 @@ impl<'m> Upsampler<'m> {
             let request = crate::Request { how, seed, first_row, context: &context };
             model.upsample_with(name, slice(*i), &request, out).map_err(|e| e.in_column(name))
         })?;
-        let mut columns = Vec::with_capacity(names.len());
-        for (i, name) in names.iter().enumerate() {
-            match &outputs[i] {
-                Some(out) => {
-                    *self.rows.entry((*name).to_string()).or_insert(0) += out.len() as u64;
-                    columns.push(with_float_values(batch.column(i).as_ref(), out).map_err(|e| e.in_column(name))?);
-                }
-                None => columns.push(batch.column(i).clone()),
+        for (name, out) in names.iter().zip(&outputs) {
+            if let Some(out) = out {
+                *self.rows.entry((*name).to_string()).or_insert(0) += out.len() as u64;
             }
         }
+        // The columns rebuilt around their new values, in parallel.
+        let mut rebuilt: Vec<(usize, &Option<Vec<f32>>)> = outputs.iter().enumerate().collect();
+        let columns = in_parallel(&mut rebuilt, |(i, out)| match out {
+            Some(out) => with_float_values(batch.column(*i).as_ref(), out).map_err(|e| e.in_column(names[*i])),
+            None => Ok(batch.column(*i).clone()),
+        })?;
         Ok(RecordBatch::try_new(schema, columns)?)
     }
 }
