@@ -12,7 +12,7 @@ use arrow_schema::DataType;
 use clap::Args;
 use float_bits::Scheme;
 use metrics::{Coverage, Edges, Histogram, Pointwise, Scale, kl_divergence, ks_two_sample};
-use models::batch::{float_values, is_float};
+use models::batch::{Thinning, float_values, is_float};
 use rayon::prelude::*;
 use serde::Serialize;
 
@@ -20,7 +20,6 @@ use crate::Out;
 use crate::commands::float_columns;
 use crate::io::{Input, META_KEEP};
 use crate::output::{Temporary, check_dir_target};
-use crate::sample::Sample;
 use crate::schemes::{META_FROM, recorded};
 
 /// `hepfloat evaluate`.
@@ -53,7 +52,7 @@ pub struct EvaluateArgs {
     /// or files (the values whose positions hash lowest).
     #[arg(long, default_value_t = 2_000_000)]
     pub max_values: usize,
-    /// Memory for those samples, all columns together, in MiB (32 bytes a value): with many
+    /// Memory for those samples, all columns together, in MiB (20 bytes a value): with many
     /// columns each keeps fewer than --max-values.
     #[arg(long, default_value_t = 128)]
     pub sample_mib: usize,
@@ -129,8 +128,10 @@ struct Acc {
     oracle: Option<Pointwise>,
     coverage: Coverage,
     compressed_by_scheme: bool,
-    /// Original, compressed and upsampled value at the sampled positions.
-    sampler: Sample<[f32; 3]>,
+    /// Which positions the sample holds, and the original, compressed and upsampled value at
+    /// each.
+    thinning: Thinning,
+    held: Vec<[f32; 3]>,
     /// The sample, once complete, as three columns.
     sample: [Vec<f32>; 3],
 }
@@ -345,8 +346,8 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     if names.is_empty() {
         bail!("the three files share no float column");
     }
-    // A held value takes 32 bytes: (hash, position, three values) in the sampler's heap.
-    let per_column = (a.sample_mib.saturating_mul(1 << 20) / 32 / names.len()).max(1);
+    // A held value takes 20 bytes: three values and the hash of its position.
+    let per_column = (a.sample_mib.saturating_mul(1 << 20) / 20 / names.len()).max(1);
     let mut acc: Vec<Acc> = names
         .iter()
         .map(|n| Acc {
@@ -356,7 +357,8 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
             oracle: toy.then(Pointwise::new),
             coverage: Coverage::default(),
             compressed_by_scheme: schemes.contains_key(n),
-            sampler: Sample::new(a.max_values.min(per_column)),
+            thinning: Thinning::new(a.max_values.min(per_column)),
+            held: Vec::new(),
             sample: Default::default(),
         })
         .collect();
@@ -432,7 +434,11 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
                     })?;
                     acc.coverage.add(&z, &lo, &hi)?;
                 }
-                acc.sampler.extend(x.iter().zip(&y).zip(&z).map(|((&x, &y), &z)| [x, y, z]));
+                let Acc { thinning, held, .. } = acc;
+                held.extend(x.iter().zip(&y).zip(&z).filter(|_| thinning.admit()).map(|((&x, &y), &z)| [x, y, z]));
+                if let Some(mask) = thinning.settle() {
+                    Thinning::retain(held, &mask);
+                }
                 Ok(())
             })
             .collect();
@@ -442,8 +448,7 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     }
     bar.finish_and_clear();
     for acc in &mut acc {
-        let sampler = std::mem::replace(&mut acc.sampler, Sample::new(0));
-        for [x, y, z] in sampler.into_vec() {
+        for [x, y, z] in std::mem::take(&mut acc.held) {
             acc.sample[0].push(x);
             acc.sample[1].push(y);
             acc.sample[2].push(z);

@@ -7,7 +7,6 @@ mod guard;
 mod io;
 mod output;
 mod plot;
-mod sample;
 mod schemes;
 
 use std::path::PathBuf;

@@ -395,6 +395,11 @@ fn odd_inputs_are_refused_at_once_with_short_distinct_lines() {
         assert_eq!(o.status.code(), Some(1));
         assert!(stderr(&o).contains(expected), "{args:?}: {}", stderr(&o));
     }
+    // Fitting with no room for values is refused before reading.
+    for flag in ["--max-values", "--sample-mib"] {
+        let err = fails(&["fit", "toy:2000", flag, "0", "-o", s(&d.join("m0.json"))]);
+        assert!(err.contains("--max-values and --sample-mib must be at least 1"), "{err}");
+    }
     // Compressing a compressed file is refused in one short line.
     let c = d.join("c.parquet");
     ok(&["compress", "toy:100", "-o", s(&c)]);

@@ -506,6 +506,80 @@ mod tests {
     use super::*;
     use arrow_schema::Field;
 
+    /// The positions `Thinning` keeps of a stream of `n` values cut into batches of `size`.
+    fn thinned(k: usize, n: u64, size: u64) -> Vec<u64> {
+        let (mut t, mut kept) = (Thinning::new(k), Vec::new());
+        let mut p = 0;
+        while p < n {
+            for q in p..(p + size).min(n) {
+                if t.admit() {
+                    kept.push(q);
+                }
+            }
+            if let Some(mask) = t.settle() {
+                Thinning::retain(&mut kept, &mask);
+            }
+            p += size;
+        }
+        kept
+    }
+
+    /// Against a plain reference over the whole stream at once: sort every position by its hash
+    /// and take the `k` lowest — whatever the batches.
+    #[test]
+    fn thinning_keeps_the_positions_that_hash_lowest() {
+        for (k, n) in [(10, 5), (10, 10), (10, 11), (100, 10_000), (1000, 100_000), (1, 50)] {
+            let mut expected: Vec<u64> = (0..n).collect();
+            expected.sort_by_key(|&p| position_hash(p));
+            expected.truncate(k);
+            expected.sort_unstable();
+            for size in [1, 7, 1000, n] {
+                assert_eq!(thinned(k, n, size), expected, "k {k}, n {n}, batches of {size}");
+            }
+        }
+    }
+
+    /// Spread: each tenth of a long stream holds about a tenth of the 2000 kept positions (a
+    /// tenth's count is close to binomial, sd 13.4; the bounds are 5 sd).
+    #[test]
+    fn thinning_spreads_over_the_whole_stream() {
+        let kept = thinned(2000, 1_000_000, 4096);
+        let mut tenths = [0usize; 10];
+        for p in &kept {
+            tenths[(*p / 100_000) as usize] += 1;
+        }
+        assert_eq!(kept.len(), 2000);
+        assert!(tenths.iter().all(|&c| c.abs_diff(200) < 67), "{tenths:?}");
+    }
+
+    /// Two columns of one container (the same offsets) keep the same rows, in both parts, and
+    /// the validation events follow their values.
+    #[test]
+    fn gathered_columns_of_one_container_stay_aligned() {
+        let rows: Vec<Vec<f32>> = (0..3000).map(|e| (0..(e % 5)).map(|j| (e * 10 + j) as f32).collect()).collect();
+        let list = |scale: f32| {
+            let it = rows.iter().map(|r| Some(r.iter().map(|&x| Some(x * scale)).collect::<Vec<_>>()));
+            Arc::new(ListArray::from_iter_primitive::<Float32Type, _, _>(it)) as ArrayRef
+        };
+        let batch = RecordBatch::try_from_iter([("J.a", list(1.0)), ("J.b", list(2.0))]).unwrap();
+        let mut g = Gathered::new(500);
+        for (i, part) in [(0, Part::Training), (1, Part::Validation)] {
+            for at in (0..3000).step_by(700) {
+                let n = 700.min(3000 - at);
+                g.add(&batch.slice(at, n), part, (i * 3000 + at) as u64).unwrap();
+            }
+        }
+        let c: Vec<_> = g.columns().collect();
+        assert_eq!((c[0].train.len(), c[0].valid.len()), (500, 500));
+        for (a, b) in [(c[0].train, c[1].train), (c[0].valid, c[1].valid)] {
+            assert_eq!(a.len(), b.len());
+            assert!(a.iter().zip(b).all(|(x, y)| 2.0 * x == *y), "aligned rows");
+        }
+        // A value x of event e is e * 10 + j: its recorded event is 3000 + e.
+        let events = c[0].valid_events.unwrap();
+        assert!(c[0].valid.iter().zip(events).all(|(x, e)| (*x as u64) / 10 + 3000 == *e));
+    }
+
     fn nested() -> ArrayRef {
         // [[[1, 2], []], null, [[3]]] sliced to its last two rows, with a null float.
         let inner = Arc::new(Field::new("item", DataType::Float32, true));
@@ -543,9 +617,142 @@ pub enum Part {
     Validation,
 }
 
+/// Which values of a stream to keep so that at most `k` are held, spread over the whole stream
+/// and the same however it is cut into batches: the `k` values whose positions `p` (0, 1, … in
+/// the stream) hash lowest (bottom-k sampling; the hash is a bijection, so there are no ties). A
+/// stream of at most `k` values is kept whole. The caller holds the values (in stream order, in
+/// its own vectors): it appends each value that [`Thinning::admit`] admits, and after each batch
+/// drops those [`Thinning::settle`] says to ([`Thinning::retain`]). Columns with the same number
+/// of values (the members of one container) keep the same positions, so kept rows stay aligned
+/// across them. Each held value costs 8 bytes here besides the caller's.
+///
+/// ```
+/// use models::batch::Thinning;
+/// let mut t = Thinning::new(100);
+/// let mut kept = Vec::new();
+/// for batch in (0..10_000u32).collect::<Vec<_>>().chunks(333) {
+///     for &x in batch {
+///         if t.admit() {
+///             kept.push(x);
+///         }
+///     }
+///     if let Some(mask) = t.settle() {
+///         Thinning::retain(&mut kept, &mask);
+///     }
+/// }
+/// assert_eq!(kept.len(), 100);
+/// assert!(kept[0] < 1000 && *kept.last().unwrap() > 9000, "spread over the stream");
+/// ```
+#[derive(Clone, Debug)]
+pub struct Thinning {
+    k: usize,
+    seen: u64,
+    /// Once `k` were held: the largest hash among the `k` lowest so far; only lower ones enter.
+    bound: Option<u64>,
+    /// The hash of each held value, in stream order.
+    hashes: Vec<u64>,
+}
+
+/// SplitMix64's finaliser: a bijection of `u64` whose outputs look uniform, so the positions
+/// with the lowest hashes are a uniform sample of the positions.
+fn position_hash(position: u64) -> u64 {
+    let mut z = position.wrapping_add(0x9e37_79b9_7f4a_7c15);
+    z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    z ^ (z >> 31)
+}
+
+impl Thinning {
+    /// Keep at most `k` values (at least 1).
+    ///
+    /// ```
+    /// assert_eq!(models::batch::Thinning::new(0).held(), 0);
+    /// ```
+    pub fn new(k: usize) -> Self {
+        Thinning { k: k.max(1), seen: 0, bound: None, hashes: Vec::new() }
+    }
+
+    /// Whether the stream's next value is held (the caller then appends it).
+    ///
+    /// ```
+    /// let mut t = models::batch::Thinning::new(5);
+    /// assert!((0..5).all(|_| t.admit())); // the first k are always held, for now
+    /// ```
+    pub fn admit(&mut self) -> bool {
+        let h = position_hash(self.seen);
+        self.seen += 1;
+        let held = self.bound.is_none_or(|b| h < b);
+        if held {
+            self.hashes.push(h);
+        }
+        held
+    }
+
+    /// After a batch: where more than `k` values are held, keep the `k` whose positions hash
+    /// lowest, and return which of the held values stay (in stream order; the caller drops the
+    /// others, [`Thinning::retain`]); `None` where all stay.
+    ///
+    /// ```
+    /// let mut t = models::batch::Thinning::new(2);
+    /// for _ in 0..4 {
+    ///     t.admit();
+    /// }
+    /// let mask = t.settle().expect("4 held, 2 at most");
+    /// assert_eq!((mask.len(), mask.iter().filter(|&&m| m).count(), t.held()), (4, 2, 2));
+    /// ```
+    pub fn settle(&mut self) -> Option<Vec<bool>> {
+        if self.hashes.len() <= self.k {
+            return None;
+        }
+        let mut lowest = self.hashes.clone();
+        let (_, &mut bound, _) = lowest.select_nth_unstable(self.k - 1);
+        let mask: Vec<bool> = self.hashes.iter().map(|&h| h <= bound).collect();
+        self.hashes.retain(|&h| h <= bound);
+        self.bound = Some(bound);
+        Some(mask)
+    }
+
+    /// Values held now.
+    ///
+    /// ```
+    /// let mut t = models::batch::Thinning::new(9);
+    /// t.admit();
+    /// assert_eq!(t.held(), 1);
+    /// ```
+    pub fn held(&self) -> usize {
+        self.hashes.len()
+    }
+
+    /// Drop the items of `held` (one per held value, in stream order) that `mask` from
+    /// [`Thinning::settle`] does not keep.
+    ///
+    /// ```
+    /// let mut v = vec![1, 2, 3];
+    /// models::batch::Thinning::retain(&mut v, &[true, false, true]);
+    /// assert_eq!(v, [1, 3]);
+    /// ```
+    pub fn retain<T>(held: &mut Vec<T>, mask: &[bool]) {
+        let mut m = mask.iter();
+        held.retain(|_| m.next().copied().unwrap_or(false));
+    }
+
+    /// Values offered so far (held or not).
+    ///
+    /// ```
+    /// let mut t = models::batch::Thinning::new(9);
+    /// t.admit();
+    /// assert_eq!(t.seen(), 1);
+    /// ```
+    pub fn seen(&self) -> u64 {
+        self.seen
+    }
+}
+
 /// The float columns of record batches gathered for fitting: each column's training and
 /// validation originals and the event of each validation value (the gate resamples evidence by
-/// event), at most `max_values` values per column and part. [`Gathered::request`] turns them
+/// event), at most `max_values` values per column and part — where a column holds more, a
+/// sample spread over all of them ([`Thinning`]: the same however the data are cut into
+/// batches, and the same rows in the columns of one container). [`Gathered::request`] turns them
 /// into a [`FitRequest`](crate::FitRequest); [`Model::fit_batches`] does all of it in one call.
 ///
 /// ```
@@ -569,12 +776,14 @@ pub struct Gathered {
     train: Vec<Vec<f32>>,
     valid: Vec<Vec<f32>>,
     events: Vec<Vec<u64>>,
+    /// Which values of each column's training and validation parts are held.
+    thinning: Vec<[Thinning; 2]>,
     max_values: usize,
 }
 
 impl Gathered {
-    /// Nothing gathered yet; each column keeps at most `max_values` values of each part (the
-    /// first ones), which bounds the memory of fitting.
+    /// Nothing gathered yet; each column keeps at most `max_values` values of each part (where it
+    /// holds more, `max_values` spread over the part), which bounds the memory of fitting.
     pub fn new(max_values: usize) -> Self {
         Gathered { max_values, ..Gathered::default() }
     }
@@ -602,7 +811,8 @@ impl Gathered {
     /// let mut g = models::batch::Gathered::new(2); // at most 2 values per column and part
     /// g.add(&b, models::batch::Part::Training, 0)?;
     /// assert_eq!(g.names(), ["x"]);
-    /// assert_eq!(g.columns().next().unwrap().train, [1.0, 2.0]);
+    /// let train = g.columns().next().unwrap().train;
+    /// assert!(train.len() == 2 && train.iter().all(|x| [1.0, 2.0, 3.0].contains(x)));
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn add(&mut self, batch: &RecordBatch, part: Part, first_event: u64) -> Result<()> {
@@ -617,21 +827,32 @@ impl Gathered {
                     self.train.push(Vec::new());
                     self.valid.push(Vec::new());
                     self.events.push(Vec::new());
+                    self.thinning.push([Thinning::new(self.max_values), Thinning::new(self.max_values)]);
                     self.names.len() - 1
                 }
             };
-            let into = if part == Part::Training { &mut self.train[i] } else { &mut self.valid[i] };
-            let room = self.max_values.saturating_sub(into.len());
-            if room == 0 {
-                continue;
-            }
             let not_float = || Error::NotFloat { data_type: field.data_type().clone() }.in_column(field.name());
             let values = float_values(column.as_ref()).ok_or_else(not_float)?;
-            let n = values.len().min(room);
-            into.extend_from_slice(&values[..n]);
-            if part == Part::Validation {
+            let thinning = &mut self.thinning[i][usize::from(part == Part::Validation)];
+            if part == Part::Training {
+                let into = &mut self.train[i];
+                into.extend(values.iter().filter(|_| thinning.admit()));
+                if let Some(mask) = thinning.settle() {
+                    Thinning::retain(into, &mask);
+                }
+            } else {
                 let rows = float_rows(column.as_ref()).ok_or_else(not_float)?;
-                self.events[i].extend(rows[..n].iter().map(|r| first_event + r));
+                let (into, events) = (&mut self.valid[i], &mut self.events[i]);
+                for (&x, &r) in values.iter().zip(&rows) {
+                    if thinning.admit() {
+                        into.push(x);
+                        events.push(first_event + r);
+                    }
+                }
+                if let Some(mask) = thinning.settle() {
+                    Thinning::retain(into, &mask);
+                    Thinning::retain(events, &mask);
+                }
             }
         }
         Ok(())

@@ -10,7 +10,7 @@ use anyhow::{Context, Result, bail};
 use arrow_schema::Schema;
 use clap::Args;
 use float_bits::Scheme;
-use models::batch::{Gathered, Part, Upsampler, compress_columns, float_values, is_float};
+use models::batch::{Gathered, Part, Thinning, Upsampler, compress_columns, float_values, is_float};
 use models::{Epoch, Estimate, FitOptions, FitRequest, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule};
 use serde_json::json;
 
@@ -463,9 +463,15 @@ pub struct FitArgs {
     /// Fit without relation groups.
     #[arg(long)]
     no_groups: bool,
-    /// Most values per column held from each split (bounds memory).
+    /// Most values per column held from each split (training, validation): where a column holds
+    /// more, a sample spread over all of them (the values whose positions hash lowest), the same
+    /// rows in the columns of one container, the same however the data are split into files.
     #[arg(long, default_value_t = 4_000_000)]
     max_values: usize,
+    /// Memory for those values, all columns together, in MiB (20 bytes a validation value, 12 a
+    /// training one): with many columns each holds fewer than --max-values.
+    #[arg(long, default_value_t = 1024)]
+    sample_mib: usize,
     /// The estimate the gate scores candidates with.
     #[arg(long, default_value = "mean")]
     estimate: Estimate,
@@ -495,6 +501,12 @@ pub struct FitArgs {
     exclude: Option<Range<u64>>,
     #[command(flatten)]
     output: Output,
+}
+
+/// Values each of `columns` columns holds per split: `--max-values`, fewer where `--sample-mib`
+/// at `bytes` a value is the tighter bound.
+fn held_per_column(a: &FitArgs, bytes: usize, columns: usize) -> usize {
+    a.max_values.min(a.sample_mib.saturating_mul(1 << 20) / bytes / columns.max(1)).max(1)
 }
 
 /// The events `fit` uses: `range` without `exclude`, as ordered spans.
@@ -609,6 +621,7 @@ fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans:
     // them (a count seen on fewer values is a lower bound that later events can exceed), the
     // values of the events in `range` are kept for fitting.
     let mut values: Vec<Vec<f32>> = vec![Vec::new(); names.len()];
+    let mut thinning = vec![Thinning::new(held_per_column(a, 12, names.len())); names.len()];
     let mut detector = Detector::default();
     let bar = out.bar(input.entries(), "reading");
     let mut at = 0u64;
@@ -626,15 +639,18 @@ fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans:
         bar.inc(rows);
         let whole = parts == [(0, rows as usize)];
         let fitted: Vec<_> = if whole { vec![] } else { parts.iter().map(|&(lo, n)| batch.slice(lo, n)).collect() };
-        for (name, v) in names.iter().zip(values.iter_mut()) {
+        for ((name, v), t) in names.iter().zip(values.iter_mut()).zip(thinning.iter_mut()) {
             let Some(x) = batch.column_by_name(name).and_then(|c| float_values(c.as_ref())) else { continue };
             detector.add(name, &x);
-            let mut keep = |x: &[f32]| v.extend_from_slice(&x[..x.len().min(a.max_values.saturating_sub(v.len()))]);
+            let mut keep = |x: &[f32]| v.extend(x.iter().filter(|_| t.admit()));
             if whole {
                 keep(&x);
             }
             for f in &fitted {
                 keep(&f.column_by_name(name).and_then(|c| float_values(c.as_ref())).unwrap_or_default());
+            }
+            if let Some(mask) = t.settle() {
+                Thinning::retain(v, &mask);
             }
         }
     }
@@ -707,6 +723,9 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     if !(0.0..1.0).contains(&a.validation) || a.validation == 0.0 {
         bail!("--validation must be in (0, 1), got {}", a.validation);
     }
+    if a.max_values == 0 || a.sample_mib == 0 {
+        bail!("--max-values and --sample-mib must be at least 1: fitting needs values");
+    }
     let files = crate::io::expand_inputs(&a.files)?;
     check_file_target(&a.output.output, &files.iter().map(Path::new).collect::<Vec<_>>())?;
     let input = Input::open_dataset(&files, &a.source)?;
@@ -732,7 +751,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     }
     let (train_spans, valid_spans) = cut_spans(&spans, split);
     // The event of each validation value is gathered too: the gate resamples evidence by event.
-    let mut gathered = Gathered::new(a.max_values);
+    let mut gathered = Gathered::new(held_per_column(a, 20, names.len()));
     let bar = out.bar(total, "reading");
     let parts =
         train_spans.iter().map(|r| (r, Part::Training)).chain(valid_spans.iter().map(|r| (r, Part::Validation)));
@@ -1139,6 +1158,7 @@ impl Halves {
             group: vec![],
             no_groups: false,
             max_values: 4_000_000,
+            sample_mib: 1024,
             estimate: Estimate::Mean,
             compressed_input: false,
             min_atom_count: 3,
