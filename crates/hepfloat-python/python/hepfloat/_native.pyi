@@ -1,0 +1,56 @@
+"""Typed stubs of hepfloat's native module (re-exported by the `hepfloat` package)."""
+
+from typing import Optional, Tuple, TypeVar
+
+import numpy as np
+import numpy.typing as npt
+
+_F = TypeVar("_F", np.float32, np.float64)
+
+__version__: str
+
+class Scheme:
+    """One of the SDK's lossy float schemes. `Scheme(text)` parses `str(scheme)`:
+    `"Atlas{k=7}"`, `"Cms{k=10}"`, `"RootRange{min=-2.5, max=2.5, n=16}"`, `"Half"`, …"""
+
+    def __init__(self, text: str) -> None: ...
+    @staticmethod
+    def atlas(k: int) -> "Scheme":
+        """ATLAS DAOD rounding: k mantissa bits, half away from zero, carrying into the exponent."""
+    @staticmethod
+    def cms(k: int) -> "Scheme":
+        """CMS NanoAOD rounding (MiniFloatConverter::reduceMantissaToNbitsRounding)."""
+    @staticmethod
+    def nearest_even(k: int) -> "Scheme":
+        """Round to nearest, ties to even, k mantissa bits kept."""
+    @staticmethod
+    def toward_zero(k: int) -> "Scheme":
+        """Truncation toward zero, k mantissa bits kept (RNTuple Real32Trunc)."""
+    @staticmethod
+    def root_float16(k: int) -> "Scheme":
+        """ROOT's Float16_t without a range: k mantissa bits."""
+    @staticmethod
+    def half() -> "Scheme":
+        """IEEE half precision (RNTuple Real16)."""
+    @staticmethod
+    def root_range(min: float, max: float, n: int) -> "Scheme":
+        """ROOT's range-packed Double32_t / Float16_t (//[min,max,n])."""
+    def __eq__(self, other: object) -> bool: ...
+    def __hash__(self) -> int: ...
+
+def compress(x: npt.NDArray[_F], scheme: Scheme) -> npt.NDArray[_F]:
+    """x compressed with scheme, as a new array of the same shape and dtype."""
+
+def compress_in_place(x: npt.NDArray[_F], scheme: Scheme) -> None:
+    """Compress the writeable, contiguous array x in place."""
+
+def preimage(c: npt.NDArray[_F], scheme: Scheme) -> Tuple[npt.NDArray[_F], npt.NDArray[_F]]:
+    """The exact interval [lo, hi] of originals scheme maps to each value of c.
+
+    Raises ValueError naming the index of a value that is not an output of the scheme."""
+
+def detect_kept_bits(x: npt.NDArray[_F]) -> Optional[int]:
+    """The mantissa bits the values keep; None when no value carries evidence."""
+
+def max_abs_residual(c: float, scheme: Scheme) -> float:
+    """The largest |x - c| over the float32 originals x that scheme maps to c."""
