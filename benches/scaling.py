@@ -6,6 +6,7 @@ with peak memory, written as a Markdown table.
     cargo build --release -p hep-io --example read_floats
     python3 crates/hep-io/scripts/make_large_tree.py test-data/PHYSLITE_example.root /tmp/x1.root 200
     python3 crates/hep-io/scripts/make_large_tree.py test-data/PHYSLITE_example.root /tmp/x4.root 800
+    hadd -f /tmp/x16.root /tmp/x4.root /tmp/x4.root /tmp/x4.root /tmp/x4.root
     python3 benches/scaling.py --out docs/scaling.md /tmp/x1.root /tmp/x4.root
 
 For every input file and thread count (`--threads`, default `1,N` with N the machine's cores)
@@ -19,7 +20,10 @@ kernel (`wait4`'s `ru_maxrss`):
 - `evaluate`: `hepfloat evaluate` of the original, compressed and upsampled files (a report);
 - `uproot`: uproot's `arrays()` of the same branches, the whole file at once (one thread; skipped
   without uproot), and hep-io's `read_floats` reading the whole file at once beside it.
-The thread count reaches hep-io through rayon (`RAYON_NUM_THREADS` for the example,
+The largest input is four copies of the 800-replica tree merged by ROOT's `hadd` (from the
+`ROOT` wheel on PyPI), which copies the baskets (uproot's `extend` slows down as a tree grows:
+3200 replicas would take over an hour); hadd prints an index warning per branch, and the merged
+tree reads whole, four times the values. The thread count reaches hep-io through rayon (`RAYON_NUM_THREADS` for the example,
 `--threads` for the CLI). Outputs go to a temporary folder and are removed. Each run is
 repeated (`--repeat`, default 3) and the fastest kept.
 """
@@ -115,7 +119,8 @@ def main():
             "(do not edit by hand; the script's docstring says how the inputs are made). "
             f"Machine: {os.cpu_count()} cores ({cpu}). Inputs: the PHYSLITE sample's `float` and "
             "`std::vector<float>` branches replicated with a 1e-4 jitter into uproot-written "
-            "TTrees (`crates/hep-io/scripts/make_large_tree.py`). Each cell: the fastest of "
+            "TTrees (`crates/hep-io/scripts/make_large_tree.py`; the largest is four copies of the second "
+            "merged by ROOT's `hadd`). Each cell: the fastest of "
             f"{a.repeat} runs, seconds, and the peak resident memory (MB).\n\n"
             "| input | MB | threads | read (hep-io) | compress | compress --no-baseline | upsample | evaluate |\n"
             "|---|---:|---|---:|---:|---:|---:|---:|\n"

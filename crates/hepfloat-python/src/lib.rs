@@ -1,5 +1,6 @@
 //! The `hepfloat` Python package's native module (`hepfloat._native`): the SDK's lossy float
-//! schemes, exact preimages and kept-bit detection on numpy arrays. The Python package
+//! schemes, exact preimages and kept-bit detection on numpy arrays, and ROOT files read into
+//! Arrow streams ([`io`]). The Python package
 //! (`python/hepfloat/__init__.py`) re-exports it with its docstrings; the typed stubs are in
 //! `python/hepfloat/_native.pyi`.
 //!
@@ -7,6 +8,8 @@
 //! releases the GIL while it works. Anything else is a `TypeError` (another type or dtype) or a
 //! `ValueError` (a non-contiguous array, a value that is not an output of the scheme), never a
 //! crash.
+
+mod io;
 
 use numpy::ndarray::ArrayD;
 use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyReadwriteArrayDyn, PyUntypedArrayMethods};
@@ -253,6 +256,12 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(preimage, m)?)?;
     m.add_function(wrap_pyfunction!(detect_kept_bits, m)?)?;
     m.add_function(wrap_pyfunction!(max_abs_residual, m)?)?;
+    m.add_class::<io::ArrowStream>()?;
+    m.add_function(wrap_pyfunction!(io::contents, m)?)?;
+    m.add_function(wrap_pyfunction!(io::columns, m)?)?;
+    m.add_function(wrap_pyfunction!(io::read, m)?)?;
+    m.add("HepfloatError", m.py().get_type::<io::HepfloatError>())?;
+    m.add("DamagedFileError", m.py().get_type::<io::DamagedFileError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

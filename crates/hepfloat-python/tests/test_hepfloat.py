@@ -164,3 +164,10 @@ def test_wrong_inputs_are_clear_exceptions():
         hepfloat.Scheme("Nonsense{k=1}")
     with pytest.raises(TypeError):
         hepfloat.compress(np.zeros(3, dtype=np.float32), "Atlas{k=7}")
+
+
+def test_the_package_docstring_examples_run():
+    import doctest
+
+    failed, attempted = doctest.testmod(hepfloat)
+    assert attempted >= 4 and failed == 0

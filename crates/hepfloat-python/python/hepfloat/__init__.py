@@ -10,9 +10,18 @@ or float64 (any shape, C-contiguous). Each call releases the GIL while it works.
     >>> lo, hi = hepfloat.preimage(c, s)
     >>> bool(lo[0] <= 1.2345678 <= hi[0])
     True
+
+ROOT files (TTree or RNTuple) open as in uproot, their columns read into pyarrow or awkward:
+
+    >>> f = hepfloat.open("test-data/PHYSLITE_example.root")       # doctest: +SKIP
+    >>> jets = f.events().arrays("AnalysisJetsAuxDyn.*")            # doctest: +SKIP
 """
 
+from ._io import Events, File, open
 from ._native import (
+    ArrowStream,
+    DamagedFileError,
+    HepfloatError,
     Scheme,
     __version__,
     compress,
@@ -23,11 +32,17 @@ from ._native import (
 )
 
 __all__ = [
+    "ArrowStream",
+    "DamagedFileError",
+    "Events",
+    "File",
+    "HepfloatError",
     "Scheme",
     "__version__",
     "compress",
     "compress_in_place",
     "detect_kept_bits",
     "max_abs_residual",
+    "open",
     "preimage",
 ]

@@ -1,6 +1,6 @@
 """Typed stubs of hepfloat's native module (re-exported by the `hepfloat` package)."""
 
-from typing import Optional, Tuple, TypeVar
+from typing import List, Optional, Tuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -54,3 +54,31 @@ def detect_kept_bits(x: npt.NDArray[_F]) -> Optional[int]:
 
 def max_abs_residual(c: float, scheme: Scheme) -> float:
     """The largest |x - c| over the float32 originals x that scheme maps to c."""
+
+class HepfloatError(Exception):
+    """An error of the hepfloat SDK, naming the file and, where known, column and offset."""
+
+class DamagedFileError(HepfloatError):
+    """A truncated or damaged file, or not a ROOT file: the message names file and offset."""
+
+class ArrowStream:
+    """An Arrow C stream of record batches (the Arrow PyCapsule interface), consumed once."""
+
+    def __arrow_c_stream__(self, requested_schema: object = None) -> object: ...
+
+def contents(path: str) -> List[Tuple[str, str, int]]:
+    """(name, "TTree" or "RNTuple", entries) of each tree and RNTuple, the event data first."""
+
+def columns(path: str, name: Optional[str] = None, patterns: Optional[List[str]] = None) -> List[Tuple[str, str]]:
+    """(column, Arrow type) of the readable columns matching any of the globs."""
+
+def read(
+    path: str,
+    name: Optional[str] = None,
+    patterns: Optional[List[str]] = None,
+    entry_start: Optional[int] = None,
+    entry_stop: Optional[int] = None,
+    step_entries: Optional[int] = None,
+    step_bytes: Optional[int] = None,
+) -> ArrowStream:
+    """The selected events as an Arrow stream, read as the consumer pulls batches."""

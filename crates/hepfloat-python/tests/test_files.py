@@ -1,0 +1,107 @@
+"""ROOT files through `hepfloat.open`: both vendored PHYSLITE samples (TTree and RNTuple) read
+into pyarrow and awkward, checked bit for bit against the reference decodes by uproot
+(test-data/reference/, an independent reader), entry ranges and batches agreeing with the whole
+read, and damaged or missing files raising the right exceptions."""
+
+import pathlib
+import shutil
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+
+import hepfloat
+
+DATA = pathlib.Path(__file__).resolve().parents[3] / "test-data"
+SAMPLES = [
+    ("PHYSLITE_example.root", "CollectionTree", "TTree", "AnalysisJetsAuxDyn.pt"),
+    ("physlite_rntuple.root", "EventData", "RNTuple", "AnalysisJetsAuxDyn:pt"),
+]
+
+
+def leaf_bits(column):
+    """The float values of a (list) column, flattened, as their bit patterns."""
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    while pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
+        column = column.flatten()
+    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float32).view(np.uint32)
+
+
+def offsets(column):
+    if isinstance(column, pa.ChunkedArray):
+        column = column.combine_chunks()
+    return np.asarray(pc.list_value_length(column).to_numpy(zero_copy_only=False))
+
+
+@pytest.mark.parametrize("sample,name,kind,jet_pt", SAMPLES)
+def test_every_float_column_equals_uproots_decode(sample, name, kind, jet_pt):
+    f = hepfloat.open(DATA / sample)
+    assert f.keys()[0] == name and f.classnames()[name] == kind
+    events = f.events()
+    assert (events.name, events.kind, events.num_entries, len(events)) == (name, kind, 100, 100)
+    reference = pq.read_table(DATA / "reference" / (pathlib.Path(sample).stem + ".floats.parquet"))
+    ours = events.arrays()
+    assert ours.num_rows == 100
+    shared = [c for c in reference.column_names if c in ours.column_names]
+    assert len(shared) > 300, len(shared)
+    for c in shared:
+        assert (leaf_bits(ours[c]) == leaf_bits(reference[c])).all(), c
+        if pa.types.is_list(reference[c].type) or pa.types.is_large_list(reference[c].type):
+            assert (offsets(ours[c]) == offsets(reference[c])).all(), c
+    assert jet_pt in ours.column_names
+
+
+def test_ranges_batches_and_globs_agree_with_the_whole_read():
+    events = hepfloat.open(DATA / "PHYSLITE_example.root").events()
+    whole = events.arrays("AnalysisJetsAuxDyn.*")
+    assert all(c.startswith("AnalysisJetsAuxDyn.") for c in whole.column_names)
+    assert events.keys("AnalysisJetsAuxDyn.*") == whole.column_names
+    part = events.arrays("AnalysisJetsAuxDyn.*", entry_start=10, entry_stop=37)
+    assert part.equals(whole.slice(10, 27))
+    batches = list(events.iterate(["AnalysisJetsAuxDyn.pt", "AnalysisJetsAuxDyn.eta"], step_size=7))
+    assert [b.num_rows for b in batches] == [7] * 14 + [2]
+    joined = pa.Table.from_batches(batches)
+    assert joined.equals(whole.select(["AnalysisJetsAuxDyn.pt", "AnalysisJetsAuxDyn.eta"]))
+
+
+def test_awkward_keeps_the_jagged_structure():
+    ak = pytest.importorskip("awkward")
+    events = hepfloat.open(DATA / "PHYSLITE_example.root").events()
+    jets = events.arrays("AnalysisJetsAuxDyn.pt", library="ak")
+    table = events.arrays("AnalysisJetsAuxDyn.pt")
+    assert len(jets) == 100
+    assert ak.to_list(ak.num(jets["AnalysisJetsAuxDyn.pt"])) == list(offsets(table["AnalysisJetsAuxDyn.pt"]))
+
+
+def test_the_arrow_stream_is_consumed_once():
+    stream = hepfloat.open(DATA / "PHYSLITE_example.root").events().arrow_stream("AnalysisJetsAuxDyn.pt")
+    assert pa.RecordBatchReader.from_stream(stream).read_all().num_rows == 100
+    with pytest.raises(ValueError, match="already consumed"):
+        stream.__arrow_c_stream__()
+
+
+def test_missing_damaged_and_unknown_inputs_raise(tmp_path):
+    with pytest.raises(FileNotFoundError):
+        hepfloat.open(tmp_path / "nowhere.root")
+    not_root = tmp_path / "text.root"
+    not_root.write_text("hello, this is not a ROOT file at all" * 10)
+    with pytest.raises(hepfloat.DamagedFileError, match="offset"):
+        hepfloat.open(not_root)
+    cut = tmp_path / "cut.root"
+    data = (DATA / "PHYSLITE_example.root").read_bytes()
+    cut.write_bytes(data[: len(data) // 3])
+    with pytest.raises((hepfloat.DamagedFileError, OSError)) as e:
+        hepfloat.open(cut).events().arrays()
+    assert "offset" in str(e.value) or "cut.root" in str(e.value)
+    f = hepfloat.open(DATA / "PHYSLITE_example.root")
+    with pytest.raises(KeyError, match="NoSuchTree"):
+        f["NoSuchTree"]
+    with pytest.raises(ValueError):
+        f.events().arrays("NoSuchBranch*")
+    with pytest.raises(ValueError, match="library"):
+        f.events().arrays("AnalysisJetsAuxDyn.pt", library="numpy")
+    assert issubclass(hepfloat.DamagedFileError, hepfloat.HepfloatError)
+    shutil.rmtree(tmp_path, ignore_errors=True)
