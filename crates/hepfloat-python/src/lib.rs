@@ -1,6 +1,6 @@
 //! The `hepfloat` Python package's native module (`hepfloat._native`): the SDK's lossy float
 //! schemes, exact preimages and kept-bit detection on numpy arrays, and ROOT files read into
-//! Arrow streams ([`io`]). The Python package
+//! Arrow streams (the `io` module). The Python package
 //! (`python/hepfloat/__init__.py`) re-exports it with its docstrings; the typed stubs are in
 //! `python/hepfloat/_native.pyi`.
 //!
