@@ -9,6 +9,7 @@
 //! `ValueError` (a non-contiguous array, a value that is not an output of the scheme), never a
 //! crash.
 
+mod arrow;
 mod io;
 
 use numpy::ndarray::ArrayD;
@@ -20,7 +21,7 @@ use pyo3::types::PyTuple;
 /// One of the SDK's lossy float schemes (`float_bits::Scheme`), as a Python object.
 #[pyclass(name = "Scheme", module = "hepfloat", frozen, eq, hash, from_py_object)]
 #[derive(Clone, Debug, PartialEq)]
-struct PyScheme(float_bits::Scheme);
+pub(crate) struct PyScheme(pub(crate) float_bits::Scheme);
 
 impl std::hash::Hash for PyScheme {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
@@ -257,6 +258,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(detect_kept_bits, m)?)?;
     m.add_function(wrap_pyfunction!(max_abs_residual, m)?)?;
     m.add_class::<io::ArrowStream>()?;
+    m.add_class::<arrow::ArrowArray>()?;
+    m.add_function(wrap_pyfunction!(arrow::compress_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(io::contents, m)?)?;
     m.add_function(wrap_pyfunction!(io::columns, m)?)?;
     m.add_function(wrap_pyfunction!(io::read, m)?)?;

@@ -61,6 +61,14 @@ class HepfloatError(Exception):
 class DamagedFileError(HepfloatError):
     """A truncated or damaged file, or not a ROOT file: the message names file and offset."""
 
+class ArrowArray:
+    """An Arrow array (the Arrow PyCapsule interface), consumed once: pyarrow.array(a)."""
+
+    def __arrow_c_array__(self, requested_schema: object = None) -> Tuple[object, object]: ...
+
+def compress_arrow(x: object, scheme: Scheme) -> ArrowArray:
+    """An Arrow array of float32 (or lists of them) compressed with scheme, offsets and nulls kept."""
+
 class ArrowStream:
     """An Arrow C stream of record batches (the Arrow PyCapsule interface), consumed once."""
 

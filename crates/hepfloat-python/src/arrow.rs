@@ -1,0 +1,82 @@
+//! Arrow arrays in and out of Python through the Arrow PyCapsule interface
+//! (`__arrow_c_array__`): pyarrow arrays, and awkward arrays by way of `ak.to_arrow`, compressed
+//! without leaving Arrow (lists keep their offsets and validity, only the float values change).
+
+use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, to_ffi};
+use arrow_array::{ArrayRef, make_array};
+use pyo3::exceptions::{PyTypeError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::types::{PyCapsule, PyCapsuleMethods};
+
+use crate::PyScheme;
+
+/// An Arrow array handed over once through `__arrow_c_array__`: `pyarrow.array(a)` imports it.
+#[pyclass(module = "hepfloat", unsendable)]
+pub struct ArrowArray {
+    parts: Option<(FFI_ArrowSchema, FFI_ArrowArray)>,
+}
+
+impl std::fmt::Debug for ArrowArray {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ArrowArray").field("consumed", &self.parts.is_none()).finish()
+    }
+}
+
+#[pymethods]
+impl ArrowArray {
+    /// The schema and the array as PyCapsules named `arrow_schema` and `arrow_array`.
+    #[pyo3(signature = (requested_schema=None))]
+    fn __arrow_c_array__<'py>(
+        &mut self,
+        py: Python<'py>,
+        requested_schema: Option<Bound<'py, PyAny>>,
+    ) -> PyResult<(Bound<'py, PyCapsule>, Bound<'py, PyCapsule>)> {
+        let _ = requested_schema; // a hint the protocol lets a producer ignore
+        let (schema, array) =
+            self.parts.take().ok_or_else(|| PyValueError::new_err("this Arrow array was already consumed"))?;
+        Ok((
+            PyCapsule::new_with_value(py, schema, c"arrow_schema")?,
+            PyCapsule::new_with_value(py, array, c"arrow_array")?,
+        ))
+    }
+}
+
+/// The Arrow array behind `obj`'s `__arrow_c_array__` (moved out of its capsule).
+fn import(obj: &Bound<'_, PyAny>) -> PyResult<ArrayRef> {
+    let (schema, array): (Bound<'_, PyCapsule>, Bound<'_, PyCapsule>) =
+        obj.call_method0("__arrow_c_array__")?.extract()?;
+    let schema = schema.pointer_checked(Some(c"arrow_schema"))?.cast::<FFI_ArrowSchema>();
+    let array = array.pointer_checked(Some(c"arrow_array"))?.cast::<FFI_ArrowArray>();
+    // SAFETY: both pointers come from capsules with the protocol's names, which hold a C data
+    // interface schema and array; `from_raw` moves the array out (leaving it released, so the
+    // capsule's destructor frees nothing twice), and the schema is only borrowed while the
+    // schema capsule is alive.
+    let data = unsafe {
+        let array = FFI_ArrowArray::from_raw(array.as_ptr());
+        from_ffi(array, schema.as_ref())
+    }
+    .map_err(|e| PyValueError::new_err(format!("the Arrow array cannot be imported: {e}")))?;
+    Ok(make_array(data))
+}
+
+/// `x` (anything with `__arrow_c_array__`: a pyarrow array of float32, or lists of them, nested
+/// or fixed-size) compressed with `scheme`, as a new Arrow array of the same type: offsets and
+/// nulls unchanged, every float value compressed.
+#[pyfunction]
+pub fn compress_arrow(py: Python<'_>, x: &Bound<'_, PyAny>, scheme: &PyScheme) -> PyResult<ArrowArray> {
+    let array = import(x)?;
+    let values = models::batch::float_values(array.as_ref()).ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "compress: expected an Arrow array of float32 or (nested) lists of float32, got {}",
+            array.data_type()
+        ))
+    })?;
+    let out = py.detach(|| {
+        let mut values = values;
+        scheme.0.compress_in_place(&mut values).map_err(|e| e.to_string())?;
+        let out = models::batch::with_float_values(array.as_ref(), &values).map_err(|e| e.to_string())?;
+        to_ffi(&out.to_data()).map_err(|e| e.to_string())
+    });
+    let (array, schema) = out.map_err(PyValueError::new_err)?;
+    Ok(ArrowArray { parts: Some((schema, array)) })
+}
