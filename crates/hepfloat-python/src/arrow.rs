@@ -59,24 +59,56 @@ fn import(obj: &Bound<'_, PyAny>) -> PyResult<ArrayRef> {
     Ok(make_array(data))
 }
 
+/// The array behind `x` and its float values, or a `TypeError` naming `what` was called.
+fn floats(x: &Bound<'_, PyAny>, what: &str) -> PyResult<(ArrayRef, Vec<f32>)> {
+    let array = import(x)?;
+    let values = models::batch::float_values(array.as_ref()).ok_or_else(|| {
+        PyTypeError::new_err(format!(
+            "{what}: expected an Arrow array of float32 or (nested) lists of float32, got {}",
+            array.data_type()
+        ))
+    })?;
+    Ok((array, values))
+}
+
+/// `array` with its float values replaced by `values`, exported.
+fn export(array: &ArrayRef, values: &[f32]) -> Result<ArrowArray, String> {
+    let out = models::batch::with_float_values(array.as_ref(), values).map_err(|e| e.to_string())?;
+    let (array, schema) = to_ffi(&out.to_data()).map_err(|e| e.to_string())?;
+    Ok(ArrowArray { parts: Some((schema, array)) })
+}
+
 /// `x` (anything with `__arrow_c_array__`: a pyarrow array of float32, or lists of them, nested
 /// or fixed-size) compressed with `scheme`, as a new Arrow array of the same type: offsets and
 /// nulls unchanged, every float value compressed.
 #[pyfunction]
 pub fn compress_arrow(py: Python<'_>, x: &Bound<'_, PyAny>, scheme: &PyScheme) -> PyResult<ArrowArray> {
-    let array = import(x)?;
-    let values = models::batch::float_values(array.as_ref()).ok_or_else(|| {
-        PyTypeError::new_err(format!(
-            "compress: expected an Arrow array of float32 or (nested) lists of float32, got {}",
-            array.data_type()
-        ))
-    })?;
-    let out = py.detach(|| {
+    let (array, values) = floats(x, "compress")?;
+    py.detach(|| {
         let mut values = values;
         scheme.0.compress_in_place(&mut values).map_err(|e| e.to_string())?;
-        let out = models::batch::with_float_values(array.as_ref(), &values).map_err(|e| e.to_string())?;
-        to_ffi(&out.to_data()).map_err(|e| e.to_string())
-    });
-    let (array, schema) = out.map_err(PyValueError::new_err)?;
-    Ok(ArrowArray { parts: Some((schema, array)) })
+        export(&array, &values)
+    })
+    .map_err(PyValueError::new_err)
+}
+
+/// The preimage bounds `(lo, hi)` of the compressed Arrow array `c`, as two Arrow arrays of its
+/// type (offsets and nulls unchanged); a `ValueError` where a value is not an output of
+/// `scheme`.
+#[pyfunction]
+pub fn preimage_arrow(py: Python<'_>, c: &Bound<'_, PyAny>, scheme: &PyScheme) -> PyResult<(ArrowArray, ArrowArray)> {
+    let (array, values) = floats(c, "preimage")?;
+    py.detach(|| {
+        let (mut lo, mut hi) = (vec![0f32; values.len()], vec![0f32; values.len()]);
+        quant_bounds::preimages(&scheme.0, &values, &mut lo, &mut hi).map_err(|e| e.to_string())?;
+        Ok::<_, String>((export(&array, &lo)?, export(&array, &hi)?))
+    })
+    .map_err(PyValueError::new_err)
+}
+
+/// The kept mantissa bits of the float values of an Arrow array (as `detect_kept_bits`).
+#[pyfunction]
+pub fn detect_kept_bits_arrow(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<Option<u32>> {
+    let (_, values) = floats(x, "detect_kept_bits")?;
+    Ok(py.detach(|| float_bits::detect_kept_bits(&values).k()))
 }

@@ -260,6 +260,8 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<io::ArrowStream>()?;
     m.add_class::<arrow::ArrowArray>()?;
     m.add_function(wrap_pyfunction!(arrow::compress_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::preimage_arrow, m)?)?;
+    m.add_function(wrap_pyfunction!(arrow::detect_kept_bits_arrow, m)?)?;
     m.add_function(wrap_pyfunction!(io::contents, m)?)?;
     m.add_function(wrap_pyfunction!(io::columns, m)?)?;
     m.add_function(wrap_pyfunction!(io::read, m)?)?;

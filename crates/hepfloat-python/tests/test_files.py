@@ -137,3 +137,25 @@ def test_arrow_and_awkward_arrays_are_compressed_as_they_came():
         hepfloat.compress(pa.array([1, 2, 3]), s)
     with pytest.raises(TypeError, match="float32"):
         hepfloat.compress(pa.array([1.0, 2.0]), s)  # float64 Arrow arrays: not yet
+
+
+def test_preimages_and_kept_bits_of_arrow_and_awkward_arrays():
+    s = hepfloat.Scheme.atlas(7)
+    pt = hepfloat.open(DATA / "PHYSLITE_example.root").events().arrays("AnalysisJetsAuxDyn.pt")["AnalysisJetsAuxDyn.pt"]
+    c = hepfloat.compress(pt, s)
+    lo, hi = hepfloat.preimage(c, s)
+    assert isinstance(lo, pa.ChunkedArray) and lo.type == pt.type
+    assert (offsets(lo) == offsets(pt)).all() and (offsets(hi) == offsets(pt)).all()
+    x, l, h = (leaf_bits(a).view(np.float32) for a in (pt, lo, hi))
+    assert ((l <= x) & (x <= h)).all()
+    nl, nh = hepfloat.preimage(leaf_bits(c).view(np.float32), s)  # the numpy route agrees
+    assert (nl.view(np.uint32) == leaf_bits(lo)).all() and (nh.view(np.uint32) == leaf_bits(hi)).all()
+    assert hepfloat.detect_kept_bits(c) == 7 and hepfloat.detect_kept_bits(pt) == 23
+    with pytest.raises(ValueError, match="not a possible output"):
+        hepfloat.preimage(pt, s)
+    ak = pytest.importorskip("awkward")
+    a = ak.from_arrow(c.combine_chunks())
+    alo, ahi = hepfloat.preimage(a, s)
+    assert ak.to_list(ak.num(alo)) == ak.to_list(ak.num(a))
+    assert (ak.to_numpy(ak.flatten(alo)).view(np.uint32) == leaf_bits(lo)).all()
+    assert hepfloat.detect_kept_bits(a) == 7

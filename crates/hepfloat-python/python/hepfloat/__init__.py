@@ -27,9 +27,7 @@ from ._native import (
     Scheme,
     __version__,
     compress_in_place,
-    detect_kept_bits,
     max_abs_residual,
-    preimage,
 )
 
 __all__ = [
@@ -50,6 +48,19 @@ __all__ = [
 ]
 
 
+def _kind(x):
+    """`"awkward"`, `"chunked"` (a pyarrow ChunkedArray), `"arrow"` (a pyarrow Array) or
+    `"numpy"` (anything else: the native functions say what they accept)."""
+    package = type(x).__module__.split(".")[0]
+    if package == "awkward":
+        return "awkward"
+    if package == "pyarrow":
+        import pyarrow
+
+        return "chunked" if isinstance(x, pyarrow.ChunkedArray) else "arrow"
+    return "numpy"
+
+
 def compress(x, scheme):
     """`x` compressed with `scheme`, bit for bit what the experiment's writer stores, as the same
     kind of array that came in:
@@ -65,16 +76,72 @@ def compress(x, scheme):
     >>> out.type == jets.type and out.null_count == 1 and out[1].as_py() == []
     True
     """
-    package = type(x).__module__.split(".")[0]
-    if package == "awkward":
+    kind = _kind(x)
+    if kind == "awkward":
         import awkward
 
-        arrow = awkward.to_arrow(x, extensionarray=False)
-        return awkward.from_arrow(compress(arrow, scheme))
-    if package == "pyarrow":
+        return awkward.from_arrow(compress(awkward.to_arrow(x, extensionarray=False), scheme))
+    if kind == "chunked":
         import pyarrow
 
-        if isinstance(x, pyarrow.ChunkedArray):
-            return pyarrow.chunked_array([compress(c, scheme) for c in x.chunks], type=x.type)
+        return pyarrow.chunked_array([compress(c, scheme) for c in x.chunks], type=x.type)
+    if kind == "arrow":
+        import pyarrow
+
         return pyarrow.array(_native.compress_arrow(x, scheme))
     return _native.compress(x, scheme)
+
+
+def preimage(c, scheme):
+    """The exact interval `[lo, hi]` of originals that `scheme` maps to each value of `c`, as two
+    arrays of the kind that came in (numpy: same shape and dtype; pyarrow or awkward: same type,
+    offsets and nulls). A value that is not an output of the scheme is a `ValueError` naming its
+    index among the float values.
+
+    >>> import numpy as np, hepfloat
+    >>> lo, hi = hepfloat.preimage(np.array([1.0], dtype=np.float32), hepfloat.Scheme.atlas(7))
+    >>> bool(lo[0] < 1.0 < hi[0])
+    True
+    """
+    kind = _kind(c)
+    if kind == "awkward":
+        import awkward
+
+        lo, hi = preimage(awkward.to_arrow(c, extensionarray=False), scheme)
+        return awkward.from_arrow(lo), awkward.from_arrow(hi)
+    if kind == "chunked":
+        import pyarrow
+
+        parts = [preimage(chunk, scheme) for chunk in c.chunks]
+        return (pyarrow.chunked_array([p[0] for p in parts], type=c.type),
+                pyarrow.chunked_array([p[1] for p in parts], type=c.type))
+    if kind == "arrow":
+        import pyarrow
+
+        lo, hi = _native.preimage_arrow(c, scheme)
+        return pyarrow.array(lo), pyarrow.array(hi)
+    return _native.preimage(c, scheme)
+
+
+def detect_kept_bits(x):
+    """The mantissa bits the float values of `x` keep (numpy, pyarrow or awkward arrays): the
+    smallest `k` every value is consistent with, counting values that carry evidence; `None`
+    when none does. Full precision data gives 23 (float32) or 52 (float64).
+
+    >>> import numpy as np, hepfloat
+    >>> hepfloat.detect_kept_bits(np.array([1.5, 1.25], dtype=np.float32))  # too few bits: no evidence
+    >>> hepfloat.detect_kept_bits(hepfloat.compress(np.linspace(1, 2, 1000, dtype=np.float32), hepfloat.Scheme.atlas(10)))
+    10
+    """
+    kind = _kind(x)
+    if kind == "awkward":
+        import awkward
+
+        return detect_kept_bits(awkward.to_arrow(x, extensionarray=False))
+    if kind == "chunked":
+        import pyarrow
+
+        return detect_kept_bits(x.combine_chunks()) if x.num_chunks else None
+    if kind == "arrow":
+        return _native.detect_kept_bits_arrow(x)
+    return _native.detect_kept_bits(x)

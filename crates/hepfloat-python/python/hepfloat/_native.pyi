@@ -69,6 +69,12 @@ class ArrowArray:
 def compress_arrow(x: object, scheme: Scheme) -> ArrowArray:
     """An Arrow array of float32 (or lists of them) compressed with scheme, offsets and nulls kept."""
 
+def preimage_arrow(c: object, scheme: Scheme) -> Tuple[ArrowArray, ArrowArray]:
+    """The preimage bounds of an Arrow array of float32 (or lists of them), offsets and nulls kept."""
+
+def detect_kept_bits_arrow(x: object) -> Optional[int]:
+    """The kept mantissa bits of the float values of an Arrow array."""
+
 class ArrowStream:
     """An Arrow C stream of record batches (the Arrow PyCapsule interface), consumed once."""
 
