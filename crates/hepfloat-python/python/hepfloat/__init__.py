@@ -17,6 +17,8 @@ ROOT files (TTree or RNTuple) open as in uproot, their columns read into pyarrow
     >>> jets = f.events().arrays("AnalysisJetsAuxDyn.*")            # doctest: +SKIP
 """
 
+from typing import Any, Optional, Tuple
+
 from ._io import Events, File, open
 from . import _native
 from ._native import (
@@ -48,7 +50,7 @@ __all__ = [
 ]
 
 
-def _kind(x):
+def _kind(x: Any) -> str:
     """`"awkward"`, `"chunked"` (a pyarrow ChunkedArray), `"arrow"` (a pyarrow Array) or
     `"numpy"` (anything else: the native functions say what they accept)."""
     package = type(x).__module__.split(".")[0]
@@ -61,7 +63,7 @@ def _kind(x):
     return "numpy"
 
 
-def compress(x, scheme):
+def compress(x: Any, scheme: Scheme) -> Any:
     """`x` compressed with `scheme`, bit for bit what the experiment's writer stores, as the same
     kind of array that came in:
 
@@ -92,7 +94,7 @@ def compress(x, scheme):
     return _native.compress(x, scheme)
 
 
-def preimage(c, scheme):
+def preimage(c: Any, scheme: Scheme) -> Tuple[Any, Any]:
     """The exact interval `[lo, hi]` of originals that `scheme` maps to each value of `c`, as two
     arrays of the kind that came in (numpy: same shape and dtype; pyarrow or awkward: same type,
     offsets and nulls). A value that is not an output of the scheme is a `ValueError` naming its
@@ -123,7 +125,7 @@ def preimage(c, scheme):
     return _native.preimage(c, scheme)
 
 
-def detect_kept_bits(x):
+def detect_kept_bits(x: Any) -> Optional[int]:
     """The mantissa bits the float values of `x` keep (numpy, pyarrow or awkward arrays): the
     smallest `k` every value is consistent with, counting values that carry evidence; `None`
     when none does. Full precision data gives 23 (float32) or 52 (float64).
@@ -139,8 +141,6 @@ def detect_kept_bits(x):
 
         return detect_kept_bits(awkward.to_arrow(x, extensionarray=False))
     if kind == "chunked":
-        import pyarrow
-
         return detect_kept_bits(x.combine_chunks()) if x.num_chunks else None
     if kind == "arrow":
         return _native.detect_kept_bits_arrow(x)
