@@ -11,7 +11,7 @@ use arrow_array::RecordBatch;
 use arrow_schema::{Schema, SchemaRef};
 use hep_io::{ParquetOptions, RootFile, Selection, Tree};
 use parquet::arrow::ProjectionMask;
-use parquet::arrow::arrow_reader::{ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
+use parquet::arrow::arrow_reader::{ArrowReaderMetadata, ParquetRecordBatchReader, ParquetRecordBatchReaderBuilder};
 
 use crate::guard::{Caught, guarded};
 use crate::output::Temporary;
@@ -670,16 +670,27 @@ fn parquet_builder(path: &Path, shown: &str) -> Result<ParquetRecordBatchReaderB
     }
 }
 
-/// A Parquet reader over rows `offset..offset + limit` of the columns `columns`.
+/// A Parquet file's footer, read and checked once for all the readers of [`ParquetBatches`].
+fn parquet_metadata(path: &Path, shown: &str) -> Result<ArrowReaderMetadata> {
+    let file = File::open(path).with_context(|| format!("cannot open {shown}"))?;
+    match guarded(|| ArrowReaderMetadata::load(&file, Default::default())) {
+        Ok(Ok(m)) => Ok(m),
+        Ok(Err(e)) => Err(Damaged::new(shown, None, format!("cannot read its Parquet metadata: {e}")).into()),
+        Err(c) => Err(Damaged::new(shown, None, panicked(&c)).into()),
+    }
+}
+
+/// A Parquet reader over rows `offset..offset + limit` of the columns `columns`, with the file's
+/// footer `meta` already read.
 fn parquet_reader(
     path: &Path,
     shown: &str,
+    meta: &ArrowReaderMetadata,
     columns: &[usize],
-    per: usize,
-    offset: usize,
-    limit: usize,
+    (per, offset, limit): (usize, usize, usize),
 ) -> Result<ParquetRecordBatchReader> {
-    let builder = parquet_builder(path, shown)?;
+    let file = File::open(path).with_context(|| format!("cannot open {shown}"))?;
+    let builder = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone());
     let mask = ProjectionMask::roots(builder.parquet_schema(), columns.iter().copied());
     let build = || builder.with_projection(mask).with_batch_size(per).with_offset(offset).with_limit(limit).build();
     match guarded(build) {
@@ -696,6 +707,8 @@ fn parquet_reader(
 struct ParquetBatches {
     /// One reader per group of columns, all at the same rows; `None` once ended.
     readers: Option<Vec<ParquetRecordBatchReader>>,
+    /// The file's footer, shared by the readers.
+    meta: ArrowReaderMetadata,
     path: PathBuf,
     name: String,
     columns: Vec<usize>,
@@ -725,12 +738,14 @@ impl ParquetBatches {
         if groups.is_empty() {
             groups.push(&[]);
         }
+        let meta = parquet_metadata(path, name)?;
         let readers = groups
             .iter()
-            .map(|group| parquet_reader(path, name, group, per, offset, limit))
+            .map(|group| parquet_reader(path, name, &meta, group, (per, offset, limit)))
             .collect::<Result<Vec<_>>>()?;
         Ok(ParquetBatches {
             readers: Some(readers),
+            meta,
             path: path.into(),
             name: name.into(),
             columns: columns.to_vec(),
@@ -743,7 +758,7 @@ impl ParquetBatches {
     /// The error for a failed batch, with the first column that fails on its own.
     fn damaged(&self, detail: String) -> anyhow::Error {
         let column = self.columns.iter().find_map(|&c| {
-            let fails = match parquet_reader(&self.path, &self.name, &[c], self.per, self.at, self.per) {
+            let fails = match parquet_reader(&self.path, &self.name, &self.meta, &[c], (self.per, self.at, self.per)) {
                 Err(_) => true,
                 Ok(mut r) => !matches!(guarded(|| r.next()), Ok(Some(Ok(_)) | None)),
             };

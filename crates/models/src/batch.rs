@@ -423,7 +423,7 @@ impl<'m> Upsampler<'m> {
         let mut done = vec![false; names.len()];
         // Each used group with its members, aligned (one row per object): the columns it reads
         // (`at`, its members first), how many are members, and its first row.
-        let mut tasks: Vec<(&crate::Group, Vec<usize>, usize, u64)> = Vec::new();
+        let mut tasks: Vec<(Vec<usize>, usize, u64)> = Vec::new();
         for group in self.model.groups() {
             let joint =
                 |m: &String| names.contains(&m.as_str()) && self.model.column(m).is_some_and(|c| c.constraint());
@@ -449,18 +449,18 @@ impl<'m> Upsampler<'m> {
             // Members are aligned: any compressed one counts the group's rows.
             let first = at.iter().find(|&&i| known[i]).map_or(names[at[0]], |&i| names[i]);
             let first_row = self.rows.get(first).copied().unwrap_or(0);
-            tasks.push((group, at, members, first_row));
+            tasks.push((at, members, first_row));
         }
         // The groups in parallel (each reads its own rows only; the first error in group order).
         let (model, how, seed) = (self.model, self.how, self.seed);
-        let grouped = in_parallel(&mut tasks, |(_, at, _, first_row)| {
+        let grouped = in_parallel(&mut tasks, |(at, _, first_row)| {
             let table: Vec<(&str, &[f32])> = at.iter().map(|&i| (names[i], slice(i))).collect();
             let mut outs: Vec<Vec<f32>> = at.iter().map(|&i| vec![0f32; slice(i).len()]).collect();
             let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|v| v.as_mut_slice()).collect();
             model.upsample_table(&table, how, seed, *first_row, &mut refs)?;
             Ok(outs)
         })?;
-        for ((_, at, members, _), outs) in tasks.iter().zip(grouped) {
+        for ((at, members, _), outs) in tasks.iter().zip(grouped) {
             for (&i, out) in at.iter().zip(outs).take(*members) {
                 if known[i] {
                     outputs[i] = Some(out);
