@@ -93,17 +93,18 @@ pub fn compress_arrow(py: Python<'_>, x: &Bound<'_, PyAny>, scheme: &PyScheme) -
 }
 
 /// The preimage bounds `(lo, hi)` of the compressed Arrow array `c`, as two Arrow arrays of its
-/// type (offsets and nulls unchanged); a `ValueError` where a value is not an output of
-/// `scheme`.
+/// type (offsets and nulls unchanged); a `SchemeMismatchError` (a `ValueError`) where a value
+/// is not an output of `scheme`.
 #[pyfunction]
 pub fn preimage_arrow(py: Python<'_>, c: &Bound<'_, PyAny>, scheme: &PyScheme) -> PyResult<(ArrowArray, ArrowArray)> {
     let (array, values) = floats(c, "preimage")?;
-    py.detach(|| {
-        let (mut lo, mut hi) = (vec![0f32; values.len()], vec![0f32; values.len()]);
-        quant_bounds::preimages(&scheme.0, &values, &mut lo, &mut hi).map_err(|e| e.to_string())?;
-        Ok::<_, String>((export(&array, &lo)?, export(&array, &hi)?))
-    })
-    .map_err(PyValueError::new_err)
+    let (lo, hi) = py
+        .detach(|| {
+            let (mut lo, mut hi) = (vec![0f32; values.len()], vec![0f32; values.len()]);
+            quant_bounds::preimages(&scheme.0, &values, &mut lo, &mut hi).map(|()| (lo, hi))
+        })
+        .map_err(|e| crate::errors::from_bounds(py, e))?;
+    Ok((export(&array, &lo).map_err(PyValueError::new_err)?, export(&array, &hi).map_err(PyValueError::new_err)?))
 }
 
 /// The kept mantissa bits of the float values of an Arrow array (as `detect_kept_bits`).

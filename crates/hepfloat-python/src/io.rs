@@ -5,38 +5,11 @@
 
 use arrow_array::RecordBatchReader;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
-use pyo3::exceptions::{PyException, PyFileNotFoundError, PyValueError};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::PyCapsule;
 
-pyo3::create_exception!(
-    hepfloat,
-    HepfloatError,
-    PyException,
-    "An error of the hepfloat SDK; its message names the file and, where known, the column and the byte offset."
-);
-pyo3::create_exception!(
-    hepfloat,
-    DamagedFileError,
-    HepfloatError,
-    "A file that is not what it claims to be (truncated, damaged, or not a ROOT file): the message names the file and the byte offset."
-);
-
-/// A Python exception for a hep-io error about `path`.
-fn error(path: &str, e: hep_io::Error) -> PyErr {
-    match &e {
-        hep_io::Error::Io { source, .. } if source.kind() == std::io::ErrorKind::NotFound => {
-            PyFileNotFoundError::new_err(format!("{path}: {e}"))
-        }
-        hep_io::Error::Io { .. } => pyo3::exceptions::PyOSError::new_err(format!("{path}: {e}")),
-        hep_io::Error::NoSuchKey(_)
-        | hep_io::Error::NoSuchBranch(_)
-        | hep_io::Error::NoEventData { .. }
-        | hep_io::Error::SeveralEventData { .. }
-        | hep_io::Error::BadRange { .. } => PyValueError::new_err(format!("{path}: {e}")),
-        _ => DamagedFileError::new_err(format!("{path}: {e}")),
-    }
-}
+use crate::errors::from_io as error;
 
 /// A TTree or an RNTuple of an open file.
 enum Source {
@@ -116,6 +89,13 @@ impl std::fmt::Debug for ArrowStream {
     }
 }
 
+impl ArrowStream {
+    /// The stream of `reader`'s batches.
+    pub(crate) fn new(reader: Box<dyn RecordBatchReader + Send>) -> Self {
+        ArrowStream { stream: Some(FFI_ArrowArrayStream::new(reader)) }
+    }
+}
+
 #[pymethods]
 impl ArrowStream {
     /// The stream as a PyCapsule named `arrow_array_stream`; a stream is consumed once.
@@ -168,6 +148,5 @@ pub fn read(
         }
         PyResult::Ok(batches.into_reader())
     })?;
-    let reader: Box<dyn RecordBatchReader + Send> = Box::new(reader);
-    Ok(ArrowStream { stream: Some(FFI_ArrowArrayStream::new(reader)) })
+    Ok(ArrowStream::new(Box::new(reader)))
 }

@@ -10,7 +10,10 @@
 //! crash.
 
 mod arrow;
+mod compare;
+mod errors;
 mod io;
+mod model;
 
 use numpy::ndarray::ArrayD;
 use numpy::{IntoPyArray, PyArrayDyn, PyArrayMethods, PyReadonlyArrayDyn, PyReadwriteArrayDyn, PyUntypedArrayMethods};
@@ -93,6 +96,12 @@ impl PyScheme {
 
     fn __repr__(&self) -> String {
         format!("hepfloat.Scheme({:?})", self.0.to_string())
+    }
+
+    /// Pickled as its text (`Scheme(str(s))` rebuilds it bit for bit), so that schemes travel
+    /// to other processes (Dask workers).
+    fn __reduce__<'py>(slf: &Bound<'py, Self>) -> (Bound<'py, pyo3::types::PyType>, (String,)) {
+        (slf.get_type(), (slf.get().0.to_string(),))
     }
 }
 
@@ -194,7 +203,7 @@ fn compress_in_place(py: Python<'_>, x: &Bound<'_, PyAny>, scheme: &PyScheme) ->
 
 /// The exact interval `[lo, hi]` of originals that `scheme` maps to each value of `c`, as two
 /// new arrays of `c`'s shape and dtype. A value that is not an output of the scheme is a
-/// `ValueError` naming its index.
+/// `SchemeMismatchError` (a `ValueError`) naming its index.
 #[pyfunction]
 fn preimage<'py>(py: Python<'py>, c: &Bound<'py, PyAny>, scheme: &PyScheme) -> PyResult<Bound<'py, PyTuple>> {
     fn run<'py, T>(
@@ -212,7 +221,7 @@ fn preimage<'py>(py: Python<'py>, c: &Bound<'py, PyAny>, scheme: &PyScheme) -> P
                 let (mut lo, mut hi) = (vec![T::default(); src.len()], vec![T::default(); src.len()]);
                 quant_bounds::preimages(s, src, &mut lo, &mut hi).map(|()| (lo, hi))
             })
-            .map_err(invalid)?;
+            .map_err(|e| errors::from_bounds(py, e))?;
         let lo = ArrayD::from_shape_vec(shape.clone(), lo).map_err(invalid)?.into_pyarray(py);
         let hi = ArrayD::from_shape_vec(shape, hi).map_err(invalid)?.into_pyarray(py);
         PyTuple::new(py, [lo, hi])
@@ -243,8 +252,8 @@ fn detect_kept_bits(py: Python<'_>, x: &Bound<'_, PyAny>) -> PyResult<Option<u32
 /// The largest `|x − c|` over the originals `x` that `scheme` maps to `c` (for `float32`
 /// originals): the residual envelope at one compressed value.
 #[pyfunction]
-fn max_abs_residual(c: f32, scheme: &PyScheme) -> PyResult<f64> {
-    quant_bounds::max_abs_residual(&scheme.0, c).map_err(invalid)
+fn max_abs_residual(py: Python<'_>, c: f32, scheme: &PyScheme) -> PyResult<f64> {
+    quant_bounds::max_abs_residual(&scheme.0, c).map_err(|e| errors::from_bounds(py, e))
 }
 
 /// The native module; the `hepfloat` package re-exports it.
@@ -265,8 +274,12 @@ fn native(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(io::contents, m)?)?;
     m.add_function(wrap_pyfunction!(io::columns, m)?)?;
     m.add_function(wrap_pyfunction!(io::read, m)?)?;
-    m.add("HepfloatError", m.py().get_type::<io::HepfloatError>())?;
-    m.add("DamagedFileError", m.py().get_type::<io::DamagedFileError>())?;
+    m.add_class::<model::PyModel>()?;
+    m.add_function(wrap_pyfunction!(compare::compare, m)?)?;
+    m.add_function(wrap_pyfunction!(model::compress_stream, m)?)?;
+    m.add("HepfloatError", m.py().get_type::<errors::HepfloatError>())?;
+    m.add("DamagedFileError", m.py().get_type::<errors::DamagedFileError>())?;
+    m.add("ModelFileError", m.py().get_type::<errors::ModelFileError>())?;
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     Ok(())
 }

@@ -14,20 +14,12 @@ import pytest
 
 import hepfloat
 
-DATA = pathlib.Path(__file__).resolve().parents[3] / "test-data"
+from conftest import DATA, leaf_bits
+
 SAMPLES = [
     ("PHYSLITE_example.root", "CollectionTree", "TTree", "AnalysisJetsAuxDyn.pt"),
     ("physlite_rntuple.root", "EventData", "RNTuple", "AnalysisJetsAuxDyn:pt"),
 ]
-
-
-def leaf_bits(column):
-    """The float values of a (list) column, flattened, as their bit patterns."""
-    if isinstance(column, pa.ChunkedArray):
-        column = column.combine_chunks()
-    while pa.types.is_list(column.type) or pa.types.is_large_list(column.type):
-        column = column.flatten()
-    return np.asarray(column.to_numpy(zero_copy_only=False), dtype=np.float32).view(np.uint32)
 
 
 def offsets(column):

@@ -340,7 +340,7 @@ fn in_parallel<T: Send, R: Send>(items: &mut [T], f: impl Fn(&mut T) -> Result<R
 /// ```
 #[derive(Debug)]
 pub struct Upsampler<'m> {
-    model: &'m Model,
+    model: Held<'m>,
     how: Estimate,
     seed: u64,
     /// Values of each column seen so far (the global index of the next one).
@@ -356,7 +356,43 @@ impl<'m> Upsampler<'m> {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn new(model: &'m Model, how: Estimate, seed: u64) -> Self {
-        Upsampler { model, how, seed, rows: HashMap::new() }
+        Upsampler { model: Held::Borrowed(model), how, seed, rows: HashMap::new() }
+    }
+
+    /// An upsampler that shares `model` (so that it can outlive the caller's borrow: in a
+    /// reader handed to another thread or language); otherwise as [`Upsampler::new`].
+    ///
+    /// ```
+    /// let m = std::sync::Arc::new(models::Model::fit(&float_bits::Scheme::atlas(7)?, &[], Default::default())?);
+    /// let up: models::batch::Upsampler<'static> = models::batch::Upsampler::shared(m, models::Estimate::Mean, 0);
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn shared(model: Arc<Model>, how: Estimate, seed: u64) -> Upsampler<'static> {
+        Upsampler { model: Held::Shared(model), how, seed, rows: HashMap::new() }
+    }
+
+    /// The batches of `input` upsampled one by one as they are read, as a
+    /// [`RecordBatchReader`](arrow_array::RecordBatchReader) of the same schema: the one call
+    /// that upsamples a stream. An error of the upsampler comes out as
+    /// [`ArrowError::ExternalError`](arrow_schema::ArrowError::ExternalError) holding the
+    /// [`Error`].
+    ///
+    /// ```
+    /// use arrow_array::{Float32Array, RecordBatch, RecordBatchIterator};
+    /// use std::sync::Arc;
+    /// let s = float_bits::Scheme::atlas(7)?;
+    /// let x: Vec<f32> = (0..400).map(|i| (i % 7) as f32).collect();
+    /// let model = models::Model::fit(&s, &[("x", &x[..200], &x[200..])], Default::default())?;
+    /// let original = RecordBatch::try_from_iter([("x", Arc::new(Float32Array::from(x)) as _)])?;
+    /// let (compressed, _) = models::batch::compress_batch(&s, &original, &["pt"])?;
+    /// let input = RecordBatchIterator::new([Ok(compressed.slice(0, 150)), Ok(compressed.slice(150, 250))], compressed.schema());
+    /// let up = models::batch::Upsampler::new(&model, models::Estimate::Mean, 0).reader(input);
+    /// let batches = up.collect::<Result<Vec<_>, _>>()?;
+    /// assert_eq!(batches, [original.slice(0, 150), original.slice(150, 250)]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn reader<R: arrow_array::RecordBatchReader>(self, input: R) -> Upsampled<'m, R> {
+        Upsampled { up: self, input }
     }
 
     /// Values upsampled so far, over all columns and batches.
@@ -452,7 +488,7 @@ impl<'m> Upsampler<'m> {
             tasks.push((at, members, first_row));
         }
         // The groups in parallel (each reads its own rows only; the first error in group order).
-        let (model, how, seed) = (self.model, self.how, self.seed);
+        let (model, how, seed) = (&*self.model, self.how, self.seed);
         let grouped = in_parallel(&mut tasks, |(at, _, first_row)| {
             let table: Vec<(&str, &[f32])> = at.iter().map(|&i| (names[i], slice(i))).collect();
             let mut outs: Vec<Vec<f32>> = at.iter().map(|&i| vec![0f32; slice(i).len()]).collect();
@@ -498,6 +534,46 @@ impl<'m> Upsampler<'m> {
             None => Ok(batch.column(*i).clone()),
         })?;
         Ok(RecordBatch::try_new(schema, columns)?)
+    }
+}
+
+/// The model of an [`Upsampler`]: borrowed, or shared.
+#[derive(Debug)]
+enum Held<'m> {
+    Borrowed(&'m Model),
+    Shared(Arc<Model>),
+}
+
+impl std::ops::Deref for Held<'_> {
+    type Target = Model;
+    fn deref(&self) -> &Model {
+        match self {
+            Held::Borrowed(m) => m,
+            Held::Shared(m) => m,
+        }
+    }
+}
+
+/// The batches of a [`RecordBatchReader`](arrow_array::RecordBatchReader) upsampled as they are
+/// read ([`Upsampler::reader`]); itself a reader of the same schema.
+#[derive(Debug)]
+pub struct Upsampled<'m, R> {
+    up: Upsampler<'m>,
+    input: R,
+}
+
+impl<R: arrow_array::RecordBatchReader> Iterator for Upsampled<'_, R> {
+    type Item = std::result::Result<RecordBatch, arrow_schema::ArrowError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        let batch = self.input.next()?;
+        Some(batch.and_then(|b| self.up.upsample(&b).map_err(|e| arrow_schema::ArrowError::ExternalError(Box::new(e)))))
+    }
+}
+
+impl<R: arrow_array::RecordBatchReader> arrow_array::RecordBatchReader for Upsampled<'_, R> {
+    fn schema(&self) -> arrow_schema::SchemaRef {
+        self.input.schema()
     }
 }
 
@@ -922,6 +998,51 @@ impl Gathered {
             }
         }
         request
+    }
+}
+
+impl Gathered {
+    /// Test relation `groups` on the gathered originals (training and validation values
+    /// together) before fitting with them: groups with a member (not a declared constant) that
+    /// was not gathered are removed silently, the others are tested ([`Group::settle`]: a
+    /// relation that misses slightly has its tolerance widened) and removed where they do not
+    /// hold. Returns every tested group, as tested, with its verdict, in order.
+    ///
+    /// ```
+    /// use arrow_array::{Float32Array, RecordBatch};
+    /// use models::{Group, Relation};
+    /// use std::sync::Arc;
+    /// let a: Vec<f32> = (0..200).map(|i| i as f32 / 200.0).collect();
+    /// let col = |v: Vec<f32>| Arc::new(Float32Array::from(v)) as _;
+    /// let b = RecordBatch::try_from_iter([("a", col(a.clone())), ("b", col(a.iter().map(|x| 1.0 - x).collect())), ("c", col(a.clone()))])?;
+    /// let mut g = models::batch::Gathered::new(1000);
+    /// g.add(&b, models::batch::Part::Training, 0)?;
+    /// let mut groups = vec![
+    ///     Group::new(Relation::SumToOne, ["a", "b"])?, // holds
+    ///     Group::new(Relation::SumToOne, ["a", "c"])?, // does not
+    ///     Group::new(Relation::SumToOne, ["a", "z"])?, // no column z: not tested
+    /// ];
+    /// let tested = g.test_groups(&mut groups);
+    /// assert_eq!((groups.len(), tested.len()), (1, 2));
+    /// assert!(tested[0].1.kept() && !tested[1].1.kept());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn test_groups(&self, groups: &mut Vec<crate::Group>) -> Vec<(crate::Group, crate::Verdict)> {
+        groups.retain(|g| g.columns().all(|m| self.names.contains(m)));
+        let originals = |m: &str| {
+            let i = self.names.iter().position(|n| n == m);
+            i.map_or_else(Vec::new, |i| [&self.train[i][..], &self.valid[i][..]].concat())
+        };
+        let mut tested = Vec::with_capacity(groups.len());
+        groups.retain_mut(|g| {
+            let values: Vec<Vec<f32>> = g.members.iter().map(|m| originals(m)).collect();
+            let columns: Vec<(&[f32], Option<&Scheme>)> = values.iter().map(|v| (v.as_slice(), None)).collect();
+            let verdict = g.settle(&columns);
+            let kept = verdict.kept();
+            tested.push((g.clone(), verdict));
+            kept
+        });
+        tested
     }
 }
 

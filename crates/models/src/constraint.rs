@@ -345,6 +345,72 @@ impl Agreement {
     }
 }
 
+/// What testing a relation group on data found ([`Group::settle`]).
+#[derive(Clone, Debug, PartialEq)]
+pub enum Verdict {
+    /// The relation holds on [`Agreement::REQUIRED`] of the rows within the group's tolerance.
+    Holds,
+    /// On originals, the relation holds once the tolerance is widened to the miss of those rows
+    /// (at most [`Agreement::MAX_MISS`]): the group now carries that tolerance. Why, in words.
+    Widened(String),
+    /// The relation does not hold (or cannot be tested): the group is not to be used. Why, in
+    /// words.
+    Dropped(String),
+}
+
+impl Verdict {
+    /// Whether the group is to be used (it holds, or holds once widened).
+    ///
+    /// ```
+    /// assert!(models::Verdict::Widened("…".into()).kept() && !models::Verdict::Dropped("…".into()).kept());
+    /// ```
+    pub fn kept(&self) -> bool {
+        !matches!(self, Verdict::Dropped(_))
+    }
+}
+
+impl Group {
+    /// Test the relation on data before using the group ([`Group::agreement`]): it is kept if
+    /// it holds on [`Agreement::REQUIRED`] of the rows; on originals (no member compressed),
+    /// also if it holds once its tolerance is widened to the miss of those rows, if that miss is
+    /// at most [`Agreement::MAX_MISS`] (the group then carries that tolerance); otherwise it is
+    /// to be dropped. `columns` are as for [`Group::agreement`].
+    ///
+    /// ```
+    /// use models::{Group, Relation, Verdict};
+    /// let mut g = Group::new(Relation::SumToOne, ["a", "b"])?;
+    /// let a: Vec<f32> = (0..100).map(|i| i as f32 / 100.0).collect();
+    /// let b: Vec<f32> = a.iter().map(|x| 1.0002 - x).collect(); // sums to 1.0002
+    /// assert!(matches!(g.settle(&[(&a, None), (&b, None)]), Verdict::Widened(_)));
+    /// assert!(g.tolerance >= 2e-4);
+    /// let far: Vec<f32> = a.iter().map(|x| 1.5 - x).collect();
+    /// assert!(!g.settle(&[(&a, None), (&far, None)]).kept());
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn settle(&mut self, columns: &[(&[f32], Option<&float_bits::Scheme>)]) -> Verdict {
+        let exact = columns.iter().all(|c| c.1.is_none());
+        match self.agreement(columns) {
+            Ok(a) if a.holds() => Verdict::Holds,
+            Ok(a) if exact && a.rows > 0 && a.miss <= Agreement::MAX_MISS => {
+                let was = self.tolerance;
+                self.tolerance = a.miss;
+                Verdict::Widened(format!(
+                    "the relation misses by up to {:.2e} on {:.0} % of {} rows (tolerance {was:.0e}): tolerance widened",
+                    a.miss,
+                    100.0 * Agreement::REQUIRED,
+                    a.rows
+                ))
+            }
+            Ok(a) if a.rows == 0 => Verdict::Dropped("no rows to test it on".to_string()),
+            Ok(a) => Verdict::Dropped(format!(
+                "the relation holds on {} of {} rows (needed tolerance {:.2e})",
+                a.holding, a.rows, a.miss
+            )),
+            Err(e) => Verdict::Dropped(format!("it cannot be tested: {e}")),
+        }
+    }
+}
+
 /// A rule that finds groups from column names: every prefix `P` for which all of `P + suffix`
 /// exist forms one group, members in the order of `suffixes`. A suffix starting with `.` names a
 /// variable after either container separator (`Truth.px` and `Truth:px` alike, see

@@ -16,7 +16,7 @@ mod prior;
 mod stored;
 mod validate;
 
-pub use constraint::{Agreement, Group, INFORMATIVE, MAX_FREE, Relation, Rule, constant, detect_groups};
+pub use constraint::{Agreement, Group, INFORMATIVE, MAX_FREE, Relation, Rule, Verdict, constant, detect_groups};
 pub use error::{Error, Result};
 pub use fit::{Column, FitOptions, FitRequest, MIN_NEURAL, MIN_VALIDATION, Schemes, candidates};
 pub use kind::{Epoch, Kind, Kinds, Method, Progress};

@@ -11,7 +11,9 @@ use arrow_schema::Schema;
 use clap::Args;
 use float_bits::Scheme;
 use models::batch::{Gathered, Part, Thinning, Upsampler, compress_columns, float_values, is_float};
-use models::{Epoch, Estimate, FitOptions, FitRequest, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule};
+use models::{
+    Epoch, Estimate, FitOptions, FitRequest, Group, Kind, Kinds, Method, Model, Progress, Relation, Rule, Verdict,
+};
 use serde_json::json;
 
 mod compare;
@@ -561,22 +563,17 @@ fn groups_of(a: &FitArgs, names: &[String]) -> Result<Vec<Group>> {
     Ok(groups)
 }
 
-/// Test each group's relation on the data ([`Group::agreement`]): keep the groups that hold on
-/// [`models::Agreement::REQUIRED`] of the rows; on originals, also those that hold once their
-/// tolerance is widened to the miss of those rows, if it is at most
-/// [`models::Agreement::MAX_MISS`] (the group then carries that tolerance); drop the others,
-/// saying which and why. Returns what was widened or dropped, for the JSON summary.
-/// `values[i]` holds column `names[i]`; `scheme_of(name)` is the scheme its values went
-/// through, if they are compressed (then a row holds when the box of preimages meets the
-/// relation).
-fn test_groups<'s>(
+/// Test each group's relation on compressed data ([`Group::settle`]): `values[i]` holds column
+/// `names[i]`, compressed with `scheme_of(name)` (a row holds when the box of preimages meets the
+/// relation); the groups that do not hold are removed. Returns every tested group with its
+/// verdict.
+fn test_compressed<'s>(
     groups: &mut Vec<Group>,
     names: &[String],
     values: &[Vec<f32>],
     scheme_of: impl Fn(&str) -> Option<&'s Scheme>,
-    out: Out,
-) -> Vec<serde_json::Value> {
-    let mut changed = Vec::new();
+) -> Vec<(Group, Verdict)> {
+    let mut tested = Vec::new();
     groups.retain_mut(|g| {
         let columns: Vec<(&[f32], Option<&Scheme>)> = g
             .members
@@ -586,30 +583,26 @@ fn test_groups<'s>(
                 (i.map_or(&[][..], |i| values[i].as_slice()), scheme_of(m))
             })
             .collect();
-        let exact = columns.iter().all(|c| c.1.is_none());
-        let why = match g.agreement(&columns) {
-            Ok(a) if a.holds() => return true,
-            Ok(a) if exact && a.rows > 0 && a.miss <= models::Agreement::MAX_MISS => {
-                let was = g.tolerance;
-                g.tolerance = a.miss;
-                let why = format!(
-                    "the relation misses by up to {:.2e} on {:.0} % of {} rows (tolerance {was:.0e}): tolerance widened",
-                    a.miss,
-                    100.0 * models::Agreement::REQUIRED,
-                    a.rows
-                );
-                out.say(format!("kept the {} group {:?}: {why}", g.relation, g.members));
-                changed.push(json!({"relation": g.relation.to_string(), "members": g.members, "kept": true, "why": why}));
-                return true;
-            }
-            Ok(a) if a.rows == 0 => "no rows to test it on".to_string(),
-            Ok(a) => format!("the relation holds on {} of {} rows (needed tolerance {:.2e})", a.holding, a.rows, a.miss),
-            Err(e) => format!("it cannot be tested: {e}"),
-        };
-        out.say(format!("dropped the {} group {:?}: {why}", g.relation, g.members));
-        changed.push(json!({"relation": g.relation.to_string(), "members": g.members, "kept": false, "why": why}));
-        false
+        let verdict = g.settle(&columns);
+        let kept = verdict.kept();
+        tested.push((g.clone(), verdict));
+        kept
     });
+    tested
+}
+
+/// Say which tested groups were widened or dropped, and why; the same for the JSON summary.
+fn report_groups(tested: &[(Group, Verdict)], out: Out) -> Vec<serde_json::Value> {
+    let mut changed = Vec::new();
+    for (g, verdict) in tested {
+        let (kept, why) = match verdict {
+            Verdict::Holds => continue,
+            Verdict::Widened(why) => (true, why),
+            Verdict::Dropped(why) => (false, why),
+        };
+        out.say(format!("{} the {} group {:?}: {why}", if kept { "kept" } else { "dropped" }, g.relation, g.members));
+        changed.push(json!({"relation": g.relation.to_string(), "members": g.members, "kept": kept, "why": why}));
+    }
     changed
 }
 
@@ -662,7 +655,7 @@ fn fit_compressed(a: &FitArgs, out: Out, input: &Input, names: &[String], spans:
     }
     let mut groups = groups_of(a, names)?;
     groups.retain(|g| g.columns().all(|m| names.contains(m)));
-    let tested = test_groups(&mut groups, names, &values, |n| schemes.get(n).map(|s| &s.0), out);
+    let tested = report_groups(&test_compressed(&mut groups, names, &values, |n| schemes.get(n).map(|s| &s.0)), out);
     let per_column = crate::schemes::per_column(&schemes);
     let model = Model::fit_compressed(per_column, &columns, &kept, &groups, a.min_atom_count)
         .with_context(|| format!("fitting {}", input.name))?;
@@ -765,14 +758,9 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         }
     }
     bar.finish_and_clear();
-    let mut groups = groups_of(a, &names)?;
     // Groups whose members are all present, and whose relation the originals obey.
-    groups.retain(|g| g.columns().all(|m| names.contains(m)));
-    let originals: Vec<Vec<f32>> = names
-        .iter()
-        .map(|n| gathered.columns().find(|c| c.name == n).map(|c| [c.train, c.valid].concat()).unwrap_or_default())
-        .collect();
-    let tested = test_groups(&mut groups, &names, &originals, |_| None, out);
+    let mut groups = groups_of(a, &names)?;
+    let tested = report_groups(&gathered.test_groups(&mut groups), out);
     let t0 = Instant::now();
     let request = gathered.request(crate::schemes::per_column(&schemes));
     let spinner =

@@ -11,10 +11,14 @@ or float64 (any shape, C-contiguous). Each call releases the GIL while it works.
     >>> bool(lo[0] <= 1.2345678 <= hi[0])
     True
 
-ROOT files (TTree or RNTuple) open as in uproot, their columns read into pyarrow or awkward:
+ROOT files (TTree or RNTuple) open as in uproot, their columns read into pyarrow or awkward;
+models are fitted, saved and applied as the CLI does (the same model files); `hepfloat.dask`
+spreads files over a Dask cluster:
 
     >>> f = hepfloat.open("test-data/PHYSLITE_example.root")       # doctest: +SKIP
     >>> jets = f.events().arrays("AnalysisJetsAuxDyn.*")            # doctest: +SKIP
+    >>> model = hepfloat.Model.fit(jets)                             # doctest: +SKIP
+    >>> up = model.upsample(hepfloat.compress_table(jets))           # doctest: +SKIP
 """
 
 from typing import Any, Optional, Tuple
@@ -26,11 +30,15 @@ from ._native import (
     ArrowStream,
     DamagedFileError,
     HepfloatError,
+    ModelFileError,
     Scheme,
     __version__,
     compress_in_place,
     max_abs_residual,
 )
+from ._compare import compare, compare_tables
+from ._errors import SchemeMismatchError
+from ._model import KEEP, Model, compress_table
 
 __all__ = [
     "ArrowArray",
@@ -39,10 +47,17 @@ __all__ = [
     "Events",
     "File",
     "HepfloatError",
+    "KEEP",
+    "Model",
+    "ModelFileError",
     "Scheme",
+    "SchemeMismatchError",
     "__version__",
+    "compare",
+    "compare_tables",
     "compress",
     "compress_in_place",
+    "compress_table",
     "detect_kept_bits",
     "max_abs_residual",
     "open",

@@ -1,6 +1,6 @@
 """Typed stubs of hepfloat's native module (re-exported by the `hepfloat` package)."""
 
-from typing import List, Optional, Tuple, TypeVar
+from typing import Any, Dict, List, Optional, Tuple, TypeVar
 
 import numpy as np
 import numpy.typing as npt
@@ -47,7 +47,8 @@ def compress_in_place(x: npt.NDArray[_F], scheme: Scheme) -> None:
 def preimage(c: npt.NDArray[_F], scheme: Scheme) -> Tuple[npt.NDArray[_F], npt.NDArray[_F]]:
     """The exact interval [lo, hi] of originals scheme maps to each value of c.
 
-    Raises ValueError naming the index of a value that is not an output of the scheme."""
+    Raises SchemeMismatchError (a ValueError) naming the index of a value that is not an output
+    of the scheme."""
 
 def detect_kept_bits(x: npt.NDArray[_F]) -> Optional[int]:
     """The mantissa bits the values keep; None when no value carries evidence."""
@@ -96,3 +97,53 @@ def read(
     step_bytes: Optional[int] = None,
 ) -> ArrowStream:
     """The selected events as an Arrow stream, read as the consumer pulls batches."""
+
+class ModelFileError(HepfloatError):
+    """A model file that is not one, is damaged, or breaks an invariant: names file, column, field."""
+
+class Model:
+    """A fitted upsampling model (the `hepfloat.Model` class wraps it)."""
+
+    @staticmethod
+    def load(path: str) -> "Model": ...
+    @staticmethod
+    def from_json(text: str) -> "Model": ...
+    def to_json(self) -> str: ...
+    def save(self, path: str) -> None: ...
+    def columns(self) -> List[Tuple[str, Scheme, str]]: ...
+    def groups(self) -> List[Tuple[str, List[str]]]: ...
+    def scheme_of(self, name: str) -> Optional[Scheme]: ...
+    @staticmethod
+    def fit(
+        train: object,
+        valid: object,
+        default: Optional[Scheme],
+        map: List[Tuple[str, Optional[Scheme]]],
+        keep: List[str],
+        groups: bool = True,
+        rules: Optional[List[str]] = None,
+        max_values: int = 4_000_000,
+        sample_mib: int = 1024,
+        estimate: str = "mean",
+    ) -> Tuple["Model", List[Dict[str, Any]]]:
+        """Fit on two Arrow streams of original events (training, then validation)."""
+    def upsample(self, stream: object, estimate: str = "mean", seed: int = 0, eager: bool = True) -> ArrowStream:
+        """An Arrow stream of compressed events upsampled (read to the end first if eager)."""
+    def upsample_values(
+        self, name: str, x: npt.NDArray[np.float32], estimate: str = "mean", seed: int = 0, first_row: int = 0
+    ) -> npt.NDArray[np.float32]:
+        """The values of one column upsampled by its own model."""
+
+def compress_stream(
+    stream: object,
+    default: Optional[Scheme],
+    map: List[Tuple[str, Optional[Scheme]]],
+    keep: List[str],
+    eager: bool = True,
+) -> ArrowStream:
+    """An Arrow stream with its float columns compressed as declared, schemes recorded."""
+
+def compare(
+    original: npt.NDArray[_F], compressed: npt.NDArray[_F], candidate: npt.NDArray[_F], bins: int = 100, kl_alpha: float = 0.5
+) -> List[Dict[str, Any]]:
+    """Every metric of the comparison table, one dict per metric."""
