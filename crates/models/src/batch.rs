@@ -1004,7 +1004,7 @@ impl Gathered {
 impl Gathered {
     /// Test relation `groups` on the gathered originals (training and validation values
     /// together) before fitting with them: groups with a member (not a declared constant) that
-    /// was not gathered are removed silently, the others are tested ([`Group::settle`]: a
+    /// was not gathered are removed silently, the others are tested ([`Group::settle`](crate::Group::settle): a
     /// relation that misses slightly has its tolerance widened) and removed where they do not
     /// hold. Returns every tested group, as tested, with its verdict, in order.
     ///
