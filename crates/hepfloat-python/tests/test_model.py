@@ -219,3 +219,17 @@ def test_neural_models_load_and_say_what_applying_them_needs():
     # Its columns without a network are applied as usual.
     p1 = hepfloat.compress(x, model.scheme_of("t.p1"))
     assert np.all(model.upsample(p1, column="t.p1") == model.upsample(pa.array(p1), column="t.p1").to_numpy())
+
+
+def test_columns_left_alone_cross_the_arrow_interface_without_a_copy(model):
+    # Through the Arrow C stream both ways (pyarrow → native → pyarrow): a column the model
+    # does not change comes back as the very buffers that went in.
+    name = model.columns[0][0]
+    x = np.float32([1.5, 2.5, 3.5, 4.5])
+    table = pa.table({name: hepfloat.compress(x, model.scheme_of(name)),
+                      "n": pa.array([1, 2, 3, 4], pa.int64()),
+                      "kept": pa.array(x)})
+    for out in (model.upsample(table), hepfloat.compress_table(table, None)):
+        for column in ("n", "kept"):
+            before, after = table[column].chunk(0).buffers()[1], out[column].chunk(0).buffers()[1]
+            assert after.address == before.address, column
