@@ -2,6 +2,8 @@
 //! (`__arrow_c_array__`): pyarrow arrays, and awkward arrays by way of `ak.to_arrow`, compressed
 //! without leaving Arrow (lists keep their offsets and validity, only the float values change).
 
+use std::sync::Mutex;
+
 use arrow_array::ffi::{FFI_ArrowArray, FFI_ArrowSchema, from_ffi, to_ffi};
 use arrow_array::{ArrayRef, make_array};
 use pyo3::exceptions::{PyTypeError, PyValueError};
@@ -11,14 +13,16 @@ use pyo3::types::{PyCapsule, PyCapsuleMethods};
 use crate::PyScheme;
 
 /// An Arrow array handed over once through `__arrow_c_array__`: `pyarrow.array(a)` imports it.
-#[pyclass(module = "hepfloat", unsendable)]
+#[pyclass(module = "hepfloat", frozen)]
 pub struct ArrowArray {
-    parts: Option<(FFI_ArrowSchema, FFI_ArrowArray)>,
+    // Behind a lock, so that the object may be used and dropped on any thread.
+    parts: Mutex<Option<(FFI_ArrowSchema, FFI_ArrowArray)>>,
 }
 
 impl std::fmt::Debug for ArrowArray {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ArrowArray").field("consumed", &self.parts.is_none()).finish()
+        let consumed = self.parts.lock().map_or(true, |p| p.is_none());
+        f.debug_struct("ArrowArray").field("consumed", &consumed).finish()
     }
 }
 
@@ -27,13 +31,13 @@ impl ArrowArray {
     /// The schema and the array as PyCapsules named `arrow_schema` and `arrow_array`.
     #[pyo3(signature = (requested_schema=None))]
     fn __arrow_c_array__<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<(Bound<'py, PyCapsule>, Bound<'py, PyCapsule>)> {
         let _ = requested_schema; // a hint the protocol lets a producer ignore
-        let (schema, array) =
-            self.parts.take().ok_or_else(|| PyValueError::new_err("this Arrow array was already consumed"))?;
+        let taken = self.parts.lock().ok().and_then(|mut p| p.take());
+        let (schema, array) = taken.ok_or_else(|| PyValueError::new_err("this Arrow array was already consumed"))?;
         Ok((
             PyCapsule::new_with_value(py, schema, c"arrow_schema")?,
             PyCapsule::new_with_value(py, array, c"arrow_array")?,
@@ -75,7 +79,7 @@ fn floats(x: &Bound<'_, PyAny>, what: &str) -> PyResult<(ArrayRef, Vec<f32>)> {
 fn export(array: &ArrayRef, values: &[f32]) -> Result<ArrowArray, String> {
     let out = models::batch::with_float_values(array.as_ref(), values).map_err(|e| e.to_string())?;
     let (array, schema) = to_ffi(&out.to_data()).map_err(|e| e.to_string())?;
-    Ok(ArrowArray { parts: Some((schema, array)) })
+    Ok(ArrowArray { parts: Mutex::new(Some((schema, array))) })
 }
 
 /// `x` (anything with `__arrow_c_array__`: a pyarrow array of float32, or lists of them, nested

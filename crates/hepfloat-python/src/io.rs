@@ -3,6 +3,8 @@
 //! pyarrow and other Arrow libraries import without a copy. The Python classes `File` and
 //! `Events` (`python/hepfloat/_io.py`) are built on these functions.
 
+use std::sync::Mutex;
+
 use arrow_array::RecordBatchReader;
 use arrow_array::ffi_stream::FFI_ArrowArrayStream;
 use pyo3::exceptions::PyValueError;
@@ -78,21 +80,24 @@ pub fn columns(
 
 /// An Arrow C stream of record batches, handed over once through `__arrow_c_stream__` (the
 /// Arrow PyCapsule interface): `pyarrow.RecordBatchReader.from_stream(s)` or `pyarrow.table(s)`.
-#[pyclass(module = "hepfloat", unsendable)]
+#[pyclass(module = "hepfloat", frozen)]
 pub struct ArrowStream {
-    stream: Option<FFI_ArrowArrayStream>,
+    // Behind a lock, so that the object may be used and dropped on any thread (Dask's workers
+    // drop objects on their event-loop thread).
+    stream: Mutex<Option<FFI_ArrowArrayStream>>,
 }
 
 impl std::fmt::Debug for ArrowStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ArrowStream").field("consumed", &self.stream.is_none()).finish()
+        let consumed = self.stream.lock().map_or(true, |s| s.is_none());
+        f.debug_struct("ArrowStream").field("consumed", &consumed).finish()
     }
 }
 
 impl ArrowStream {
     /// The stream of `reader`'s batches.
     pub(crate) fn new(reader: Box<dyn RecordBatchReader + Send>) -> Self {
-        ArrowStream { stream: Some(FFI_ArrowArrayStream::new(reader)) }
+        ArrowStream { stream: Mutex::new(Some(FFI_ArrowArrayStream::new(reader))) }
     }
 }
 
@@ -101,14 +106,14 @@ impl ArrowStream {
     /// The stream as a PyCapsule named `arrow_array_stream`; a stream is consumed once.
     #[pyo3(signature = (requested_schema=None))]
     fn __arrow_c_stream__<'py>(
-        &mut self,
+        &self,
         py: Python<'py>,
         requested_schema: Option<Bound<'py, PyAny>>,
     ) -> PyResult<Bound<'py, PyCapsule>> {
         // The schema is the file's; a requested one is a hint the protocol lets us ignore.
         let _ = requested_schema;
-        let stream =
-            self.stream.take().ok_or_else(|| PyValueError::new_err("this Arrow stream was already consumed"))?;
+        let taken = self.stream.lock().ok().and_then(|mut s| s.take());
+        let stream = taken.ok_or_else(|| PyValueError::new_err("this Arrow stream was already consumed"))?;
         // The consumer moves the stream out of the capsule (its `release` then null); dropping
         // the capsule releases a stream nobody took.
         PyCapsule::new_with_value(py, stream, c"arrow_array_stream")

@@ -151,3 +151,31 @@ def test_preimages_and_kept_bits_of_arrow_and_awkward_arrays():
     assert ak.to_list(ak.num(alo)) == ak.to_list(ak.num(a))
     assert (ak.to_numpy(ak.flatten(alo)).view(np.uint32) == leaf_bits(lo)).all()
     assert hepfloat.detect_kept_bits(a) == 7
+
+
+def test_streams_and_arrays_may_be_dropped_on_another_thread():
+    # Dask workers drop objects on their event-loop thread: neither kind may complain.
+    import gc
+    import sys
+    import threading
+
+    made = []
+
+    def make():
+        made.append(hepfloat.open(DATA / "PHYSLITE_example.root").events().arrow_stream("AnalysisJetsAuxDyn.pt"))
+        made.append(hepfloat._native.compress_arrow(pa.array([1.5], pa.float32()), hepfloat.Scheme.atlas(7)))
+        made.append(hepfloat.open(DATA / "PHYSLITE_example.root").events().arrow_stream("AnalysisJetsAuxDyn.pt"))
+
+    t = threading.Thread(target=make)
+    t.start()
+    t.join()
+    caught, hook = [], sys.unraisablehook
+    sys.unraisablehook = caught.append
+    try:
+        assert pa.RecordBatchReader.from_stream(made[0]).read_all().num_rows > 0  # consumed here
+        assert pa.array(made[1]).to_pylist() == [1.5]
+        made.clear()  # the third is dropped unread
+        gc.collect()
+    finally:
+        sys.unraisablehook = hook
+    assert not caught, [str(c.exc_value) for c in caught]

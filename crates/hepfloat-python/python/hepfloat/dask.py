@@ -123,7 +123,9 @@ def upsample_files(client: Any, files: Sequence[Path], model: Model, output_dir:
     written. A task that fails is retried `retries` times (a worker that dies is also
     replaced by Dask, its tasks run elsewhere)."""
     outputs = _outputs(files, output_dir)
-    shipped = client.scatter(model, broadcast=True)
+    # A key of its own (hash=False): a scatter of the same model by an earlier call may be
+    # released while this one runs, and a shared key would go with it.
+    shipped = client.scatter(model, broadcast=True, hash=False)
     token = uuid.uuid4().hex[:8]
     futures = [
         client.submit(upsample_file, shipped, os.fspath(f), o, estimate, seed, filter_name=filter_name,
