@@ -128,7 +128,44 @@ def test_arrow_and_awkward_arrays_are_compressed_as_they_came():
     with pytest.raises(TypeError, match="float32"):
         hepfloat.compress(pa.array([1, 2, 3]), s)
     with pytest.raises(TypeError, match="float32"):
-        hepfloat.compress(pa.array([1.0, 2.0]), s)  # float64 Arrow arrays: not yet
+        hepfloat.compress(pa.array(["a"]), s)
+
+
+def bits64(column):
+    """The float64 values of a (list) column, flattened, as their bit patterns."""
+    while pa.types.is_list(column.type) or pa.types.is_large_list(column.type) or pa.types.is_fixed_size_list(column.type):
+        column = column.flatten()
+    return np.asarray(column.drop_null().to_numpy(zero_copy_only=False), dtype=np.float64).view(np.uint64)
+
+
+def test_float64_arrow_arrays_are_compressed_as_they_came():
+    # Double32_t-like data: float64 values, plain, in lists (sliced, with nulls), large lists,
+    # fixed-size lists; the values through the numpy path (tested against numpy references).
+    s = hepfloat.Scheme.atlas(12)
+    v = np.random.default_rng(4).normal(size=400) * 1e3
+    rows = [list(v[i : i + (i % 5)]) for i in range(0, 300, 3)] + [None, [], [1.0, None]]
+    for array in [
+        pa.array(list(v[:50]) + [None]),
+        pa.array(rows, type=pa.list_(pa.float64())).slice(3),
+        pa.array(rows, type=pa.large_list(pa.float64())),
+        pa.FixedSizeListArray.from_arrays(pa.array(v[:60]), 3).slice(2, 10),
+        pa.array([[[1.2345678, None]], None, [[], [2.5]]], type=pa.list_(pa.list_(pa.float64()))),
+    ]:
+        out = hepfloat.compress(array, s)
+        assert out.type == array.type and out.is_null().equals(array.is_null())
+        expected = hepfloat.compress(bits64(array).view(np.float64), s)
+        assert (bits64(out) == expected.view(np.uint64)).all(), array.type
+        if not pa.types.is_floating(array.type):
+            assert out.flatten().is_null().equals(array.flatten().is_null())
+        lo, hi = hepfloat.preimage(out, s)
+        assert lo.type == array.type and hi.type == array.type
+        x, l, h = (bits64(a).view(np.float64) for a in (array, lo, hi))
+        assert ((l <= x) & (x <= h)).all()
+    many = hepfloat.compress(pa.array(np.linspace(1, 2, 1000)), hepfloat.Scheme.atlas(30))
+    assert hepfloat.detect_kept_bits(many) == 30
+    ak = pytest.importorskip("awkward")
+    jagged = ak.Array([[1.2345678, 2.5], [], [3.25]])
+    assert ak.to_list(hepfloat.compress(jagged, s)) == ak.to_list(ak.Array([list(hepfloat.compress(np.array(r, dtype=np.float64), s)) for r in jagged.tolist()]))
 
 
 def test_preimages_and_kept_bits_of_arrow_and_awkward_arrays():

@@ -78,13 +78,66 @@ def _kind(x: Any) -> str:
     return "numpy"
 
 
+def _leaf(t: Any) -> Any:
+    """The value type under any lists of the Arrow type `t`."""
+    import pyarrow as pa
+
+    while pa.types.is_list(t) or pa.types.is_large_list(t) or pa.types.is_fixed_size_list(t):
+        t = t.value_type
+    return t
+
+
+def _is_float64(x: Any) -> bool:
+    import pyarrow as pa
+
+    return _leaf(x.type) == pa.float64()
+
+
+def _map_float64(x: Any, f: Any) -> Any:
+    """The pyarrow array `x` of float64 (or of lists of them, nested, fixed-size) with its
+    non-null values replaced by `f(values)` (a numpy float64 array to one, or to a tuple of
+    them): the same type, offsets and nulls — one array, or a tuple of arrays if `f` gives
+    tuples. The numpy path of the native functions does the work."""
+    import numpy as np
+    import pyarrow as pa
+
+    t = x.type
+    if pa.types.is_list(t) or pa.types.is_large_list(t):
+        offsets = np.asarray(x.offsets)
+        child = x.values.slice(int(offsets[0]), int(offsets[-1] - offsets[0]))
+        mask = x.is_null() if x.null_count else None
+        make = pa.LargeListArray if pa.types.is_large_list(t) else pa.ListArray
+
+        def build(c: Any) -> Any:
+            return make.from_arrays(pa.array(offsets - offsets[0], type=x.offsets.type), c, type=t, mask=mask)
+    elif pa.types.is_fixed_size_list(t):
+        size = t.list_size
+        child = x.values.slice(x.offset * size, len(x) * size)
+        mask = x.is_null() if x.null_count else None
+
+        def build(c: Any) -> Any:
+            return pa.FixedSizeListArray.from_arrays(c, type=t, mask=mask)
+    else:
+        valid = x.is_valid().to_numpy(zero_copy_only=False)
+        values = np.ascontiguousarray(x.fill_null(0.0).to_numpy(zero_copy_only=False)[valid], dtype=np.float64)
+        out = f(values)
+
+        def put(v: Any) -> Any:
+            full = np.zeros(len(x), dtype=np.float64)
+            full[valid] = v
+            return pa.array(full, type=pa.float64(), mask=~valid if x.null_count else None)
+        return tuple(put(v) for v in out) if isinstance(out, tuple) else put(out)
+    inner = _map_float64(child, f)
+    return tuple(build(c) for c in inner) if isinstance(inner, tuple) else build(inner)
+
+
 def compress(x: Any, scheme: Scheme) -> Any:
     """`x` compressed with `scheme`, bit for bit what the experiment's writer stores, as the same
     kind of array that came in:
 
     - a numpy array of float32 or float64 (any shape): a new numpy array of that shape and dtype;
-    - a pyarrow Array or ChunkedArray of float32, or of (nested, fixed-size) lists of float32:
-      the same Arrow type, offsets and nulls unchanged;
+    - a pyarrow Array or ChunkedArray of float32 or float64, or of (nested, fixed-size) lists of
+      them: the same Arrow type, offsets and nulls unchanged;
     - an awkward Array of such values (jagged lists included): an awkward Array.
 
     >>> import numpy as np, pyarrow as pa, hepfloat
@@ -105,6 +158,8 @@ def compress(x: Any, scheme: Scheme) -> Any:
     if kind == "arrow":
         import pyarrow
 
+        if _is_float64(x):
+            return _map_float64(x, lambda v: _native.compress(v, scheme))
         return pyarrow.array(_native.compress_arrow(x, scheme))
     return _native.compress(x, scheme)
 
@@ -135,6 +190,8 @@ def preimage(c: Any, scheme: Scheme) -> Tuple[Any, Any]:
     if kind == "arrow":
         import pyarrow
 
+        if _is_float64(c):
+            return _map_float64(c, lambda v: tuple(_native.preimage(v, scheme)))
         lo, hi = _native.preimage_arrow(c, scheme)
         return pyarrow.array(lo), pyarrow.array(hi)
     return _native.preimage(c, scheme)
@@ -158,5 +215,9 @@ def detect_kept_bits(x: Any) -> Optional[int]:
     if kind == "chunked":
         return detect_kept_bits(x.combine_chunks()) if x.num_chunks else None
     if kind == "arrow":
+        if _is_float64(x):
+            from ._compare import _flat
+
+            return _native.detect_kept_bits(_flat(x))
         return _native.detect_kept_bits_arrow(x)
     return _native.detect_kept_bits(x)
