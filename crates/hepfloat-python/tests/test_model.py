@@ -163,6 +163,8 @@ def test_invalid_arguments_raise(originals, model):
         model.upsample(np.zeros(3, dtype=np.float64), column="x")
     with pytest.raises(TypeError, match="expected events"):
         model.upsample([1.0, 2.0])
+    with pytest.raises(TypeError, match="column=NAME"):
+        model.upsample(pa.chunked_array([pa.array([1.0], pa.float32())]))
     with pytest.raises(ValueError, match="too few"):
         hepfloat.Model.fit(originals.slice(0, 1))
     with pytest.raises(ValueError, match="rules"):

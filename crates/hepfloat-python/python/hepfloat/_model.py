@@ -40,11 +40,11 @@ def _kind(x: Any) -> str:
         return "table"
     if isinstance(x, pa.RecordBatch):
         return "batch"
-    if hasattr(x, "__arrow_c_stream__"):
+    if hasattr(x, "__arrow_c_stream__") and not isinstance(x, (pa.Array, pa.ChunkedArray)):
         return "stream"
     raise TypeError(
         f"expected events: a pyarrow Table, RecordBatch or RecordBatchReader, an awkward Array of records, "
-        f"hepfloat Events or a ROOT file's path; got {type(x).__name__}")
+        f"hepfloat Events or a ROOT file's path; got {type(x).__name__} (one column's values: pass column=NAME)")
 
 
 def _table(x: Any, filter_name: FilterName = None) -> Any:
