@@ -20,7 +20,7 @@ pub use compression::Codec;
 pub use error::{Error, Result};
 pub use events::read;
 pub use file::{Header, Key, Limits, ONE_BLOCK, RootFile};
-pub use lossy::{Packing, SCHEME_KEY, scheme_of, with_scheme};
+pub use lossy::{Packing, SCHEME_KEY, UPSAMPLED_FROM_KEY, scheme_of, upsampled_from, with_scheme};
 pub use object::{StreamerElement, StreamerInfo};
 pub use protect::{Protection, verify_parquet};
 pub use rntuple::{RField, RNTuple};

@@ -33,6 +33,33 @@ pub fn with_scheme(field: Field, scheme: &Scheme) -> Field {
     field.with_metadata(meta)
 }
 
+/// The Arrow field metadata key holding the scheme an upsampled column's values came from
+/// (its [`SCHEME_KEY`] moves here: the values are no longer outputs of the scheme), as
+/// `hepfloat upsample` and the Python package's `Model.upsample` write it.
+pub const UPSAMPLED_FROM_KEY: &str = "hepfloat.upsampled_from";
+
+/// `field` of a column whose values were upsampled: its [`SCHEME_KEY`] metadata, if any, moved
+/// to [`UPSAMPLED_FROM_KEY`] (other metadata kept).
+///
+/// ```
+/// use arrow_schema::{DataType, Field};
+/// let f = hep_io::with_scheme(Field::new("x", DataType::Float32, false), &float_bits::Scheme::atlas(7)?);
+/// let up = hep_io::upsampled_from(f);
+/// assert_eq!(up.metadata().get(hep_io::SCHEME_KEY), None);
+/// assert_eq!(up.metadata()[hep_io::UPSAMPLED_FROM_KEY], "Atlas{k=7}");
+/// # Ok::<(), float_bits::Error>(())
+/// ```
+pub fn upsampled_from(field: Field) -> Field {
+    let mut meta = field.metadata().clone();
+    match meta.remove(SCHEME_KEY) {
+        Some(s) => {
+            meta.insert(UPSAMPLED_FROM_KEY.to_string(), s);
+            field.with_metadata(meta)
+        }
+        None => field,
+    }
+}
+
 /// The scheme recorded in `field`'s [`SCHEME_KEY`] metadata: `None` where there is none, an
 /// error naming the field where the text is not a valid scheme.
 ///

@@ -16,7 +16,7 @@ use crate::io::{Input, META_KEEP, META_SCHEME};
 
 /// Field metadata of an upsampled column: the scheme its input went through (its values are no
 /// longer outputs of it, so the column no longer carries [`hep_io::SCHEME_KEY`]).
-pub const META_FROM: &str = "hepfloat.upsampled_from";
+pub use hep_io::UPSAMPLED_FROM_KEY as META_FROM;
 
 /// Where a column's scheme came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -344,11 +344,7 @@ pub fn upsampled_fields(fields: &Fields, upsampled: impl Fn(&str) -> bool) -> Fi
             if !upsampled(f.name()) || !is_float(f.data_type()) {
                 return f.clone();
             }
-            let mut meta = f.metadata().clone();
-            if let Some(s) = meta.remove(hep_io::SCHEME_KEY) {
-                meta.insert(META_FROM, s);
-            }
-            std::sync::Arc::new(Field::clone(f).with_metadata(meta))
+            std::sync::Arc::new(hep_io::upsampled_from(Field::clone(f)))
         })
         .collect()
 }

@@ -1,30 +1,11 @@
 //! The comparison table of `metrics` from Python: every metric of the compressed baseline and of
 //! a candidate against the original, as rows a DataFrame takes.
 
-use numpy::PyReadonlyArrayDyn;
 use pyo3::exceptions::{PyTypeError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-/// One argument's values: a numpy array of float32 or float64, contiguous.
-enum Values<'py> {
-    F32(PyReadonlyArrayDyn<'py, f32>),
-    F64(PyReadonlyArrayDyn<'py, f64>),
-}
-
-fn values<'py>(x: &Bound<'py, PyAny>, what: &str) -> PyResult<Values<'py>> {
-    if let Ok(a) = x.extract::<PyReadonlyArrayDyn<'py, f32>>() {
-        return Ok(Values::F32(a));
-    }
-    if let Ok(a) = x.extract::<PyReadonlyArrayDyn<'py, f64>>() {
-        return Ok(Values::F64(a));
-    }
-    Err(PyTypeError::new_err(format!("compare: {what}: expected a numpy array of float32 or float64")))
-}
-
-fn slice<'a, T: numpy::Element>(a: &'a PyReadonlyArrayDyn<'_, T>, what: &str) -> PyResult<&'a [T]> {
-    a.as_slice().map_err(|_| PyValueError::new_err(format!("compare: {what}: the array is not contiguous")))
-}
+use crate::{Floats, contiguous, floats};
 
 /// Every metric of the comparison table (MSE, RMSE, MAE, max |Δ|, relative and log-MSE,
 /// effective bits, exact matches, sign flips, KL and Jensen–Shannon on linear and log10|x|
@@ -43,21 +24,23 @@ pub fn compare<'py>(
     kl_alpha: f64,
 ) -> PyResult<Vec<Bound<'py, PyDict>>> {
     let options = metrics::CompareOptions { bins, kl_alpha };
-    let table =
-        match (values(original, "original")?, values(compressed, "compressed")?, values(candidate, "candidate")?) {
-            (Values::F32(o), Values::F32(b), Values::F32(c)) => {
-                let (o, b, c) = (slice(&o, "original")?, slice(&b, "compressed")?, slice(&c, "candidate")?);
-                py.detach(|| metrics::Comparison::new(o, b, c, options))
-            }
-            (Values::F64(o), Values::F64(b), Values::F64(c)) => {
-                let (o, b, c) = (slice(&o, "original")?, slice(&b, "compressed")?, slice(&c, "candidate")?);
-                py.detach(|| metrics::Comparison::new(o, b, c, options))
-            }
-            _ => {
-                return Err(PyTypeError::new_err("compare: the three arrays must have one dtype (float32 or float64)"));
-            }
+    let (o, b, c) = (
+        floats(original, "compare: original")?,
+        floats(compressed, "compare: compressed")?,
+        floats(candidate, "compare: candidate")?,
+    );
+    let table = match (o, b, c) {
+        (Floats::F32(o), Floats::F32(b), Floats::F32(c)) => {
+            let (o, b, c) = (contiguous(&o, "compare")?, contiguous(&b, "compare")?, contiguous(&c, "compare")?);
+            py.detach(|| metrics::Comparison::new(o, b, c, options))
         }
-        .map_err(|e| PyValueError::new_err(format!("compare: {e}")))?;
+        (Floats::F64(o), Floats::F64(b), Floats::F64(c)) => {
+            let (o, b, c) = (contiguous(&o, "compare")?, contiguous(&b, "compare")?, contiguous(&c, "compare")?);
+            py.detach(|| metrics::Comparison::new(o, b, c, options))
+        }
+        _ => return Err(PyTypeError::new_err("compare: the three arrays must have one dtype (float32 or float64)")),
+    }
+    .map_err(|e| PyValueError::new_err(format!("compare: {e}")))?;
     table
         .rows
         .into_iter()

@@ -21,10 +21,6 @@ use crate::PyScheme;
 use crate::errors::{from_arrow, from_model, scheme_mismatch};
 use crate::io::ArrowStream;
 
-/// The field metadata key that an upsampled column's former scheme moves to (its values are no
-/// longer outputs of the scheme), as in the files `hepfloat upsample` writes.
-const UPSAMPLED_FROM: &str = "hepfloat.upsampled_from";
-
 /// The record batches behind `obj`'s `__arrow_c_stream__` (the Arrow PyCapsule interface: a
 /// pyarrow Table or RecordBatchReader, a hepfloat `ArrowStream`, …), moved out of its capsule.
 pub(crate) fn import_stream(obj: &Bound<'_, PyAny>) -> PyResult<RecordBatchStreamReader> {
@@ -303,15 +299,11 @@ impl PyModel {
         }
         let model = &self.0;
         let out_schema = map_fields(&schema, |f| {
-            let mut f = f.clone();
             if model.column(f.name()).is_some() && is_float(f.data_type()) {
-                let mut meta = f.metadata().clone();
-                if let Some(s) = meta.remove(hep_io::SCHEME_KEY) {
-                    meta.insert(UPSAMPLED_FROM.to_string(), s);
-                }
-                f = f.with_metadata(meta);
+                hep_io::upsampled_from(f.clone())
+            } else {
+                f.clone()
             }
-            f
         });
         let upsampled = Upsampler::shared(self.0.clone(), how, seed).reader(input);
         hand_over(py, Relabelled { input: upsampled, schema: out_schema }, eager)
