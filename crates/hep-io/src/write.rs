@@ -35,6 +35,11 @@ pub struct ParquetOptions {
     /// held in memory until it is written, so this bounds a writer's memory whatever the size
     /// of the input. 64 MiB by default.
     pub row_group_bytes: usize,
+    /// Bytes of a data page, at most, before it is compressed (Parquet's data page size limit;
+    /// also the dictionary page limit). A writer holds one open page per column, and a reader
+    /// one decoded page per column, so with hundreds of columns this bounds both sides'
+    /// memory. 1 MiB by default (the `parquet` crate's default).
+    pub page_bytes: usize,
     /// Record the CRC-32 of the data in the footer ([`DIGEST_KEY`]), so that readers can tell
     /// damaged data from what was written ([`verify_parquet`](crate::verify_parquet)). On by
     /// default; off only to measure its cost or to make unprotected test files.
@@ -48,6 +53,7 @@ impl Default for ParquetOptions {
             byte_stream_split: true,
             row_group_rows: 1 << 20,
             row_group_bytes: 64 << 20,
+            page_bytes: 1 << 20,
             digest: true,
         }
     }
@@ -73,6 +79,8 @@ impl ParquetOptions {
             .set_compression(compression)
             .set_max_row_group_row_count(Some(self.row_group_rows.max(1)))
             .set_max_row_group_bytes(Some(self.row_group_bytes.max(1)))
+            .set_data_page_size_limit(self.page_bytes.max(1))
+            .set_dictionary_page_size_limit(self.page_bytes.max(1))
             .set_statistics_enabled(EnabledStatistics::Chunk);
         if self.byte_stream_split {
             let descr = ArrowSchemaConverter::new().convert(schema).map_err(bad)?;

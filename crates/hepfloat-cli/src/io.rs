@@ -21,6 +21,20 @@ pub const META_SCHEME: &str = "hepfloat.scheme";
 /// The comma-separated exemption list.
 pub const META_KEEP: &str = "hepfloat.keep";
 
+/// How this process writes Parquet: the command line's `--row-group-mib` and `--page-kib`.
+static PARQUET_OPTIONS: std::sync::OnceLock<ParquetOptions> = std::sync::OnceLock::new();
+
+/// Set how every Parquet file of this process is written (once, before any is: later calls
+/// are ignored).
+pub fn set_parquet_options(options: ParquetOptions) {
+    let _ = PARQUET_OPTIONS.set(options);
+}
+
+/// How Parquet files are written: what [`set_parquet_options`] set, else the defaults.
+pub fn parquet_options() -> ParquetOptions {
+    PARQUET_OPTIONS.get().copied().unwrap_or_default()
+}
+
 /// Events per batch when streaming, at most (and where the input does not record its sizes).
 pub const BATCH_EVENTS: u64 = 10_000;
 /// The decoded bytes a streamed batch aims at (see [`Input::batch_events`]).
@@ -853,7 +867,7 @@ impl ParquetSink {
     /// Start writing `path` with `schema` (refused if `path` is a directory or exists and is not
     /// a regular file).
     pub fn create(path: &Path, schema: SchemaRef) -> Result<Self> {
-        Self::create_with(path, schema, &ParquetOptions::default())
+        Self::create_with(path, schema, &parquet_options())
     }
 
     /// [`ParquetSink::create`] with other writer settings.
@@ -890,7 +904,8 @@ pub struct SizeCounter {
 impl SizeCounter {
     /// Count a stream with `schema`.
     pub fn new(schema: SchemaRef) -> Result<Self> {
-        Ok(SizeCounter { writer: hep_io::ParquetWriter::new(std::io::sink(), schema, &ParquetOptions::default())? })
+        // The layout of the file written beside it, so that the two sizes compare like with like.
+        Ok(SizeCounter { writer: hep_io::ParquetWriter::new(std::io::sink(), schema, &parquet_options())? })
     }
 
     /// Add a batch.
