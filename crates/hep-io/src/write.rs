@@ -31,14 +31,14 @@ pub struct ParquetOptions {
     pub byte_stream_split: bool,
     /// Rows per row group, at most.
     pub row_group_rows: usize,
-    /// Bytes per row group, at most (as the writer estimates them once encoded): a row group is
-    /// held in memory until it is written, so this bounds a writer's memory whatever the size
-    /// of the input. 64 MiB by default.
+    /// Bytes per row group, at most, as Arrow holds its rows decoded (the values, offsets and
+    /// validity of the rows, not the encoded size): a writer gathers a row group's batches
+    /// before it encodes them, so this bounds a writer's memory whatever the size of the input,
+    /// and a reader decoding a whole row group holds about this much. 64 MiB by default.
     pub row_group_bytes: usize,
     /// Bytes of a data page, at most, before it is compressed (Parquet's data page size limit;
-    /// also the dictionary page limit). A writer holds one open page per column, and a reader
-    /// one decoded page per column, so with hundreds of columns this bounds both sides'
-    /// memory. 1 MiB by default (the `parquet` crate's default).
+    /// also the dictionary page limit). A reader holds one decoded page per column, so with
+    /// hundreds of columns this bounds its memory. 1 MiB by default (the `parquet` crate's).
     pub page_bytes: usize,
     /// Record the CRC-32 of the data in the footer ([`DIGEST_KEY`]), so that readers can tell
     /// damaged data from what was written ([`verify_parquet`](crate::verify_parquet)). On by
@@ -178,9 +178,15 @@ impl<W: Write> Write for Counted<W> {
 /// [`RecordBatchReader`] to a file safely; use this type where batches are pushed, or where the
 /// sink is not a plain file.
 ///
-/// The columns of each batch are encoded and compressed in parallel on rayon's thread pool
-/// (the current one: `rayon::ThreadPool::install` chooses it), each column by its own
-/// encoder, so the bytes written are the same whatever the number of threads.
+/// Batches are gathered (not copied: the writer holds on to them) until they fill a row group
+/// ([`ParquetOptions::row_group_bytes`], `row_group_rows`); the row group's columns are then
+/// encoded and compressed in parallel on rayon's thread pool (the current one:
+/// `rayon::ThreadPool::install` chooses it), each column by its own encoder fed the group's
+/// batches in turn, so the bytes written are the same whatever the number of threads. A
+/// column's encoder lives only while it encodes: memory holds the row group's Arrow data,
+/// its encoded column chunks and one encoder per thread, where encoding batch by batch into
+/// every column at once held a compression context (about 1 MB for zstd) and an open page
+/// per column, hundreds of MB with hundreds of columns.
 ///
 /// ```
 /// use std::sync::Arc;
@@ -199,12 +205,20 @@ pub struct ParquetWriter<W: Write + Send> {
     schema: SchemaRef,
     /// Parquet leaf columns per Arrow field, in order.
     leaves: Vec<usize>,
-    /// The open row group: one encoder per leaf column, and its rows.
-    open: Option<(Vec<ArrowColumnWriter>, usize)>,
+    /// The open row group, not encoded yet.
+    open: OpenGroup,
     max_rows: usize,
     max_bytes: usize,
     summary: WriteSummary,
     digest: bool,
+}
+
+/// The batches (or slices of them) of a row group being gathered, their rows and Arrow bytes.
+#[derive(Default)]
+struct OpenGroup {
+    batches: Vec<RecordBatch>,
+    rows: usize,
+    bytes: usize,
 }
 
 impl<W: Write + Send> std::fmt::Debug for ParquetWriter<W> {
@@ -252,7 +266,7 @@ impl<W: Write + Send> ParquetWriter<W> {
             factory,
             schema,
             leaves,
-            open: None,
+            open: OpenGroup::default(),
             max_rows: options.row_group_rows.max(1),
             max_bytes: options.row_group_bytes.max(1),
             summary: WriteSummary::default(),
@@ -285,19 +299,20 @@ impl<W: Write + Send> ParquetWriter<W> {
         }
         let mut rest = batch.clone();
         while rest.num_rows() > 0 {
-            let (writers, rows) = match &mut self.open {
-                Some(open) => open,
-                open => open.insert((
-                    self.factory.create_column_writers(self.file.flushed_row_groups().len()).map_err(parquet_error)?,
-                    0,
-                )),
-            };
-            // As many rows as the row group still takes: by count, and by the bytes the rows
-            // in it so far took on average.
-            let mut take = rest.num_rows().min(self.max_rows - *rows);
-            let bytes: usize = writers.iter().map(ArrowColumnWriter::get_estimated_total_bytes).sum();
-            if let Some(per_row) = bytes.checked_div(*rows) {
-                take = take.min(self.max_bytes.saturating_sub(bytes) / per_row.max(1));
+            // As many rows as the row group still takes: by count, and by the Arrow bytes of
+            // those rows (fewer rows, in proportion, while they do not fit).
+            let mut take = rest.num_rows().min(self.max_rows - self.open.rows);
+            let room = self.max_bytes.saturating_sub(self.open.bytes);
+            let mut bytes = arrow_bytes(&rest.slice(0, take));
+            while bytes > room && take > 0 {
+                let fits = take as u128 * room as u128 / bytes as u128;
+                take = usize::try_from(fits).unwrap_or(0).min(take - 1);
+                bytes = arrow_bytes(&rest.slice(0, take));
+            }
+            if take == 0 && self.open.rows == 0 {
+                // One row larger than a whole row group: it is a row group of its own.
+                take = 1;
+                bytes = arrow_bytes(&rest.slice(0, 1));
             }
             if take == 0 {
                 self.flush()?;
@@ -305,10 +320,10 @@ impl<W: Write + Send> ParquetWriter<W> {
             }
             let part = rest.slice(0, take);
             rest = rest.slice(take, rest.num_rows() - take);
-            encode(&self.schema, &self.leaves, writers, &part)?;
-            *rows += take;
-            let bytes: usize = writers.iter().map(ArrowColumnWriter::get_estimated_total_bytes).sum();
-            if *rows >= self.max_rows || bytes >= self.max_bytes {
+            self.open.bytes += bytes;
+            self.open.rows += take;
+            self.open.batches.push(part);
+            if self.open.rows >= self.max_rows || self.open.bytes >= self.max_bytes {
                 self.flush()?;
             }
         }
@@ -317,18 +332,49 @@ impl<W: Write + Send> ParquetWriter<W> {
         Ok(())
     }
 
-    /// Close the open row group (its columns in parallel) and write it out.
+    /// Encode the open row group, its columns in parallel (each Arrow field's leaf columns one
+    /// task, fed every batch of the group in turn, then closed), and write it out.
     fn flush(&mut self) -> Result<()> {
-        let Some((writers, _)) = self.open.take() else {
+        if self.open.batches.is_empty() {
             return Ok(());
-        };
-        // Every column closed, then the first error in column order: the same whatever the
-        // number of threads.
-        let chunks: Vec<_> = writers.into_par_iter().map(ArrowColumnWriter::close).collect();
-        let chunks = chunks.into_iter().collect::<Result<Vec<_>, _>>().map_err(parquet_error)?;
+        }
+        let open = std::mem::take(&mut self.open);
+        let writers =
+            self.factory.create_column_writers(self.file.flushed_row_groups().len()).map_err(parquet_error)?;
+        let mut tasks = Vec::with_capacity(self.leaves.len());
+        let mut writers = writers.into_iter();
+        for (i, (field, &n)) in self.schema.fields().iter().zip(&self.leaves).enumerate() {
+            tasks.push((i, field, writers.by_ref().take(n).collect::<Vec<_>>()));
+        }
+        // Every field encoded and closed, then the first error in column order: the same
+        // whatever the number of threads. A column's encoder (its compression context and open
+        // page) lives only while that column is encoded, so memory holds the group's Arrow
+        // data, its encoded chunks, and one encoder per thread.
+        let chunks: Vec<_> = tasks
+            .into_par_iter()
+            .with_max_len(1)
+            .map(|(i, field, mut writers)| {
+                for batch in &open.batches {
+                    let parts = compute_leaves(field, batch.column(i))?;
+                    if parts.len() != writers.len() {
+                        return Err(parquet::errors::ParquetError::General(format!(
+                            "column {}: {} leaves, the schema has {}",
+                            field.name(),
+                            parts.len(),
+                            writers.len()
+                        )));
+                    }
+                    parts.iter().zip(writers.iter_mut()).try_for_each(|(leaf, w)| w.write(leaf))?;
+                }
+                writers.into_iter().map(ArrowColumnWriter::close).collect::<Result<Vec<_>, _>>()
+            })
+            .collect();
+        drop(open);
         let mut group = self.file.next_row_group().map_err(parquet_error)?;
         for chunk in chunks {
-            chunk.append_to_row_group(&mut group).map_err(parquet_error)?;
+            for chunk in chunk.map_err(parquet_error)? {
+                chunk.append_to_row_group(&mut group).map_err(parquet_error)?;
+            }
         }
         group.close().map_err(parquet_error)?;
         Ok(())
@@ -371,32 +417,34 @@ impl<W: Write + Send> ParquetWriter<W> {
     }
 }
 
-/// Encode `batch` into the encoders of a row group, each Arrow field's leaf columns as one
-/// task on the thread pool; the first error in column order.
-fn encode(schema: &SchemaRef, leaves: &[usize], writers: &mut [ArrowColumnWriter], batch: &RecordBatch) -> Result<()> {
-    let mut tasks = Vec::with_capacity(leaves.len());
-    let mut rest = writers;
-    for ((field, column), &n) in schema.fields().iter().zip(batch.columns()).zip(leaves) {
-        let (mine, others) = rest.split_at_mut(n.min(rest.len()));
-        tasks.push((field, column, mine));
-        rest = others;
+/// The Arrow bytes of a batch's rows, as they bound a row group: of its slice only where it is
+/// one (a list column counts the values its rows hold, not its whole child array).
+fn arrow_bytes(batch: &RecordBatch) -> usize {
+    batch.columns().iter().fold(0usize, |n, c| n.saturating_add(array_bytes(c.as_ref())))
+}
+
+fn array_bytes(a: &dyn arrow_array::Array) -> usize {
+    use arrow_array::{Array, cast::AsArray};
+    fn listed(offsets: impl Fn(usize) -> Option<usize>, len: usize, values: &arrow_array::ArrayRef) -> usize {
+        let end = offsets(len).unwrap_or(0).min(values.len());
+        let start = offsets(0).unwrap_or(0).min(end);
+        array_bytes(values.slice(start, end - start).as_ref())
     }
-    let done: Vec<_> = tasks
-        .into_par_iter()
-        .map(|(field, column, writers)| {
-            let parts = compute_leaves(field, column)?;
-            if parts.len() != writers.len() {
-                return Err(parquet::errors::ParquetError::General(format!(
-                    "column {}: {} leaves, the schema has {}",
-                    field.name(),
-                    parts.len(),
-                    writers.len()
-                )));
-            }
-            parts.iter().zip(writers.iter_mut()).try_for_each(|(leaf, w)| w.write(leaf))
-        })
-        .collect();
-    done.into_iter().collect::<Result<(), _>>().map_err(parquet_error)
+    let nulls = a.logical_nulls().map_or(0, |n| n.len().div_ceil(8));
+    let inner = if let Some(l) = a.as_list_opt::<i32>() {
+        let o = l.value_offsets();
+        4 * o.len() + listed(|i| o.get(i).and_then(|&v| usize::try_from(v).ok()), l.len(), l.values())
+    } else if let Some(l) = a.as_list_opt::<i64>() {
+        let o = l.value_offsets();
+        8 * o.len() + listed(|i| o.get(i).and_then(|&v| usize::try_from(v).ok()), l.len(), l.values())
+    } else if let Some(l) = a.as_fixed_size_list_opt() {
+        array_bytes(l.values().as_ref())
+    } else if let Some(s) = a.as_struct_opt() {
+        s.columns().iter().map(|c| array_bytes(c.as_ref())).sum()
+    } else {
+        a.to_data().get_slice_memory_size().unwrap_or_else(|_| a.get_array_memory_size())
+    };
+    nulls + inner
 }
 
 /// A file being written under a temporary name beside its target, renamed onto it only when

@@ -186,6 +186,51 @@ fn parquet_output_keeps_names_rows_and_lists() {
     }
 }
 
+/// `--row-group-mib` and `--page-kib` lay out every Parquet file a command writes: smaller row
+/// groups and pages where asked, each row group within its bound once read back, the same
+/// values whatever the layout.
+#[test]
+fn row_groups_and_pages_follow_the_layout_options() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    let tmp = scratch("layout");
+    let d = tmp.path();
+    let (big, small) = (d.join("big.parquet"), d.join("small.parquet"));
+    json(&["compress", "toy:30000:2", "--no-baseline", "-o", s(&big)]);
+    json(&["--row-group-mib", "1", "--page-kib", "16", "compress", "toy:30000:2", "--no-baseline", "-o", s(&small)]);
+    let layout = |p: &Path| {
+        let r = SerializedFileReader::new(std::fs::File::open(p).unwrap()).unwrap();
+        let groups: Vec<usize> = r.metadata().row_groups().iter().map(|g| g.num_rows() as usize).collect();
+        let mut pages = 0;
+        for g in 0..groups.len() {
+            let mut pr = r.get_row_group(g).unwrap().get_column_page_reader(0).unwrap();
+            while pr.get_next_page().unwrap().is_some() {
+                pages += 1;
+            }
+        }
+        (groups, pages)
+    };
+    let read = |p: &Path, group: Option<usize>| {
+        let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(p).unwrap()).unwrap();
+        let b = match group {
+            Some(g) => b.with_row_groups(vec![g]),
+            None => b,
+        };
+        let schema = b.schema().clone();
+        let batches: Vec<_> = b.build().unwrap().map(Result::unwrap).collect();
+        arrow_select::concat::concat_batches(&schema, &batches).unwrap()
+    };
+    let ((one, big_pages), (many, small_pages)) = (layout(&big), layout(&small));
+    assert_eq!(one.len(), 1, "{one:?}");
+    assert!(many.len() > 2 && small_pages > big_pages, "{many:?} row groups, {small_pages} vs {big_pages} pages");
+    for g in 0..many.len() {
+        let group = read(&small, Some(g));
+        let bytes: usize = group.columns().iter().map(|c| c.to_data().get_slice_memory_size().unwrap()).sum();
+        assert!(bytes <= 1 << 20, "row group {g}: {bytes} bytes");
+    }
+    assert_eq!(read(&big, None).columns(), read(&small, None).columns());
+}
+
 #[test]
 fn failures_are_one_clear_line_and_leave_nothing_behind() {
     let tmp = scratch("fail");

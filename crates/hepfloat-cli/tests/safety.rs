@@ -502,7 +502,12 @@ fn compressed_files_of_every_version_still_upsample_and_evaluate() {
     assert!(versions.contains(&"compressed-hepfloat-0.1.0.parquet".to_string()), "{versions:?}");
     // A version that changes what compress writes adds its fixture (copy the one of the last
     // version that changed it otherwise: the newest must be at most this version).
-    assert!(versions.iter().all(|v| v.as_str() <= current.as_str()), "{versions:?} vs {current}");
+    // Compared as version numbers (0.10.0 is after 0.8.1), not as text.
+    let number = |name: &str| -> Vec<u32> {
+        let v = name.trim_start_matches("compressed-hepfloat-").trim_end_matches(".parquet");
+        v.split('.').map(|n| n.parse().unwrap_or_else(|_| panic!("{name}: not a version"))).collect()
+    };
+    assert!(versions.iter().all(|v| number(v) <= number(&current)), "{versions:?} vs {current}");
     let tmp = scratch("frozen-parquet");
     let d = tmp.path();
     for (i, f) in files.iter().enumerate() {
