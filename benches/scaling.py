@@ -135,6 +135,21 @@ def main():
             else:
                 cells = " | ".join(f"{s:.2f} s, {m:.0f} MB" for s, m in r[3:])
                 out.write(f"| {r[0]} | {r[1]:.0f} | {r[2]} | {cells} |\n")
+        # Flatness: how much a command's peak memory grows from the smallest input to the
+        # largest (the target: within 15 %).
+        runs = [r for r in rows if r[2] != "uproot"]
+        if len({r[0] for r in runs}) > 1:
+            names = ["read (hep-io)", "compress", "compress --no-baseline", "upsample", "evaluate"]
+            out.write(
+                "\nPeak memory of the largest input over that of the smallest, per command "
+                "(1.00: flat; the target is at most 1.15):\n\n"
+                "| threads | " + " | ".join(names) + " |\n|---|" + "---:|" * len(names) + "\n"
+            )
+            for t in threads:
+                mine = [r for r in runs if r[2] == t]
+                small, large = min(mine, key=lambda r: r[1]), max(mine, key=lambda r: r[1])
+                cells = " | ".join(f"{l[1] / s[1]:.2f}" for s, l in zip(small[3:], large[3:]))
+                out.write(f"| {t} | {cells} |\n")
     print(f"wrote {a.out}", file=sys.stderr)
 
 

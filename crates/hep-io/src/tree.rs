@@ -23,12 +23,40 @@ enum Source {
     Embedded(Arc<Basket>),
 }
 
-/// One basket of a branch: entries `first..end`.
-#[derive(Clone, Debug)]
-struct BasketRef {
-    first: u64,
-    end: u64,
-    source: Source,
+/// The baskets of a branch, in entry order: where each ends and where its bytes are. 20 bytes a
+/// basket (files of small baskets hold millions of them): the baskets written to disk in their
+/// own keys first, then those kept inside the branch record (embedded).
+#[derive(Clone, Debug, Default)]
+struct Baskets {
+    /// The entry after the last of each basket; a basket starts where the one before ends (the
+    /// first at entry 0).
+    ends: Vec<u64>,
+    /// File offset of each basket written to disk.
+    seeks: Vec<u64>,
+    /// Bytes on disk of each basket written to disk.
+    bytes: Vec<u32>,
+    /// The embedded baskets, after those on disk.
+    embedded: Vec<Arc<Basket>>,
+}
+
+impl Baskets {
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    /// Entries `first..end` of basket `i` (which exists).
+    fn entries(&self, i: usize) -> (u64, u64) {
+        let first = if i == 0 { 0 } else { self.ends.get(i - 1).copied().unwrap_or(0) };
+        (first, self.ends.get(i).copied().unwrap_or(first))
+    }
+
+    /// Where basket `i`'s bytes are, `None` past the last basket.
+    fn source(&self, i: usize) -> Option<Source> {
+        match (self.seeks.get(i), self.bytes.get(i)) {
+            (Some(&seek), Some(&bytes)) => Some(Source::Disk { seek, bytes }),
+            _ => i.checked_sub(self.seeks.len()).and_then(|j| self.embedded.get(j)).cloned().map(Source::Embedded),
+        }
+    }
 }
 
 /// How a branch's baskets are stored ([`Tree::storage`]).
@@ -89,7 +117,7 @@ pub struct Branch {
     pub depth: usize,
     /// File offset of the branch record (inside the tree's record).
     offset: u64,
-    baskets: Vec<BasketRef>,
+    baskets: Baskets,
     /// `TObject::fBits` of a split object (streamer type 15): referenced objects' values are
     /// followed by a process-ID index.
     tobject_bits: bool,
@@ -190,13 +218,7 @@ impl Branch {
     /// # Ok::<(), hep_io::Error>(())
     /// ```
     pub fn basket_offsets(&self) -> Vec<u64> {
-        self.baskets
-            .iter()
-            .filter_map(|b| match b.source {
-                Source::Disk { seek, .. } => Some(seek),
-                Source::Embedded(_) => None,
-            })
-            .collect()
+        self.baskets.seeks.clone()
     }
 
     /// File offset of the branch record (inside the tree's record).
@@ -231,10 +253,8 @@ impl Branch {
 
     /// The position of its first basket written to disk, and that basket's entry count.
     fn first_disk_basket(&self) -> Option<(u64, u64)> {
-        self.baskets.iter().find_map(|r| match r.source {
-            Source::Disk { seek, .. } => Some((seek, r.end - r.first)),
-            Source::Embedded(_) => None,
-        })
+        let (first, end) = self.baskets.entries(0);
+        self.baskets.seeks.first().map(|&seek| (seek, end - first))
     }
 
     /// The error for a branch that cannot be read, `None` if it can.
@@ -251,8 +271,8 @@ impl Branch {
     /// File offset of basket `i` (its key, or its place inside the tree record), or of the
     /// branch record when no basket is involved.
     fn offset_of(&self, basket: Option<usize>) -> u64 {
-        match basket.and_then(|i| self.baskets.get(i)).map(|b| &b.source) {
-            Some(Source::Disk { seek, .. }) => *seek,
+        match basket.and_then(|i| self.baskets.source(i)) {
+            Some(Source::Disk { seek, .. }) => seek,
             Some(Source::Embedded(b)) => b.offset,
             None => self.offset,
         }
@@ -689,11 +709,11 @@ impl Resolver<'_> {
 
 /// The baskets of a branch, checked: they start at entry 0, follow each other, and end at the
 /// branch's entry count.
-fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Vec<BasketRef>> {
+fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Baskets> {
     let bad = |detail: String| Error::Malformed { what: "branch", offset: rec.offset, detail };
     let overflow = |detail: String| Error::Overflow { what: "branch", offset: rec.offset, detail };
     let entries = u64::try_from(rec.entries).map_err(|_| bad(format!("{} entries", rec.entries)))?;
-    let mut out = Vec::with_capacity(rec.write_basket.saturating_add(rec.embedded.len()));
+    let mut out = Baskets::default();
     let mut next = 0u64;
     // Baskets written to disk come first; those past the first without a position (seek 0) were
     // never written there: the branch keeps them, if at all, among its embedded baskets (as
@@ -720,7 +740,10 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Vec<BasketRef>> {
         else {
             return Err(bad(format!("basket {i} is at {seek} with {bytes} bytes")));
         };
-        out.push(BasketRef { first, end, source: Source::Disk { seek: seek_at, bytes: nbytes } });
+        debug_assert_eq!(first, next);
+        out.ends.push(end);
+        out.seeks.push(seek_at);
+        out.bytes.push(nbytes);
         next = end;
     }
     for &i in &rec.embedded {
@@ -740,12 +763,13 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Vec<BasketRef>> {
                 }
             };
             let basket = Basket { data: b.data.clone(), border: b.data.len(), offsets, offset: b.offset };
-            out.push(BasketRef { first: next, end, source: Source::Embedded(Arc::new(basket)) });
+            out.ends.push(end);
+            out.embedded.push(Arc::new(basket));
             next = end;
         }
     }
     // Branches that only group others (split objects) have no baskets at all.
-    if next != entries && !out.is_empty() {
+    if next != entries && !out.ends.is_empty() {
         return Err(bad(format!("baskets hold {next} entries, the branch {entries}")));
     }
     Ok(out)
@@ -828,7 +852,7 @@ impl RootFile {
                 if column.is_ok() {
                     column = Err(Unreadable::Damaged { offset: rec.offset, detail: e.to_string() });
                 }
-                Vec::new()
+                Baskets::default()
             });
             // A branch filled apart from its tree (fewer entries than the tree) cannot be a
             // column of the tree's entries; its baskets are sound, so this is not damage.
@@ -1246,17 +1270,18 @@ impl ColumnReader {
             return Ok(b.clone());
         }
         let branch = &tree.branches[self.branch];
-        let Some(r) = branch.baskets.get(i) else {
+        let Some(source) = branch.baskets.source(i) else {
             return Err(Error::Malformed {
                 what: "branch",
                 offset: branch.offset,
                 detail: format!("no basket {i} of {}", branch.baskets.len()),
             });
         };
-        let b = match &r.source {
-            Source::Embedded(b) => b.clone(),
+        let b = match source {
+            Source::Embedded(b) => b,
             Source::Disk { seek, bytes } => {
-                Arc::new(tree.file.read_basket(*seek, *bytes, to_usize(r.end - r.first, *seek)?)?)
+                let (first, end) = branch.baskets.entries(i);
+                Arc::new(tree.file.read_basket(seek, bytes, to_usize(end - first, seek)?)?)
             }
         };
         self.cached = Some((i, b.clone()));
@@ -1276,9 +1301,9 @@ impl ColumnReader {
             }));
         }
         let mut out = ColumnBuilder::new(ty).packed(branch.packing).tobject_bits(branch.tobject_bits);
-        let first = branch.baskets.partition_point(|b| b.end <= range.start);
+        let first = branch.baskets.ends.partition_point(|&end| end <= range.start);
         for i in first..branch.baskets.len() {
-            let (b0, b1) = (branch.baskets[i].first, branch.baskets[i].end);
+            let (b0, b1) = branch.baskets.entries(i);
             if b0 >= range.end {
                 break;
             }
