@@ -721,6 +721,12 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Baskets> {
     // end the list early, the entry count check below refuses the branch.
     let on_disk = (0..rec.write_basket).take_while(|&i| rec.basket_seek.get(i).is_some_and(|&s| s != 0)).count();
     let on_disk = if rec.embedded.is_empty() { rec.write_basket } else { on_disk };
+    // Sized by the basket arrays already read (not by the count the record claims): no
+    // doubling of millions of entries as they are pushed.
+    let known = on_disk.min(rec.basket_seek.len());
+    out.ends.reserve_exact(known.saturating_add(rec.embedded.len().min(objs.len())));
+    out.seeks.reserve_exact(known);
+    out.bytes.reserve_exact(known);
     for i in 0..on_disk {
         let (Some(&entry), Some(&seek), Some(&bytes)) =
             (rec.basket_entry.get(i), rec.basket_seek.get(i), rec.basket_bytes.get(i))
