@@ -733,12 +733,12 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Baskets> {
         else {
             return Err(bad(format!("basket {i} is outside the basket arrays")));
         };
-        let first = u64::try_from(entry).ok().filter(|&f| f == next);
+        let follows = u64::try_from(entry).ok().filter(|&f| f == next);
         let end = match rec.basket_entry.get(i + 1) {
             Some(&e) if i + 1 < on_disk || !rec.embedded.is_empty() => u64::try_from(e).ok(),
             _ => Some(entries),
         };
-        let (Some(first), Some(end)) = (first, end.filter(|&e| e >= next && e <= entries)) else {
+        let (Some(_), Some(end)) = (follows, end.filter(|&e| e >= next && e <= entries)) else {
             return Err(bad(format!("basket {i} entry range does not follow entry {next}")));
         };
         let (Some(seek_at), Some(nbytes)) =
@@ -746,7 +746,6 @@ fn basket_refs(rec: &BranchRec, objs: &[Obj]) -> Result<Baskets> {
         else {
             return Err(bad(format!("basket {i} is at {seek} with {bytes} bytes")));
         };
-        debug_assert_eq!(first, next);
         out.ends.push(end);
         out.seeks.push(seek_at);
         out.bytes.push(nbytes);

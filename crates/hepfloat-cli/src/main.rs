@@ -33,14 +33,14 @@ pub struct Cli {
     /// whatever the number.
     #[arg(long, global = true, value_parser = clap::value_parser!(u16).range(1..))]
     threads: Option<u16>,
-    /// Most bytes of a Parquet row group that hepfloat writes, in MiB (as encoded): a writer
-    /// holds its open row group in memory, so this bounds a command's memory whatever the size
-    /// of the input. Larger row groups mean fewer, longer reads for whoever reads the file.
+    /// Most bytes of a Parquet row group that hepfloat writes, in MiB, as Arrow holds its rows
+    /// decoded: a writer holds its open row group in memory, so this bounds a command's memory
+    /// whatever the size of the input. Larger row groups mean fewer, longer reads for whoever
+    /// reads the file.
     #[arg(long, global = true, default_value_t = 64, value_name = "MIB", value_parser = clap::value_parser!(u16).range(1..))]
     row_group_mib: u16,
-    /// Most bytes of a Parquet data page, in KiB, before compression: a writer holds one open
-    /// page per column and a reader one decoded page, so with hundreds of columns this bounds
-    /// memory on both sides.
+    /// Most bytes of a Parquet data page, in KiB, before compression: a reader holds one
+    /// decoded page per column, so with hundreds of columns this bounds its memory.
     #[arg(long, global = true, default_value_t = 1024, value_name = "KIB", value_parser = clap::value_parser!(u32).range(4..=65536))]
     page_kib: u32,
     #[command(subcommand)]
@@ -154,7 +154,7 @@ fn run(cli: Cli) -> Result<()> {
     }
     io::set_parquet_options(hep_io::ParquetOptions {
         row_group_bytes: usize::from(cli.row_group_mib) << 20,
-        page_bytes: usize::try_from(cli.page_kib).unwrap_or(usize::MAX / 1024) << 10,
+        page_bytes: (cli.page_kib as usize) << 10,
         ..Default::default()
     });
     match cli.command {
