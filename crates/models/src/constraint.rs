@@ -98,7 +98,60 @@ pub struct Group {
     /// [`Group::upsample`] always gives the full posterior.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub informative_only: bool,
+    /// Whole tuples of the members seen repeatedly in training (a tagger's default output),
+    /// learned by [`Group::learn_atoms`] (model files of format 9 on). A row whose compressed
+    /// members are those of an atom takes the atom as an exact value of the posterior, weighted
+    /// by how often it was seen against the other training rows behind the same compressed
+    /// tuple, so a default comes back exact where the training frequency says it is one.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub atoms: Vec<JointAtom>,
 }
+
+/// A whole tuple of a [`Group`]'s members seen at least `min_count` times in training: the
+/// members' exact values and the posterior weights beside them.
+///
+/// ```
+/// use models::{Group, Relation};
+/// let s = float_bits::Scheme::atlas(7)?;
+/// // A tagger that outputs one default triple for a fifth of its jets.
+/// let default = [0.72523236f32, 0.06608722, 0.20868044];
+/// let (mut pu, mut pc, mut pb) = (vec![], vec![], vec![]);
+/// for i in 0..500 {
+///     let t = if i % 5 == 0 { default } else { let a = 0.001 * i as f32; [0.9 - a, 0.05 + a, 0.05] };
+///     (pu.push(t[0]), pc.push(t[1]), pb.push(t[2]));
+/// }
+/// let mut g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"])?;
+/// g.learn_atoms(&[(&pu, Some(&s)), (&pc, Some(&s)), (&pb, Some(&s))], 3)?;
+/// assert_eq!(g.atoms.len(), 1);
+/// assert_eq!((g.atoms[0].values.as_slice(), g.atoms[0].count), (&default[..], 100.0));
+/// # Ok::<(), models::Error>(())
+/// ```
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct JointAtom {
+    /// The members' exact values, in the group's order (a declared constant's own value).
+    pub values: Vec<f32>,
+    /// How often the tuple occurred in training.
+    pub count: f64,
+    /// The training rows behind the same compressed tuple that are not an atom: the weight of
+    /// the continuous posterior beside the atoms.
+    pub rest: f64,
+}
+
+/// The most [`JointAtom`]s a group keeps (the most frequent ones).
+pub const MAX_JOINT_ATOMS: usize = 256;
+
+/// A tuple of a group's members as bits, one slot per member (at most 5), unused slots zero.
+type TupleKey = [u32; 5];
+
+/// The bits of a tuple of at most 5 values.
+fn tuple_key(values: &[f32]) -> TupleKey {
+    let mut k = [0u32; 5];
+    k.iter_mut().zip(values).for_each(|(slot, v)| *slot = v.to_bits());
+    k
+}
+
+/// The largest weight an atom's `count` or `rest` may have: training rows, exact in `f64`.
+const MAX_ATOM_WEIGHT: f64 = 9_007_199_254_740_992.0;
 
 impl Group {
     /// The default tolerance: 3 × 10⁻⁷, about 2.5 units in the last place of a `float32` near
@@ -145,7 +198,7 @@ impl Group {
             let detail = "every member is a constant".to_string();
             return Err(Error::InvalidGroup { members, detail });
         }
-        Ok(Group { relation, members, tolerance: Self::DEFAULT_TOLERANCE, informative_only: false })
+        Ok(Group { relation, members, tolerance: Self::DEFAULT_TOLERANCE, informative_only: false, atoms: vec![] })
     }
 
     /// The same group with another tolerance (finite, ≥ 0).
@@ -166,7 +219,88 @@ impl Group {
 
     /// That the (public, deserialisable) fields describe a valid group.
     pub(crate) fn check(&self) -> Result<()> {
-        Group::new(self.relation, self.members.iter().cloned())?.with_tolerance(self.tolerance).map(|_| ())
+        Group::new(self.relation, self.members.iter().cloned())?.with_tolerance(self.tolerance)?;
+        let bad = |detail: String| Err(Error::InvalidGroup { members: self.members.clone(), detail });
+        if self.atoms.len() > MAX_JOINT_ATOMS {
+            return bad(format!("{} atoms, at most {MAX_JOINT_ATOMS}", self.atoms.len()));
+        }
+        for (i, a) in self.atoms.iter().enumerate() {
+            if a.values.len() != self.members.len() || !a.values.iter().all(|v| v.is_finite()) {
+                return bad(format!("atom {i}: expected {} finite values", self.members.len()));
+            }
+            // Counts are training rows: bounded, so that sums of them stay finite and exact.
+            let row_count = |w: f64| w.is_finite() && (0.0..=MAX_ATOM_WEIGHT).contains(&w);
+            if !(row_count(a.count) && a.count > 0.0 && row_count(a.rest)) {
+                return bad(format!("atom {i}: count {} and rest {} are not training row counts", a.count, a.rest));
+            }
+            if i > 0 && tuple_key(&self.atoms[i - 1].values) >= tuple_key(&a.values) {
+                return bad(format!("atom {i}: atoms must be distinct and in ascending order of their bits"));
+            }
+        }
+        Ok(())
+    }
+
+    /// Learn [`Group::atoms`] from aligned training originals: `train[m]` holds member `m`'s
+    /// original values and the scheme it is compressed with (`None`: kept at full precision);
+    /// a tuple seen `min_count` times or more (the most frequent [`MAX_JOINT_ATOMS`]) becomes
+    /// an atom. Replaces the group's atoms; rows with a non-finite member do not count.
+    pub fn learn_atoms(&mut self, train: &[(&[f32], Option<&float_bits::Scheme>)], min_count: u32) -> Result<()> {
+        if min_count == 0 {
+            let detail = "0: atoms must be seen at least once".into();
+            return Err(Error::InvalidSetting { setting: "atom min_count", detail });
+        }
+        let rows = self.rows_of(train)?;
+        let mut store = Vec::new();
+        let train = self.with_constants(train, rows, &mut store);
+        let n = train.len();
+        let tuple = |row: usize| {
+            let mut t = [0f32; 5];
+            t.iter_mut().zip(&train).for_each(|(x, c)| *x = c.0[row]);
+            t
+        };
+        let compressed = |t: &[f32; 5]| -> Result<TupleKey> {
+            let mut k = [0u32; 5];
+            for (m, (slot, c)) in k.iter_mut().zip(&train).enumerate() {
+                let v =
+                    c.1.map_or(Ok(t[m]), |s| s.compress(t[m]))
+                        .map_err(|e| Error::from(e).in_column(&self.members[m]))?;
+                *slot = v.to_bits();
+            }
+            Ok(k)
+        };
+        let finite: Vec<[f32; 5]> = (0..rows).map(tuple).filter(|t| t[..n].iter().all(|v| v.is_finite())).collect();
+        let mut counts: std::collections::HashMap<TupleKey, u32> = std::collections::HashMap::new();
+        for t in &finite {
+            *counts.entry(tuple_key(&t[..n])).or_default() += 1;
+        }
+        let mut seen: Vec<(TupleKey, u32)> = counts.into_iter().filter(|a| a.1 >= min_count).collect();
+        seen.sort_unstable_by(|a, b| b.1.cmp(&a.1).then(a.0.cmp(&b.0)));
+        seen.truncate(MAX_JOINT_ATOMS);
+        seen.sort_unstable_by_key(|a| a.0);
+        let values = |key: &TupleKey| {
+            let mut t = [0f32; 5];
+            t.iter_mut().zip(key).for_each(|(x, &b)| *x = f32::from_bits(b));
+            t
+        };
+        // The training rows behind each atom's compressed tuple that are not atoms themselves.
+        let mut rest: std::collections::HashMap<TupleKey, u32> = std::collections::HashMap::new();
+        for a in &seen {
+            rest.insert(compressed(&values(&a.0))?, 0);
+        }
+        for t in &finite {
+            if seen.binary_search_by_key(&tuple_key(&t[..n]), |a| a.0).is_err()
+                && let Some(r) = rest.get_mut(&compressed(t)?)
+            {
+                *r += 1;
+            }
+        }
+        self.atoms = Vec::with_capacity(seen.len());
+        for (key, count) in seen {
+            let t = values(&key);
+            let rest = rest.get(&compressed(&t)?).copied().unwrap_or(0);
+            self.atoms.push(JointAtom { values: t[..n].to_vec(), count: f64::from(count), rest: f64::from(rest) });
+        }
+        Ok(())
     }
 
     /// The members that are columns (every member but the declared constants).
@@ -619,6 +753,19 @@ impl Group {
         let mut hi = vec![0f32; n * CHUNK];
         let mut fields = vec![Field { c: 0.0, lo: 0.0, hi: 0.0, known: true }; n];
         let mut out = vec![None; n];
+        // The atoms by their compressed tuple under the columns' schemes.
+        let mut atoms: std::collections::HashMap<TupleKey, Vec<&JointAtom>> = std::collections::HashMap::new();
+        for a in &self.atoms {
+            let mut key = [0u32; 5];
+            for (m, (slot, &(_, scheme))) in key.iter_mut().zip(columns).enumerate() {
+                let v = a.values[m];
+                *slot = scheme
+                    .map_or(Ok(v), |s| s.compress(v))
+                    .map_err(|e| Error::from(e).in_column(&self.members[m]))?
+                    .to_bits();
+            }
+            atoms.entry(key).or_default().push(a);
+        }
         for start in (0..rows).step_by(CHUNK) {
             let len = CHUNK.min(rows - start);
             for (m, &(values, scheme)) in columns.iter().enumerate() {
@@ -638,7 +785,15 @@ impl Group {
                         Field { c, lo: c, hi: c, known: true }
                     };
                 }
-                joint(self.relation, self.tolerance, &fields, how, seed.state(start + i), informative_only, &mut out);
+                let here = if atoms.is_empty() {
+                    &[][..]
+                } else {
+                    let mut c = [0f32; 5];
+                    c.iter_mut().zip(&fields).for_each(|(x, f)| *x = f.c);
+                    atoms.get(&tuple_key(&c[..n])).map_or(&[][..], Vec::as_slice)
+                };
+                let state = seed.state(start + i);
+                joint(self.relation, self.tolerance, &fields, how, state, informative_only, here, &mut out);
                 for (m, v) in out.iter().enumerate() {
                     if let Some(v) = *v {
                         sink(m, start + i, v);
@@ -857,6 +1012,15 @@ impl Region {
 /// part, and rows where the relation cannot hold (the caller falls back to each column's own
 /// prior there); with `informative_only`, also for members the relation narrows little
 /// ([`INFORMATIVE`]). `state` seeds [`Estimate::Sample`].
+///
+/// `atoms` are the group's [`JointAtom`]s whose compressed tuple is this row's (all with the
+/// same `rest`). With any, the posterior is the atoms, each weighted by its training count,
+/// beside the relation's continuous posterior weighted by `rest` (none where the row's box
+/// misses the relation), and every uncertain member is set: the mean is the weighted mean, the
+/// median the weighted median of the atoms and the continuous part's median, a draw picks an
+/// atom or the continuous part by weight. A member the relation leaves to its own prior takes
+/// part in the continuous part at its compressed value (in a draw: keeps its own draw).
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn joint(
     relation: Relation,
     tolerance: f64,
@@ -864,17 +1028,75 @@ pub(crate) fn joint(
     how: Estimate,
     state: u64,
     informative_only: bool,
+    atoms: &[&JointAtom],
     out: &mut [Option<f32>],
 ) {
+    let holds = continuous(relation, tolerance, fields, how, state, informative_only, out);
+    if atoms.is_empty() {
+        return;
+    }
+    let rest = if holds { atoms[0].rest } else { 0.0 };
+    let total = atoms.iter().map(|a| a.count).sum::<f64>() + rest;
+    // The continuous part's location of member m.
+    let cont = |out: &[Option<f32>], m: usize| out[m].map_or(f64::from(fields[m].c), f64::from);
+    let drawn = (how == Estimate::Sample).then(|| {
+        let u = (splitmix64(state ^ ATOM_STREAM) >> 11) as f64 * (1.0 / (1u64 << 53) as f64) * total;
+        let mut acc = 0.0;
+        atoms.iter().position(|a| {
+            acc += a.count;
+            u < acc
+        })
+    });
+    let mut points = Vec::with_capacity(atoms.len() + 1);
+    for (m, f) in fields.iter().enumerate().filter(|(_, f)| !f.known) {
+        let v = match (how, drawn) {
+            (_, Some(Some(i))) => f64::from(atoms[i].values[m]),
+            (_, Some(None)) => continue, // the continuous part's draw (or the member's own)
+            (Estimate::Mean, _) => {
+                (atoms.iter().map(|a| a.count * f64::from(a.values[m])).sum::<f64>() + rest * cont(out, m)) / total
+            }
+            _ => {
+                points.clear();
+                points.extend(atoms.iter().map(|a| (f64::from(a.values[m]), a.count)));
+                points.push((cont(out, m), rest));
+                points.sort_unstable_by(|a, b| a.0.total_cmp(&b.0));
+                let mut acc = 0.0;
+                points
+                    .iter()
+                    .find(|p| {
+                        acc += p.1;
+                        acc >= 0.5 * total
+                    })
+                    .map_or(cont(out, m), |p| p.0)
+            }
+        };
+        out[m] = Some(clamp_into(v as f32, f.lo, f.hi));
+    }
+}
+
+/// The stream of the draw that picks an atom or the continuous part (see [`joint`]).
+const ATOM_STREAM: u64 = 0x6a6f_696e_745f_6174;
+
+/// [`joint`] without atoms: the relation's own estimate. Returns whether the relation's
+/// posterior has mass in the row's box (false where the box misses the relation).
+fn continuous(
+    relation: Relation,
+    tolerance: f64,
+    fields: &[Field],
+    how: Estimate,
+    state: u64,
+    informative_only: bool,
+    out: &mut [Option<f32>],
+) -> bool {
     out.iter_mut().for_each(|o| *o = None);
     if fields.iter().any(|f| !(f.c.is_finite() && f.lo.is_finite() && f.hi.is_finite())) {
-        return;
+        return false;
     }
     let (phi, vars, energy, a, b) = match relation {
         Relation::FourMomentum => {
             let e = fields[3];
             if e.lo < 0.0 {
-                return;
+                return false;
             }
             let (elo, ehi) = (f64::from(e.lo), f64::from(e.hi));
             (
@@ -904,7 +1126,7 @@ pub(crate) fn joint(
             (lo, hi, sg) = (-hi, -lo, -1.0);
         }
         if phi == Phi::Square && lo < 0.0 {
-            return; // an interval across zero: not something the schemes produce, no reduction
+            return true; // an interval across zero: not something the schemes produce, no reduction
         }
         if f.known || lo == hi || phi.f(hi) - phi.f(lo) <= 1e-12 * (b - a) {
             fixed += phi.f(0.5 * (lo + hi));
@@ -943,18 +1165,18 @@ pub(crate) fn joint(
         {
             put(out, e, fixed.sqrt());
         }
-        return;
+        return region.a <= 0.0 && 0.0 <= region.b;
     }
     // The box's own range of Σ φ must meet the shell, or the relation does not hold here.
     let (lowest, highest) =
         (0..region.n).fold((0.0, 0.0), |(l, h), i| (l + phi.f(region.lo[i]), h + phi.f(region.hi[i])));
     if highest < region.a || lowest > region.b {
-        return;
+        return false;
     }
     // The free members' |values| and the energy: a draw, the mean or the marginal medians.
     let m = region.moments();
     if !(m.mass.is_finite() && m.mass > 0.0) {
-        return;
+        return false;
     }
     // Which members the relation informs: posterior variance at most INFORMATIVE of the
     // interval's own; the others keep their own estimates.
@@ -1002,6 +1224,7 @@ pub(crate) fn joint(
     if let Some(e) = energy.filter(|_| energy_informed || !informative_only) {
         put(out, e, energy_value);
     }
+    true
 }
 
 /// The median of free variable `i`'s marginal, by bisection on its distribution function (each
@@ -1069,10 +1292,10 @@ mod tests {
             Field { c: 0.0, lo: 0.0, hi: 0.0, known: true },
         ];
         let mut all = [None; 5];
-        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, false, &mut all);
+        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, false, &[], &mut all);
         assert!(all[2].is_some() && all[3].is_some(), "{all:?}");
         let mut informed = [None; 5];
-        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, true, &mut informed);
+        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, true, &[], &mut informed);
         assert!(informed[2].is_none() && informed[3].is_none(), "{informed:?}");
         // A slow particle whose e interval is far wider than its momenta's: e is pinned.
         let slow = [
@@ -1082,7 +1305,7 @@ mod tests {
             field(120.0, 136.0),
             Field { c: 0.1, lo: 0.1, hi: 0.1, known: true },
         ];
-        joint(Relation::FourMomentum, 0.0, &slow, Estimate::Mean, 0, true, &mut informed);
+        joint(Relation::FourMomentum, 0.0, &slow, Estimate::Mean, 0, true, &[], &mut informed);
         assert!(informed[3].is_some(), "{informed:?}");
     }
 
@@ -1097,7 +1320,7 @@ mod tests {
             Field { c: 0.1, lo: 0.1, hi: 0.1, known: true },
         ];
         let mut out = [None; 5];
-        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, false, &mut out);
+        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, false, &[], &mut out);
         let grid = grid_mean(&fields, 0.1, 0.0, 240);
         let mut moved = 0.0f64;
         for (k, m) in [0, 1, 2, 3].into_iter().enumerate() {

@@ -630,6 +630,19 @@ impl Model {
                     None => Ok((kept.iter().find(|c| c.name == m).map_or(&[][..], |c| c.valid), None)),
                 })
                 .collect::<Result<_>>()?;
+            // Whole tuples the training originals repeat (a tagger's default output) become
+            // exact values of the group's posterior.
+            let train: Vec<(&[f32], Option<&Scheme>)> = group
+                .members
+                .iter()
+                .map(|m| match columns.iter().find(|c| c.name == m) {
+                    Some(c) => Ok((c.train, Some(schemes.of(m)?))),
+                    None => Ok((kept.iter().find(|c| c.name == m).map_or(&[][..], |c| c.train), None)),
+                })
+                .collect::<Result<_>>()?;
+            let mut group = group.clone();
+            group.learn_atoms(&train, opts.min_atom_count)?;
+            let group = &group;
             let seed = Seed { stream: group_stream(opts.seed, group), first_row: 0 };
             let estimate = |informative_only: bool| -> Result<Vec<Vec<f32>>> {
                 let mut est: Vec<Vec<f32>> = group

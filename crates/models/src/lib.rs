@@ -16,7 +16,10 @@ mod prior;
 mod stored;
 mod validate;
 
-pub use constraint::{Agreement, Group, INFORMATIVE, MAX_FREE, Relation, Rule, Verdict, constant, detect_groups};
+pub use constraint::{
+    Agreement, Group, INFORMATIVE, JointAtom, MAX_FREE, MAX_JOINT_ATOMS, Relation, Rule, Verdict, constant,
+    detect_groups,
+};
 pub use error::{Error, Result};
 pub use fit::{Column, FitOptions, FitRequest, MIN_NEURAL, MIN_VALIDATION, Schemes, candidates};
 pub use kind::{Epoch, Kind, Kinds, Method, Progress};

@@ -16,10 +16,12 @@ use crate::{Error, Estimate, Group, Kind, Model, Prior, Result};
 /// column's choice is one [`Choice`] (before it, two fields that could contradict each other),
 /// every score carries the evidence the gate weighed (its gain over the compressed values and
 /// the lower bound of that gain across resampled validation events), and every column the
-/// number of validation events.
+/// number of validation events. From version 9 on a relation group may carry
+/// [`JointAtom`](crate::JointAtom)s, whole tuples seen repeatedly in training (a file of
+/// version 9 without them is one of version 8).
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 8;
+pub const FORMAT_VERSION: u32 = 9;
 
 /// A compression scheme as stored in a model file.
 ///

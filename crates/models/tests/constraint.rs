@@ -291,3 +291,136 @@ fn a_declared_mass_stands_in_for_a_missing_mass_column() {
     let renamed = model.with_separator(':');
     assert_eq!(renamed.groups()[0].members[4], "=105.65837");
 }
+
+/// A tagger's default triple (the one that 117 of 403 jets of the PHYSLITE sample's evaluation
+/// half carry) among continuous triples that sum to one.
+const DEFAULT: [f32; 3] = [0.725_232_36, 0.066_087_216, 0.208_680_44];
+
+/// `n` triples, every fifth the default, the others spread over the simplex.
+fn tagger(n: usize, seed: u64) -> [Vec<f32>; 3] {
+    let mut state = seed;
+    let mut next = || {
+        state = state.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((state >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let mut cols = [vec![], vec![], vec![]];
+    for i in 0..n {
+        let t = if i % 5 == 0 {
+            DEFAULT
+        } else {
+            let (a, b) = (0.6 * next(), 0.3 * next());
+            [(1.0 - a - b) as f32, a as f32, b as f32]
+        };
+        cols.iter_mut().zip(t).for_each(|(c, v)| c.push(v));
+    }
+    cols
+}
+
+/// Only tuples seen `min_count` times become atoms; each carries the training rows behind its
+/// compressed tuple that are not it, counted here by brute force.
+#[test]
+fn joint_atoms_are_the_repeated_tuples_with_their_neighbours_counted() {
+    let s = Scheme::atlas(7).unwrap();
+    let [mut pu, mut pc, mut pb] = tagger(1000, 1);
+    // Three rows inside the default's compressed box that are not the default (the 1-D
+    // neighbours of each member, one ulp away), and a tuple seen twice only.
+    for (i, d) in [(1, [1i32, 0, 0]), (2, [0, -1, 0]), (3, [0, 0, 1])] {
+        let shift = |v: f32, by: i32| f32::from_bits((v.to_bits() as i32 + by) as u32);
+        (pu[i], pc[i], pb[i]) = (shift(DEFAULT[0], d[0]), shift(DEFAULT[1], d[1]), shift(DEFAULT[2], d[2]));
+    }
+    (pu[4], pc[4], pb[4]) = (0.5, 0.25, 0.25);
+    (pu[6], pc[6], pb[6]) = (0.5, 0.25, 0.25);
+    let mut g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"]).unwrap();
+    g.learn_atoms(&[(&pu, Some(&s)), (&pc, Some(&s)), (&pb, Some(&s))], 3).unwrap();
+    assert_eq!(g.atoms.len(), 1, "{:?}", g.atoms);
+    let a = &g.atoms[0];
+    let seen = (0..pu.len()).filter(|&i| [pu[i], pc[i], pb[i]] == DEFAULT).count();
+    let boxed = |i: usize| {
+        [(pu[i], DEFAULT[0]), (pc[i], DEFAULT[1]), (pb[i], DEFAULT[2])]
+            .iter()
+            .all(|&(v, d)| s.compress(v).unwrap().to_bits() == s.compress(d).unwrap().to_bits())
+    };
+    let behind = (0..pu.len()).filter(|&i| boxed(i) && [pu[i], pc[i], pb[i]] != DEFAULT).count();
+    assert_eq!((a.values.as_slice(), a.count, a.rest), (&DEFAULT[..], seen as f64, behind as f64));
+    assert!(behind >= 3);
+    assert!(g.learn_atoms(&[(&pu, Some(&s)), (&pc, Some(&s)), (&pb, Some(&s))], 2).is_ok());
+    assert_eq!(g.atoms.len(), 2, "with min_count 2 the pair seen twice is one too");
+}
+
+/// The case: the sum-to-one posterior alone moves the default off its exact value; with
+/// its joint atom (no other training row behind its compressed tuple) it comes back bit for bit
+/// with every estimate, through the gate and the model file.
+#[test]
+fn a_default_triple_comes_back_exact() {
+    let s = Scheme::atlas(7).unwrap();
+    let (train, valid, test) = (tagger(1500, 2), tagger(1500, 3), tagger(600, 4));
+    let names = ["t.pu", "t.pc", "t.pb"];
+    let group = Group::new(Relation::SumToOne, names).unwrap();
+    let columns: Vec<(&str, &[f32], &[f32])> =
+        (0..3).map(|m| (names[m], train[m].as_slice(), valid[m].as_slice())).collect();
+    let opts = FitOptions { force: Some(models::Method::Constraint), ..FitOptions::default() };
+    let model = Model::fit_groups(s, &columns, &[], std::slice::from_ref(&group), opts).unwrap();
+    assert_eq!(model.groups()[0].atoms.len(), 1);
+    assert_eq!(model.groups()[0].atoms[0].rest, 0.0);
+    let model = Model::from_json(&model.to_json().unwrap()).unwrap();
+    let compressed: Vec<Vec<f32>> = test.iter().map(|c| compress(&s, c)).collect();
+    let inputs: Vec<(&str, &[f32])> = (0..3).map(|m| (names[m], compressed[m].as_slice())).collect();
+    // Without the atom: the relation's posterior over the whole box.
+    let plain = run(&group, &s, &[0, 1, 2].map(|m| (compressed[m].clone(), true)), Estimate::Mean, Seed::default());
+    for how in HOW {
+        let mut outs = vec![vec![0f32; 600]; 3];
+        let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|o| o.as_mut_slice()).collect();
+        model.upsample_table(&inputs, how, 7, 0, &mut refs).unwrap();
+        let mut defaults = 0;
+        for i in 0..600 {
+            for m in 0..3 {
+                let (lo, hi) = bounds(&s, compressed[m][i]);
+                assert!((lo..=hi).contains(&f64::from(outs[m][i])), "{how:?} row {i}: outside");
+            }
+            if [test[0][i], test[1][i], test[2][i]] == DEFAULT {
+                defaults += 1;
+                let got = [outs[0][i], outs[1][i], outs[2][i]];
+                assert_eq!(got.map(f32::to_bits), DEFAULT.map(f32::to_bits), "{how:?} row {i}");
+            }
+        }
+        assert_eq!(defaults, 120);
+    }
+    let moved = (0..600).filter(|&i| i % 5 == 0 && plain[0][i] != DEFAULT[0]).count();
+    assert!(moved > 100, "without the atom the relation moves the default ({moved} of 120)");
+}
+
+/// With other training rows behind the atom's compressed tuple, the atom is one part of the
+/// posterior: the mean is the weighted mean of the atom and the relation's own mean, a draw
+/// gives the atom about as often as its weight says, and an atom holding most of the weight is
+/// the median.
+#[test]
+fn an_atom_with_neighbours_is_weighed_against_them() {
+    let s = Scheme::atlas(7).unwrap();
+    let mut g = Group::new(Relation::SumToOne, ["pu", "pc", "pb"]).unwrap();
+    let plain = g.clone();
+    g.atoms = vec![models::JointAtom { values: DEFAULT.to_vec(), count: 30.0, rest: 10.0 }];
+    let rows = 4000;
+    let cols: Vec<(Vec<f32>, bool)> = DEFAULT.iter().map(|&d| (vec![s.compress(d).unwrap(); rows], true)).collect();
+    let seed = Seed { stream: 5, first_row: 0 };
+    let cont = run(&plain, &s, &cols, Estimate::Mean, seed);
+    let mean = run(&g, &s, &cols, Estimate::Mean, seed);
+    for m in 0..3 {
+        let expect = ((30.0 * f64::from(DEFAULT[m]) + 10.0 * f64::from(cont[m][0])) / 40.0) as f32;
+        assert_eq!(mean[m][0].to_bits(), expect.to_bits(), "member {m}");
+        assert_ne!(mean[m][0], DEFAULT[m]);
+    }
+    let median = run(&g, &s, &cols, Estimate::Median, seed);
+    assert_eq!([median[0][0], median[1][0], median[2][0]], DEFAULT);
+    let draws = run(&g, &s, &cols, Estimate::Sample, seed);
+    let exact = (0..rows).filter(|&i| (0..3).all(|m| draws[m][i] == DEFAULT[m])).count();
+    // Binomial(4000, 0.75): sd 27.
+    assert!((exact as f64 - 3000.0).abs() < 150.0, "{exact} of {rows} draws are the atom");
+    let again = run(&g, &s, &cols, Estimate::Sample, seed);
+    assert_eq!(draws, again, "draws are seeded by position");
+    for (col, drawn) in cols.iter().zip(&draws) {
+        for (&c, &d) in col.0.iter().zip(drawn) {
+            let (lo, hi) = bounds(&s, c);
+            assert!((lo..=hi).contains(&f64::from(d)));
+        }
+    }
+}

@@ -31,7 +31,7 @@ impl Rng {
 /// `n` objects of one container: `c.pt` (kept at full precision), `c.x` following pt, `c.n`
 /// integer counts with a -1 sentinel (a lattice), `c.iso` with a -999 sentinel and values on a
 /// finer grid (atoms and a shaped histogram), and tagger-like probabilities `t.p1..3` summing to
-/// one (a relation group).
+/// one (a relation group) with a repeated default triple (its joint atom).
 fn table(n: usize, seed: u64) -> Vec<(&'static str, Vec<f32>)> {
     let mut r = Rng(seed);
     let mut cols: Vec<(&'static str, Vec<f32>)> =
@@ -42,7 +42,9 @@ fn table(n: usize, seed: u64) -> Vec<(&'static str, Vec<f32>)> {
         let count = if r.next() < 0.2 { -1.0 } else { (r.next() * 300.0).floor() as f32 };
         let iso = if r.next() < 0.3 { -999.0 } else { ((1.0 + r.next() * 40.0) * 512.0).round() as f32 / 512.0 };
         let (a, b) = (r.next() as f32 * 0.5, r.next() as f32 * 0.3);
-        let row = [pt, (0.02 * f64::from(pt) + 5.0 * g) as f32, count, iso, 1.0 - a - b, a, b];
+        // One object in eight carries the tagger's default triple (a joint atom of the group).
+        let p = if r.next() < 0.125 { [0.725_232_36, 0.066_087_216, 0.208_680_44] } else { [1.0 - a - b, a, b] };
+        let row = [pt, (0.02 * f64::from(pt) + 5.0 * g) as f32, count, iso, p[0], p[1], p[2]];
         for (c, v) in cols.iter_mut().zip(row) {
             c.1.push(v);
         }
@@ -597,4 +599,36 @@ fn values_beyond_the_validated_magnitudes_keep_their_compressed_values() {
     m.upsample("n", &c, models::Estimate::Mean, 0, &mut out).unwrap();
     assert_ne!(out[0].to_bits(), c[0].to_bits(), "inside: the prior moves it");
     assert_eq!((out[1].to_bits(), out[2].to_bits()), (c[1].to_bits(), c[2].to_bits()), "beyond: compressed");
+}
+
+/// A group's joint atoms are checked on load: one finite value per member, weights that are
+/// training row counts, distinct atoms in order; each broken one names the group.
+#[test]
+fn damaged_joint_atoms_name_their_group() {
+    let root = gate_json();
+    let atom = root["groups"][0]["atoms"][0].clone();
+    assert!(atom.is_object(), "the gate's group has a joint atom: {}", root["groups"]);
+    let edits: [(&str, Value); 6] = [
+        ("values", serde_json::json!([0.5, 0.5])),
+        ("values", serde_json::json!([0.5, "NaN", 0.5])),
+        ("count", serde_json::json!(0.0)),
+        ("count", serde_json::json!(1e300)),
+        ("rest", serde_json::json!(-1.0)),
+        ("rest", serde_json::json!(0.5e17)),
+    ];
+    for (key, value) in edits {
+        let mut v = root.clone();
+        v["groups"][0]["atoms"][0][key] = value.clone();
+        match Model::from_json(&v.to_string()) {
+            Err(Error::InvalidModel { field, .. }) => assert_eq!(field, "groups[0]", "{key} = {value}"),
+            // A string where a number belongs is not even the file's shape.
+            Err(Error::ModelFile { .. }) if value.to_string().contains("NaN") => {}
+            other => panic!("{key} = {value}: {other:?}"),
+        }
+    }
+    let mut v = root.clone();
+    v["groups"][0]["atoms"].as_array_mut().unwrap().push(atom);
+    assert_eq!(field_of(&v.to_string()), (None, "groups[0]".to_string()), "the same atom twice");
+    // A reader of format 8 would ignore the atoms: files with them are of format 9.
+    assert!(root["version"].as_u64() >= Some(9));
 }

@@ -50,6 +50,18 @@ fn the_gate_on_physlite_stays_inside_and_does_not_lose_to_the_baseline() {
         let mut out_refs: Vec<&mut [f32]> = outs.iter_mut().map(|o| o.as_mut_slice()).collect();
         model.upsample_table(&inputs, Estimate::Mean, 0, 0, &mut out_refs).unwrap();
 
+        // The GN2 default triple (a jet the tagger did not evaluate) repeats in the training
+        // events: a joint atom of its group, so every evaluation jet carrying it comes back exact.
+        let gn2 = ["pu", "pc", "pb"].map(|p| format!("BTagging_AntiKt4EMPFlowAuxDyn.GN2v00_{p}"));
+        let at = gn2.clone().map(|n| eval.iter().position(|e| e.0 == n).unwrap());
+        let group = model.groups().iter().find(|g| g.members == gn2).expect("the GN2v00 group is used");
+        let default = [0.725_232_36f32, 0.066_087_216, 0.208_680_44];
+        assert!(group.atoms.iter().any(|a| a.values == default), "k = {k}: {:?}", group.atoms);
+        let rows = (0..eval[at[0]].1.len()).filter(|&i| at.map(|j| eval[j].1[i]) == default);
+        let back = rows.clone().filter(|&i| at.map(|j| outs[j][i].to_bits()) == default.map(f32::to_bits)).count();
+        eprintln!("k = {k}: GN2v00 default triples {} of 403 jets, {back} back exact", rows.clone().count());
+        assert!(rows.clone().count() >= 100 && back == rows.count(), "k = {k}: {back} back exact");
+
         let (mut ratios, mut worse, mut truth, mut tagger, mut chosen) =
             (Vec::new(), Vec::new(), Vec::new(), Vec::new(), std::collections::BTreeMap::new());
         for ((&(name, original), comp), out) in eval.iter().zip(&compressed).zip(&outs) {
@@ -199,5 +211,65 @@ fn rule_groups_hold_on_both_samples_and_three_of_four_outputs_do_not() {
         let three = Group::new(Relation::SumToOne, g.members[..3].to_vec()).unwrap();
         let a = agreement(&rntuple, &three, None);
         assert!(!a.holds() && a.miss > Agreement::MAX_MISS, "{three:?}: {a:?}");
+    }
+}
+
+/// The RNTuple sample (other events, a newer tagger): GN2v01's four outputs repeat two whole
+/// tuples (63 and 52 of 881 jets). Fitted on the first half, the group's joint atoms bring every
+/// jet of the second half that carries one of them back bit for bit, at every precision.
+#[test]
+fn repeated_gn2v01_tuples_come_back_exact_on_the_rntuple_sample() {
+    use models::Group;
+    let path = hepfloat_testdata::data_file(hepfloat_testdata::RNTUPLE_FLOATS).unwrap_or_else(|e| panic!("{e}"));
+    let columns = hepfloat_testdata::read_float_columns(&path).unwrap();
+    let names = ["pu", "pc", "pb", "ptau"].map(|p| format!("BTagging_AntiKt4EMPFlowAuxDyn:GN2v01_{p}"));
+    let col = |n: &str| columns.iter().find(|c| c.name == n).unwrap();
+    let fit: Vec<(&str, &[f32], &[f32])> =
+        names.iter().map(|n| (n.as_str(), col(n).events(0..25), col(n).events(25..50))).collect();
+    let group = Group::new(Relation::SumToOne, names.clone()).unwrap().with_tolerance(1e-6).unwrap();
+    for k in [7, 10, 15] {
+        let scheme = Scheme::atlas(k).unwrap();
+        let opts = FitOptions { force: Some(models::Method::Constraint), ..FitOptions::default() };
+        let model = Model::fit_groups(scheme, &fit, &[], std::slice::from_ref(&group), opts).unwrap();
+        let atoms = &model.groups()[0].atoms;
+        assert!(atoms.len() >= 2 && atoms.iter().all(|a| a.rest == 0.0), "k = {k}: {atoms:?}");
+        let eval: Vec<&[f32]> = names.iter().map(|n| col(n).events(50..100)).collect();
+        let compressed: Vec<Vec<f32>> = eval
+            .iter()
+            .map(|c| {
+                let mut v = c.to_vec();
+                scheme.compress_in_place(&mut v).unwrap();
+                v
+            })
+            .collect();
+        let inputs: Vec<(&str, &[f32])> =
+            names.iter().map(String::as_str).zip(compressed.iter().map(Vec::as_slice)).collect();
+        let mut outs = vec![vec![0f32; eval[0].len()]; 4];
+        let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|o| o.as_mut_slice()).collect();
+        model.upsample_table(&inputs, Estimate::Mean, 0, 0, &mut refs).unwrap();
+        let tuple = |c: &[&[f32]], i: usize| c.iter().map(|c| c[i].to_bits()).collect::<Vec<u32>>();
+        let is_atom = |i: usize| {
+            atoms.iter().any(|a| a.values.iter().map(|v| v.to_bits()).collect::<Vec<_>>() == tuple(&eval, i))
+        };
+        let rows: Vec<usize> = (0..eval[0].len()).filter(|&i| is_atom(i)).collect();
+        let outs: Vec<&[f32]> = outs.iter().map(Vec::as_slice).collect();
+        let back = rows.iter().filter(|&&i| tuple(&outs, i) == tuple(&eval, i)).count();
+        // The relation alone, without the atoms.
+        let mut plain = model.groups()[0].clone();
+        plain.atoms.clear();
+        let mut alone = compressed.clone();
+        let mut refs: Vec<&mut [f32]> = alone.iter_mut().map(|o| o.as_mut_slice()).collect();
+        let cols: Vec<(&[f32], Option<&Scheme>)> = compressed.iter().map(|c| (c.as_slice(), Some(&scheme))).collect();
+        plain.upsample(&cols, Estimate::Mean, models::Seed::default(), &mut refs).unwrap();
+        let alone: Vec<&[f32]> = alone.iter().map(Vec::as_slice).collect();
+        let without = rows.iter().filter(|&&i| tuple(&alone, i) == tuple(&eval, i)).count();
+        eprintln!(
+            "k = {k}: {} atoms; {} of {} jets carry one, {back} back exact ({without} without the atoms)",
+            atoms.len(),
+            rows.len(),
+            eval[0].len()
+        );
+        assert!(rows.len() >= 40 && back == rows.len(), "k = {k}: {back} of {}", rows.len());
+        assert!(without < rows.len() / 2, "k = {k}: the relation alone brought {without} back");
     }
 }

@@ -789,14 +789,19 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     for c in model.columns() {
         *choices.entry(c.choice_name()).or_default() += 1;
     }
+    let joint_atoms: usize = model.groups().iter().map(|g| g.atoms.len()).sum();
     out.say(format!(
-        "{}: fitted {} columns on events {}, validated on {} in {:.2} s; {} relation groups used",
+        "{}: fitted {} columns on events {}, validated on {} in {:.2} s; {} relation groups used{}",
         describe(&schemes),
         model.columns().len(),
         show_spans(&train_spans),
         show_spans(&valid_spans),
         t0.elapsed().as_secs_f64(),
-        model.groups().len()
+        model.groups().len(),
+        match joint_atoms {
+            0 => String::new(),
+            n => format!(", with {n} repeated tuples of their members kept exact"),
+        }
     ));
     out.say(format!("choices: {}", choices.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")));
     // Columns left compressed although a candidate gained on validation: the gain did not hold
@@ -823,7 +828,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     }
     out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
         "columns": model.columns().len(), "choices": choices, "unproven": unproven,
-        "groups": model.groups().len(), "groups_tested": tested, "train": spans_json(&train_spans), "validation": spans_json(&valid_spans),
+        "groups": model.groups().len(), "joint_atoms": joint_atoms, "groups_tested": tested, "train": spans_json(&train_spans), "validation": spans_json(&valid_spans),
         "output": a.output.output}));
     Ok(model)
 }
