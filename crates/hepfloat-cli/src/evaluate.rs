@@ -19,6 +19,7 @@ use serde::Serialize;
 use crate::Out;
 use crate::commands::float_columns;
 use crate::io::{Input, META_KEEP};
+use crate::observables::{self, Observables};
 use crate::output::{Temporary, check_dir_target};
 use crate::schemes::{META_FROM, recorded};
 
@@ -59,6 +60,13 @@ pub struct EvaluateArgs {
     /// Bins of the fine log10|x| histograms behind the KL divergence.
     #[arg(long, default_value_t = 1000)]
     pub bins: usize,
+    /// A cut on an observable of the report, `'OBSERVABLE>VALUE'` or `'OBSERVABLE<VALUE'`
+    /// (repeatable; the name as the report's observables table shows it, e.g.
+    /// `'AnalysisMuonsAuxDyn: ptvarcone30 / pt<0.15'`): the report counts the objects whose
+    /// decision compression flips, how many of those upsampling puts back, and how many new
+    /// flips it causes.
+    #[arg(long = "cut", value_name = "CUT", value_parser = crate::observables::parse_cut)]
+    pub cuts: Vec<(String, metrics::Cut)>,
 }
 
 /// One column's results.
@@ -348,6 +356,8 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     }
     // A held value takes 20 bytes: three values and the hash of its position.
     let per_column = (a.sample_mib.saturating_mul(1 << 20) / 20 / names.len()).max(1);
+    let list = observables::with_cuts(observables::builtin(&original.schema(), &names), &a.cuts)?;
+    let mut observed = Observables::new(list, a.max_values.min(per_column));
     let mut acc: Vec<Acc> = names
         .iter()
         .map(|n| Acc {
@@ -443,6 +453,7 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
             })
             .collect();
         done.into_iter().collect::<Result<()>>()?;
+        observed.add([o, c, u], files.map(String::as_str))?;
         at += o.num_rows() as u64;
         bar.inc(o.num_rows() as u64);
     }
@@ -459,8 +470,13 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     let summary = summarize(&rows, &acc);
     // Built under a temporary name, renamed into place when complete.
     let tmp = Temporary::dir(&a.report)?;
-    let md = markdown(&rows, &summary, &title(&schemes), &a.original);
-    let json = serde_json::json!({"scheme": title(&schemes), "summary": summary, "columns": rows});
+    let observed = observed.reports(a.bins);
+    let mut md = markdown(&rows, &summary, &title(&schemes), &a.original);
+    if !observed.is_empty() {
+        md.push_str(&observables::markdown(&observed));
+    }
+    let json =
+        serde_json::json!({"scheme": title(&schemes), "summary": summary, "columns": rows, "observables": observed});
     for (name, text) in [("report.md", md.clone()), ("report.json", serde_json::to_string_pretty(&json)?)] {
         let path = tmp.path().join(name);
         std::fs::write(&path, text).with_context(|| format!("cannot write {}", path.display()))?;

@@ -5,6 +5,7 @@ mod commands;
 mod evaluate;
 mod guard;
 mod io;
+mod observables;
 mod output;
 mod plot;
 mod schemes;

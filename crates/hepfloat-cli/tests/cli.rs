@@ -759,3 +759,71 @@ fn results_are_identical_whatever_the_thread_count() {
         assert_eq!(other.1, one.1, "evaluate: {threads} threads");
     }
 }
+
+/// `evaluate` computes physics observables beside the columns: an isolation ratio with a cut
+/// whose decision flips are counted here again from the three files (the toy's original
+/// regenerated, the compressed and upsampled read back), and the truth particles' masses.
+#[test]
+fn evaluate_reports_observables_and_the_flips_of_a_cut() {
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let tmp = scratch("observables");
+    let d = tmp.path();
+    let toy = "toy:2000:5";
+    let (m, c, u) = (d.join("m.json"), d.join("c.parquet"), d.join("u.parquet"));
+    json(&["fit", toy, "--bits", "7", "--entries", "0..1000", "-o", s(&m)]);
+    json(&["compress", toy, "--bits", "7", "-o", s(&c)]);
+    json(&["upsample", s(&c), "--model", s(&m), "-o", s(&u)]);
+    let iso = "AnalysisElectronsAuxDyn: topoetcone20 / pt";
+    let mass = "TruthElectronsAuxDyn: invariant mass of the first two";
+    let cut = format!("{iso}<0.02");
+    let args = ["evaluate", "--original", toy, "--compressed", s(&c), "--upsampled", s(&u), "--entries", "1000..2000"];
+    let (r, r2, mass_cut) = (d.join("r"), d.join("r2"), format!("{mass}>50000"));
+    let mut with_cuts: Vec<&str> = args.to_vec();
+    with_cuts.extend(["--report", s(&r), "--cut", &cut, "--cut", &mass_cut]);
+    let e = json(&with_cuts);
+    let observed = e["observables"].as_array().unwrap();
+    let get =
+        |name: &str| observed.iter().find(|o| o["name"] == name).unwrap_or_else(|| panic!("{name}: {observed:?}"));
+    for name in ["TruthElectronsAuxDyn: mass from e and |p|", "TruthMuonsAuxDyn: invariant mass of the first two", mass]
+    {
+        assert!(get(name)["values"].as_u64().unwrap() > 50, "{name}: {}", get(name));
+    }
+    // The flips, counted again from the files.
+    let read = |p: &Path| {
+        let b = ParquetRecordBatchReaderBuilder::try_new(std::fs::File::open(p).unwrap()).unwrap();
+        let schema = b.schema().clone();
+        let batches: Vec<_> = b.build().unwrap().map(Result::unwrap).collect();
+        arrow_select::concat::concat_batches(&schema, &batches).unwrap().slice(1000, 1000)
+    };
+    let original = hep_toy::Toy::new(5).batch(1000..2000).unwrap();
+    let ratios = |b: &arrow_array::RecordBatch| -> Vec<f64> {
+        let col = |n: &str| models::batch::float_values(b.column_by_name(n).unwrap().as_ref()).unwrap();
+        let (x, pt) = (col("AnalysisElectronsAuxDyn.topoetcone20"), col("AnalysisElectronsAuxDyn.pt"));
+        x.iter().zip(&pt).map(|(&x, &p)| f64::from(x) / f64::from(p)).collect()
+    };
+    let [o, c, u] = [original, read(&c), read(&u)].map(|b| ratios(&b));
+    let pass = |v: &[f64], i: usize| v[i] < 0.02;
+    let n = o.len();
+    let flipped: Vec<usize> = (0..n).filter(|&i| pass(&c, i) != pass(&o, i)).collect();
+    let f = &get(iso)["flips"];
+    assert_eq!(get(iso)["values"], n as u64);
+    assert_eq!(f["passing"], (0..n).filter(|&i| pass(&o, i)).count() as u64, "{f}");
+    assert_eq!(f["compressed"], flipped.len() as u64, "{f}");
+    assert_eq!(f["restored"], flipped.iter().filter(|&&i| pass(&u, i) == pass(&o, i)).count() as u64, "{f}");
+    assert_eq!(
+        f["caused"],
+        (0..n).filter(|&i| pass(&c, i) == pass(&o, i) && pass(&u, i) != pass(&o, i)).count() as u64
+    );
+    assert!(flipped.len() > 10, "a cut at the ratio's centre flips objects at k = 7: {f}");
+    assert!(get(mass)["flips"]["passing"].as_u64().unwrap() > 0);
+    let md = std::fs::read_to_string(r.join("report.md")).unwrap();
+    assert!(md.contains("## Observables") && md.contains("### Decision flips") && md.contains(&cut), "{md}");
+    assert!(!get("TruthElectronsAuxDyn: mass from e and |p|")["flips"].is_object(), "no cut, no flips");
+    // A cut on an observable the files do not have names the ones they do.
+    let mut wrong: Vec<&str> = args.to_vec();
+    wrong.extend(["--report", s(&r2), "--cut", "Nothing: x / pt<1"]);
+    let out = hepfloat(&wrong);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success() && err.contains("no such observable") && err.contains(iso), "{err}");
+    assert!(!r2.exists());
+}

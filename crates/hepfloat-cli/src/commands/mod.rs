@@ -1231,6 +1231,7 @@ impl Halves {
             max_values: 2_000_000,
             sample_mib: 128,
             bins: 1000,
+            cuts: vec![],
         };
         crate::evaluate::run(&eval, Out { quiet: true, json: false })
     }
