@@ -608,7 +608,10 @@ fn markdown(rows: &[ColumnReport], s: &Summary, scheme: &str, original: &str) ->
             fmt(r.oracle_ratio)
         );
     }
-    let _ = writeln!(md, "\nPlots: `mse_ratio.svg`, and per column `residuals_*.svg` and `histogram_*.svg`.");
+    let _ = writeln!(
+        md,
+        "\nPlots: `mse_ratio_by_container.svg` (the ratios of each container's columns), `mse_ratio_moved.svg` (the columns that moved, named), and per column `residuals_*.svg` and `histogram_*.svg`."
+    );
     md
 }
 

@@ -30,10 +30,7 @@ pub fn all(
     rows: &[ColumnReport],
     samples: &[Samples<'_>],
 ) -> Result<usize> {
-    let mut n = 0;
-    if ratio_bars(&dir.join("mse_ratio.svg"), rows)? {
-        n += 1;
-    }
+    let mut n = ratio_charts(dir, rows)?;
     let mut detailed: Vec<&ColumnReport> = rows.iter().filter(|r| r.ratio.is_some()).collect();
     detailed.sort_by_key(|r| std::cmp::Reverse(r.values));
     for r in detailed.into_iter().take(DETAILED) {
@@ -46,43 +43,105 @@ pub fn all(
     Ok(n)
 }
 
-/// Horizontal bars of `MSE upsampled / MSE compressed` per column, with the 1.0 line.
-fn ratio_bars(path: &Path, rows: &[ColumnReport]) -> Result<bool> {
-    let mut bars: Vec<(&str, f64)> = rows.iter().filter_map(|r| r.ratio.map(|v| (r.column.as_str(), v))).collect();
-    if bars.is_empty() {
-        return Ok(false);
+/// Columns named in the chart of moved columns, at most.
+const MOVED: usize = 40;
+
+/// The MSE ratios as two charts a person can take in, whatever the number of columns:
+/// `mse_ratio_by_container.svg`, one row per container (the range of its columns' ratios, their
+/// median, how many columns), and `mse_ratio_moved.svg`, the columns that moved (ratio off 1
+/// by more than 0.1 %), named, the [`MOVED`] that moved most. Log scale: a ratio of 0.01 is as
+/// far from 1 as 100. Returns how many it wrote.
+fn ratio_charts(dir: &Path, rows: &[ColumnReport]) -> Result<usize> {
+    let ratios: Vec<(&str, f64)> =
+        rows.iter().filter_map(|r| r.ratio.filter(|v| *v > 0.0).map(|v| (r.column.as_str(), v))).collect();
+    if ratios.is_empty() {
+        return Ok(0);
     }
-    bars.sort_by(|a, b| a.1.total_cmp(&b.1));
-    let height = 80 + 14 * bars.len() as u32;
+    // Per container: (name, min, median, max, columns).
+    let mut by: std::collections::BTreeMap<&str, Vec<f64>> = std::collections::BTreeMap::new();
+    for &(name, v) in &ratios {
+        by.entry(models::names::container(name).unwrap_or(name)).or_default().push(v);
+    }
+    let mut containers: Vec<(String, f64, f64, f64)> = by
+        .into_iter()
+        .map(|(c, mut v)| {
+            v.sort_by(f64::total_cmp);
+            (format!("{c} ({})", v.len()), v[0], v[v.len() / 2], v[v.len() - 1])
+        })
+        .collect();
+    containers.sort_by(|a, b| a.2.total_cmp(&b.2).then(a.0.cmp(&b.0)));
+    let rows_drawn: Vec<(String, f64, f64, f64)> = containers;
+    ranges(
+        &dir.join("mse_ratio_by_container.svg"),
+        "MSE upsampled / MSE compressed per container: range of its columns, median (dot); columns in brackets",
+        &rows_drawn,
+    )?;
+    let mut moved: Vec<(&str, f64)> = ratios.iter().copied().filter(|r| (r.1 - 1.0).abs() > 1e-3).collect();
+    if moved.is_empty() {
+        return Ok(1);
+    }
+    moved.sort_by(|a, b| b.1.ln().abs().total_cmp(&a.1.ln().abs()));
+    let left = moved.len().saturating_sub(MOVED);
+    moved.truncate(MOVED);
+    moved.sort_by(|a, b| a.1.total_cmp(&b.1));
+    let title = format!(
+        "Columns that moved (MSE ratio off 1 by more than 0.1 %){}",
+        if left > 0 { format!(": the {MOVED} that moved most, {left} more in report.md") } else { String::new() }
+    );
+    let points: Vec<(String, f64, f64, f64)> = moved.iter().map(|&(n, v)| (n.to_string(), v, v, v)).collect();
+    ranges(&dir.join("mse_ratio_moved.svg"), &title, &points)?;
+    Ok(2)
+}
+
+/// Rows of `(label, low, mid, high)` on a log axis of ratios: a bar from low to high (blue where
+/// it is below 1, red where above), a dot at mid, and the line at 1.
+fn ranges(path: &Path, title: &str, rows: &[(String, f64, f64, f64)]) -> Result<()> {
+    let height = 90 + 20 * rows.len() as u32;
     let root = SVGBackend::new(path, (1100, height)).into_drawing_area();
     root.fill(&WHITE).map_err(err)?;
-    let top = bars.iter().map(|b| b.1).fold(1.1f64, f64::max) * 1.05;
+    let lo = rows.iter().map(|r| r.1).fold(0.9f64, f64::min) / 1.5;
+    let hi = rows.iter().map(|r| r.3).fold(1.1f64, f64::max) * 1.5;
+    let label_width = rows.iter().map(|r| r.0.len()).max().unwrap_or(10).clamp(10, 80) as u32 * 7;
     let mut chart = ChartBuilder::on(&root)
-        .caption(
-            "MSE upsampled / MSE compressed, per column (below 1: better than the compressed data)",
-            ("sans-serif", 16),
-        )
+        .caption(title, ("sans-serif", 15))
         .margin(10)
-        .x_label_area_size(30)
-        .y_label_area_size(480)
-        .build_cartesian_2d(0f64..top, 0..bars.len())
+        .x_label_area_size(36)
+        .y_label_area_size(label_width)
+        .build_cartesian_2d((lo..hi).log_scale(), (0..rows.len()).into_segmented())
         .map_err(err)?;
     chart
         .configure_mesh()
-        .y_labels(bars.len())
-        .y_label_formatter(&|i| bars.get(*i).map_or(String::new(), |b| b.0.to_string()))
-        .y_label_style(("sans-serif", 10))
+        .y_labels(rows.len())
+        .y_label_formatter(&|y| match y {
+            SegmentValue::CenterOf(i) => rows.get(*i).map_or(String::new(), |r| r.0.clone()),
+            _ => String::new(),
+        })
+        .y_label_style(("sans-serif", 12))
+        .x_desc("MSE ratio (log scale; below 1: better than the compressed data)")
         .draw()
         .map_err(err)?;
+    let colour = |v: f64| if v <= 1.0 { BLUE.mix(0.6) } else { RED.mix(0.6) };
     chart
-        .draw_series(bars.iter().enumerate().map(|(i, b)| {
-            let colour = if b.1 <= 1.0 { BLUE.mix(0.6) } else { RED.mix(0.6) };
-            Rectangle::new([(0.0, i), (b.1, i + 1)], colour.filled())
+        .draw_series(rows.iter().enumerate().map(|(i, r)| {
+            // A range of one value still shows: at least a sliver of 2 % either side.
+            let (a, b) = if r.3 > r.1 * 1.04 { (r.1, r.3) } else { (r.2 / 1.02, r.2 * 1.02) };
+            let y = SegmentValue::CenterOf(i);
+            PathElement::new(vec![(a, y.clone()), (b, y)], colour(r.2).stroke_width(10))
         }))
         .map_err(err)?;
-    chart.draw_series(LineSeries::new([(1.0, 0), (1.0, bars.len())], BLACK.stroke_width(1))).map_err(err)?;
+    chart
+        .draw_series(
+            rows.iter().enumerate().map(|(i, r)| Circle::new((r.2, SegmentValue::CenterOf(i)), 4, BLACK.filled())),
+        )
+        .map_err(err)?;
+    chart
+        .draw_series(LineSeries::new(
+            [(1.0, SegmentValue::Exact(0)), (1.0, SegmentValue::Exact(rows.len()))],
+            BLACK.stroke_width(1),
+        ))
+        .map_err(err)?;
     root.present().map_err(err)?;
-    Ok(true)
+    Ok(())
 }
 
 /// Every `step`-th point of `(log10|x|, log10|Δ|)` where both exist.

@@ -111,7 +111,7 @@ fn toy_chain_beats_the_baseline_and_meets_the_oracle_where_it_can() {
         (es["summary"]["kl_compressed"].as_f64().unwrap(), es["summary"]["kl_upsampled"].as_f64().unwrap());
     assert!(klu < 0.3 * klc, "KL {klc} -> {klu}");
     assert_eq!(es["summary"]["inside"], 1.0);
-    for f in ["report.md", "report.json", "mse_ratio.svg"] {
+    for f in ["report.md", "report.json", "mse_ratio_by_container.svg", "mse_ratio_moved.svg"] {
         assert!(r.join(f).is_file(), "{f} missing");
     }
     assert!(std::fs::read_dir(&r).unwrap().any(|e| e.unwrap().file_name().to_string_lossy().starts_with("residuals_")));
