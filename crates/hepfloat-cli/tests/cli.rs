@@ -665,6 +665,26 @@ fn datasets_of_several_files_and_globs() {
     assert_eq!(u["values"].as_u64(), Some(per_file.iter().sum()));
     assert!(up.join("a.parquet").exists() && up.join("b.parquet").exists());
 
+    // Files at once (--jobs): the same files written, the same ones skipped, the same bytes.
+    let same = |x: &Path, y: &Path| {
+        for name in ["a.parquet", "b.parquet"] {
+            assert_eq!(x.join(name).exists(), y.join(name).exists(), "{name}");
+            if x.join(name).exists() {
+                assert!(std::fs::read(x.join(name)).unwrap() == std::fs::read(y.join(name)).unwrap(), "{name}");
+            }
+        }
+    };
+    for (entries, serial) in [("..", &out), ("150..250", &part)] {
+        let at_once = d.join(format!("jobs-{}", entries.len()));
+        json(&["compress", s(&glob), "--bits", "7", "--entries", entries, "--jobs", "3", "-o", s(&at_once)]);
+        same(&at_once, serial);
+    }
+    let up2 = d.join("up-jobs");
+    let u2 = json(&["upsample", s(&out.join("*.parquet")), "--model", s(&m), "--jobs", "2", "-o", s(&up2)]);
+    let values = |u: &Value| u["files"].as_array().unwrap().iter().map(|f| f["values"].clone()).collect::<Vec<_>>();
+    assert_eq!((&u2["values"], values(&u2)), (&u["values"], values(&u)));
+    same(&up2, &up);
+
     // Refusals: a file twice, a glob matching nothing, files that are not one dataset, an
     // output file for several inputs.
     let fails = |args: &[&str], says: &str| {
