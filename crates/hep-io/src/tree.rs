@@ -838,6 +838,11 @@ impl RootFile {
         let data = self.read_object(&key)?;
         let mut r = ObjReader::new(&data, key.seek_key + u64::from(key.key_len), u32::from(key.key_len), "TTree");
         let (name, title, entries, top) = r.tree()?;
+        // The parsed objects own what they hold: the raw bytes (for a big tree, tens of MB of
+        // basket arrays) go before the basket index is built from them.
+        let mut objs = std::mem::take(&mut r.objs);
+        drop(r);
+        drop(data);
         let entries = u64::try_from(entries).map_err(|_| Error::Malformed {
             what: "TTree",
             offset: key.seek_key,
@@ -850,10 +855,10 @@ impl RootFile {
         let mut stack: Vec<(usize, usize, String)> = top.into_iter().rev().map(|i| (i, 0, String::new())).collect();
         let mut taken: HashMap<String, usize> = HashMap::new();
         while let Some((i, depth, parent)) = stack.pop() {
-            let Some(Obj::Branch(rec)) = r.objs.get(i) else { continue };
-            let (type_name, mut column, packing) = resolver.resolve(rec, &r.objs);
+            let Some(Obj::Branch(rec)) = objs.get(i) else { continue };
+            let (type_name, mut column, packing) = resolver.resolve(rec, &objs);
             // A damaged basket list makes the branch unreadable, not the whole tree.
-            let baskets = basket_refs(rec, &r.objs).unwrap_or_else(|e| {
+            let baskets = basket_refs(rec, &objs).unwrap_or_else(|e| {
                 if column.is_ok() {
                     column = Err(Unreadable::Damaged { offset: rec.offset, detail: e.to_string() });
                 }
@@ -885,7 +890,7 @@ impl RootFile {
                 n += 1;
             }
             stack.extend(rec.branches.iter().rev().map(|&c| (c, depth + 1, path.clone())));
-            let count_leaf = rec.leaves.first().and_then(|&l| match r.objs.get(l) {
+            let count_leaf = rec.leaves.first().and_then(|&l| match objs.get(l) {
                 Some(Obj::Leaf(leaf)) => leaf.count,
                 _ => None,
             });
@@ -907,6 +912,11 @@ impl RootFile {
                 tobject_bits: rec.element.as_ref().is_some_and(|e| e.streamer_type == 15),
                 count: None,
             });
+            // Its basket arrays are in the index now: the record's copies go, so a tree of
+            // millions of baskets does not hold both at once.
+            if let Some(Obj::Branch(rec)) = objs.get_mut(i) {
+                (rec.basket_entry, rec.basket_seek, rec.basket_bytes) = Default::default();
+            }
         }
         let owner: HashMap<usize, usize> =
             leaves.iter().enumerate().flat_map(|(b, (ls, _))| ls.iter().map(move |&l| (l, b))).collect();
