@@ -87,6 +87,11 @@ pub struct FitOptions<'a> {
     pub force: Option<Method>,
     /// Told of every epoch of every neural fit (for a progress display).
     pub progress: Option<Progress<'a>>,
+    /// Give the neural models, beside the kept columns of the container, its other compressed
+    /// columns as context: their compressed values, as a file holds them (in training, the
+    /// training originals compressed with their schemes), up to [`MAX_CONTEXT`] columns in
+    /// all, kept ones first. The gate still decides per column on validation evidence.
+    pub sibling_context: bool,
 }
 
 /// The fewest training values the gate fits a neural model on.
@@ -102,6 +107,7 @@ impl Default for FitOptions<'_> {
             neural: Kinds::NONE,
             force: None,
             progress: None,
+            sibling_context: false,
         }
     }
 }
@@ -234,14 +240,38 @@ fn full_wins(
 
 /// The kept columns that give `name` its context: same container ([`crate::names::container`]),
 /// aligned with it in training and validation.
-fn context_of<'a>(name: &str, train: usize, valid: usize, kept: &[Column<'a>]) -> Vec<Column<'a>> {
+fn context_of<'a>(
+    name: &str,
+    train: usize,
+    valid: usize,
+    kept: &[Column<'a>],
+    siblings: &[Column<'a>],
+) -> Vec<Column<'a>> {
     let Some(container) = crate::names::container(name) else { return vec![] };
     kept.iter()
+        .chain(siblings.iter().filter(|c| c.name != name))
         .filter(|k| {
             crate::names::container(k.name) == Some(container) && k.train.len() == train && k.valid.len() == valid
         })
         .copied()
         .take(MAX_CONTEXT)
+        .collect()
+}
+
+/// The compressed columns' training and validation originals compressed with their schemes,
+/// as context for the neural models of their container ([`FitOptions::sibling_context`]).
+fn compressed_copies(schemes: &Schemes, columns: &[Column<'_>]) -> Result<Vec<(Vec<f32>, Vec<f32>)>> {
+    columns
+        .iter()
+        .map(|c| {
+            let scheme = schemes.of(c.name)?;
+            let copy = |v: &[f32]| -> Result<Vec<f32>> {
+                let mut v = v.to_vec();
+                scheme.compress_in_place(&mut v).map_err(|e| Error::from(e).in_column(c.name))?;
+                Ok(v)
+            };
+            Ok((copy(c.train)?, copy(c.valid)?))
+        })
         .collect()
 }
 
@@ -530,6 +560,13 @@ impl Model {
             }
         }
         let mut out = Vec::with_capacity(columns.len());
+        let copies = if opts.sibling_context && !neural_kinds.is_empty() {
+            compressed_copies(schemes, columns)?
+        } else {
+            vec![]
+        };
+        let siblings: Vec<Column<'_>> =
+            copies.iter().zip(columns.iter()).map(|((t, v), c)| Column::new(c.name, t, v)).collect();
         // For group members: the validation, the identity's errors and the column's own best.
         let mut own: HashMap<&str, (Validation<'_>, Vec<f64>, Best)> = HashMap::new();
         for column in columns {
@@ -556,7 +593,7 @@ impl Model {
             }
             let mut candidates = candidates(scheme, train, opts)?;
             let mut validation = Validation::new(scheme, column, opts.seed)?;
-            let context = context_of(name, train.len(), valid.len(), kept);
+            let context = context_of(name, train.len(), valid.len(), kept, &siblings);
             let neural: Vec<Kind> = if train.len() >= MIN_NEURAL && !context.is_empty() {
                 // Scored on draws, which a kind that gives none cannot be.
                 neural_kinds.iter().filter(|k| opts.estimate != Estimate::Sample || k.generative()).collect()

@@ -305,6 +305,48 @@ fn gate_chooses_the_corrector_and_applies_it_from_files_and_batches() {
     assert!(err.to_string().contains("el.pt"), "{err}");
 }
 
+/// With `sibling_context`, a column with no kept neighbour still gets a network: another
+/// compressed column of its container, at a finer precision, carries what it lost. The context
+/// is that column's compressed values, in training as in a file; without the option there is
+/// no context, hence no network.
+#[test]
+fn compressed_siblings_are_context_where_asked() {
+    use arrow_array::{Float32Array, RecordBatch};
+    use models::batch::{Upsampler, compress_columns};
+    use models::{FitOptions, Kinds, Model, Schemes};
+    use std::sync::Arc;
+    let (fine, coarse) = (Scheme::atlas(15).unwrap(), Scheme::atlas(7).unwrap());
+    let (y, x) = objects(36_000, 9, 0.02, 5.0);
+    let scheme_of = |n: &str| Some(if n == "el.y" { fine } else { coarse });
+    let schemes = || Schemes::PerColumn([("el.x", coarse), ("el.y", fine)].map(|(n, s)| (n.to_string(), s)).into());
+    let cols: Vec<(&str, &[f32], &[f32])> =
+        vec![("el.x", &x[..12_000], &x[12_000..24_000]), ("el.y", &y[..12_000], &y[12_000..24_000])];
+    let neural = Kinds::of(&[Kind::Hybrid]);
+    let alone = Model::fit_groups(schemes(), &cols, &[], &[], FitOptions { neural, ..FitOptions::default() }).unwrap();
+    assert_ne!(alone.column("el.x").unwrap().choice_name(), "hybrid");
+    let opts = FitOptions { neural, sibling_context: true, ..FitOptions::default() };
+    let model = Model::fit_groups(schemes(), &cols, &[], &[], opts).unwrap();
+    let column = model.column("el.x").unwrap();
+    assert_eq!(column.choice_name(), "hybrid");
+    assert_eq!(column.neural().unwrap().context, ["el.y"]);
+    let model = Model::from_json(&model.to_json().unwrap()).unwrap();
+
+    let batch = RecordBatch::try_from_iter([
+        ("el.x", Arc::new(Float32Array::from(x[24_000..].to_vec())) as _),
+        ("el.y", Arc::new(Float32Array::from(y[24_000..].to_vec())) as _),
+    ])
+    .unwrap();
+    let (compressed, _) = compress_columns(&batch, scheme_of).unwrap();
+    let up = Upsampler::new(&model, Estimate::Mean, 0).upsample(&compressed).unwrap();
+    let col = |b: &RecordBatch, n: &str| models::batch::float_values(b.column_by_name(n).unwrap().as_ref()).unwrap();
+    let (c, u) = (col(&compressed, "el.x"), col(&up, "el.x"));
+    for (&c, &u) in c.iter().zip(&u) {
+        assert!(quant_bounds::preimage(&coarse, c).unwrap().contains(u), "{u} outside the preimage of {c}");
+    }
+    let ratio = sq(&u, &x[24_000..]) / sq(&c, &x[24_000..]);
+    assert!(ratio < 0.8, "{ratio}");
+}
+
 /// A network may win only where the column's error rests on enough validation events: the same
 /// corrector that wins above, with its validation values gathered into four large events and 26
 /// small ones, still gains in every resample of the events, but two or three large values would

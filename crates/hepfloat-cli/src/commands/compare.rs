@@ -42,19 +42,28 @@ struct Run {
     label: String,
     /// Whether the gate also tries every bounded neural model.
     neural: bool,
+    /// Whether those models also read the container's other compressed columns.
+    siblings: bool,
     force: Option<Method>,
 }
 
 fn runs() -> Vec<Run> {
+    let run = |label: &str, neural: bool, siblings: bool, force: Option<Method>| Run {
+        label: label.into(),
+        neural,
+        siblings,
+        force,
+    };
     let mut r = vec![
-        Run { label: "gate (priors, relations)".into(), neural: false, force: None },
-        Run { label: "gate (priors, relations, neural)".into(), neural: true, force: None },
+        run("gate (priors, relations)", false, false, None),
+        run("gate (priors, relations, neural)", true, false, None),
+        run("gate (priors, relations, neural with compressed context)", true, true, None),
     ];
     for m in [Method::Uniform, Method::Lattice, Method::Histogram, Method::Constraint] {
-        r.push(Run { label: m.name().into(), neural: false, force: Some(m) });
+        r.push(run(m.name(), false, false, Some(m)));
     }
     for k in Kind::ALL {
-        r.push(Run { label: k.name().into(), neural: false, force: Some(Method::Neural(k)) });
+        r.push(run(k.name(), false, false, Some(Method::Neural(k))));
     }
     r
 }
@@ -135,7 +144,10 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
             let name = run.label.replace([' ', '(', ')', ','], "");
             let t = Instant::now();
             let fit_args = h.fit_args(bits, dir.join(format!("model-{name}.json")));
-            let model = fit(&FitArgs { neural: run.neural, force: run.force, ..fit_args }, quiet)?;
+            let model = fit(
+                &FitArgs { neural: run.neural, sibling_context: run.siblings, force: run.force, ..fit_args },
+                quiet,
+            )?;
             let fit_s = t.elapsed().as_secs_f64();
             let up = dir.join(format!("upsampled-{name}.parquet"));
             let rate = h.upsample(&model, &compressed, Estimate::Mean, &up)?;
@@ -229,6 +241,7 @@ fn compare_folds(h: &Halves, bits: &[u32], folds: u64, dir: &Path, out: Out) -> 
                     source: h.source(0..h.entries),
                     exclude: Some(held.clone()),
                     neural: run.neural,
+                    sibling_context: run.siblings,
                     force: run.force,
                     ..h.fit_args(k, kdir.join(format!("model-{name}.json")))
                 };
@@ -313,7 +326,11 @@ fn markdown(file: &str, all: &[Value], seconds: f64) -> String {
             .flatten()
             .skip(1)
             .filter(|m| m["method"] != ORACLE)
-            .map(|m| m["method"].as_str().unwrap_or("?").replace("gate (priors, relations, neural)", "gate+nn"))
+            .map(|m| {
+                let m = m["method"].as_str().unwrap_or("?");
+                m.replace("gate (priors, relations, neural with compressed context)", "gate+nn+context")
+                    .replace("gate (priors, relations, neural)", "gate+nn")
+            })
             .map(|m| m.replace("gate (priors, relations)", "gate"))
             .collect();
         md.push_str(&format!(

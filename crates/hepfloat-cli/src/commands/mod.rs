@@ -556,6 +556,11 @@ pub struct FitArgs {
     /// Shorthand for `--model all`.
     #[arg(long)]
     neural: bool,
+    /// Give the neural models the container's other compressed columns as context too (their
+    /// compressed values, as the file holds them), not only its kept ones; the gate still
+    /// decides per column.
+    #[arg(long)]
+    sibling_context: bool,
     /// Not a gate, for comparisons: put this method (identity, uniform, lattice, histogram,
     /// constraint or a neural model, autoencoder-unbounded included) on every column where it
     /// applies and the identity elsewhere.
@@ -851,7 +856,14 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         ));
     };
     let progress = Some(Progress(&tell));
-    let opts = FitOptions { estimate: a.estimate, neural, force: a.force, progress, ..FitOptions::default() };
+    let opts = FitOptions {
+        estimate: a.estimate,
+        neural,
+        force: a.force,
+        progress,
+        sibling_context: a.sibling_context,
+        ..FitOptions::default()
+    };
     let request = FitRequest { groups, options: opts, ..request };
     let model = Model::fit_request(&request).with_context(|| format!("fitting {}", input.name))?;
     spinner.finish_and_clear();
@@ -1232,6 +1244,7 @@ impl Halves {
             min_atom_count: 3,
             models: vec![],
             neural: true,
+            sibling_context: false,
             force: None,
             exclude: None,
             output: Output { output },
