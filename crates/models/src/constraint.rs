@@ -792,8 +792,9 @@ impl Group {
                     c.iter_mut().zip(&fields).for_each(|(x, f)| *x = f.c);
                     atoms.get(&tuple_key(&c[..n])).map_or(&[][..], Vec::as_slice)
                 };
-                let state = seed.state(start + i);
-                joint(self.relation, self.tolerance, &fields, how, state, informative_only, here, &mut out);
+                let (relation, tolerance, state) = (self.relation, self.tolerance, seed.state(start + i));
+                let ask = Ask { relation, tolerance, how, state, informative_only };
+                joint(ask, &fields, here, &mut out);
                 for (m, v) in out.iter().enumerate() {
                     if let Some(v) = *v {
                         sink(m, start + i, v);
@@ -1020,18 +1021,9 @@ impl Region {
 /// median the weighted median of the atoms and the continuous part's median, a draw picks an
 /// atom or the continuous part by weight. A member the relation leaves to its own prior takes
 /// part in the continuous part at its compressed value (in a draw: keeps its own draw).
-#[allow(clippy::too_many_arguments)]
-pub(crate) fn joint(
-    relation: Relation,
-    tolerance: f64,
-    fields: &[Field],
-    how: Estimate,
-    state: u64,
-    informative_only: bool,
-    atoms: &[&JointAtom],
-    out: &mut [Option<f32>],
-) {
-    let holds = continuous(relation, tolerance, fields, how, state, informative_only, out);
+pub(crate) fn joint(ask: Ask, fields: &[Field], atoms: &[&JointAtom], out: &mut [Option<f32>]) {
+    let holds = continuous(ask, fields, out);
+    let Ask { how, state, .. } = ask;
     if atoms.is_empty() {
         return;
     }
@@ -1074,20 +1066,24 @@ pub(crate) fn joint(
     }
 }
 
+/// What [`joint`] is asked at one row: the group's relation and tolerance, the estimate, the
+/// seed state of a draw, and whether only the members the relation narrows are set.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Ask {
+    pub relation: Relation,
+    pub tolerance: f64,
+    pub how: Estimate,
+    pub state: u64,
+    pub informative_only: bool,
+}
+
 /// The stream of the draw that picks an atom or the continuous part (see [`joint`]).
 const ATOM_STREAM: u64 = 0x6a6f_696e_745f_6174;
 
 /// [`joint`] without atoms: the relation's own estimate. Returns whether the relation's
 /// posterior has mass in the row's box (false where the box misses the relation).
-fn continuous(
-    relation: Relation,
-    tolerance: f64,
-    fields: &[Field],
-    how: Estimate,
-    state: u64,
-    informative_only: bool,
-    out: &mut [Option<f32>],
-) -> bool {
+fn continuous(ask: Ask, fields: &[Field], out: &mut [Option<f32>]) -> bool {
+    let Ask { relation, tolerance, how, state, informative_only } = ask;
     out.iter_mut().for_each(|o| *o = None);
     if fields.iter().any(|f| !(f.c.is_finite() && f.lo.is_finite() && f.hi.is_finite())) {
         return false;
@@ -1256,6 +1252,11 @@ mod tests {
         Field { c: 0.5 * (lo + hi), lo, hi, known: false }
     }
 
+    /// The mean of a four-momentum group with no tolerance.
+    fn ask(informative_only: bool) -> Ask {
+        Ask { relation: Relation::FourMomentum, tolerance: 0.0, how: Estimate::Mean, state: 0, informative_only }
+    }
+
     /// A brute-force mean: a midpoint grid of `n` points per free axis over the box.
     fn grid_mean(fields: &[Field], m: f32, tol: f64, n: usize) -> [f64; 4] {
         let (mut w, mut acc) = (0.0, [0.0; 4]);
@@ -1292,10 +1293,10 @@ mod tests {
             Field { c: 0.0, lo: 0.0, hi: 0.0, known: true },
         ];
         let mut all = [None; 5];
-        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, false, &[], &mut all);
+        joint(ask(false), &fields, &[], &mut all);
         assert!(all[2].is_some() && all[3].is_some(), "{all:?}");
         let mut informed = [None; 5];
-        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, true, &[], &mut informed);
+        joint(ask(true), &fields, &[], &mut informed);
         assert!(informed[2].is_none() && informed[3].is_none(), "{informed:?}");
         // A slow particle whose e interval is far wider than its momenta's: e is pinned.
         let slow = [
@@ -1305,7 +1306,7 @@ mod tests {
             field(120.0, 136.0),
             Field { c: 0.1, lo: 0.1, hi: 0.1, known: true },
         ];
-        joint(Relation::FourMomentum, 0.0, &slow, Estimate::Mean, 0, true, &[], &mut informed);
+        joint(ask(true), &slow, &[], &mut informed);
         assert!(informed[3].is_some(), "{informed:?}");
     }
 
@@ -1320,7 +1321,7 @@ mod tests {
             Field { c: 0.1, lo: 0.1, hi: 0.1, known: true },
         ];
         let mut out = [None; 5];
-        joint(Relation::FourMomentum, 0.0, &fields, Estimate::Mean, 0, false, &[], &mut out);
+        joint(ask(false), &fields, &[], &mut out);
         let grid = grid_mean(&fields, 0.1, 0.0, 240);
         let mut moved = 0.0f64;
         for (k, m) in [0, 1, 2, 3].into_iter().enumerate() {
