@@ -300,7 +300,7 @@ fn shape_difference(a: &dyn Array, b: &dyn Array, first: u64) -> Option<String> 
 }
 
 /// The length of each row of a list column and the values its rows refer to.
-fn list_parts(a: &dyn Array) -> Option<(Vec<usize>, ArrayRef)> {
+pub(crate) fn list_parts(a: &dyn Array) -> Option<(Vec<usize>, ArrayRef)> {
     fn generic<O: OffsetSizeTrait>(l: &GenericListArray<O>) -> (Vec<usize>, ArrayRef) {
         let o = l.value_offsets();
         let lengths = o.windows(2).map(|w| (w[1] - w[0]).as_usize()).collect();

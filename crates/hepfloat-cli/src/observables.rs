@@ -2,6 +2,8 @@
 //! from the columns' names (`builtin`), with the user's cuts on them (`--cut`), tallied batch by
 //! batch on the original, compressed and upsampled values (`Observables`).
 
+use std::collections::HashMap;
+
 use anyhow::{Context, Result, bail};
 use arrow_array::cast::AsArray;
 use arrow_array::{Array, RecordBatch};
@@ -101,29 +103,30 @@ pub struct Observables {
     tallies: Vec<Tally>,
 }
 
-/// A column's values as one flat slice and the offsets of each event's values in it.
-fn flat_column(batch: &RecordBatch, name: &str, file: &str) -> Result<(Vec<f32>, Vec<usize>)> {
+/// A column's values and the offsets of each event's values in them.
+type Flat = (Vec<f32>, Vec<usize>);
+
+/// A column's values as one flat slice (a null as NaN) and the offsets of each event's values
+/// in it: a list column's rows (`evaluate`'s `list_parts`), or one value per event.
+fn flat_column(batch: &RecordBatch, name: &str, file: &str) -> Result<Flat> {
     let c = batch.column_by_name(name).with_context(|| format!("{file} has no column {name:?}"))?;
     let floats = |a: &dyn Array| -> Result<Vec<f32>> {
-        let a = a.as_primitive_opt::<arrow_array::types::Float32Type>().context("not float32")?;
+        let a = a
+            .as_primitive_opt::<arrow_array::types::Float32Type>()
+            .with_context(|| format!("{file}: column {name:?} is not float32"))?;
         Ok((0..a.len()).map(|i| if a.is_null(i) { f32::NAN } else { a.value(i) }).collect())
     };
-    let with_offsets = |o: Vec<usize>, values: &dyn Array| -> Result<(Vec<f32>, Vec<usize>)> {
-        let (s, e) = (o[0], o[o.len() - 1]);
-        Ok((floats(&values.slice(s, e - s))?, o.iter().map(|x| x - s).collect()))
-    };
-    match c.data_type() {
-        DataType::List(_) => {
-            let l = c.as_list::<i32>();
-            with_offsets(l.value_offsets().iter().map(|&o| o as usize).collect(), l.values().as_ref())
+    match crate::evaluate::list_parts(c.as_ref()) {
+        Some((lengths, values)) => {
+            let mut at = 0;
+            let offsets = std::iter::once(0).chain(lengths.iter().map(|n| {
+                at += n;
+                at
+            }));
+            Ok((floats(values.as_ref())?, offsets.collect()))
         }
-        DataType::LargeList(_) => {
-            let l = c.as_list::<i64>();
-            with_offsets(l.value_offsets().iter().map(|&o| o as usize).collect(), l.values().as_ref())
-        }
-        _ => Ok((floats(c.as_ref())?, (0..=c.len()).collect())),
+        None => Ok((floats(c.as_ref())?, (0..=c.len()).collect())),
     }
-    .with_context(|| format!("{file}: column {name:?}"))
 }
 
 impl Observables {
@@ -135,11 +138,18 @@ impl Observables {
 
     /// Add one batch of each version (original, compressed, upsampled; `files` names them).
     pub fn add(&mut self, batches: [&RecordBatch; 3], files: [&str; 3]) -> Result<()> {
-        for (o, t) in self.list.iter().zip(&mut self.tallies) {
-            let mut versions: Vec<Vec<(Vec<f32>, Vec<usize>)>> = Vec::with_capacity(3);
-            for (b, f) in batches.iter().zip(files) {
-                versions.push(o.columns().iter().map(|n| flat_column(b, n, f)).collect::<Result<_>>()?);
+        // Each column once per version, however many observables read it (pt, the momenta).
+        let mut flat: Vec<HashMap<&str, Flat>> = vec![HashMap::new(); 3];
+        for ((cache, b), f) in flat.iter_mut().zip(batches).zip(files) {
+            for n in self.list.iter().flat_map(Observable::columns) {
+                if !cache.contains_key(n.as_str()) {
+                    cache.insert(n.as_str(), flat_column(b, n, f)?);
+                }
             }
+        }
+        for (o, t) in self.list.iter().zip(&mut self.tallies) {
+            let versions: Vec<Vec<&Flat>> =
+                flat.iter().map(|cache| o.columns().iter().map(|n| &cache[n.as_str()]).collect()).collect();
             let events = &versions[0][0].1;
             if let Some(n) = versions.iter().flatten().find(|c| c.1 != *events) {
                 bail!(

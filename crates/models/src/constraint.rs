@@ -283,10 +283,8 @@ impl Group {
             t
         };
         // The training rows behind each atom's compressed tuple that are not atoms themselves.
-        let mut rest: std::collections::HashMap<TupleKey, u32> = std::collections::HashMap::new();
-        for a in &seen {
-            rest.insert(compressed(&values(&a.0))?, 0);
-        }
+        let boxes: Vec<TupleKey> = seen.iter().map(|a| compressed(&values(&a.0))).collect::<Result<_>>()?;
+        let mut rest: std::collections::HashMap<TupleKey, u32> = boxes.iter().map(|&b| (b, 0)).collect();
         for t in &finite {
             if seen.binary_search_by_key(&tuple_key(&t[..n]), |a| a.0).is_err()
                 && let Some(r) = rest.get_mut(&compressed(t)?)
@@ -295,10 +293,13 @@ impl Group {
             }
         }
         self.atoms = Vec::with_capacity(seen.len());
-        for (key, count) in seen {
-            let t = values(&key);
-            let rest = rest.get(&compressed(&t)?).copied().unwrap_or(0);
-            self.atoms.push(JointAtom { values: t[..n].to_vec(), count: f64::from(count), rest: f64::from(rest) });
+        for ((key, count), b) in seen.into_iter().zip(&boxes) {
+            let rest = rest.get(b).copied().unwrap_or(0);
+            self.atoms.push(JointAtom {
+                values: values(&key)[..n].to_vec(),
+                count: f64::from(count),
+                rest: f64::from(rest),
+            });
         }
         Ok(())
     }
