@@ -174,7 +174,7 @@ fn neural(c: &mut Criterion) {
             black_box(&out);
         })
     });
-    for kind in [Kind::Hybrid, Kind::Autoencoder, Kind::Vae, Kind::Flow, Kind::FlowMatching] {
+    for kind in [Kind::Hybrid, Kind::Autoencoder, Kind::Vae, Kind::Flow, Kind::FlowMatching, Kind::Inpainting] {
         let (net, _) = Net::fit(
             kind,
             &atlas,

@@ -67,6 +67,14 @@ pub struct EvaluateArgs {
     /// flips it causes.
     #[arg(long = "cut", value_name = "CUT", value_parser = crate::observables::parse_cut)]
     pub cuts: Vec<(String, metrics::Cut)>,
+    /// A flavour tagger's b-tagging discriminant as one more observable, with the charm (and tau)
+    /// fractions of its background: `'TAGGER:fc=F'` or `'TAGGER:fc=F,ftau=T'` (repeatable), for
+    /// every container with the tagger's `pb`, `pc`, `pu` (and `ptau`) columns:
+    /// `ln(pb / (fc·pc + ftau·ptau + (1 − fc − ftau)·pu))`. Give the fractions and working-point
+    /// cuts (`--cut`, repeatable on one observable) that your flavour-tagging recommendation
+    /// publishes; hepfloat ships none of its own.
+    #[arg(long = "tagger", value_name = "TAGGER", value_parser = crate::observables::parse_tagger)]
+    pub taggers: Vec<crate::observables::Tagger>,
 }
 
 /// One column's results.
@@ -356,7 +364,9 @@ pub fn run(a: &EvaluateArgs, out: Out) -> Result<(Summary, Vec<ColumnReport>)> {
     }
     // A held value takes 20 bytes: three values and the hash of its position.
     let per_column = (a.sample_mib.saturating_mul(1 << 20) / 20 / names.len()).max(1);
-    let list = observables::with_cuts(observables::builtin(&original.schema(), &names), &a.cuts)?;
+    let mut list = observables::builtin(&original.schema(), &names);
+    list.extend(observables::taggers(&original.schema(), &names, &a.taggers)?);
+    let list = observables::with_cuts(list, &a.cuts)?;
     let mut observed = Observables::new(list, a.max_values.min(per_column));
     let mut acc: Vec<Acc> = names
         .iter()

@@ -31,14 +31,7 @@ fn is_isolation(variable: &str) -> bool {
 /// invariant mass of each event's first two particles; for every container with a `pt`, each
 /// isolation variable over `pt`.
 pub fn builtin(schema: &Schema, names: &[String]) -> Vec<Observable> {
-    let flat = |n: &String| {
-        schema.field_with_name(n).is_ok_and(|f| match f.data_type() {
-            DataType::Float32 => true,
-            DataType::List(v) | DataType::LargeList(v) => v.data_type() == &DataType::Float32,
-            _ => false,
-        })
-    };
-    let names: Vec<&String> = names.iter().filter(|n| flat(n)).collect();
+    let names = flat_floats(schema, names);
     let refs: Vec<&str> = names.iter().map(|n| n.as_str()).collect();
     let mut out = Vec::new();
     for g in models::detect_groups(&refs, &models::Rule::defaults()) {
@@ -65,6 +58,113 @@ pub fn builtin(schema: &Schema, names: &[String]) -> Vec<Observable> {
     out
 }
 
+/// A `--tagger`: a flavour tagger's b-tagging discriminant, with the charm and tau fractions of
+/// its background as the user declares them (`TAGGER:fc=F[,ftau=T]`).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Tagger {
+    /// The tagger's name as its columns start (`GN2v01` for `GN2v01_pb`, `_pc`, `_pu`, `_ptau`).
+    pub name: String,
+    /// The charm fraction.
+    pub fc: f64,
+    /// The tau fraction (0: no `ptau` column needed).
+    pub ftau: f64,
+}
+
+impl Tagger {
+    /// The observable's name for a container.
+    fn observable(&self, container: &str) -> String {
+        if self.ftau > 0.0 {
+            format!("{container}: D_b({}, fc={}, ftau={})", self.name, self.fc, self.ftau)
+        } else {
+            format!("{container}: D_b({}, fc={})", self.name, self.fc)
+        }
+    }
+}
+
+/// The b-tagging discriminant `ln(pb / (fc·pc + ftau·ptau + (1 − fc − ftau)·pu))`, each side
+/// offset by 1e-10 as ATLAS flavour tagging's `atlas-ftag-tools` (`btag_discriminant`) does, so
+/// that a zero probability gives a large finite value.
+pub fn discriminant(pb: f64, pc: f64, pu: f64, ptau: f64, fc: f64, ftau: f64) -> f64 {
+    const EPSILON: f64 = 1e-10;
+    ((pb + EPSILON) / (fc * pc + ftau * ptau + (1.0 - fc - ftau) * pu + EPSILON)).ln()
+}
+
+/// Parse a `--tagger`: `TAGGER:fc=F` or `TAGGER:fc=F,ftau=T`, fractions in [0, 1] summing to at
+/// most 1.
+pub fn parse_tagger(s: &str) -> Result<Tagger, String> {
+    let (name, fractions) =
+        s.split_once(':').ok_or_else(|| format!("{s:?}: expected TAGGER:fc=F or TAGGER:fc=F,ftau=T"))?;
+    let name = name.trim();
+    if name.is_empty() || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+        return Err(format!("{s:?}: {name:?} is not a tagger's name (letters, digits, _)"));
+    }
+    let (mut fc, mut ftau) = (None, 0.0);
+    for part in fractions.split(',') {
+        let (key, value) = part.split_once('=').ok_or_else(|| format!("{s:?}: {part:?} is not KEY=VALUE"))?;
+        let value: f64 = value.trim().parse().map_err(|_| format!("{s:?}: {value:?} is not a number"))?;
+        if !(0.0..=1.0).contains(&value) {
+            return Err(format!("{s:?}: the fraction {value} is not in [0, 1]"));
+        }
+        match key.trim() {
+            "fc" => fc = Some(value),
+            "ftau" => ftau = value,
+            other => return Err(format!("{s:?}: {other:?} is not a fraction (fc, ftau)")),
+        }
+    }
+    let fc = fc.ok_or_else(|| format!("{s:?}: the charm fraction fc= is missing"))?;
+    if fc + ftau > 1.0 {
+        return Err(format!("{s:?}: fc + ftau = {} is more than 1", fc + ftau));
+    }
+    Ok(Tagger { name: name.to_string(), fc, ftau })
+}
+
+/// The discriminant of each declared tagger in every container holding its probabilities as
+/// float columns among `names`; a tagger found in no container is an error.
+pub fn taggers(schema: &Schema, names: &[String], taggers: &[Tagger]) -> Result<Vec<Observable>> {
+    let flat = flat_floats(schema, names);
+    let mut out = Vec::new();
+    for t in taggers {
+        let before = out.len();
+        for n in &flat {
+            let Some((container, sep, variable)) = names::split(n) else { continue };
+            if variable != format!("{}_pb", t.name) {
+                continue;
+            }
+            let column = |p: &str| format!("{container}{sep}{}_{p}", t.name);
+            let mut columns = vec![column("pb"), column("pc"), column("pu")];
+            if t.ftau > 0.0 {
+                columns.push(column("ptau"));
+            }
+            if !columns.iter().all(|c| flat.contains(&c)) {
+                continue;
+            }
+            let (fc, ftau) = (t.fc, t.ftau);
+            out.push(Observable::object(t.observable(container), columns, move |v| {
+                discriminant(v[0], v[1], v[2], v.get(3).copied().unwrap_or(0.0), fc, ftau)
+            }));
+        }
+        if out.len() == before {
+            let needs = if t.ftau > 0.0 { "pb, pc, pu and ptau" } else { "pb, pc and pu" };
+            bail!("--tagger {}: no container holds its {needs} as float columns", t.name);
+        }
+    }
+    Ok(out)
+}
+
+/// The float columns among `names` (one `float32` per event, or a list of them).
+fn flat_floats<'a>(schema: &Schema, names: &'a [String]) -> Vec<&'a String> {
+    names
+        .iter()
+        .filter(|n| {
+            schema.field_with_name(n).is_ok_and(|f| match f.data_type() {
+                DataType::Float32 => true,
+                DataType::List(v) | DataType::LargeList(v) => v.data_type() == &DataType::Float32,
+                _ => false,
+            })
+        })
+        .collect()
+}
+
 /// A `--cut`: `OBSERVABLE>VALUE` or `OBSERVABLE<VALUE` (the observable's name as the report
 /// shows it).
 pub fn parse_cut(s: &str) -> Result<(String, Cut), String> {
@@ -81,8 +181,9 @@ pub fn parse_cut(s: &str) -> Result<(String, Cut), String> {
     ))
 }
 
-/// The observables with the user's cuts applied; a cut on an observable that is not among them
-/// is an error naming the ones there are.
+/// The observables with the user's cuts applied (an observable with several cuts, such as a
+/// tagger's working points, once per cut); a cut on an observable that is not among them is an
+/// error naming the ones there are.
 pub fn with_cuts(observables: Vec<Observable>, cuts: &[(String, Cut)]) -> Result<Vec<Observable>> {
     if let Some((name, _)) = cuts.iter().find(|(n, _)| !observables.iter().any(|o| o.name() == n)) {
         let known: Vec<&str> = observables.iter().map(Observable::name).collect();
@@ -90,9 +191,10 @@ pub fn with_cuts(observables: Vec<Observable>, cuts: &[(String, Cut)]) -> Result
     }
     Ok(observables
         .into_iter()
-        .map(|o| match cuts.iter().find(|(n, _)| n == o.name()) {
-            Some((_, cut)) => o.with_cut(cut.clone()),
-            None => o,
+        .flat_map(|o| {
+            let mine: Vec<Observable> =
+                cuts.iter().filter(|(n, _)| n == o.name()).map(|(_, cut)| o.clone().with_cut(cut.clone())).collect();
+            if mine.is_empty() { vec![o] } else { mine }
         })
         .collect())
 }
@@ -246,6 +348,37 @@ mod tests {
         for bad in ["x", "x>", ">1", "x>nan", "x<inf", "x>1e400"] {
             assert!(parse_cut(bad).is_err(), "{bad}");
         }
+    }
+
+    #[test]
+    fn taggers_parse_and_refuse_fractions_that_are_not() {
+        let t = parse_tagger("GN2v01:fc=0.2,ftau=0.01").unwrap();
+        assert_eq!(t, Tagger { name: "GN2v01".into(), fc: 0.2, ftau: 0.01 });
+        assert_eq!(t.observable("Jets"), "Jets: D_b(GN2v01, fc=0.2, ftau=0.01)");
+        assert_eq!(parse_tagger("DL1dv01:fc=0.018").unwrap().observable("J"), "J: D_b(DL1dv01, fc=0.018)");
+        for bad in [
+            "GN2v01",
+            "GN2v01:",
+            ":fc=0.1",
+            "GN2 v01:fc=0.1",
+            "X:fc=1.5",
+            "X:fc=0.6,ftau=0.5",
+            "X:ftau=0.1",
+            "X:fb=0.1",
+            "X:fc=nan",
+        ] {
+            assert!(parse_tagger(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_discriminant_is_the_log_ratio_of_b_to_the_weighted_background() {
+        // pb = 0.5, pc = 0.2, pu = 0.3: ln(0.5 / (0.1·0.2 + 0.9·0.3)) = ln(0.5 / 0.29).
+        assert!((discriminant(0.5, 0.2, 0.3, 0.0, 0.1, 0.0) - (0.5f64 / 0.29).ln()).abs() < 1e-9);
+        // The tau fraction takes its share of the light one.
+        let d = discriminant(0.5, 0.2, 0.2, 0.1, 0.2, 0.01);
+        assert!((d - (0.5f64 / (0.04 + 0.001 + 0.79 * 0.2)).ln()).abs() < 1e-9);
+        assert!(discriminant(0.9, 0.0, 0.0, 0.0, 0.1, 0.0).is_finite());
     }
 
     #[test]

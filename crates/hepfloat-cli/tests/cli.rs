@@ -285,7 +285,7 @@ fn compare_puts_every_method_side_by_side() {
     let ratio = |name: &str| {
         iso["ratios"].as_array().unwrap().iter().find(|r| r["method"] == name).unwrap()["ratio"].as_f64().unwrap()
     };
-    for kind in ["hybrid", "autoencoder", "vae", "flow", "flow-matching"] {
+    for kind in ["hybrid", "autoencoder", "vae", "flow", "flow-matching", "inpainting"] {
         assert_eq!(method(kind)["stats"]["inside"], 1.0, "{kind}");
         assert!(ratio(kind) < 0.9 && ratio(kind) < ratio("uniform"), "{kind}: {}", ratio(kind));
     }
@@ -801,8 +801,13 @@ fn evaluate_reports_observables_and_the_flips_of_a_cut() {
     let cut = format!("{iso}<0.02");
     let args = ["evaluate", "--original", toy, "--compressed", s(&c), "--upsampled", s(&u), "--entries", "1000..2000"];
     let (r, r2, mass_cut) = (d.join("r"), d.join("r2"), format!("{mass}>50000"));
+    // A tagger's discriminant at two working points, with a charm fraction the user declares
+    // (an arbitrary one here: hepfloat ships none).
+    let db = "BTagging_AntiKt4EMPFlowAuxDyn: D_b(GN2v00, fc=0.1)";
+    let wps = [0.5, 2.0].map(|c: f64| (c, format!("{db}>{c}")));
     let mut with_cuts: Vec<&str> = args.to_vec();
-    with_cuts.extend(["--report", s(&r), "--cut", &cut, "--cut", &mass_cut]);
+    with_cuts.extend(["--report", s(&r), "--cut", &cut, "--cut", &mass_cut, "--tagger", "GN2v00:fc=0.1"]);
+    with_cuts.extend(wps.iter().flat_map(|(_, w)| ["--cut", w.as_str()]));
     let e = json(&with_cuts);
     let observed = e["observables"].as_array().unwrap();
     let get =
@@ -839,6 +844,34 @@ fn evaluate_reports_observables_and_the_flips_of_a_cut() {
     );
     assert!(flipped.len() > 10, "a cut at the ratio's centre flips objects at k = 7: {f}");
     assert!(get(mass)["flips"]["passing"].as_u64().unwrap() > 0);
+    // The discriminant's flips at each working point, recounted from the probabilities.
+    let discriminants = |b: &arrow_array::RecordBatch| -> Vec<f64> {
+        let col = |p: &str| {
+            let n = format!("BTagging_AntiKt4EMPFlowAuxDyn.GN2v00_{p}");
+            models::batch::float_values(b.column_by_name(&n).unwrap().as_ref()).unwrap()
+        };
+        let (pb, pc, pu) = (col("pb"), col("pc"), col("pu"));
+        (0..pb.len())
+            .map(|i| {
+                let (b, c, u) = (f64::from(pb[i]), f64::from(pc[i]), f64::from(pu[i]));
+                ((b + 1e-10) / (0.1 * c + 0.9 * u + 1e-10)).ln()
+            })
+            .collect()
+    };
+    let original = hep_toy::Toy::new(5).batch(1000..2000).unwrap();
+    let [o, c, u] = [original, read(&d.join("c.parquet")), read(&d.join("u.parquet"))].map(|b| discriminants(&b));
+    for (threshold, _) in &wps {
+        let at = observed.iter().find(|x| x["name"] == db && x["cut"]["threshold"] == *threshold).unwrap();
+        let pass = |v: &[f64], i: usize| v[i] > *threshold;
+        let n = o.len();
+        let flipped: Vec<usize> = (0..n).filter(|&i| pass(&c, i) != pass(&o, i)).collect();
+        let f = &at["flips"];
+        assert_eq!(at["values"], n as u64, "{at}");
+        assert_eq!(f["passing"], (0..n).filter(|&i| pass(&o, i)).count() as u64, "{f}");
+        assert_eq!(f["compressed"], flipped.len() as u64, "{f}");
+        assert_eq!(f["restored"], flipped.iter().filter(|&&i| pass(&u, i) == pass(&o, i)).count() as u64, "{f}");
+        assert!(f["passing"].as_u64().unwrap() > 0 && f["passing"].as_u64().unwrap() < n as u64, "{f}");
+    }
     let md = std::fs::read_to_string(r.join("report.md")).unwrap();
     assert!(md.contains("## Observables") && md.contains("### Decision flips") && md.contains(&cut), "{md}");
     assert!(!get("TruthElectronsAuxDyn: mass from e and |p|")["flips"].is_object(), "no cut, no flips");

@@ -585,6 +585,7 @@ impl Model {
                 events: 0,
                 validated: None,
                 effective_events: None,
+                recoverable: None,
             };
             if valid.is_empty() {
                 // Nothing to score a prior on: the column stays as it was.
@@ -594,6 +595,9 @@ impl Model {
             let mut candidates = candidates(scheme, train, opts)?;
             let mut validation = Validation::new(scheme, column, opts.seed)?;
             let context = context_of(name, train.len(), valid.len(), kept, &siblings);
+            let context_train: Vec<&[f32]> = context.iter().map(|c| c.train).collect();
+            model.recoverable =
+                crate::recover::estimate(scheme, train, &context_train).map_err(|e| e.in_column(name))?;
             let neural: Vec<Kind> = if train.len() >= MIN_NEURAL && !context.is_empty() {
                 // Scored on draws, which a kind that gives none cannot be.
                 neural_kinds.iter().filter(|k| opts.estimate != Estimate::Sample || k.generative()).collect()
@@ -775,6 +779,7 @@ impl Model {
                 events: 0,
                 validated: None,
                 effective_events: None,
+                recoverable: None,
             });
         }
         Model::assemble(out, used, None, true)

@@ -32,12 +32,23 @@ pub enum Kind {
     Flow,
     /// Conditional flow matching: a velocity field carrying uniform noise to the position.
     FlowMatching,
+    /// Masked-bit inpainting: a small transformer over the object's fields as tokens (the
+    /// value's kept bits and interval, each context field's value) predicting the position of
+    /// the dropped bits inside the interval, with the bounded head.
+    Inpainting,
 }
 
 impl Kind {
     /// Every kind, in the order the gate tries them.
-    pub const ALL: [Kind; 6] =
-        [Kind::Hybrid, Kind::Autoencoder, Kind::AutoencoderUnbounded, Kind::Vae, Kind::Flow, Kind::FlowMatching];
+    pub const ALL: [Kind; 7] = [
+        Kind::Hybrid,
+        Kind::Autoencoder,
+        Kind::AutoencoderUnbounded,
+        Kind::Vae,
+        Kind::Flow,
+        Kind::FlowMatching,
+        Kind::Inpainting,
+    ];
 
     /// The kind's name in model files and on the command line.
     pub fn name(self) -> &'static str {
@@ -48,6 +59,7 @@ impl Kind {
             Kind::Vae => "vae",
             Kind::Flow => "flow",
             Kind::FlowMatching => "flow-matching",
+            Kind::Inpainting => "inpainting",
         }
     }
 
@@ -89,6 +101,7 @@ impl std::str::FromStr for Kind {
 /// let k = Kinds::of(&[Kind::Flow, Kind::Hybrid]);
 /// assert_eq!(k.iter().collect::<Vec<_>>(), [Kind::Hybrid, Kind::Flow]); // in Kind::ALL's order
 /// assert!(Kinds::NONE.is_empty() && !Kinds::BOUNDED.contains(Kind::AutoencoderUnbounded));
+/// assert!(Kinds::BOUNDED.contains(Kind::Inpainting) && !Kinds::MLP.contains(Kind::Inpainting));
 /// ```
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
 pub struct Kinds(u8);
@@ -97,7 +110,10 @@ impl Kinds {
     /// No neural model.
     pub const NONE: Kinds = Kinds(0);
     /// Every bounded kind: those the gate may choose.
-    pub const BOUNDED: Kinds = Kinds(0b11_1011);
+    pub const BOUNDED: Kinds = Kinds(0b111_1011);
+    /// The bounded kinds built of small MLPs (all but [`Kind::Inpainting`], whose transformer
+    /// costs about ten times as much to fit): the CLI's `--neural`.
+    pub const MLP: Kinds = Kinds(0b011_1011);
 
     /// The set of the given kinds.
     pub fn of(kinds: &[Kind]) -> Kinds {
@@ -190,6 +206,7 @@ mod tests {
         for k in Kind::ALL {
             assert_eq!(k.name().parse::<Kind>().unwrap(), k);
             assert_eq!(Kinds::BOUNDED.contains(k), k.bounded());
+            assert_eq!(Kinds::MLP.contains(k), k.bounded() && k != Kind::Inpainting);
             assert_eq!(serde_json::to_string(&k).unwrap(), format!("\"{}\"", k.name()));
         }
         assert!("nope".parse::<Kind>().is_err());

@@ -7,12 +7,14 @@ mod error;
 pub mod evidence;
 mod fit;
 mod kind;
+mod link;
 mod model;
 pub mod names;
 #[cfg(feature = "neural")]
 pub mod neural;
 mod posterior;
 mod prior;
+pub mod recover;
 mod stored;
 mod validate;
 

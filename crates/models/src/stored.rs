@@ -18,10 +18,13 @@ use crate::{Error, Estimate, Group, Kind, Model, Prior, Result};
 /// the lower bound of that gain across resampled validation events), and every column the
 /// number of validation events. From version 9 on a relation group may carry
 /// [`JointAtom`](crate::JointAtom)s, whole tuples seen repeatedly in training (a file of
-/// version 9 without them is one of version 8).
+/// version 9 without them is one of version 8). From version 10 on a neural corrector may be of
+/// kind [`Kind::Inpainting`] (the transformer), and a column may carry the quick estimate of
+/// what can be recovered in it ([`ColumnModel::recoverable`]); a file of version 10 without
+/// either is one of version 9.
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 9;
+pub const FORMAT_VERSION: u32 = 10;
 
 /// A compression scheme as stored in a model file.
 ///
@@ -254,6 +257,12 @@ pub struct ColumnModel {
     /// (older files, nothing validated, models fitted without originals).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub effective_events: Option<f64>,
+    /// The quick estimate of what an upsampler can recover in this column
+    /// ([`crate::recover::estimate`] on the training originals with the column's context), made
+    /// before any candidate is fitted (model files of format 10 on; `None` in older files, for
+    /// models fitted without originals, and for columns with too few uncertain values).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub recoverable: Option<crate::recover::Recoverable>,
 }
 
 #[derive(Serialize, Deserialize)]

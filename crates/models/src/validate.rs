@@ -266,6 +266,15 @@ pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -
             if let Some(n) = c.effective_events.filter(|n| !(n.is_finite() && *n >= 0.0)) {
                 return Err(bad("effective_events", format!("{n} is not a number of events")));
             }
+            if let Some(r) = &c.recoverable {
+                let ratio = |x: f64| x.is_finite() && x >= 0.0;
+                if let Some((field, x)) = [("alone", Some(r.alone)), ("with_context", r.with_context)]
+                    .into_iter()
+                    .find_map(|(f, x)| Some((f, x?)).filter(|p| !ratio(p.1)))
+                {
+                    return Err(bad(format!("recoverable.{field}"), format!("{x} is not a ratio of squared errors")));
+                }
+            }
             if c.constraint() && !member_of.contains_key(c.name.as_str()) {
                 return Err(bad("choice", "the column takes its values from a group the model does not have"));
             }

@@ -59,13 +59,25 @@ fn agrees_with_flex(device: &Device, name: &str) {
     let big: [Vec<f32>; 2] = [&c[..], ctx[0]].map(|v| v.iter().cycle().take(1 << 18).copied().collect());
     let big_ctx: [&[f32]; 1] = [&big[1]];
     let big = Rows { values: &big[0], context: &big_ctx };
+    // The transformer on software Vulkan is slow: its rate is measured on 2^11 values.
     let rate = |net: &Net| {
-        let mut out = vec![0f32; big.values.len()];
+        let n = if net.kind() == Kind::Inpainting { 1 << 11 } else { big.values.len() };
+        let rows = Rows { values: &big.values[..n], context: &[&big.context[0][..n]] };
+        let mut out = vec![0f32; n];
         let t = Instant::now();
-        net.upsample(big, Estimate::Mean, Seed::default(), &mut out).unwrap();
+        net.upsample(rows, Estimate::Mean, Seed::default(), &mut out).unwrap();
         out.len() as f64 / t.elapsed().as_secs_f64() / 1e6
     };
-    for kind in [Kind::Hybrid, Kind::Flow] {
+    let small_ctx: [&[f32]; 1] = [&pt[..2_000]];
+    for kind in [Kind::Hybrid, Kind::Flow, Kind::Inpainting] {
+        // The transformer takes minutes to train on software Vulkan (lavapipe): there it trains
+        // on a quarter of the rows for 2 epochs, on both devices alike.
+        let light = kind == Kind::Inpainting && name == "wgpu";
+        let (train, cfg, tolerance, bound) = if light {
+            (Rows { values: &x[..2_000], context: &small_ctx }, Config { epochs: 2, ..cfg }, 0.06, 0.9)
+        } else {
+            (train, cfg, 0.03, 0.85)
+        };
         let t = Instant::now();
         let (cpu, _) = Net::fit(kind, &s, train, valid, cfg).unwrap();
         let cpu_fit = t.elapsed().as_secs_f64();
@@ -93,12 +105,12 @@ fn agrees_with_flex(device: &Device, name: &str) {
         let (rc, rg) = (ratio(&a, &c, &x[10_000..]), ratio(&b, &c, &x[10_000..]));
         println!(
             "{kind}: flex {rc:.4}, {name} {rg:.4} of the compressed MSE; {} epochs; same network differs by {worst:.2e} \
-             of an interval; fit {cpu_fit:.2} s on flex, {gpu_fit:.2} s on {name}; mean of 2^18 values: flex {:.2}, \
-             {name} {:.2} M values/s",
+             of an interval; fit {cpu_fit:.2} s on flex, {gpu_fit:.2} s on {name}; mean estimate: flex {:.4}, \
+             {name} {:.4} M values/s",
             report.epochs,
             rate(&cpu),
             rate(&moved),
         );
-        assert!(rc < 0.85 && rg < 0.85 && (rg - rc).abs() < 0.03, "{kind}: flex {rc}, {name} {rg}");
+        assert!(rc < bound && rg < bound && (rg - rc).abs() < tolerance, "{kind}: flex {rc}, {name} {rg}");
     }
 }

@@ -15,7 +15,7 @@ macro_rules! fixtures {
     };
 }
 
-const SEEDS: [&str; 14] = fixtures![
+const SEEDS: [&str; 16] = fixtures![
     "model-v1-gate.json",
     "model-v2-gate.json",
     "model-v3-gate.json",
@@ -30,6 +30,8 @@ const SEEDS: [&str; 14] = fixtures![
     "model-v6-histogram.json",
     "model-v6-hybrid.json",
     "model-v6-lattice.json",
+    "model-v10-gate.json",
+    "model-v10-inpainting.json",
 ];
 
 /// A number of any kind: small, huge, tiny, negative, integer, or one that is no number at all.

@@ -188,7 +188,8 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
                 let choice = results[1].4.column(n).map_or("?", |c| c.choice_name()).to_string();
                 let oracle =
                     results[0].3.iter().find(|c| c["column"].as_str() == Some(n)).map(|c| c["oracle_ratio"].clone());
-                json!({"column": n, "choice": choice, "oracle_ratio": oracle,
+                let recoverable = results[1].4.column(n).and_then(|c| c.recoverable);
+                json!({"column": n, "choice": choice, "oracle_ratio": oracle, "recoverable": recoverable,
                     "ratios": results.iter().map(|r| json!({"method": r.0, "ratio": ratio(&r.3)})).collect::<Vec<_>>()})
             })
             .collect();
@@ -334,14 +335,23 @@ fn markdown(file: &str, all: &[Value], seconds: f64) -> String {
             .map(|m| m.replace("gate (priors, relations)", "gate"))
             .collect();
         md.push_str(&format!(
-            "\nPer column (MSE ratio; the gate's choice with neural models; oracle on toy data):\n\n| column | choice | {} | oracle |\n|---|---|{}---|\n",
+            "\nPer column (MSE ratio; the gate's choice with neural models; oracle on toy data; the quick \
+             estimate of what can be recovered, made on the training half before any model is fitted — from the \
+             compressed value alone / with the context, `models::recover`):\n\n| column | choice | {} | oracle | \
+             estimate |\n|---|---|{}---|---|\n",
             methods.join(" | "),
             "---|".repeat(methods.len())
         ));
         for b in run["per_branch"].as_array().into_iter().flatten() {
             let ratios: Vec<String> = b["ratios"].as_array().into_iter().flatten().map(|r| f(&r["ratio"], 3)).collect();
+            let r = &b["recoverable"];
+            let estimate = if r.is_null() {
+                "–".to_string()
+            } else {
+                format!("{} / {}", f(&r["alone"], 3), f(&r["with_context"], 3))
+            };
             md.push_str(&format!(
-                "| {} | {} | {} | {} |\n",
+                "| {} | {} | {} | {} | {estimate} |\n",
                 b["column"].as_str().unwrap_or("?"),
                 b["choice"].as_str().unwrap_or("?"),
                 ratios.join(" | "),

@@ -550,10 +550,11 @@ pub struct FitArgs {
     estimate: Estimate,
     /// Neural models the gate also tries on every column with kept variables in its container
     /// and enough training values, keeping one only where it wins on validation: hybrid,
-    /// autoencoder, vae, flow, flow-matching (comma-separated), or `all`.
+    /// autoencoder, vae, flow, flow-matching, inpainting (comma-separated), or `all`.
     #[arg(long = "model", value_delimiter = ',', value_name = "MODEL")]
     models: Vec<String>,
-    /// Shorthand for `--model all`.
+    /// Shorthand for the five MLP-based models (`--model all` less `inpainting`, whose
+    /// transformer costs about ten times as much to fit).
     #[arg(long)]
     neural: bool,
     /// Give the neural models the container's other compressed columns as context too (their
@@ -848,7 +849,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
             m => kinds.push(m.parse::<Kind>()?),
         }
     }
-    let neural = if a.neural { Kinds::BOUNDED } else { Kinds::of(&kinds) };
+    let neural = if a.neural { Kinds::MLP } else { Kinds::of(&kinds) };
     let tell = |column: &str, e: &Epoch| {
         spinner.set_message(format!(
             "fitting {column} ({}): epoch {}/{}, training loss {:.4}, validation {:.4} (best {:.4})",
@@ -887,6 +888,19 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         }
     ));
     out.say(format!("choices: {}", choices.iter().map(|(k, v)| format!("{k} {v}")).collect::<Vec<_>>().join(", ")));
+    // The quick estimate of what can be recovered, made before any candidate was fitted.
+    let recoverable: BTreeMap<&str, models::recover::Recoverable> =
+        model.columns().iter().filter_map(|c| Some((c.name.as_str(), c.recoverable?))).collect();
+    let worth: Vec<&str> = recoverable.iter().filter(|(_, r)| r.best() < WORTH).map(|(n, _)| *n).collect();
+    if !worth.is_empty() {
+        let left = worth.iter().filter(|n| model.column(n).is_some_and(|c| c.choice_name() == "identity")).count();
+        out.say(format!(
+            "{} columns are worth upsampling by the quick estimate (below {WORTH} of the compressed MSE from a binned \
+             fit on training values, before any model); {left} of them kept their compressed values{}",
+            worth.len(),
+            if left > 0 && neural.is_empty() { " (--neural tries networks on them)" } else { "" }
+        ));
+    }
     // Columns left compressed although a candidate gained on validation: the gain did not hold
     // by the gate's rule (across resampled events, or for a network on too few effective events).
     let unproven: Vec<&str> = model
@@ -910,11 +924,15 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         out.say(line);
     }
     out.json(&json!({"damaged": damaged, "scheme": describe(&schemes), "schemes": schemes_json(&schemes),
-        "columns": model.columns().len(), "choices": choices, "unproven": unproven,
+        "columns": model.columns().len(), "choices": choices, "unproven": unproven, "recoverable": recoverable,
         "groups": model.groups().len(), "joint_atoms": joint_atoms, "groups_tested": tested, "train": spans_json(&train_spans), "validation": spans_json(&valid_spans),
         "output": a.output.output}));
     Ok(model)
 }
+
+/// A column whose quick estimate ([`models::recover`]) is below this ratio of the compressed
+/// MSE is reported as worth upsampling by `fit`.
+const WORTH: f64 = 0.95;
 
 // ---------------------------------------------------------------------------------------------
 /// `hepfloat upsample`.
@@ -1320,6 +1338,7 @@ impl Halves {
             sample_mib: 128,
             bins: 1000,
             cuts: vec![],
+            taggers: vec![],
         };
         crate::evaluate::run(&eval, Out { quiet: true, json: false })
     }

@@ -27,6 +27,15 @@
 //!   `x₀` along straight lines to `u`; the map `x₀ ↦ u` (midpoint rule, 8 steps) is monotone, so
 //!   the median is the image of ½, the mean the midpoint rule over 8 strata of `x₀`, and samples
 //!   the images of uniform draws.
+//! - [`Kind::Inpainting`]: masked-bit inpainting, the 2025 study's idea built on the bounded
+//!   interface: a transformer encoder (two pre-norm layers, width `hidden`) over one token per
+//!   field of the object. The value's own token holds its kept bits (the compressed value), its
+//!   interval (`ln width`) and the link's position; each context field is a token of its value;
+//!   every token adds a learned embedding of its field. The value's token's output, through a
+//!   sigmoid, is the position of the dropped bits in the interval, trained as the hybrid is. The
+//!   study's model took sign and exponent from the original (a leak, and wrong where rounding
+//!   carries into the exponent); here everything but the dropped bits comes from the compressed
+//!   value, and the output cannot leave its interval.
 //!
 //! The link matters: a network fed the raw value and context must resolve differences of a
 //! fraction of an interval (2⁻⁸ of the value at k = 7) between inputs of order one, and in a
@@ -41,12 +50,15 @@ mod spline;
 pub use burn::tensor::{Device, DeviceKind};
 
 use burn::module::Module;
+use burn::module::Param;
+use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::{Linear, LinearConfig};
 use burn::optim::{AdamConfig, GradientsParams};
 use burn::store::ModuleRecord;
-use burn::tensor::{Tensor, TensorData, activation};
+use burn::tensor::{Distribution, Tensor, TensorData, activation};
 use float_bits::Scheme;
 
+use crate::link::{least_squares, mean_sd};
 use crate::posterior::clamp_into;
 use crate::prior::{certain, splitmix64};
 use crate::{Epoch, Error, Estimate, Kind, MAX_CONTEXT, NetFile, Result, Seed};
@@ -62,6 +74,8 @@ const VAE_LATENT: usize = 2;
 const VAE_Z_NODES: usize = 4;
 /// Gauss–Hermite nodes over `logit u` (VAE mean).
 const VAE_Y_NODES: usize = 16;
+/// Transformer layers of the inpainter.
+const INPAINT_LAYERS: usize = 2;
 /// Midpoint steps of the flow-matching ODE.
 const FM_STEPS: usize = 8;
 /// Strata of the starting point in the flow-matching mean.
@@ -149,27 +163,90 @@ impl Mlp {
     }
 }
 
+/// The masked-bit inpainter: a transformer encoder over one token per field of the object.
+///
+/// The first token is the value being reconstructed: its kept bits (the compressed value,
+/// standardised), its interval (`ln width`) and where the link puts it inside the interval; each
+/// further token is one context field's value. Every token also carries a learned embedding of
+/// its field, so attention can tell the fields apart. The first token's output, through a linear
+/// head and a sigmoid, is the position of the dropped bits inside the interval.
+#[derive(Module, Debug)]
+struct Inpainter {
+    /// Embeds the value's own token (its three features).
+    target: Linear,
+    /// Embeds a context field's token (its standardised value).
+    field: Linear,
+    /// One learned embedding per token position (field), `[1 + context, d]`.
+    position: Param<Tensor<2>>,
+    encoder: TransformerEncoder,
+    /// The first token's output to the position (a logit).
+    head: Linear,
+}
+
+impl Inpainter {
+    fn new(features: usize, d: usize, device: &Device) -> Self {
+        let tokens = 1 + features - FIXED_FEATURES;
+        let heads = [4, 2, 1].into_iter().find(|h| d.is_multiple_of(*h)).unwrap_or(1);
+        let encoder = TransformerEncoderConfig::new(d, 2 * d, heads, INPAINT_LAYERS)
+            .with_dropout(0.0)
+            .with_norm_first(true)
+            .init(device);
+        Inpainter {
+            target: LinearConfig::new(FIXED_FEATURES, d).init(device),
+            field: LinearConfig::new(1, d).init(device),
+            position: Param::from_tensor(Tensor::random([tokens, d], Distribution::Normal(0.0, 0.1), device)),
+            encoder,
+            head: LinearConfig::new(d, 1).init(device),
+        }
+    }
+
+    /// Feature rows `[m, 3 + context]` to logits `[m, 1]`.
+    fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let [m, f] = x.dims();
+        let context = f - FIXED_FEATURES;
+        let d = self.position.val().dims()[1];
+        let mut tokens = self.target.forward(x.clone().narrow(1, 0, FIXED_FEATURES)).unsqueeze_dim::<3>(1);
+        if context > 0 {
+            let fields = self.field.forward(x.narrow(1, FIXED_FEATURES, context).unsqueeze_dim::<3>(2));
+            tokens = Tensor::cat(vec![tokens, fields], 1);
+        }
+        let tokens = tokens + self.position.val().unsqueeze_dim::<3>(0).expand([m, context + 1, d]);
+        let out = self.encoder.forward(TransformerEncoderInput::new(tokens));
+        self.head.forward(out.narrow(1, 0, 1).reshape([m, d]))
+    }
+}
+
 /// The networks of one model (their meaning depends on its [`Kind`]).
 #[derive(Module, Debug)]
 struct Body {
     nets: Vec<Mlp>,
+    /// The inpainter ([`Kind::Inpainting`] only; empty for the other kinds, whose records have no
+    /// entry for it).
+    inpainter: Vec<Inpainter>,
 }
 
 impl Body {
     fn new(kind: Kind, features: usize, h: usize, device: &Device) -> Self {
         let f = features;
+        if kind == Kind::Inpainting {
+            return Body { nets: vec![], inpainter: vec![Inpainter::new(f, h, device)] };
+        }
         let sizes: Vec<Vec<usize>> = match kind {
             Kind::Hybrid => vec![vec![f, h, h, 1]],
+            Kind::Inpainting => vec![],
             Kind::Autoencoder | Kind::AutoencoderUnbounded => vec![vec![f, h, AE_LATENT], vec![AE_LATENT, h, 1]],
             Kind::Vae => vec![vec![f + 1, h, 2 * VAE_LATENT], vec![f + VAE_LATENT, h, h, 2]],
             Kind::Flow => vec![vec![f, h, h, spline::PARAMS]],
             Kind::FlowMatching => vec![vec![f + 2, h, h, 1]],
         };
-        Body { nets: sizes.iter().map(|s| Mlp::new(s, device)).collect() }
+        Body { nets: sizes.iter().map(|s| Mlp::new(s, device)).collect(), inpainter: vec![] }
     }
 
     fn net(&self, i: usize, x: Tensor<2>) -> Tensor<2> {
-        self.nets[i].forward(x)
+        match self.inpainter.first() {
+            Some(p) => p.forward(x),
+            None => self.nets[i].forward(x),
+        }
     }
 }
 
@@ -219,61 +296,11 @@ impl Features {
     }
 }
 
-/// Least squares `y ≈ a + Σ bⱼ zⱼ` on the standardised context `zⱼ = (xⱼ − mⱼ) / sⱼ`, by the
-/// normal equations with a tiny ridge on the slopes (a constant column, such as a fixed mass,
-/// gets slope 0 instead of making the system singular), solved by Gaussian elimination with
-/// partial pivoting; a system still singular falls back to the mean.
-fn least_squares(y: &[f32], x: &[&[f32]], norm: &[(f64, f64)]) -> Vec<f64> {
-    let p = x.len() + 1;
-    let mut a = vec![vec![0.0f64; p + 1]; p];
-    for (j, row) in a.iter_mut().enumerate().skip(1) {
-        row[j] = 1e-9 * y.len().max(1) as f64;
-    }
-    for i in 0..y.len() {
-        let row: Vec<f64> =
-            std::iter::once(1.0).chain(x.iter().zip(norm).map(|(c, (m, s))| (f64::from(c[i]) - m) / s)).collect();
-        if !f64::from(y[i]).is_finite() || row.iter().any(|v| !v.is_finite()) {
-            continue;
-        }
-        for r in 0..p {
-            for c in 0..p {
-                a[r][c] += row[r] * row[c];
-            }
-            a[r][p] += row[r] * f64::from(y[i]);
-        }
-    }
-    for col in 0..p {
-        let pivot = (col..p).max_by(|&i, &j| a[i][col].abs().total_cmp(&a[j][col].abs())).unwrap_or(col);
-        a.swap(col, pivot);
-        if a[col][col].abs() < 1e-12 * (1.0 + a[0][0]) {
-            let mean = if a[0][0] > 0.0 { a[0][p] / a[0][0] } else { 0.0 };
-            return std::iter::once(mean).chain(std::iter::repeat_n(0.0, p - 1)).collect();
-        }
-        let pivot_row = a[col].clone();
-        for (r, row) in a.iter_mut().enumerate() {
-            if r != col {
-                let f = row[col] / pivot_row[col];
-                for (x, y) in row[col..].iter_mut().zip(&pivot_row[col..]) {
-                    *x -= f * y;
-                }
-            }
-        }
-    }
-    (0..p).map(|r| a[r][p] / a[r][r]).collect()
-}
-
 /// The preimage bounds of each compressed value.
 fn bounds(scheme: &Scheme, c: &[f32]) -> Result<(Vec<f32>, Vec<f32>)> {
     let (mut lo, mut hi) = (vec![0f32; c.len()], vec![0f32; c.len()]);
     quant_bounds::preimages(scheme, c, &mut lo, &mut hi)?;
     Ok((lo, hi))
-}
-
-fn mean_sd(v: impl Iterator<Item = f64> + Clone) -> (f64, f64) {
-    let (n, s) = v.clone().filter(|x| x.is_finite()).fold((0usize, 0.0), |(n, s), x| (n + 1, s + x));
-    let mean = if n > 0 { s / n as f64 } else { 0.0 };
-    let var = v.filter(|x| x.is_finite()).map(|x| (x - mean).powi(2)).sum::<f64>() / n.max(1) as f64;
-    (mean, var.sqrt().max(1e-12))
 }
 
 /// A seeded stream of uniform and standard normal numbers.
@@ -553,7 +580,9 @@ impl Net {
         let w = tensor(b.w.clone(), m, 1, d);
         let normals = |noise: &mut Noise, n: usize| -> Vec<f32> { (0..n).map(|_| noise.normal() as f32).collect() };
         match self.kind {
-            Kind::Hybrid => ((activation::sigmoid(self.body.net(0, x)) - t).powi_scalar(2) * w).mean(),
+            Kind::Hybrid | Kind::Inpainting => {
+                ((activation::sigmoid(self.body.net(0, x)) - t).powi_scalar(2) * w).mean()
+            }
             Kind::Autoencoder | Kind::AutoencoderUnbounded => {
                 let eps = tensor(normals(noise, m * f), m, f, d).mul_scalar(config.input_noise);
                 let out = self.body.net(1, self.body.net(0, x + eps));
@@ -638,7 +667,9 @@ impl Net {
             _ => Noise(0),
         };
         let u: Vec<f64> = match self.kind {
-            Kind::Hybrid => self.run(0, x, cols)?.into_iter().map(|v| sigmoid(f64::from(v))).collect(),
+            Kind::Hybrid | Kind::Inpainting => {
+                self.run(0, x, cols)?.into_iter().map(|v| sigmoid(f64::from(v))).collect()
+            }
             Kind::Autoencoder | Kind::AutoencoderUnbounded => {
                 let latent = self.run(0, x, cols)?;
                 let out = self.run(1, &latent, AE_LATENT)?;
