@@ -8,10 +8,15 @@
 //! originals in the lower part of each interval) or from the object's other fields. The
 //! estimate fits two binned regressions of `u`, weighted by `width²` as the MSE weighs them, on
 //! one half of the originals and scores them on the other (and the other way round):
-//! - `alone`: `u` by 16 quantile bins of the compressed value (what a histogram prior can learn);
-//! - `with_context`: `u` by 4 bins of the compressed value × 16 bins of where the least-squares
+//! - `alone`: the mean of `u` per quantile bin of the compressed value (what a histogram prior
+//!   can learn);
+//! - `with_context`: on top of that, what is left of `u` as a line in where the least-squares
 //!   link of the standardised context (the neural models' first feature) puts the value in its
-//!   interval.
+//!   interval, one line per quantile bin of that position and coarse bin (up to 4) of the
+//!   compressed value, whose interval width sets how sharply the position is known.
+//!
+//! Both use one bin per 25 training values, up to 16 (200 values: 8 bins), so that a small
+//! sample is not overfitted.
 //!
 //! Each is reported as an MSE ratio to the compressed values, as the gate and the reports
 //! measure it. It is an estimate from a quick fit, not a bound: a network may use the context
@@ -44,14 +49,12 @@ use crate::{Error, Result};
 pub const MIN_RECOVERABLE: usize = 200;
 /// The most values an estimate reads (a column holding more is read at an even stride).
 pub const MAX_RECOVERABLE: usize = 100_000;
-/// Quantile bins of the compressed value (`alone`).
-const VALUE_BINS: usize = 16;
-/// Bins of the compressed value under the context's bins (`with_context`).
+/// The most quantile bins of each regression.
+const MAX_BINS: usize = 16;
+/// Training values per bin (fewer values, fewer bins: 200 values give 8).
+const PER_BIN: usize = 25;
+/// The most bins of the compressed value under the context's lines.
 const COARSE_BINS: usize = 4;
-/// Quantile bins of the link's position (`with_context`).
-const LINK_BINS: usize = 16;
-/// The fewest training values a cell of `with_context` needs (fewer: the value's own bin).
-const MIN_CELL: usize = 5;
 
 /// How much of a column's lost precision a quick binned fit recovers (see the
 /// [module documentation](self)): estimated MSE ratios to the compressed values, cross-fitted on
@@ -102,17 +105,39 @@ fn bin(edges: &[f64], key: f64) -> usize {
     edges.partition_point(|&e| e < key)
 }
 
-/// Weighted means of `u` per cell, and the training count of each cell.
-fn cell_means(rows: &[&Row], cells: usize, cell: impl Fn(&Row) -> Option<usize>) -> Vec<(f64, usize)> {
-    let mut acc = vec![(0.0, 0.0, 0usize); cells];
-    for r in rows {
-        if let Some(k) = cell(r) {
-            acc[k].0 += r.q * r.u;
-            acc[k].1 += r.q;
-            acc[k].2 += 1;
+/// Bins for `n` training values.
+fn bins(n: usize) -> usize {
+    (n / PER_BIN).clamp(1, MAX_BINS)
+}
+
+/// A weighted least-squares line `y ≈ a + b (x − x̄)` per bin of `x`: `(x̄, a, b)` for each bin
+/// (slope 0 where the bin's `x` do not spread, `None` where it holds no value).
+fn lines(points: &[(usize, f64, f64, f64)], bins: usize) -> Vec<Option<(f64, f64, f64)>> {
+    let mut acc = vec![(0.0, 0.0, 0.0); bins];
+    for &(k, x, y, q) in points {
+        acc[k].0 += q;
+        acc[k].1 += q * x;
+        acc[k].2 += q * y;
+    }
+    let means: Vec<Option<(f64, f64)>> = acc.iter().map(|&(w, sx, sy)| (w > 0.0).then(|| (sx / w, sy / w))).collect();
+    let mut spread = vec![(0.0, 0.0); bins];
+    for &(k, x, y, q) in points {
+        if let Some((mx, my)) = means[k] {
+            spread[k].0 += q * (x - mx) * (y - my);
+            spread[k].1 += q * (x - mx) * (x - mx);
         }
     }
-    acc.into_iter().map(|(s, w, n)| (if w > 0.0 { s / w } else { f64::NAN }, n)).collect()
+    means
+        .iter()
+        .zip(&spread)
+        .zip(&acc)
+        .map(|((m, &(sxy, sxx)), &(w, ..))| {
+            let (mx, my) = (*m)?;
+            // A weighted variance of x below 1e-12 (weights are width², of any scale): no slope.
+            let slope = if sxx > 1e-12 * w { sxy / sxx } else { 0.0 };
+            Some((mx, my, if slope.is_finite() { slope } else { 0.0 }))
+        })
+        .collect()
 }
 
 /// The estimate for `originals` compressed with `scheme`, with `context` columns aligned
@@ -159,12 +184,12 @@ pub fn estimate(scheme: &Scheme, originals: &[f32], context: &[&[f32]]) -> Resul
             let w: f64 = train.iter().map(|r| r.q).sum();
             if w > 0.0 { train.iter().map(|r| r.q * r.u).sum::<f64>() / w } else { 0.5 }
         };
-        let fine = edges(train.iter().map(|r| f64::from(r.c)).collect(), VALUE_BINS);
-        let own = cell_means(&train, VALUE_BINS, |r| Some(bin(&fine, f64::from(r.c))));
-        let alone_of = |r: &Row| {
-            let m = own[bin(&fine, f64::from(r.c))].0;
-            if m.is_finite() { m } else { overall }
-        };
+        // Alone: the mean position per quantile bin of the compressed value.
+        let own_bins = bins(train.len());
+        let by_value = edges(train.iter().map(|r| f64::from(r.c)).collect(), own_bins);
+        let own =
+            lines(&train.iter().map(|r| (bin(&by_value, f64::from(r.c)), 0.0, r.u, r.q)).collect::<Vec<_>>(), own_bins);
+        let alone_of = |r: &Row| own[bin(&by_value, f64::from(r.c))].map_or(overall, |l| l.1);
         alone += test.iter().map(|r| r.q * (r.u - alone_of(r)).powi(2)).sum::<f64>();
         if context.is_empty() {
             continue;
@@ -180,21 +205,30 @@ pub fn estimate(scheme: &Scheme, originals: &[f32], context: &[&[f32]]) -> Resul
             let mu = link[0] + link[1..].iter().zip(z).map(|(b, z)| b * z).sum::<f64>();
             ((mu - r.lo) / r.width).clamp(-8.0, 8.0)
         };
-        let coarse = edges(train.iter().map(|r| f64::from(r.c)).collect(), COARSE_BINS);
-        let by_link = edges(train.iter().map(|r| position(r)).filter(|p| p.is_finite()).collect(), LINK_BINS);
-        let cell = |r: &Row| {
-            let p = position(r);
-            p.is_finite().then(|| bin(&coarse, f64::from(r.c)) * LINK_BINS + bin(&by_link, p))
-        };
-        let cells = cell_means(&train, COARSE_BINS * LINK_BINS, cell);
+        // With the context: what `alone` leaves, as a line in the link's position per cell of
+        // (coarse bin of the compressed value, whose interval width sets how sharp the position
+        // is) × (quantile bin of the position): a near-exact relation is a line, which bins of
+        // means would blur.
+        let coarse_bins = (train.len() / (PER_BIN * MAX_BINS)).clamp(1, COARSE_BINS);
+        let link_bins = bins(train.len() / coarse_bins);
+        let coarse = edges(train.iter().map(|r| f64::from(r.c)).collect(), coarse_bins);
+        let by_link = edges(train.iter().map(|r| position(r)).filter(|p| p.is_finite()).collect(), link_bins);
+        let cell = |r: &Row, p: f64| bin(&coarse, f64::from(r.c)) * link_bins + bin(&by_link, p);
+        let points: Vec<(usize, f64, f64, f64)> = train
+            .iter()
+            .filter_map(|r| {
+                let p = position(r);
+                p.is_finite().then(|| (cell(r, p), p, r.u - alone_of(r), r.q))
+            })
+            .collect();
+        let residual = lines(&points, coarse_bins * link_bins);
         with += test
             .iter()
             .map(|r| {
-                let g = match cell(r).map(|k| cells[k]) {
-                    Some((m, n)) if n >= MIN_CELL && m.is_finite() => m,
-                    _ => alone_of(r),
-                };
-                r.q * (r.u - g).powi(2)
+                let p = position(r);
+                let fix =
+                    if p.is_finite() { residual[cell(r, p)].map_or(0.0, |(mx, my, b)| my + b * (p - mx)) } else { 0.0 };
+                r.q * (r.u - (alone_of(r) + fix).clamp(0.0, 1.0)).powi(2)
             })
             .sum::<f64>();
     }

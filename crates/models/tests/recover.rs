@@ -106,3 +106,23 @@ fn the_gate_records_the_estimate_and_the_file_keeps_it() {
     let err = Model::from_json(&json).unwrap_err().to_string();
     assert!(err.contains("recoverable.alone"), "{err}");
 }
+
+/// On a sample as small as the PHYSLITE one (400 values), a field that a kept twin fixes to a
+/// small fraction of its interval (a jet's constituent-scale phi beside its phi) is found, and
+/// the compressed value alone promises nothing.
+#[test]
+fn a_near_exact_relation_is_found_in_a_small_sample() {
+    let s = Scheme::atlas(7).unwrap();
+    let phi: Vec<f32> = (0..400).map(|i| -3.1 + 6.2 * (i as f32 * 0.618_034).fract()).collect();
+    let x: Vec<f32> =
+        phi.iter().enumerate().map(|(i, p)| p * (1.0 + 1e-4 * ((i as f32 * 0.754_877).fract() - 0.5))).collect();
+    let r = estimate(&s, &x, &[&phi]).unwrap().unwrap();
+    println!("{r:?}");
+    assert!(r.with_context.unwrap() < 0.2 && r.alone > 0.8, "{r:?}");
+    // The same at a millionth of the scale (weights of width², tiny here) and a million times it.
+    for scale in [1e-6f32, 1e6] {
+        let (x, phi): (Vec<f32>, Vec<f32>) = x.iter().zip(&phi).map(|(x, p)| (x * scale, p * scale)).unzip();
+        let scaled = estimate(&s, &x, &[&phi]).unwrap().unwrap();
+        assert!(scaled.with_context.unwrap() < 0.2, "scale {scale}: {scaled:?}");
+    }
+}
