@@ -212,14 +212,14 @@ pub fn estimate(scheme: &Scheme, originals: &[f32], context: &[&[f32]]) -> Resul
         let coarse_bins = (train.len() / (PER_BIN * MAX_BINS)).clamp(1, COARSE_BINS);
         let link_bins = bins(train.len() / coarse_bins);
         let coarse = edges(train.iter().map(|r| f64::from(r.c)).collect(), coarse_bins);
-        let by_link = edges(train.iter().map(|r| position(r)).filter(|p| p.is_finite()).collect(), link_bins);
+        let positions: Vec<f64> = train.iter().map(|r| position(r)).collect();
+        let by_link = edges(positions.iter().copied().filter(|p| p.is_finite()).collect(), link_bins);
         let cell = |r: &Row, p: f64| bin(&coarse, f64::from(r.c)) * link_bins + bin(&by_link, p);
         let points: Vec<(usize, f64, f64, f64)> = train
             .iter()
-            .filter_map(|r| {
-                let p = position(r);
-                p.is_finite().then(|| (cell(r, p), p, r.u - alone_of(r), r.q))
-            })
+            .zip(&positions)
+            .filter(|(_, p)| p.is_finite())
+            .map(|(r, &p)| (cell(r, p), p, r.u - alone_of(r), r.q))
             .collect();
         let residual = lines(&points, coarse_bins * link_bins);
         with += test

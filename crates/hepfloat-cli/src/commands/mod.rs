@@ -891,9 +891,10 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
     // The quick estimate of what can be recovered, made before any candidate was fitted.
     let recoverable: BTreeMap<&str, models::recover::Recoverable> =
         model.columns().iter().filter_map(|c| Some((c.name.as_str(), c.recoverable?))).collect();
-    let worth: Vec<&str> = recoverable.iter().filter(|(_, r)| r.best() < WORTH).map(|(n, _)| *n).collect();
+    let worth: Vec<&models::ColumnModel> =
+        model.columns().iter().filter(|c| c.recoverable.is_some_and(|r| r.best() < WORTH)).collect();
     if !worth.is_empty() {
-        let left = worth.iter().filter(|n| model.column(n).is_some_and(|c| c.choice_name() == "identity")).count();
+        let left = worth.iter().filter(|c| c.choice_name() == "identity").count();
         out.say(format!(
             "{} columns are worth upsampling by the quick estimate (below {WORTH} of the compressed MSE from a binned \
              fit on training values, before any model); {left} of them kept their compressed values{}",

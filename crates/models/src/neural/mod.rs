@@ -228,12 +228,9 @@ struct Body {
 impl Body {
     fn new(kind: Kind, features: usize, h: usize, device: &Device) -> Self {
         let f = features;
-        if kind == Kind::Inpainting {
-            return Body { nets: vec![], inpainter: vec![Inpainter::new(f, h, device)] };
-        }
         let sizes: Vec<Vec<usize>> = match kind {
+            Kind::Inpainting => return Body { nets: vec![], inpainter: vec![Inpainter::new(f, h, device)] },
             Kind::Hybrid => vec![vec![f, h, h, 1]],
-            Kind::Inpainting => vec![],
             Kind::Autoencoder | Kind::AutoencoderUnbounded => vec![vec![f, h, AE_LATENT], vec![AE_LATENT, h, 1]],
             Kind::Vae => vec![vec![f + 1, h, 2 * VAE_LATENT], vec![f + VAE_LATENT, h, h, 2]],
             Kind::Flow => vec![vec![f, h, h, spline::PARAMS]],
