@@ -298,6 +298,14 @@ fn compare_puts_every_method_side_by_side() {
     }
     assert!(method("autoencoder-unbounded")["stats"]["inside"].as_f64().unwrap() < 0.9);
     assert!(ratio("autoencoder-unbounded") > 1.0);
+    // One network per container, every field at once: bounded, and it finds the isolation's
+    // link to pt among the container's fields.
+    for name in ["container-hybrid", "container-inpainting"] {
+        assert_eq!(method(name)["stats"]["inside"], 1.0, "{name}");
+        assert!(ratio(name) < 0.9, "{name}: {}", ratio(name));
+    }
+    let with_containers = method("gate (priors, relations, container networks)");
+    assert_eq!(with_containers["stats"]["inside"], 1.0);
     // The quick estimate, from the training half alone, finds the column worth upsampling and
     // promises no more than the oracle reaches (a binned fit is conservative: about 0.88 here,
     // where the oracle reaches 0.72 and the networks 0.74).
@@ -555,12 +563,13 @@ fn compare_folds_pools_every_method_over_the_folds() {
     let run = &r["runs"][0];
     assert_eq!((run["bits"].as_u64(), run["folds"].as_u64()), (Some(7), Some(2)), "{r}");
     let methods = run["methods"].as_array().unwrap();
-    assert_eq!(methods.len(), 3 + 4 + models::Kind::ALL.len(), "{r}");
+    assert_eq!(methods.len(), 4 + 4 + models::Kind::ALL.len() + 2, "{r}");
     assert_eq!(methods[1]["method"], "gate (priors, relations, neural)", "{r}");
     assert_eq!(methods[2]["method"], "gate (priors, relations, neural with compressed context)", "{r}");
+    assert_eq!(methods[3]["method"], "gate (priors, relations, container networks)", "{r}");
     // The gate never does worse than the compressed data on the pooled folds, whatever its
     // networks read.
-    for gate in &methods[..3] {
+    for gate in &methods[..4] {
         assert!(gate["max_ratio"].as_f64().unwrap() <= 1.05 && gate["significantly_worse"] == 0, "{gate}");
     }
     // The unbounded network, never chosen by the gate, is what leaving the preimage costs.

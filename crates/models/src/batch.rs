@@ -434,7 +434,7 @@ impl<'m> Upsampler<'m> {
         // context kept at full precision): each extracted once.
         let known: Vec<bool> = names.iter().map(|n| self.model.column(n).is_some()).collect();
         let mut read = known.clone();
-        let contexts = self.model.columns().iter().filter_map(|c| c.neural()).flat_map(|n| &n.context);
+        let contexts = self.model.columns().iter().flat_map(|c| self.model.reads(&c.name));
         for m in self.model.groups().iter().flat_map(|g| &g.members).chain(contexts) {
             if let Some(i) = position(m) {
                 read[i] = true;
@@ -476,7 +476,7 @@ impl<'m> Upsampler<'m> {
             // columns: they pass through it unchanged).
             let members = at.len();
             for m in &group.members {
-                for c in self.model.column(m).and_then(|c| c.neural()).map_or(&[][..], |n| &n.context[..]) {
+                for c in self.model.reads(m) {
                     if let Some(i) = position(c).filter(|i| !at.contains(i)) {
                         at.push(i);
                     }
@@ -486,6 +486,36 @@ impl<'m> Upsampler<'m> {
             let first = at.iter().find(|&&i| known[i]).map_or(names[at[0]], |&i| names[i]);
             let first_row = self.rows.get(first).copied().unwrap_or(0);
             tasks.push((at, members, first_row));
+        }
+        // Each container network some column of the batch takes its values from, run once for
+        // all its fields (its fields first, then its context); a column in a group's task above
+        // takes its values from there.
+        let in_group: Vec<usize> = tasks.iter().flat_map(|(at, members, _)| at[..*members].to_vec()).collect();
+        let mut nets = Vec::new();
+        for (i, name) in names.iter().enumerate() {
+            if let Some(crate::Choice::Container { net, .. }) = self.model.column(name).map(|c| &c.choice)
+                && self.how != crate::Estimate::Sample
+                && !in_group.contains(&i)
+                && !nets.contains(net)
+            {
+                nets.push(*net);
+            }
+        }
+        for &net in &nets {
+            let c = &self.model.containers()[net];
+            let at: Vec<usize> = c
+                .fields
+                .iter()
+                .chain(&c.context)
+                .map(|m| {
+                    position(m).ok_or_else(|| Error::MissingColumn {
+                        column: m.clone(),
+                        needed_by: format!("the container network of {:?}", c.fields),
+                    })
+                })
+                .collect::<Result<_>>()?;
+            let first_row = self.rows.get(names[at[0]]).copied().unwrap_or(0);
+            tasks.push((at, c.fields.len(), first_row));
         }
         // The groups in parallel (each reads its own rows only; the first error in group order).
         let (model, how, seed) = (&*self.model, self.how, self.seed);
@@ -498,7 +528,7 @@ impl<'m> Upsampler<'m> {
         })?;
         for ((at, members, _), outs) in tasks.iter().zip(grouped) {
             for (&i, out) in at.iter().zip(outs).take(*members) {
-                if known[i] {
+                if known[i] && !done[i] {
                     outputs[i] = Some(out);
                     done[i] = true;
                 }
@@ -516,9 +546,8 @@ impl<'m> Upsampler<'m> {
         in_parallel(&mut rest, |(i, out)| {
             let name = names[*i];
             let first_row = rows.get(name).copied().unwrap_or(0);
-            let needs = model.column(name).and_then(|c| c.neural()).map_or(&[][..], |n| &n.context[..]);
             let context: Vec<(&str, &[f32])> =
-                needs.iter().filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
+                model.reads(name).filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
             let request = crate::Request { how, seed, first_row, context: &context };
             model.upsample_with(name, slice(*i), &request, out).map_err(|e| e.in_column(name))
         })?;

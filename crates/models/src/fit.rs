@@ -9,8 +9,8 @@ use crate::evidence::{self, Gain};
 use crate::model::{group_stream, stream};
 use crate::prior::{Histogram, Lattice, Training};
 use crate::{
-    Choice, ColumnModel, Error, Estimate, Group, Kind, Kinds, MAX_CONTEXT, Method, Model, NeuralColumn, Prior,
-    Progress, Result, SchemeSpec, Score, Seed,
+    Choice, ColumnModel, ContainerModel, Error, Estimate, Group, Kind, Kinds, MAX_CONTEXT, MAX_FIELDS, Method, Model,
+    NeuralColumn, Prior, Progress, Result, SchemeSpec, Score, Seed,
 };
 
 /// The scheme each column to fit was compressed with: one for every column (what a `&Scheme`
@@ -92,6 +92,14 @@ pub struct FitOptions<'a> {
     /// training originals compressed with their schemes), up to [`MAX_CONTEXT`] columns in
     /// all, kept ones first. The gate still decides per column on validation evidence.
     pub sibling_context: bool,
+    /// Also fit, per container (the name up to its last `.`), one network of each of these kinds
+    /// ([`Kind::Hybrid`], [`Kind::Inpainting`]) that reconstructs all its aligned compressed
+    /// columns at once from their compressed values and the container's kept columns
+    /// ([`neural::ContainerNet`](crate::neural)), where it has at least two such columns with
+    /// [`MIN_NEURAL`] training values. Each column's output is one more candidate
+    /// (`container-hybrid`, `container-inpainting`), which the gate takes or leaves per column
+    /// on validation evidence, as every other. Needs the `neural` feature.
+    pub containers: Kinds,
 }
 
 /// The fewest training values the gate fits a neural model on.
@@ -108,6 +116,7 @@ impl Default for FitOptions<'_> {
             force: None,
             progress: None,
             sibling_context: false,
+            containers: Kinds::NONE,
         }
     }
 }
@@ -318,6 +327,102 @@ fn fit_neural(
         let column =
             NeuralColumn { context: context.iter().map(|c| c.name.to_string()).collect(), model: net.to_file()? };
         Ok((column, est))
+    }
+}
+
+/// A container network fitted for the gate: its stored form and its estimates of each field's
+/// validation values.
+struct FittedContainer {
+    stored: ContainerModel,
+    est: Vec<Vec<f32>>,
+}
+
+/// The containers of `columns` with at least two compressed columns aligned with each other (in
+/// training and validation) and [`MIN_NEURAL`] training values: each container's columns (at
+/// most [`MAX_FIELDS`]) and its aligned kept columns (at most [`MAX_CONTEXT`]).
+fn container_fields<'a>(columns: &[Column<'a>], kept: &[Column<'a>]) -> Vec<(Vec<Column<'a>>, Vec<Column<'a>>)> {
+    let mut out: Vec<(Vec<Column<'a>>, Vec<Column<'a>>)> = Vec::new();
+    let key = |c: &Column<'_>| (crate::names::container(c.name).map(str::to_string), c.train.len(), c.valid.len());
+    for c in columns.iter().filter(|c| c.train.len() >= MIN_NEURAL && !c.valid.is_empty()) {
+        if key(c).0.is_none() {
+            continue;
+        }
+        match out.iter_mut().find(|(f, _)| key(&f[0]) == key(c)) {
+            Some((f, _)) if f.len() < MAX_FIELDS => f.push(*c),
+            Some(_) => {}
+            None => out.push((vec![*c], vec![])),
+        }
+    }
+    out.retain(|(f, _)| f.len() >= 2);
+    for (f, ctx) in &mut out {
+        *ctx = kept.iter().filter(|k| key(k) == key(&f[0])).take(MAX_CONTEXT).copied().collect();
+    }
+    out
+}
+
+/// Fit a container network of `kind` on the training originals of `fields` (their last fifth
+/// stops the training early) and estimate their validation values from their compressed values.
+fn fit_container(
+    kind: Kind,
+    schemes: &Schemes,
+    fields: &[Column<'_>],
+    context: &[Column<'_>],
+    opts: &FitOptions<'_>,
+) -> Result<FittedContainer> {
+    #[cfg(not(feature = "neural"))]
+    {
+        let _ = (kind, schemes, fields, context, opts);
+        Err(Error::FeatureDisabled { feature: "neural", needed_for: "fitting a container network" })
+    }
+    #[cfg(feature = "neural")]
+    {
+        use crate::neural::{Config, ContainerNet, Device, Fields};
+        let s: Vec<Scheme> = fields.iter().map(|c| schemes.of(c.name).copied()).collect::<Result<_>>()?;
+        let cut = fields[0].train.len() * 4 / 5;
+        let part = |cols: &[Column<'_>], f: &dyn Fn(&Column<'_>) -> Vec<f32>| -> Vec<Vec<f32>> {
+            cols.iter().map(f).collect()
+        };
+        let (fit_f, stop_f) = (part(fields, &|c| c.train[..cut].to_vec()), part(fields, &|c| c.train[cut..].to_vec()));
+        let (fit_c, stop_c) =
+            (part(context, &|c| c.train[..cut].to_vec()), part(context, &|c| c.train[cut..].to_vec()));
+        fn refs(v: &[Vec<f32>]) -> Vec<&[f32]> {
+            v.iter().map(Vec::as_slice).collect()
+        }
+        let label =
+            format!("{} ({} fields)", crate::names::container(fields[0].name).unwrap_or_default(), fields.len());
+        let tell = |e: &crate::Epoch| {
+            if let Some(Progress(f)) = opts.progress {
+                f(&label, e)
+            }
+        };
+        let (net, _) = ContainerNet::fit_with(
+            &Device::flex(),
+            kind,
+            &s,
+            Fields { fields: &refs(&fit_f), context: &refs(&fit_c) },
+            Fields { fields: &refs(&stop_f), context: &refs(&stop_c) },
+            Config { seed: opts.seed, ..Config::default() },
+            &tell,
+        )?;
+        let compressed: Vec<Vec<f32>> = fields
+            .iter()
+            .zip(&s)
+            .map(|(c, s)| {
+                let mut v = c.valid.to_vec();
+                s.compress_in_place(&mut v).map_err(|e| Error::from(e).in_column(c.name))?;
+                Ok(v)
+            })
+            .collect::<Result<_>>()?;
+        let ctx_valid: Vec<&[f32]> = context.iter().map(|c| c.valid).collect();
+        let mut est: Vec<Vec<f32>> = compressed.iter().map(|c| vec![0f32; c.len()]).collect();
+        let mut views: Vec<&mut [f32]> = est.iter_mut().map(Vec::as_mut_slice).collect();
+        net.upsample(Fields { fields: &refs(&compressed), context: &ctx_valid }, Estimate::Mean, &mut views)?;
+        let stored = ContainerModel {
+            fields: fields.iter().map(|c| c.name.to_string()).collect(),
+            context: context.iter().map(|c| c.name.to_string()).collect(),
+            model: net.to_file()?,
+        };
+        Ok(FittedContainer { stored, est })
     }
 }
 
@@ -567,6 +672,28 @@ impl Model {
         };
         let siblings: Vec<Column<'_>> =
             copies.iter().zip(columns.iter()).map(|((t, v), c)| Column::new(c.name, t, v)).collect();
+        // Container networks, scored per column below (they estimate the mean: never scored on
+        // draws).
+        let mut nets: Vec<FittedContainer> = Vec::new();
+        let container_kinds = match opts.force {
+            Some(Method::Container(k)) => Kinds::of(&[k]),
+            Some(_) => Kinds::NONE,
+            None => opts.containers,
+        };
+        if opts.estimate != Estimate::Sample && !container_kinds.is_empty() {
+            if let Some(k) = container_kinds.iter().find(|k| !matches!(k, Kind::Hybrid | Kind::Inpainting)) {
+                return Err(Error::InvalidSetting {
+                    setting: "FitOptions::containers",
+                    detail: format!("{k}: a container network is a hybrid or an inpainter"),
+                });
+            }
+            for (fields, context) in container_fields(columns, kept) {
+                for kind in container_kinds.iter() {
+                    nets.push(fit_container(kind, schemes, &fields, &context, opts)?);
+                }
+            }
+        }
+        let mut chosen_nets = vec![false; nets.len()];
         // For group members: the validation, the identity's errors and the column's own best.
         let mut own: HashMap<&str, (Validation<'_>, Vec<f64>, Best)> = HashMap::new();
         for column in columns {
@@ -606,7 +733,12 @@ impl Model {
             };
             // Every candidate but the identity is one more chance of a lucky pass: the bound's
             // quantile is shared among them (Bonferroni).
-            let tries = candidates.len() - 1 + neural.len() + usize::from(member_of.contains_key(name));
+            let mine: Vec<(usize, usize)> = nets
+                .iter()
+                .enumerate()
+                .filter_map(|(n, c)| Some((n, c.stored.fields.iter().position(|f| f == name)?)))
+                .collect();
+            let tries = candidates.len() - 1 + neural.len() + mine.len() + usize::from(member_of.contains_key(name));
             validation.alpha = evidence::ALPHA / tries.max(1) as f64;
             model.events = validation.event_count();
             model.validated = validation.compressed.iter().filter(|c| c.is_finite()).map(|c| c.abs()).reduce(f32::max);
@@ -646,6 +778,20 @@ impl Model {
                     best = Best { moved: true, err, est, ..best };
                     model.choice = Choice::Neural(fitted);
                 }
+            }
+            for &(n, j) in &mine {
+                let est = &nets[n].est[j];
+                let err = validation.errors(est);
+                let g = validation.gain(&identity, &err);
+                let family = nets[n].stored.model.kind;
+                model.scores.push(score(family.container_name(), &err, Some(&g)));
+                if (gate && learnable && best.beaten_by(&validation, &err, &g)) || forced(family.container_name()) {
+                    best = Best { moved: true, err, est: est.clone(), ..best };
+                    model.choice = Choice::Container { net: n, family };
+                }
+            }
+            if let Choice::Container { net, .. } = model.choice {
+                chosen_nets[net] = true;
             }
             let continuous = validation.continuous;
             model.prior = candidates.swap_remove(best.prior);
@@ -724,7 +870,21 @@ impl Model {
                 used.push(group.clone());
             }
         }
-        Model::assemble(out, used, None, true)
+        // Only the container networks some column chose are kept, renumbered.
+        let mut renumber = vec![0; nets.len()];
+        let mut containers = Vec::new();
+        for (n, (c, chosen)) in nets.into_iter().zip(chosen_nets).enumerate() {
+            if chosen {
+                renumber[n] = containers.len();
+                containers.push(c.stored);
+            }
+        }
+        for col in &mut out {
+            if let Choice::Container { net, .. } = &mut col.choice {
+                *net = renumber[*net];
+            }
+        }
+        Model::assemble(out, used, containers, None, true)
     }
 
     /// A model from compressed data alone, when no originals are available: each column gets
@@ -782,6 +942,6 @@ impl Model {
                 recoverable: None,
             });
         }
-        Model::assemble(out, used, None, true)
+        Model::assemble(out, used, vec![], None, true)
     }
 }

@@ -63,6 +63,21 @@ impl Kind {
         }
     }
 
+    /// The name of a container network of this kind ([`crate::neural::ContainerNet`]) as a
+    /// candidate and a choice: `container-hybrid`, `container-inpainting` (`container` for the
+    /// kinds that have no container form).
+    ///
+    /// ```
+    /// assert_eq!(models::Kind::Inpainting.container_name(), "container-inpainting");
+    /// ```
+    pub fn container_name(self) -> &'static str {
+        match self {
+            Kind::Hybrid => "container-hybrid",
+            Kind::Inpainting => "container-inpainting",
+            _ => "container",
+        }
+    }
+
     /// Whether every output lies inside its value's preimage by construction.
     pub fn bounded(self) -> bool {
         self != Kind::AutoencoderUnbounded
@@ -144,6 +159,7 @@ impl Kinds {
 /// assert_eq!("histogram".parse::<Method>()?, Method::Histogram);
 /// assert_eq!("vae".parse::<Method>()?, Method::Neural(Kind::Vae));
 /// assert_eq!(Method::Neural(Kind::Flow).name(), "flow");
+/// assert_eq!("container-inpainting".parse::<Method>()?, Method::Container(Kind::Inpainting));
 /// # Ok::<(), models::Error>(())
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -160,6 +176,9 @@ pub enum Method {
     Constraint,
     /// A neural model (where the column has context and enough values).
     Neural(Kind),
+    /// A container network ([`Kind::Hybrid`] or [`Kind::Inpainting`]; where the column's
+    /// container has another aligned compressed column and enough values).
+    Container(Kind),
 }
 
 impl Method {
@@ -172,6 +191,7 @@ impl Method {
             Method::Histogram => "histogram",
             Method::Constraint => "constraint",
             Method::Neural(k) => k.name(),
+            Method::Container(k) => k.container_name(),
         }
     }
 }
@@ -185,11 +205,16 @@ impl std::str::FromStr for Method {
             "lattice" => Method::Lattice,
             "histogram" => Method::Histogram,
             "constraint" => Method::Constraint,
+            "container-hybrid" => Method::Container(Kind::Hybrid),
+            "container-inpainting" => Method::Container(Kind::Inpainting),
             other => Method::Neural(other.parse().map_err(|e| match e {
                 Error::Parse { expected, .. } => Error::Parse {
                     what: "method",
                     input: other.into(),
-                    expected: format!("identity, uniform, lattice, histogram, constraint, {expected}"),
+                    expected: format!(
+                        "identity, uniform, lattice, histogram, constraint, container-hybrid, container-inpainting, \
+                         {expected}"
+                    ),
                 },
                 e => e,
             })?),

@@ -28,5 +28,8 @@ pub use kind::{Epoch, Kind, Kinds, Method, Progress};
 pub use model::{Model, Request};
 pub use posterior::Estimate;
 pub use prior::{Histogram, Lattice, MAX_LATTICE_POINTS, Prior, Seed};
-pub use stored::{Choice, ColumnModel, FORMAT, FORMAT_VERSION, MAX_CONTEXT, NetFile, NeuralColumn, SchemeSpec, Score};
-pub use validate::{MAX_HIDDEN, MAX_HISTOGRAM_BINS};
+pub use stored::{
+    Choice, ColumnModel, ContainerFile, ContainerModel, FORMAT, FORMAT_VERSION, FieldNorm, MAX_CONTEXT, NetFile,
+    NeuralColumn, SchemeSpec, Score,
+};
+pub use validate::{MAX_FIELDS, MAX_HIDDEN, MAX_HISTOGRAM_BINS};

@@ -3,7 +3,7 @@
 use float_bits::Scheme;
 
 use crate::prior::splitmix64;
-use crate::{ColumnModel, Error, Estimate, Group, Result, Seed};
+use crate::{Choice, ColumnModel, ContainerModel, Error, Estimate, Group, Result, Seed};
 
 /// How to upsample a column ([`Model::upsample_with`]): the estimate, the seed of the draws and
 /// the global index of the first value (as in [`Model::upsample_seeded`]), and the aligned
@@ -59,16 +59,21 @@ pub struct Model {
     pub(crate) schemes: Vec<Scheme>,
     pub(crate) columns: Vec<ColumnModel>,
     pub(crate) groups: Vec<Group>,
+    pub(crate) containers: Vec<ContainerModel>,
     /// Each column's neural network, built once from its file form (and so checked) when the
     /// model is made.
     #[cfg(feature = "neural")]
     nets: Vec<Option<std::sync::Arc<crate::neural::Net>>>,
+    /// Each container network, built likewise.
+    #[cfg(feature = "neural")]
+    container_nets: Vec<std::sync::Arc<crate::neural::ContainerNet>>,
 }
 
-/// Models are equal when their files are: the same columns (schemes included) and groups.
+/// Models are equal when their files are: the same columns (schemes included), groups and
+/// container networks.
 impl PartialEq for Model {
     fn eq(&self, other: &Model) -> bool {
-        self.columns == other.columns && self.groups == other.groups
+        self.columns == other.columns && self.groups == other.groups && self.containers == other.containers
     }
 }
 
@@ -92,6 +97,18 @@ impl Model {
     /// ```
     pub fn groups(&self) -> &[Group] {
         &self.groups
+    }
+
+    /// The container networks some column of the model takes its values from
+    /// ([`Choice::Container`]).
+    ///
+    /// ```
+    /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[], Default::default())?;
+    /// assert!(m.containers().is_empty());
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn containers(&self) -> &[ContainerModel] {
+        &self.containers
     }
 
     /// The scheme the model expects column `name` to be compressed with (`None`: a column the
@@ -150,15 +167,33 @@ impl Model {
         let mut m = self.clone();
         for c in &mut m.columns {
             c.name = rename(&c.name);
-            if let crate::Choice::Neural(n) = &mut c.choice {
+            if let Choice::Neural(n) = &mut c.choice {
                 n.context = n.context.iter().map(rename).collect();
             }
+        }
+        for n in &mut m.containers {
+            n.fields = n.fields.iter().map(rename).collect();
+            n.context = n.context.iter().map(rename).collect();
         }
         for g in &mut m.groups {
             g.members =
                 g.members.iter().map(|m| if crate::constant(m).is_some() { m.clone() } else { rename(m) }).collect();
         }
         m
+    }
+
+    /// The other columns that column `name`'s choice reads: a neural corrector's context, or a
+    /// container network's fields and context (none for a column the model does not know).
+    pub(crate) fn reads(&self, name: &str) -> impl Iterator<Item = &String> {
+        let choice = self.column(name).map(|c| &c.choice);
+        let (a, b): (&[String], &[String]) = match choice {
+            Some(Choice::Neural(n)) => (&n.context, &[]),
+            Some(Choice::Container { net, .. }) => {
+                self.containers.get(*net).map_or((&[][..], &[][..]), |c| (&c.fields[..], &c.context[..]))
+            }
+            _ => (&[], &[]),
+        };
+        a.iter().chain(b).filter(move |c| *c != name)
     }
 
     /// The fitted column `name`, if any.
@@ -206,7 +241,7 @@ impl Model {
         first_row: u64,
         out: &mut [f32],
     ) -> Result<()> {
-        if self.find(name)?.1.neural().is_some_and(|n| n.reads_context(how)) {
+        if self.find(name)?.1.reads_context(how) {
             return Err(Error::ContextNeeded { column: name.into() });
         }
         self.upsample_with(name, compressed, &Request { how, seed, first_row, context: &[] }, out)
@@ -297,8 +332,22 @@ impl Model {
         let &Request { how, seed, first_row, context } = request;
         let col = &self.columns[i];
         let name = col.name.as_str();
-        match col.neural() {
-            Some(neural) if neural.reads_context(how) => {
+        match &col.choice {
+            Choice::Container { net, .. } if how != Estimate::Sample => {
+                let own = (name, compressed);
+                let values = self.container_outputs(*net, std::slice::from_ref(&own), context)?;
+                let j = self.containers[*net].fields.iter().position(|f| f == name).unwrap_or_default();
+                if values[j].len() != out.len() {
+                    return Err(Error::LengthMismatch {
+                        what: "compressed vs out",
+                        left: values[j].len(),
+                        right: out.len(),
+                    });
+                }
+                out.copy_from_slice(&values[j]);
+                Ok(())
+            }
+            Choice::Neural(neural) if neural.reads_context(how) => {
                 let ctx: Vec<&[f32]> = neural
                     .context
                     .iter()
@@ -353,8 +402,33 @@ impl Model {
             });
         }
         let known: Vec<Option<usize>> = inputs.iter().map(|c| self.find(c.0).ok().map(|f| f.0)).collect();
-        for ((&(_, values), out), &i) in inputs.iter().zip(outputs.iter_mut()).zip(&known) {
-            if let Some(i) = i {
+        // Each container network some input takes its values from runs once for all its fields.
+        let mut from_nets: std::collections::HashMap<usize, Vec<Vec<f32>>> = std::collections::HashMap::new();
+        if how != Estimate::Sample {
+            for i in known.iter().flatten() {
+                if let Choice::Container { net, .. } = self.columns[*i].choice
+                    && !from_nets.contains_key(&net)
+                {
+                    from_nets.insert(net, self.container_outputs(net, &[], inputs)?);
+                }
+            }
+        }
+        for ((&(name, values), out), &i) in inputs.iter().zip(outputs.iter_mut()).zip(&known) {
+            let container = i.and_then(|i| match self.columns[i].choice {
+                Choice::Container { net, .. } => from_nets.get(&net).map(|v| (net, v)),
+                _ => None,
+            });
+            if let Some((net, v)) = container {
+                let j = self.containers[net].fields.iter().position(|f| f == name).unwrap_or_default();
+                if v[j].len() != out.len() {
+                    return Err(Error::LengthMismatch {
+                        what: "compressed vs out",
+                        left: v[j].len(),
+                        right: out.len(),
+                    });
+                }
+                out.copy_from_slice(&v[j]);
+            } else if let Some(i) = i {
                 self.column_with(i, values, &Request { how, seed, first_row, context: inputs }, out)?;
             } else if values.len() != out.len() {
                 return Err(Error::LengthMismatch { what: "compressed vs out", left: values.len(), right: out.len() });
@@ -405,6 +479,38 @@ impl Model {
         Ok(())
     }
 
+    /// Every field of container network `net` upsampled: its fields and context read from `own`
+    /// first, then `context`, by name (an error in a build without the `neural` feature).
+    fn container_outputs(
+        &self,
+        net: usize,
+        own: &[(&str, &[f32])],
+        context: &[(&str, &[f32])],
+    ) -> Result<Vec<Vec<f32>>> {
+        let stored = &self.containers[net];
+        let find = |c: &String| -> Result<&[f32]> {
+            own.iter().chain(context).find(|x| x.0 == c).map(|x| x.1).ok_or_else(|| Error::MissingColumn {
+                column: c.clone(),
+                needed_by: format!("the container network of {:?}", stored.fields),
+            })
+        };
+        let fields: Vec<&[f32]> = stored.fields.iter().map(find).collect::<Result<_>>()?;
+        let ctx: Vec<&[f32]> = stored.context.iter().map(find).collect::<Result<_>>()?;
+        #[cfg(not(feature = "neural"))]
+        {
+            let _ = (fields, ctx);
+            Err(Error::FeatureDisabled { feature: "neural", needed_for: "a model with a container network" })
+        }
+        #[cfg(feature = "neural")]
+        {
+            let mut out: Vec<Vec<f32>> = fields.iter().map(|f| vec![0f32; f.len()]).collect();
+            let mut views: Vec<&mut [f32]> = out.iter_mut().map(Vec::as_mut_slice).collect();
+            let rows = crate::neural::Fields { fields: &fields, context: &ctx };
+            self.container_nets[net].upsample(rows, Estimate::Mean, &mut views)?;
+            Ok(out)
+        }
+    }
+
     /// Apply column `i`'s neural network (an error in a build without the `neural` feature).
     fn upsample_neural(
         &self,
@@ -432,12 +538,31 @@ impl Model {
     pub(crate) fn assemble(
         columns: Vec<ColumnModel>,
         groups: Vec<Group>,
+        containers: Vec<ContainerModel>,
         path: Option<&str>,
         checksum: bool,
     ) -> Result<Model> {
-        let (schemes, weights) = crate::validate::model(&columns, &groups, checksum).map_err(|b| b.into_error(path))?;
+        let (schemes, weights, container_weights) =
+            crate::validate::model(&columns, &groups, &containers, checksum).map_err(|b| b.into_error(path))?;
         #[cfg(not(feature = "neural"))]
-        drop(weights);
+        drop((weights, container_weights));
+        #[cfg(feature = "neural")]
+        let container_nets = containers
+            .iter()
+            .zip(container_weights)
+            .enumerate()
+            .map(|(n, (c, w))| {
+                crate::neural::ContainerNet::from_record(&c.model, w).map(std::sync::Arc::new).map_err(|e| match e {
+                    Error::InvalidModel { field, detail, .. } => Error::InvalidModel {
+                        path: path.map(str::to_string),
+                        column: None,
+                        field: format!("containers[{n}].{field}"),
+                        detail,
+                    },
+                    e => e,
+                })
+            })
+            .collect::<Result<_>>()?;
         #[cfg(feature = "neural")]
         let nets = columns
             .iter()
@@ -463,8 +588,11 @@ impl Model {
             schemes,
             columns,
             groups,
+            containers,
             #[cfg(feature = "neural")]
             nets,
+            #[cfg(feature = "neural")]
+            container_nets,
         })
     }
 }

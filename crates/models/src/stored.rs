@@ -21,10 +21,13 @@ use crate::{Error, Estimate, Group, Kind, Model, Prior, Result};
 /// version 9 without them is one of version 8). From version 10 on a neural corrector may be of
 /// kind [`Kind::Inpainting`] (the transformer), and a column may carry the quick estimate of
 /// what can be recovered in it ([`ColumnModel::recoverable`]); a file of version 10 without
-/// either is one of version 9.
+/// either is one of version 9. From version 11 on a model may hold container networks
+/// ([`ContainerModel`]), each reconstructing several columns of an object at once, and a
+/// column's choice may be one of them ([`Choice::Container`]); a file of version 11 without
+/// them is one of version 10.
 pub const FORMAT: &str = "hepfloat-model";
 /// See [`FORMAT`].
-pub const FORMAT_VERSION: u32 = 10;
+pub const FORMAT_VERSION: u32 = 11;
 
 /// A compression scheme as stored in a model file.
 ///
@@ -154,6 +157,53 @@ pub struct NetFile {
     pub sha256: Option<String>,
 }
 
+/// One field of a [`ContainerFile`]: its scheme, its link from the kept context and the
+/// standardisations of its inputs.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct FieldNorm {
+    /// The scheme the field was compressed with (its column's).
+    pub scheme: SchemeSpec,
+    /// Link coefficients: intercept, one per (standardised) context column, then one per other
+    /// field's (standardised) compressed value, in field order.
+    pub link: Vec<f64>,
+    /// Mean and standard deviation of the field's `ln width`.
+    pub width_norm: (f64, f64),
+    /// Mean and standard deviation of its compressed training values.
+    pub value_norm: (f64, f64),
+}
+
+/// A fitted [`neural::ContainerNet`](crate::neural) as stored in a model file (format 11 on):
+/// one network that reconstructs several fields of an object at once.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContainerFile {
+    /// [`Kind::Hybrid`] (an MLP) or [`Kind::Inpainting`] (the transformer).
+    pub kind: Kind,
+    /// The fields it reconstructs, in its output order.
+    pub fields: Vec<FieldNorm>,
+    /// Mean and standard deviation of each context column.
+    pub ctx_norm: Vec<(f64, f64)>,
+    /// Width of the hidden layers.
+    pub hidden: usize,
+    /// The network's record (burnpack bytes), hex.
+    pub weights: String,
+    /// SHA-256 of the record's bytes, hex (required in model files).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sha256: Option<String>,
+}
+
+/// A container network of a model: the columns it reconstructs (its fields, each compressed),
+/// the kept columns it reads, and the network. Columns whose [`Choice`] is
+/// [`Choice::Container`] take their values from it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct ContainerModel {
+    /// The compressed columns it reconstructs (full names), in its output order.
+    pub fields: Vec<String>,
+    /// The kept context columns (full names), in its input order.
+    pub context: Vec<String>,
+    /// The fitted network.
+    pub model: ContainerFile,
+}
+
 /// A column's neural model and the columns it reads its context from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct NeuralColumn {
@@ -197,6 +247,15 @@ pub enum Choice {
     /// A neural corrector reading other columns of the same object (it gives the mean and
     /// median; [`Estimate::Sample`] draws from the column's sampler or prior).
     Neural(NeuralColumn),
+    /// The column's output of a container network of the model ([`Model::containers`]), which
+    /// reconstructs the container's fields at once (model files of format 11 on). It gives the
+    /// mean and median; [`Estimate::Sample`] draws from the column's sampler or prior.
+    Container {
+        /// The network's index in [`Model::containers`].
+        net: usize,
+        /// Its kind (checked against the network's on load).
+        family: Kind,
+    },
 }
 
 impl Choice {
@@ -206,6 +265,7 @@ impl Choice {
             Choice::Prior => None,
             Choice::Constraint => Some("constraint"),
             Choice::Neural(n) => Some(n.model.kind.name()),
+            Choice::Container { family, .. } => Some(family.container_name()),
         }
     }
 }
@@ -272,6 +332,8 @@ struct ModelFile {
     columns: Vec<ColumnModel>,
     #[serde(default)]
     groups: Vec<Group>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    containers: Vec<ContainerModel>,
 }
 
 impl ColumnModel {
@@ -292,6 +354,23 @@ impl ColumnModel {
         match &self.choice {
             Choice::Neural(n) => Some(n),
             _ => None,
+        }
+    }
+
+    /// Whether estimate `how` of the column comes from a network that reads other columns (a
+    /// neural corrector or a container network): always but for `Sample` from a network that
+    /// gives no samples.
+    ///
+    /// ```
+    /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[("x", &[1.5], &[2.5])], Default::default())?;
+    /// assert!(!m.columns()[0].reads_context(models::Estimate::Mean));
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn reads_context(&self, how: Estimate) -> bool {
+        match &self.choice {
+            Choice::Neural(n) => n.reads_context(how),
+            Choice::Container { .. } => how != Estimate::Sample,
+            _ => false,
         }
     }
 
@@ -344,6 +423,7 @@ impl Model {
             version: FORMAT_VERSION,
             columns: self.columns.clone(),
             groups: self.groups.clone(),
+            containers: self.containers.clone(),
         };
         serde_json::to_string(&file).map_err(|e| Error::ModelFile { path: "<memory>".into(), detail: e.to_string() })
     }
@@ -386,7 +466,7 @@ impl Model {
             upgrade_v7_choice(&mut head);
         }
         let file: ModelFile = serde_json::from_value(head).map_err(|e| bad(format!("damaged: {e}")))?;
-        Model::assemble(file.columns, file.groups, path, file.version >= 6)
+        Model::assemble(file.columns, file.groups, file.containers, path, file.version >= 6)
     }
     /// Write the model to `path` through a temporary file of its own beside it (a name unique
     /// to this process and call), renamed into place when complete: an interrupted save never

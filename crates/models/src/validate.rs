@@ -9,11 +9,16 @@ use quant_bounds::interval::key;
 use sha2::{Digest, Sha256};
 
 use crate::stored::{MAX_CONTEXT, NetFile};
-use crate::{ColumnModel, Error, Group, Histogram, Lattice, Prior, Result};
+use crate::{
+    Choice, ColumnModel, ContainerFile, ContainerModel, Error, Group, Histogram, Kind, Lattice, Prior, Result,
+};
 
 /// The most hidden units a stored neural network may describe (bounds the allocation of a
 /// network read from a file).
 pub const MAX_HIDDEN: usize = 1024;
+
+/// The most fields (compressed columns) one container network may reconstruct.
+pub const MAX_FIELDS: usize = 64;
 
 /// The most points a [`Lattice`] keeps with their counts.
 pub(crate) const MAX_LATTICE_COUNTS: usize = 1 << 16;
@@ -204,15 +209,25 @@ pub(crate) fn net_file(
     if f.hidden == 0 || f.hidden > MAX_HIDDEN {
         return Err(bad(field("hidden"), format!("{} hidden units: expected 1 to {MAX_HIDDEN}", f.hidden)));
     }
-    if f.weights.len() > MAX_WEIGHTS_HEX {
-        return Err(bad(
-            field("weights"),
-            format!("{} characters, more than a network of this size takes", f.weights.len()),
-        ));
+    weights(&field(""), &f.weights, f.sha256.as_deref(), MAX_WEIGHTS_HEX, checksum)
+}
+
+/// A network's hex weights (at most `max` characters) decoded, checked against their checksum
+/// `sum` (required where `checksum`); `prefix` names the network's fields (ends in `.`).
+fn weights(
+    prefix: &str,
+    hex: &str,
+    sum: Option<&str>,
+    max: usize,
+    checksum: bool,
+) -> std::result::Result<Vec<u8>, Bad> {
+    let field = |s: &str| format!("{prefix}{s}");
+    if hex.len() > max {
+        return Err(bad(field("weights"), format!("{} characters, more than a network of this size takes", hex.len())));
     }
-    let bytes = unhex(&f.weights).ok_or_else(|| bad(field("weights"), "not hex"))?;
-    match &f.sha256 {
-        Some(sum) if *sum != sha256(&bytes) => Err(bad(
+    let bytes = unhex(hex).ok_or_else(|| bad(field("weights"), "not hex"))?;
+    match sum {
+        Some(sum) if sum != sha256(&bytes) => Err(bad(
             field("sha256"),
             format!(
                 "the weights' checksum is {}, the file says {sum}: the weights were changed or damaged",
@@ -226,15 +241,102 @@ pub(crate) fn net_file(
     }
 }
 
-/// Each column's scheme and network weights, as [`model`] checked them.
-type Checked = (Vec<Scheme>, Vec<Option<Vec<u8>>>);
+/// The numbers and weights of a stored container network (see [`net_file`]); returns the
+/// weights' bytes.
+pub(crate) fn container_file(field: &str, f: &ContainerFile, checksum: bool) -> std::result::Result<Vec<u8>, Bad> {
+    let field = |s: &str| format!("{field}.{s}");
+    if !matches!(f.kind, Kind::Hybrid | Kind::Inpainting) {
+        return Err(bad(field("kind"), format!("{}: a container network is a hybrid or an inpainter", f.kind)));
+    }
+    if f.fields.is_empty() || f.fields.len() > MAX_FIELDS {
+        return Err(bad(field("fields"), format!("{} fields: expected 1 to {MAX_FIELDS}", f.fields.len())));
+    }
+    if f.ctx_norm.len() > MAX_CONTEXT {
+        return Err(bad(field("ctx_norm"), format!("{} context columns, at most {MAX_CONTEXT}", f.ctx_norm.len())));
+    }
+    for (i, &n) in f.ctx_norm.iter().enumerate() {
+        norm(&field(&format!("ctx_norm[{i}]")), n)?;
+    }
+    for (j, x) in f.fields.iter().enumerate() {
+        let field = |s: &str| field(&format!("fields[{j}].{s}"));
+        Scheme::try_from(&x.scheme).map_err(|e| bad(field("scheme"), e.to_string()))?;
+        // An intercept, a coefficient per context column and one per other field.
+        if x.link.len() != f.ctx_norm.len() + f.fields.len() {
+            let detail = format!(
+                "{} coefficients for {} context columns and {} other fields (expected one more)",
+                x.link.len(),
+                f.ctx_norm.len(),
+                f.fields.len() - 1
+            );
+            return Err(bad(field("link"), detail));
+        }
+        for (i, &b) in x.link.iter().enumerate() {
+            finite(&field(&format!("link[{i}]")), b)?;
+        }
+        norm(&field("width_norm"), x.width_norm)?;
+        norm(&field("value_norm"), x.value_norm)?;
+    }
+    if f.hidden == 0 || f.hidden > MAX_HIDDEN {
+        return Err(bad(field("hidden"), format!("{} hidden units: expected 1 to {MAX_HIDDEN}", f.hidden)));
+    }
+    weights(&field(""), &f.weights, f.sha256.as_deref(), MAX_WEIGHTS_HEX + 8 * 4 * MAX_FIELDS * MAX_HIDDEN, checksum)
+}
+
+/// Each column's scheme and network weights, and each container network's weights, as
+/// [`model`] checked them.
+type Checked = (Vec<Scheme>, Vec<Option<Vec<u8>>>, Vec<Vec<u8>>);
+
+/// Every container network of a model: fields that are columns of the model, with their
+/// schemes, named once; context named once, as many as the network reads; the network's numbers
+/// and weights. Returns each network's weights.
+fn containers(
+    containers: &[ContainerModel],
+    columns: &[ColumnModel],
+    checksum: bool,
+) -> std::result::Result<Vec<Vec<u8>>, Bad> {
+    let mut weights = Vec::with_capacity(containers.len());
+    for (n, c) in containers.iter().enumerate() {
+        let field = |s: &str| format!("containers[{n}].{s}");
+        if c.fields.len() != c.model.fields.len() {
+            let detail = format!("{} columns for a network of {} fields", c.fields.len(), c.model.fields.len());
+            return Err(bad(field("fields"), detail));
+        }
+        if c.context.len() != c.model.ctx_norm.len() {
+            let detail =
+                format!("{} columns for a network of {} context inputs", c.context.len(), c.model.ctx_norm.len());
+            return Err(bad(field("context"), detail));
+        }
+        for (what, names) in [("fields", &c.fields), ("context", &c.context)] {
+            let mut seen = std::collections::HashSet::new();
+            if let Some(x) = names.iter().find(|x| x.is_empty() || !seen.insert(x.as_str())) {
+                return Err(bad(field(what), format!("{x:?} is empty or named twice")));
+            }
+        }
+        for (j, (name, norm)) in c.fields.iter().zip(&c.model.fields).enumerate() {
+            let Some(column) = columns.iter().find(|x| &x.name == name) else {
+                return Err(bad(field(&format!("fields[{j}]")), format!("{name:?} is not a column of the model")));
+            };
+            if column.scheme != norm.scheme {
+                let detail = format!("{:?}, but column {name:?} was compressed with {:?}", norm.scheme, column.scheme);
+                return Err(bad(field(&format!("model.fields[{j}].scheme")), detail));
+            }
+        }
+        weights.push(container_file(&field("model"), &c.model, checksum)?);
+    }
+    Ok(weights)
+}
 
 /// Every invariant of a model's parts: columns named once with a valid scheme, priors and
 /// samplers valid, columns taking their values from a group that exists, each neural
 /// corrector's context and network (same scheme as its column; weights matching their checksum
 /// where `checksum`), scores, and the groups (valid, disjoint). Returns each column's scheme and
 /// network weights (checked), to build the networks from.
-pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -> std::result::Result<Checked, Bad> {
+pub(crate) fn model(
+    columns: &[ColumnModel],
+    groups: &[Group],
+    nets: &[ContainerModel],
+    checksum: bool,
+) -> std::result::Result<Checked, Bad> {
     let mut member_of = std::collections::HashMap::new();
     for (g, group) in groups.iter().enumerate() {
         let field = format!("groups[{g}]");
@@ -245,6 +347,8 @@ pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -
             }
         }
     }
+    // The container networks first: a column's choice is checked against them.
+    let container_weights = containers(nets, columns, checksum)?;
     let mut names = std::collections::HashSet::new();
     let mut weights = Vec::with_capacity(columns.len());
     let mut schemes = Vec::with_capacity(columns.len());
@@ -273,6 +377,18 @@ pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -
                     .find_map(|(f, x)| Some((f, x?)).filter(|p| !ratio(p.1)))
                 {
                     return Err(bad(format!("recoverable.{field}"), format!("{x} is not a ratio of squared errors")));
+                }
+            }
+            if let Choice::Container { net, family } = c.choice {
+                let Some(n) = nets.get(net) else {
+                    return Err(bad("choice.net", format!("{net}: the model has {} container networks", nets.len())));
+                };
+                if !n.fields.contains(&c.name) {
+                    return Err(bad("choice.net", format!("container network {net} does not reconstruct this column")));
+                }
+                if family != n.model.kind {
+                    let detail = format!("{family}, but container network {net} is of kind {}", n.model.kind);
+                    return Err(bad("choice.family", detail));
                 }
             }
             if c.constraint() && !member_of.contains_key(c.name.as_str()) {
@@ -308,7 +424,7 @@ pub(crate) fn model(columns: &[ColumnModel], groups: &[Group], checksum: bool) -
         };
         weights.push(check().map_err(|b| b.in_column(&c.name))?);
     }
-    Ok((schemes, weights))
+    Ok((schemes, weights, container_weights))
 }
 
 /// The first output of `out` that lies outside the preimage of its compressed value: `(index,

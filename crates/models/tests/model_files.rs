@@ -1,4 +1,4 @@
-//! Model files are input. Real fitted models (every prior, a relation group, every neural kind)
+//! Model files are input. Real fitted models (every prior, a relation group, every neural kind, container networks)
 //! are damaged in hundreds of ways — most of them valid JSON of a valid format version that
 //! breaks one invariant, plus truncations and byte flips — and each damaged file must load to a
 //! clean error, or to a model whose every output on a fixed batch, with every estimate, lies
@@ -112,6 +112,12 @@ fn fit_seeds() -> Vec<(String, Model)> {
     if cfg!(feature = "neural") {
         for k in Kind::ALL {
             out.push((k.name().to_string(), fit(Some(Method::Neural(k)))));
+        }
+        // Container networks (format 11): one per container, c.x/c.n/c.iso and t.p1..3.
+        for k in [Kind::Hybrid, Kind::Inpainting] {
+            let m = fit(Some(Method::Container(k)));
+            assert_eq!(m.containers().len(), 2, "{k}");
+            out.push((k.container_name().to_string(), m));
         }
     }
     out
@@ -274,9 +280,22 @@ fn checksum(hex: &str) -> String {
 /// what must hold): weights flipped, cut short, extended; sizes changed under the same weights.
 fn network_edits(root: &Value, r: &mut Rng) -> Vec<Value> {
     let mut out = Vec::new();
-    let Some(cols) = root["columns"].as_array() else { return out };
-    for (i, c) in cols.iter().enumerate() {
-        let Some(w) = c["choice"]["model"]["weights"].as_str() else { continue };
+    // Where each network is: the columns' neural correctors, then the container networks.
+    let mut at: Vec<(&str, usize, bool)> = Vec::new();
+    for (i, c) in root["columns"].as_array().into_iter().flatten().enumerate() {
+        if c["choice"]["model"]["weights"].is_string() {
+            at.push(("columns", i, true));
+        }
+    }
+    for i in 0..root["containers"].as_array().map_or(0, Vec::len) {
+        at.push(("containers", i, false));
+    }
+    fn model<'v>(v: &'v mut Value, (list, i, in_choice): (&str, usize, bool)) -> &'v mut Value {
+        let item = &mut v[list][i];
+        if in_choice { &mut item["choice"]["model"] } else { &mut item["model"] }
+    }
+    for &place in &at {
+        let w = model(&mut root.clone(), place)["weights"].as_str().unwrap().to_string();
         // Cut to half, cut to 8 bytes, extended, unchanged (with one more hidden unit below).
         for e in 0..4 {
             for _ in 0..4 {
@@ -284,14 +303,14 @@ fn network_edits(root: &Value, r: &mut Rng) -> Vec<Value> {
                     0 => w[..w.len() / 2].to_string(),
                     1 => w[..16.min(w.len())].to_string(),
                     2 => format!("{w}00ff00ff"),
-                    _ => w.to_string(),
+                    _ => w.clone(),
                 };
                 // Flip a byte somewhere (the header, the tensor table or the data).
                 let pos = 2 * r.below(w.len() / 2);
                 let flipped = format!("{:02x}", u8::from_str_radix(&w[pos..pos + 2], 16).unwrap() ^ 0x5a);
                 w.replace_range(pos..pos + 2, &flipped);
                 let mut v = root.clone();
-                let m = &mut v["columns"][i]["choice"]["model"];
+                let m = model(&mut v, place);
                 m["sha256"] = Value::String(checksum(&w));
                 m["weights"] = Value::String(w);
                 if e == 3 {
@@ -360,7 +379,7 @@ fn damaged_model_files_are_clean_errors_or_stay_inside_every_preimage() {
 }
 
 fn seeds_count() -> usize {
-    if cfg!(feature = "neural") { 5 + Kind::ALL.len() } else { 5 }
+    if cfg!(feature = "neural") { 5 + Kind::ALL.len() + 2 } else { 5 }
 }
 
 /// The model of the gate as JSON, to edit.
@@ -521,12 +540,16 @@ fn frozen_model_files_of_every_version_load_and_stay_inside_every_preimage() {
     }
 }
 
-/// Writes the fixtures of the current format version (run once when the version changes, then
-/// commit them; existing files are never overwritten).
+/// The seeds that show what the current format version added (the others' layout is frozen
+/// in the fixtures of the version that introduced it).
+const NEW_IN_THIS_VERSION: [&str; 3] = ["gate", "container-hybrid", "container-inpainting"];
+
+/// Writes the fixtures of the current format version (run once when the version changes, after
+/// updating [`NEW_IN_THIS_VERSION`], then commit them; existing files are never overwritten).
 #[test]
 #[ignore = "writes tests/fixtures/model-vN-*.json for a new format version"]
 fn write_fixtures_of_the_current_version() {
-    for (name, model) in seeds() {
+    for (name, model) in seeds().iter().filter(|s| NEW_IN_THIS_VERSION.contains(&s.0.as_str())) {
         let path = fixtures().join(format!("model-v{}-{name}.json", models::FORMAT_VERSION));
         if !path.exists() {
             model.save(&path).unwrap();

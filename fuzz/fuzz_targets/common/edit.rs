@@ -1,6 +1,6 @@
 //! Valid model files edited field by field, shared by the `model_edit` fuzz target and the
 //! replay of its corpus in `cargo test -p hepfloat-models --test model_files`: one of the committed
-//! fixtures (every format version, every prior, a relation group, every neural kind) with one to
+//! fixtures (every format version, every prior, a relation group, every neural kind, a container network) with one to
 //! four of its JSON nodes replaced — numbers by numbers of any size and sign, strings by other
 //! strings, arrays cut, reordered or grown, keys removed, weights re-hexed with their checksum
 //! recomputed half of the time.
@@ -15,7 +15,7 @@ macro_rules! fixtures {
     };
 }
 
-const SEEDS: [&str; 16] = fixtures![
+const SEEDS: [&str; 17] = fixtures![
     "model-v1-gate.json",
     "model-v2-gate.json",
     "model-v3-gate.json",
@@ -32,6 +32,7 @@ const SEEDS: [&str; 16] = fixtures![
     "model-v6-lattice.json",
     "model-v10-gate.json",
     "model-v10-inpainting.json",
+    "model-v11-container-hybrid.json",
 ];
 
 /// A number of any kind: small, huge, tiny, negative, integer, or one that is no number at all.

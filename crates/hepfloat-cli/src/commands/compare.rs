@@ -44,6 +44,8 @@ struct Run {
     neural: bool,
     /// Whether those models also read the container's other compressed columns.
     siblings: bool,
+    /// Whether the gate also tries both container networks.
+    containers: bool,
     force: Option<Method>,
 }
 
@@ -52,12 +54,14 @@ fn runs() -> Vec<Run> {
         label: label.into(),
         neural,
         siblings,
+        containers: false,
         force,
     };
     let mut r = vec![
         run("gate (priors, relations)", false, false, None),
         run("gate (priors, relations, neural)", true, false, None),
         run("gate (priors, relations, neural with compressed context)", true, true, None),
+        Run { containers: true, ..run("gate (priors, relations, container networks)", false, false, None) },
     ];
     for m in [Method::Uniform, Method::Lattice, Method::Histogram, Method::Constraint] {
         r.push(run(m.name(), false, false, Some(m)));
@@ -65,7 +69,15 @@ fn runs() -> Vec<Run> {
     for k in Kind::ALL {
         r.push(run(k.name(), false, false, Some(Method::Neural(k))));
     }
+    for k in [Kind::Hybrid, Kind::Inpainting] {
+        r.push(run(k.container_name(), false, false, Some(Method::Container(k))));
+    }
     r
+}
+
+/// The `--container` kinds of a run.
+fn container_kinds(run: &Run) -> Vec<String> {
+    if run.containers { vec!["all".into()] } else { vec![] }
 }
 
 /// Aggregates of one run over the compared columns.
@@ -145,7 +157,13 @@ pub fn compare(a: &CompareArgs, out: Out) -> Result<()> {
             let t = Instant::now();
             let fit_args = h.fit_args(bits, dir.join(format!("model-{name}.json")));
             let model = fit(
-                &FitArgs { neural: run.neural, sibling_context: run.siblings, force: run.force, ..fit_args },
+                &FitArgs {
+                    neural: run.neural,
+                    sibling_context: run.siblings,
+                    containers: container_kinds(&run),
+                    force: run.force,
+                    ..fit_args
+                },
                 quiet,
             )?;
             let fit_s = t.elapsed().as_secs_f64();
@@ -243,6 +261,7 @@ fn compare_folds(h: &Halves, bits: &[u32], folds: u64, dir: &Path, out: Out) -> 
                     exclude: Some(held.clone()),
                     neural: run.neural,
                     sibling_context: run.siblings,
+                    containers: container_kinds(run),
                     force: run.force,
                     ..h.fit_args(k, kdir.join(format!("model-{name}.json")))
                 };
@@ -330,6 +349,7 @@ fn markdown(file: &str, all: &[Value], seconds: f64) -> String {
             .map(|m| {
                 let m = m["method"].as_str().unwrap_or("?");
                 m.replace("gate (priors, relations, neural with compressed context)", "gate+nn+context")
+                    .replace("gate (priors, relations, container networks)", "gate+containers")
                     .replace("gate (priors, relations, neural)", "gate+nn")
             })
             .map(|m| m.replace("gate (priors, relations)", "gate"))

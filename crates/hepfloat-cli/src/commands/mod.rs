@@ -562,9 +562,16 @@ pub struct FitArgs {
     /// decides per column.
     #[arg(long)]
     sibling_context: bool,
+    /// Container networks the gate also tries: per container, one network of each kind (hybrid,
+    /// inpainting, comma-separated, or `all`) that reconstructs all its compressed columns at once
+    /// from their compressed values and the kept ones, so that the columns share their training
+    /// data; each column keeps its output only where it wins on validation.
+    #[arg(long = "container", value_delimiter = ',', value_name = "MODEL")]
+    containers: Vec<String>,
     /// Not a gate, for comparisons: put this method (identity, uniform, lattice, histogram,
-    /// constraint or a neural model, autoencoder-unbounded included) on every column where it
-    /// applies and the identity elsewhere.
+    /// constraint, a neural model, autoencoder-unbounded included, or a container network,
+    /// container-hybrid or container-inpainting) on every column where it applies and the
+    /// identity elsewhere.
     #[arg(long)]
     force: Option<Method>,
     /// FILE is already compressed with the scheme and no originals exist: fit from the
@@ -850,6 +857,15 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         }
     }
     let neural = if a.neural { Kinds::MLP } else { Kinds::of(&kinds) };
+    let mut container_kinds = Vec::new();
+    for m in &a.containers {
+        match m.as_str() {
+            "all" => container_kinds.extend([Kind::Hybrid, Kind::Inpainting]),
+            "hybrid" => container_kinds.push(Kind::Hybrid),
+            "inpainting" => container_kinds.push(Kind::Inpainting),
+            m => bail!("--container {m}: expected hybrid, inpainting or all"),
+        }
+    }
     let tell = |column: &str, e: &Epoch| {
         spinner.set_message(format!(
             "fitting {column} ({}): epoch {}/{}, training loss {:.4}, validation {:.4} (best {:.4})",
@@ -863,6 +879,7 @@ pub fn fit(a: &FitArgs, out: Out) -> Result<Model> {
         force: a.force,
         progress,
         sibling_context: a.sibling_context,
+        containers: Kinds::of(&container_kinds),
         ..FitOptions::default()
     };
     let request = FitRequest { groups, options: opts, ..request };
@@ -1264,6 +1281,7 @@ impl Halves {
             models: vec![],
             neural: true,
             sibling_context: false,
+            containers: vec![],
             force: None,
             exclude: None,
             output: Output { output },

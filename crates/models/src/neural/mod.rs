@@ -41,8 +41,15 @@
 //! fraction of an interval (2⁻⁸ of the value at k = 7) between inputs of order one, and in a
 //! probe learned nothing (MSE ratio 0.997 where the oracle reaches 0.707); with the link the
 //! hybrid came within half a percent of the oracle.
+//!
+//! [`ContainerNet`] is the multi-output form: one network per container that reconstructs every
+//! compressed field of an object at once (an MLP or the inpainter over the whole object), each
+//! field's link reading the kept context and the other fields' compressed values.
 
+mod container;
 mod spline;
+
+pub use container::{ContainerNet, Fields, MAX_FIELDS};
 
 /// burn's run-time device, for [`Net::fit_on`] and [`Net::to_device`] (`Device::flex()` always;
 /// `Device::wgpu(DeviceKind::DefaultDevice)` with the `wgpu` feature, `Device::cuda(0)` with
@@ -912,29 +919,16 @@ impl Net {
     /// [`Net::from_file`] with the weights already checked and decoded (`bytes`).
     pub(crate) fn from_record(file: &NetFile, bytes: Vec<u8>) -> Result<Net> {
         let device = Device::flex();
-        let damaged = |e: String| Error::InvalidModel {
-            path: None,
-            column: None,
-            field: "model.weights".into(),
-            detail: format!(
-                "the network's record does not fit a {} network of {} hidden units: {e}",
-                file.kind, file.hidden
-            ),
-        };
-        // burn 0.22's `try_load_record` panics on a float parameter stored with another element
-        // type (found by fuzzing: an I32 tensor under the right shape): read the record's tensor
-        // table first and require f32 throughout.
-        let table = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(bytes.clone()))
-            .and_then(burn_pack::Reader::into_tensors)
-            .map_err(|e| damaged(e.to_string()))?;
-        if let Some(t) = table.iter().find(|t| t.dtype != burn_pack::DType::F32) {
-            return Err(damaged(format!("tensor {:?} holds {:?} values, not f32", t.name, t.dtype)));
-        }
-        let record =
-            ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|e| damaged(e.to_string()))?;
-        let body = Body::new(file.kind, FIXED_FEATURES + file.ctx_norm.len(), file.hidden, &device)
-            .try_load_record(record)
-            .map_err(|e| damaged(e.to_string()))?;
+        let body = load_record(Body::new(file.kind, FIXED_FEATURES + file.ctx_norm.len(), file.hidden, &device), bytes)
+            .map_err(|e| Error::InvalidModel {
+                path: None,
+                column: None,
+                field: "model.weights".into(),
+                detail: format!(
+                    "the network's record does not fit a {} network of {} hidden units: {e}",
+                    file.kind, file.hidden
+                ),
+            })?;
         Ok(Net {
             kind: file.kind,
             scheme: Scheme::try_from(&file.scheme)?,
@@ -947,4 +941,19 @@ impl Net {
             device,
         })
     }
+}
+
+/// `module` with the weights of a record (burnpack `bytes`), or why they do not fit it.
+fn load_record<M: Module>(module: M, bytes: Vec<u8>) -> std::result::Result<M, String> {
+    // burn 0.22's `try_load_record` panics on a float parameter stored with another element
+    // type (found by fuzzing: an I32 tensor under the right shape): read the record's tensor
+    // table first and require f32 throughout.
+    let table = burn_pack::Reader::from_bytes(burn_pack::Bytes::from_bytes_vec(bytes.clone()))
+        .and_then(burn_pack::Reader::into_tensors)
+        .map_err(|e| e.to_string())?;
+    if let Some(t) = table.iter().find(|t| t.dtype != burn_pack::DType::F32) {
+        return Err(format!("tensor {:?} holds {:?} values, not f32", t.name, t.dtype));
+    }
+    let record = ModuleRecord::from_bytes(burn::tensor::Bytes::from_bytes_vec(bytes)).map_err(|e| e.to_string())?;
+    module.try_load_record(record).map_err(|e| e.to_string())
 }
