@@ -345,6 +345,9 @@ pub struct Upsampler<'m> {
     seed: u64,
     /// Values of each column seen so far (the global index of the next one).
     rows: HashMap<String, u64>,
+    /// Columns that took their own prior because their container network's inputs were not all
+    /// in a batch.
+    fallbacks: std::collections::BTreeSet<String>,
 }
 
 impl<'m> Upsampler<'m> {
@@ -356,7 +359,7 @@ impl<'m> Upsampler<'m> {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn new(model: &'m Model, how: Estimate, seed: u64) -> Self {
-        Upsampler { model: Held::Borrowed(model), how, seed, rows: HashMap::new() }
+        Upsampler { model: Held::Borrowed(model), how, seed, rows: HashMap::new(), fallbacks: Default::default() }
     }
 
     /// An upsampler that shares `model` (so that it can outlive the caller's borrow: in a
@@ -368,7 +371,7 @@ impl<'m> Upsampler<'m> {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn shared(model: Arc<Model>, how: Estimate, seed: u64) -> Upsampler<'static> {
-        Upsampler { model: Held::Shared(model), how, seed, rows: HashMap::new() }
+        Upsampler { model: Held::Shared(model), how, seed, rows: HashMap::new(), fallbacks: Default::default() }
     }
 
     /// The batches of `input` upsampled one by one as they are read, as a
@@ -404,6 +407,21 @@ impl<'m> Upsampler<'m> {
     /// ```
     pub fn values(&self) -> u64 {
         self.rows.values().sum()
+    }
+
+    /// The columns that took their own prior (their gated choice among the priors) instead of
+    /// their container network ([`Choice::Container`](crate::Choice::Container)), in some
+    /// batch, because a column the network reads was not in it — a model applied to a sample
+    /// that lacks some of the fields it was fitted on. [`Model::upsample_table`] and
+    /// [`Model::upsample_with`] refuse such input instead ([`Error::MissingColumn`]).
+    ///
+    /// ```
+    /// let m = models::Model::fit(&float_bits::Scheme::atlas(7)?, &[], Default::default())?;
+    /// assert!(models::batch::Upsampler::new(&m, models::Estimate::Mean, 0).fallbacks().next().is_none());
+    /// # Ok::<(), models::Error>(())
+    /// ```
+    pub fn fallbacks(&self) -> impl Iterator<Item = &str> {
+        self.fallbacks.iter().map(String::as_str)
     }
 
     /// Upsample the next batch (same schema as the previous ones). Columns the model does not
@@ -501,21 +519,28 @@ impl<'m> Upsampler<'m> {
                 nets.push(*net);
             }
         }
+        // A network that reads a column the batch lacks is not run: its columns take their own
+        // prior (and are reported by `fallbacks`).
+        let mut unusable = Vec::new();
         for &net in &nets {
             let c = &self.model.containers()[net];
-            let at: Vec<usize> = c
-                .fields
-                .iter()
-                .chain(&c.context)
-                .map(|m| {
-                    position(m).ok_or_else(|| Error::MissingColumn {
-                        column: m.clone(),
-                        needed_by: format!("the container network of {:?}", c.fields),
-                    })
-                })
-                .collect::<Result<_>>()?;
-            let first_row = self.rows.get(names[at[0]]).copied().unwrap_or(0);
-            tasks.push((at, c.fields.len(), first_row));
+            match c.fields.iter().chain(&c.context).map(|m| position(m)).collect::<Option<Vec<usize>>>() {
+                Some(at) => {
+                    let first_row = self.rows.get(names[at[0]]).copied().unwrap_or(0);
+                    tasks.push((at, c.fields.len(), first_row));
+                }
+                None => unusable.push(net),
+            }
+        }
+        let fallback: Vec<bool> = names
+            .iter()
+            .map(|n| {
+                matches!(self.model.column(n).map(|c| &c.choice),
+                    Some(crate::Choice::Container { net, .. }) if unusable.contains(net))
+            })
+            .collect();
+        for (n, _) in names.iter().zip(&fallback).filter(|p| *p.1) {
+            self.fallbacks.insert((*n).to_string());
         }
         // The groups in parallel (each reads its own rows only; the first error in group order).
         let (model, how, seed) = (&*self.model, self.how, self.seed);
@@ -546,6 +571,9 @@ impl<'m> Upsampler<'m> {
         in_parallel(&mut rest, |(i, out)| {
             let name = names[*i];
             let first_row = rows.get(name).copied().unwrap_or(0);
+            if fallback[*i] {
+                return model.upsample_prior(name, slice(*i), how, seed, first_row, out).map_err(|e| e.in_column(name));
+            }
             let context: Vec<(&str, &[f32])> =
                 model.reads(name).filter_map(|c| position(c).map(|j| (names[j], slice(j)))).collect();
             let request = crate::Request { how, seed, first_row, context: &context };

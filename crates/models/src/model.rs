@@ -286,6 +286,22 @@ impl Model {
         }
     }
 
+    /// Column `name` through its own prior whatever its choice (the fallback of
+    /// [`crate::batch::Upsampler`] for a container network it cannot run), checked.
+    pub(crate) fn upsample_prior(
+        &self,
+        name: &str,
+        compressed: &[f32],
+        how: Estimate,
+        seed: u64,
+        first_row: u64,
+        out: &mut [f32],
+    ) -> Result<()> {
+        let (i, _) = self.find(name)?;
+        self.upsample_own(i, compressed, how, seed, first_row, out)?;
+        self.settle(i, compressed, out)
+    }
+
     /// Column `i` through its own prior (its sampler for `Sample`).
     fn upsample_own(
         &self,

@@ -546,6 +546,8 @@ const NEW_IN_THIS_VERSION: [&str; 3] = ["gate", "container-hybrid", "container-i
 
 /// Writes the fixtures of the current format version (run once when the version changes, after
 /// updating [`NEW_IN_THIS_VERSION`], then commit them; existing files are never overwritten).
+/// Write a fixture before naming it among the fuzz seeds (`fuzz/fuzz_targets/common/edit.rs`
+/// includes them at compile time, and this test with them).
 #[test]
 #[ignore = "writes tests/fixtures/model-vN-*.json for a new format version"]
 fn write_fixtures_of_the_current_version() {

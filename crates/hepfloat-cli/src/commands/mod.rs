@@ -1130,6 +1130,17 @@ fn upsample_input(
         })
     })?;
     let values = up.values();
+    let fallbacks: Vec<&str> = up.fallbacks().collect();
+    if !fallbacks.is_empty() {
+        let shown: Vec<&str> = fallbacks.iter().take(5).copied().collect();
+        out.say(format!(
+            "{} columns took their own prior instead of their container network, which reads columns {} lacks ({}{})",
+            fallbacks.len(),
+            input.name,
+            shown.join(", "),
+            if fallbacks.len() > 5 { ", …" } else { "" }
+        ));
+    }
     let rate = values as f64 / busy.as_secs_f64().max(1e-9);
     out.say(format!(
         "upsampled {values} values ({how}) in {:.2} s ({:.1} M values/s in the upsampler); wrote {}",
@@ -1145,6 +1156,7 @@ fn upsample_input(
         out.say(line);
     }
     let report = json!({"input": input.name, "damaged": damaged, "values": values, "estimate": how.to_string(),
+        "container_fallbacks": fallbacks,
         "seconds": t0.elapsed().as_secs_f64(), "upsampler_values_per_second": rate, "output": output});
     Ok((rate, report))
 }

@@ -3,15 +3,16 @@
 use burn::module::{Module, Param};
 use burn::nn::transformer::{TransformerEncoder, TransformerEncoderConfig, TransformerEncoderInput};
 use burn::nn::{Linear, LinearConfig};
-use burn::optim::{AdamConfig, GradientsParams};
 use burn::tensor::{Distribution, Tensor, activation};
 use float_bits::Scheme;
 
-use super::{CHUNK, Config, Device, FitReport, INPAINT_LAYERS, MAX_HIDDEN, MAX_STOP_ROWS, Mlp, Noise, bounds};
+use super::{
+    CHUNK, Config, Device, FitReport, INPAINT_LAYERS, MAX_HIDDEN, MAX_STOP_ROWS, Mlp, Noise, Training, bounds,
+};
 use super::{load_record, sigmoid, tensor, to_vec};
 use crate::link::{least_squares, mean_sd};
 use crate::posterior::clamp_into;
-use crate::prior::{certain, splitmix64};
+use crate::prior::certain;
 use crate::{ContainerFile, Epoch, Error, Estimate, FieldNorm, Kind, MAX_CONTEXT, Result, SchemeSpec};
 
 /// Features of each compressed field in a row: the link's position in the interval, `ln width`
@@ -95,30 +96,44 @@ impl ObjectInpainter {
     }
 }
 
-/// The network of a container model: an MLP or the object inpainter (one of the two non-empty).
+/// The network of a container model: a shared network over every input (the MLP or the object
+/// inpainter, one of the two non-empty) giving one logit per field, plus each field's own linear
+/// path from its four features to its logit. The shared network learns what the fields have in
+/// common; the own path lets each field follow its link with parameters of its own from the
+/// start (it begins at a least-squares fit), which its share of the shared network's gradient —
+/// one part in as many fields — would take many epochs to learn.
 #[derive(Module, Debug)]
 struct ObjectBody {
     mlp: Vec<Mlp>,
     inpainter: Vec<ObjectInpainter>,
+    /// `[fields, 4]`: each field's weights on its own features.
+    own: Param<Tensor<2>>,
 }
 
 impl ObjectBody {
     fn new(kind: Kind, fields: usize, context: usize, h: usize, device: &Device) -> Self {
+        let own = Param::from_tensor(Tensor::zeros([fields, FIELD_FEATURES], device));
         match kind {
             Kind::Inpainting => {
-                ObjectBody { mlp: vec![], inpainter: vec![ObjectInpainter::new(fields, context, h, device)] }
+                ObjectBody { mlp: vec![], inpainter: vec![ObjectInpainter::new(fields, context, h, device)], own }
             }
             _ => ObjectBody {
                 mlp: vec![Mlp::new(&[FIELD_FEATURES * fields + context, h, h, fields], device)],
                 inpainter: vec![],
+                own,
             },
         }
     }
 
     fn forward(&self, x: Tensor<2>, fields: usize) -> Tensor<2> {
-        match self.inpainter.first() {
-            Some(p) => p.forward(x, fields),
-            None => self.mlp[0].forward(x),
+        let [m, _] = x.dims();
+        let features = x.clone().narrow(1, 0, fields * FIELD_FEATURES).reshape([m, fields, FIELD_FEATURES]);
+        let own = self.own.val().unsqueeze_dim::<3>(0).expand([m, fields, FIELD_FEATURES]);
+        let direct = (features * own).sum_dim(2).reshape([m, fields]);
+        match (self.inpainter.first(), self.mlp.first()) {
+            (Some(p), _) => p.forward(x, fields) + direct,
+            (None, Some(mlp)) => mlp.forward(x) + direct,
+            (None, None) => direct,
         }
     }
 }
@@ -143,9 +158,10 @@ struct Field {
 /// least-squares link puts it in its interval, the interval's size, the kept bits, and whether
 /// the value is uncertain at all), the kept context, and one output per field, the position of
 /// the original inside the field's interval. Each field's link reads the kept context and the
-/// other fields' compressed values, so a field whose value another field fixes to a fraction of
-/// an interval (a multiple of it, a sum) gets that fraction as a feature, which a network could
-/// not resolve from the raw values. So a field learns from what the other fields show, and every
+/// other fields' compressed values (or the kept context alone, where that predicts the
+/// validation originals better), so a field whose value another field fixes to a fraction of an
+/// interval (a multiple of it, a sum) gets that fraction as a feature, which a network could not
+/// resolve from the raw values. So a field learns from what the other fields show, and every
 /// output stays inside its preimage by construction.
 ///
 /// Two kinds take this form:
@@ -156,7 +172,10 @@ struct Field {
 ///   its position: every field's dropped bits predicted at once from all the others.
 ///
 /// Both are trained as the hybrid is: the squared error in each field's own units (each value's
-/// error weighed by its width² over its field's mean width, so every field counts alike).
+/// error weighed by its width² over its field's mean squared width, so every field counts alike
+/// however heavy the tail of its magnitudes), and stop early on validation: per field the
+/// squared error against the compressed values', capped at 1 (a field the network cannot help
+/// weighs as one left compressed, as the gate would leave it), averaged over the fields.
 #[derive(Debug)]
 pub struct ContainerNet {
     kind: Kind,
@@ -182,6 +201,63 @@ impl Objects {
     fn len(&self) -> usize {
         self.rows.len()
     }
+}
+
+/// The squared error of a link's predictions of `y` from inputs `x` standardised with `norms`
+/// (a non-finite standardised input counts as 0, as in the features), over the finite `y`.
+fn link_error(link: &[f64], y: &[f32], x: &[&[f32]], norms: &[(f64, f64)]) -> f64 {
+    (0..y.len())
+        .filter(|&i| y[i].is_finite())
+        .map(|i| {
+            let z = x.iter().zip(norms).map(|(x, (m, s))| (f64::from(x[i]) - m) / s);
+            let mu =
+                link[0] + link[1..].iter().zip(z).map(|(b, z)| if z.is_finite() { b * z } else { 0.0 }).sum::<f64>();
+            (mu - f64::from(y[i])).powi(2)
+        })
+        .sum()
+}
+
+/// Weighted least squares `y ≈ Σ bᵢ xᵢ` over rows `(x, y, weight)` of four features (the
+/// fourth, 1 on every weighted row, is the intercept), with a tiny ridge; zeros where the
+/// system is singular (no weighted rows).
+fn weighted_fit<'a>(rows: impl Iterator<Item = (&'a [f32], f64, f64)>) -> [f64; FIELD_FEATURES] {
+    const P: usize = FIELD_FEATURES;
+    let mut a = [[0.0f64; P + 1]; P];
+    for (x, y, w) in rows {
+        if w <= 0.0 || !y.is_finite() || !w.is_finite() {
+            continue;
+        }
+        for r in 0..P {
+            for c in 0..P {
+                a[r][c] += w * f64::from(x[r]) * f64::from(x[c]);
+            }
+            a[r][P] += w * f64::from(x[r]) * y;
+        }
+    }
+    let ridge = 1e-6 * (a[P - 1][P - 1] + 1e-300);
+    for (r, row) in a.iter_mut().enumerate() {
+        row[r] += ridge;
+    }
+    for col in 0..P {
+        let pivot = (col..P).max_by(|&i, &k| a[i][col].abs().total_cmp(&a[k][col].abs())).unwrap_or(col);
+        a.swap(col, pivot);
+        if a[col][col].abs() < 1e-300 {
+            return [0.0; P];
+        }
+        let pivot_row = a[col];
+        for (r, row) in a.iter_mut().enumerate() {
+            if r != col {
+                let f = row[col] / pivot_row[col];
+                for (x, y) in row[col..].iter_mut().zip(&pivot_row[col..]) {
+                    *x -= f * y;
+                }
+            }
+        }
+    }
+    std::array::from_fn(|r| {
+        let b = a[r][P] / a[r][r];
+        if b.is_finite() { b } else { 0.0 }
+    })
 }
 
 /// Which kinds can be container networks.
@@ -303,12 +379,23 @@ impl ContainerNet {
                 }
             })
             .collect();
+        // Each field's link: from the kept context and the other fields' compressed values, or
+        // from the kept context alone (the others' coefficients 0), whichever predicts the
+        // validation originals better — a link on many fields fitted on a few hundred objects
+        // can lose a near-exact relation to a kept variable that the small one keeps.
         for f in 0..j {
-            let others = (0..j).filter(|&g| g != f);
-            let x: Vec<&[f32]> =
-                train.context.iter().copied().chain(others.clone().map(|g| ct[g].as_slice())).collect();
-            let norms: Vec<(f64, f64)> = ctx_norm.iter().copied().chain(others.map(|g| fields[g].value_norm)).collect();
-            fields[f].link = least_squares(train.fields[f], &x, &norms);
+            let others: Vec<usize> = (0..j).filter(|&g| g != f).collect();
+            let x_train: Vec<&[f32]> =
+                train.context.iter().copied().chain(others.iter().map(|&g| ct[g].as_slice())).collect();
+            let x_valid: Vec<&[f32]> =
+                valid.context.iter().copied().chain(others.iter().map(|&g| cv[g].as_slice())).collect();
+            let norms: Vec<(f64, f64)> =
+                ctx_norm.iter().copied().chain(others.iter().map(|&g| fields[g].value_norm)).collect();
+            let full = least_squares(train.fields[f], &x_train, &norms);
+            let mut kept = least_squares(train.fields[f], train.context, &ctx_norm);
+            kept.resize(full.len(), 0.0);
+            let error = |link: &[f64]| link_error(link, valid.fields[f], &x_valid, &norms);
+            fields[f].link = if error(&full) < error(&kept) { full } else { kept };
         }
         let device = device.clone().autodiff();
         device.seed(config.seed);
@@ -323,23 +410,20 @@ impl ContainerNet {
         };
         let ot = model.objects(&ct, train.context, &bt);
         let ov = model.objects(&cv, valid.context, &bv);
-        // Each field's mean width, so that every field's errors count alike.
-        let scales = |o: &Objects| -> Vec<f64> {
-            (0..j)
-                .map(|f| {
-                    let (mut s, mut n) = (0.0, 0usize);
-                    for k in 0..o.len() {
-                        let e = k * j + f;
-                        if o.uncertain[e] {
-                            s += f64::from(o.hi[e]) - f64::from(o.lo[e]);
-                            n += 1;
-                        }
-                    }
-                    (s / n.max(1) as f64).max(f64::MIN_POSITIVE)
-                })
-                .collect()
-        };
-        let (st, sv) = (scales(&ot), scales(&ov));
+        // Each field's root-mean-square width in training: its values' errors over it squared
+        // weigh 1 on average, so that every field counts alike however heavy the tail of its
+        // magnitudes (over a mean width, a few huge values would outweigh the rest of the field).
+        let st: Vec<f64> = (0..j)
+            .map(|f| {
+                let (mut s, mut count) = (0.0, 0usize);
+                for k in (0..ot.len()).filter(|k| ot.uncertain[k * j + f]) {
+                    s += (f64::from(ot.hi[k * j + f]) - f64::from(ot.lo[k * j + f])).powi(2);
+                    count += 1;
+                }
+                (s / count.max(1) as f64).sqrt().max(f64::MIN_POSITIVE)
+            })
+            .collect();
+        let stop = ov.len().min(MAX_STOP_ROWS);
         let (mut tt, mut wt) = (vec![0f32; ot.len() * j], vec![0f32; ot.len() * j]);
         for (k, &row) in ot.rows.iter().enumerate() {
             for (f, (original, scale)) in train.fields.iter().zip(&st).enumerate() {
@@ -352,70 +436,61 @@ impl ContainerNet {
                 }
             }
         }
-        let stop = ov.len().min(MAX_STOP_ROWS);
         let inputs = model.features_per_row();
-        let mut optim = AdamConfig::new().init();
-        let mut report = FitReport { epochs: 0, best_epoch: 0, train_loss: vec![], validation_loss: vec![] };
-        let mut best = (f64::INFINITY, model.body.clone());
-        let mut order: Vec<usize> = (0..ot.len()).collect();
-        let batch = config.batch.min(ot.len() / 32).max(32);
-        let mut noise = Noise(splitmix64(config.seed ^ 0x636f_6e74_6169_6e65));
-        for epoch in 0..config.epochs {
-            for i in (1..order.len()).rev() {
-                order.swap(i, (noise.uniform() * (i + 1) as f64) as usize);
-            }
-            let mut train_loss = Tensor::<1>::zeros([1], &device);
-            for chunk in order.chunks(batch) {
-                let gather = |v: &[f32], width: usize| -> Vec<f32> {
-                    chunk.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect()
-                };
-                let m = chunk.len();
-                let x = tensor(gather(&ot.x, inputs), m, inputs, &device);
-                let t = tensor(gather(&tt, j), m, j, &device);
-                let w = tensor(gather(&wt, j), m, j, &device);
-                let loss = ((activation::sigmoid(model.body.forward(x, j)) - t).powi_scalar(2) * w).mean();
-                train_loss = train_loss + loss.clone().detach().mul_scalar(m as f64);
-                let grads = GradientsParams::from_grads(loss.backward(), &model.body);
-                model.body = optim.step(config.learning_rate, model.body, grads);
-            }
-            let est = model.estimate(&ov, stop)?;
-            let loss = (0..j)
-                .map(|f| {
-                    let (mut s, mut n) = (0.0, 0usize);
-                    for k in 0..stop {
+        let placeholder =
+            ObjectBody { mlp: vec![], inpainter: vec![], own: Param::from_tensor(Tensor::zeros([1, 1], &device)) };
+        let mut body = std::mem::replace(&mut model.body, placeholder);
+        // Each field's own path starts at a weighted least-squares fit of its positions on its
+        // four features, in the logit's units about ½ (a slope of 4): a field tied to its link
+        // starts near it, a field its features say little about near the middle.
+        {
+            let own: Vec<f32> = (0..j)
+                .flat_map(|f| {
+                    let rows = (0..ot.len()).map(|k| {
                         let e = k * j + f;
-                        if ov.uncertain[e] {
-                            let d = ((est[e] - f64::from(valid.fields[f][ov.rows[k]])) / sv[f]).powi(2);
-                            s += if d.is_finite() { d } else { 1e300 };
-                            n += 1;
-                        }
-                    }
-                    s / n.max(1) as f64
+                        let x = &ot.x[k * inputs + f * FIELD_FEATURES..k * inputs + (f + 1) * FIELD_FEATURES];
+                        (x, 4.0 * (f64::from(tt[e]) - 0.5), f64::from(wt[e]))
+                    });
+                    weighted_fit(rows).map(|b| b as f32)
                 })
-                .sum::<f64>()
-                / j as f64;
-            let train_loss = f64::from(train_loss.into_scalar::<f32>()) / ot.len().max(1) as f64;
-            report.train_loss.push(train_loss);
-            report.validation_loss.push(loss);
-            report.epochs = epoch + 1;
-            let improved = loss < best.0;
-            if improved {
-                best = (loss, model.body.clone());
-                report.best_epoch = epoch;
-            }
-            progress(&Epoch {
-                kind,
-                epoch: epoch + 1,
-                epochs: config.epochs,
-                train_loss,
-                validation_loss: loss,
-                best: best.0,
-            });
-            if !improved && epoch - report.best_epoch >= config.patience {
-                break;
-            }
+                .collect();
+            body.own = Param::from_tensor(tensor(own, j, FIELD_FEATURES, &device));
         }
-        model.body = best.1;
+        let step = |body: &ObjectBody, chunk: &[usize], _: &mut Noise| {
+            let gather = |v: &[f32], width: usize| -> Vec<f32> {
+                chunk.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect()
+            };
+            let m = chunk.len();
+            let x = tensor(gather(&ot.x, inputs), m, inputs, &device);
+            let t = tensor(gather(&tt, j), m, j, &device);
+            let w = tensor(gather(&wt, j), m, j, &device);
+            ((activation::sigmoid(body.forward(x, j)) - t).powi_scalar(2) * w).mean()
+        };
+        // The validation loss: per field, the squared error against that of the compressed
+        // values, capped at 1, averaged over the fields. A field the network cannot help (noise,
+        // or one it overfits) then weighs no more than one left compressed — the gate keeps the
+        // compressed values there anyway — and cannot stop the training of those it helps.
+        let squared = |f: usize, est: &dyn Fn(usize, usize) -> f64| -> f64 {
+            (0..stop)
+                .filter(|&k| ov.uncertain[k * j + f])
+                .map(|k| {
+                    let d = (est(k, f) - f64::from(valid.fields[f][ov.rows[k]])).powi(2);
+                    if d.is_finite() { d } else { f64::INFINITY }
+                })
+                .sum()
+        };
+        let base: Vec<f64> = (0..j).map(|f| squared(f, &|k, f| f64::from(cv[f][ov.rows[k]]))).collect();
+        let validate = |body: &ObjectBody| -> Result<f64> {
+            let est = model.estimate(body, &ov, stop)?;
+            let ratio = |f: usize| {
+                let r = squared(f, &|k, f| est[k * j + f]) / base[f];
+                if base[f] > 0.0 && r.is_finite() { r.min(1.0) } else { 1.0 }
+            };
+            Ok((0..j).map(ratio).sum::<f64>() / j as f64)
+        };
+        let run = Training { rows: ot.len(), config: &config, salt: 0x636f_6e74_6169_6e65, kind, device: &device };
+        let (body, report) = run.train(body, &step, &validate, progress)?;
+        model.body = body;
         Ok((model, report))
     }
 
@@ -483,12 +558,12 @@ impl ContainerNet {
         o
     }
 
-    /// Estimates (inside each interval, unrounded) of the first `n` objects of `o`, field by
-    /// field per object.
-    fn estimate(&self, o: &Objects, n: usize) -> Result<Vec<f64>> {
+    /// Estimates of `body` (inside each interval, unrounded) for the first `n` objects of `o`,
+    /// field by field per object.
+    fn estimate(&self, body: &ObjectBody, o: &Objects, n: usize) -> Result<Vec<f64>> {
         let (cols, j) = (self.features_per_row(), self.fields.len());
         let device = self.device.clone().without_autodiff();
-        let body = self.body.valid();
+        let body = body.valid();
         let mut u = Vec::with_capacity(n * j);
         for part in o.x[..n * cols].chunks(CHUNK * cols) {
             let m = part.len() / cols;
@@ -538,7 +613,7 @@ impl ContainerNet {
         }
         let c: Vec<Vec<f32>> = rows.fields.iter().map(|c| c.to_vec()).collect();
         let o = self.objects(&c, rows.context, &b);
-        let est = self.estimate(&o, o.len())?;
+        let est = self.estimate(&self.body, &o, o.len())?;
         for (k, &row) in o.rows.iter().enumerate() {
             for (f, out) in out.iter_mut().enumerate() {
                 let e = k * j + f;

@@ -350,6 +350,75 @@ fn to_vec(t: Tensor<2>) -> Result<Vec<f32>> {
         .map_err(|e| Error::Network { operation: "reading a tensor back", source: Box::new(e) })
 }
 
+/// The training loop both network forms share ([`Net`], [`ContainerNet`]): `rows` training rows
+/// shuffled every epoch (Fisher–Yates on a stream seeded by the config's seed and `salt`), steps
+/// of Adam on batches of at most `config.batch` rows (at least 32 steps an epoch: small samples
+/// get smaller batches, not fewer updates), the validation loss after every epoch, and early
+/// stopping after `config.patience` epochs without a better one, keeping the best epoch's weights.
+struct Training<'a> {
+    rows: usize,
+    config: &'a Config,
+    salt: u64,
+    kind: Kind,
+    /// The autodiff device the training tensors live on.
+    device: &'a Device,
+}
+
+impl Training<'_> {
+    /// Train `body`: `step` gives the loss of a batch of row indices (drawing any training noise
+    /// from the stream it is given), `validate` the validation loss of a body; `progress` is
+    /// told of every epoch. Returns the best epoch's body.
+    fn train<M: Module>(
+        &self,
+        mut body: M,
+        step: &dyn Fn(&M, &[usize], &mut Noise) -> Tensor<1>,
+        validate: &dyn Fn(&M) -> Result<f64>,
+        progress: &dyn Fn(&Epoch),
+    ) -> Result<(M, FitReport)> {
+        let config = self.config;
+        let mut optim = AdamConfig::new().init();
+        let mut report = FitReport { epochs: 0, best_epoch: 0, train_loss: vec![], validation_loss: vec![] };
+        let mut best = (f64::INFINITY, body.clone());
+        let mut order: Vec<usize> = (0..self.rows).collect();
+        let batch = config.batch.min(self.rows / 32).max(32);
+        let mut noise = Noise(splitmix64(config.seed ^ self.salt));
+        for epoch in 0..config.epochs {
+            for i in (1..order.len()).rev() {
+                order.swap(i, (noise.uniform() * (i + 1) as f64) as usize);
+            }
+            let mut train_loss = Tensor::<1>::zeros([1], self.device);
+            for chunk in order.chunks(batch) {
+                let loss = step(&body, chunk, &mut noise);
+                train_loss = train_loss + loss.clone().detach().mul_scalar(chunk.len() as f64);
+                let grads = GradientsParams::from_grads(loss.backward(), &body);
+                body = optim.step(config.learning_rate, body, grads);
+            }
+            let loss = validate(&body)?;
+            let train_loss = f64::from(train_loss.into_scalar::<f32>()) / self.rows.max(1) as f64;
+            report.train_loss.push(train_loss);
+            report.validation_loss.push(loss);
+            report.epochs = epoch + 1;
+            let improved = loss < best.0;
+            if improved {
+                best = (loss, body.clone());
+                report.best_epoch = epoch;
+            }
+            progress(&Epoch {
+                kind: self.kind,
+                epoch: epoch + 1,
+                epochs: config.epochs,
+                train_loss,
+                validation_loss: loss,
+                best: best.0,
+            });
+            if !improved && epoch - report.best_epoch >= config.patience {
+                break;
+            }
+        }
+        Ok((best.1, report))
+    }
+}
+
 /// One training batch, gathered on the CPU.
 struct Batch {
     m: usize,
@@ -502,64 +571,31 @@ impl Net {
         let stop = fv.len().min(MAX_STOP_ROWS);
         let stop_scale = mean_width(&fv).max(f64::MIN_POSITIVE);
         let inputs = model.features_per_row();
-        let mut optim = AdamConfig::new().init();
-        let mut report = FitReport { epochs: 0, best_epoch: 0, train_loss: vec![], validation_loss: vec![] };
-        let mut best = (f64::INFINITY, model.body.clone());
-        let mut order: Vec<usize> = (0..tt.len()).collect();
-        // At least 32 steps per epoch: small samples get smaller batches, not fewer updates.
-        let batch = config.batch.min(tt.len() / 32).max(32);
-        let mut noise = Noise(splitmix64(config.seed ^ 0x6879_6272_6964));
-        for epoch in 0..config.epochs {
-            // Fisher–Yates with the seeded stream.
-            for i in (1..order.len()).rev() {
-                order.swap(i, (noise.uniform() * (i + 1) as f64) as usize);
-            }
-            let mut train_loss = Tensor::<1>::zeros([1], &device);
-            for chunk in order.chunks(batch) {
-                let gather = |v: &[f32], width: usize| -> Vec<f32> {
-                    chunk.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect()
-                };
-                let b = Batch {
-                    m: chunk.len(),
-                    x: gather(&ft.x, inputs),
-                    t: gather(&tt, 1),
-                    w: gather(&wt, 1),
-                    z: gather(&zt, 1),
-                };
-                let loss = model.loss(&b, &config, &mut noise);
-                train_loss = train_loss + loss.clone().detach().mul_scalar(chunk.len() as f64);
-                let grads = GradientsParams::from_grads(loss.backward(), &model.body);
-                model.body = optim.step(config.learning_rate, model.body, grads);
-            }
-            let est = model.estimate(&fv, stop, Want::Mean)?;
-            let loss = (0..stop)
+        let body = std::mem::replace(&mut model.body, Body { nets: vec![], inpainter: vec![] });
+        let step = |body: &Body, chunk: &[usize], noise: &mut Noise| {
+            let gather = |v: &[f32], width: usize| -> Vec<f32> {
+                chunk.iter().flat_map(|&i| v[i * width..(i + 1) * width].iter().copied()).collect()
+            };
+            let b = Batch {
+                m: chunk.len(),
+                x: gather(&ft.x, inputs),
+                t: gather(&tt, 1),
+                w: gather(&wt, 1),
+                z: gather(&zt, 1),
+            };
+            model.loss(body, &b, &config, noise)
+        };
+        let validate = |body: &Body| -> Result<f64> {
+            let est = model.estimate(body, &fv, stop, Want::Mean)?;
+            Ok((0..stop)
                 .map(|k| ((est[k] - f64::from(valid.values[fv.rows[k]])) / stop_scale).powi(2))
                 .map(|e| if e.is_finite() { e } else { 1e300 })
                 .sum::<f64>()
-                / stop.max(1) as f64;
-            let train_loss = f64::from(train_loss.into_scalar::<f32>()) / tt.len().max(1) as f64;
-            report.train_loss.push(train_loss);
-            report.validation_loss.push(loss);
-            report.epochs = epoch + 1;
-            let improved = loss < best.0;
-            if improved {
-                best = (loss, model.body.clone());
-                report.best_epoch = epoch;
-            }
-            let e = Epoch {
-                kind,
-                epoch: epoch + 1,
-                epochs: config.epochs,
-                train_loss,
-                validation_loss: loss,
-                best: best.0,
-            };
-            progress(&e);
-            if !improved && epoch - report.best_epoch >= config.patience {
-                break;
-            }
-        }
-        model.body = best.1;
+                / stop.max(1) as f64)
+        };
+        let run = Training { rows: tt.len(), config: &config, salt: 0x6879_6272_6964, kind, device: &device };
+        let (body, report) = run.train(body, &step, &validate, progress)?;
+        model.body = body;
         Ok((model, report))
     }
 
@@ -577,19 +613,17 @@ impl Net {
     }
 
     /// The training loss of one batch (on the autodiff device).
-    fn loss(&self, b: &Batch, config: &Config, noise: &mut Noise) -> Tensor<1> {
+    fn loss(&self, body: &Body, b: &Batch, config: &Config, noise: &mut Noise) -> Tensor<1> {
         let (m, f, d) = (b.m, self.features_per_row(), &self.device);
         let x = tensor(b.x.clone(), m, f, d);
         let t = tensor(b.t.clone(), m, 1, d);
         let w = tensor(b.w.clone(), m, 1, d);
         let normals = |noise: &mut Noise, n: usize| -> Vec<f32> { (0..n).map(|_| noise.normal() as f32).collect() };
         match self.kind {
-            Kind::Hybrid | Kind::Inpainting => {
-                ((activation::sigmoid(self.body.net(0, x)) - t).powi_scalar(2) * w).mean()
-            }
+            Kind::Hybrid | Kind::Inpainting => ((activation::sigmoid(body.net(0, x)) - t).powi_scalar(2) * w).mean(),
             Kind::Autoencoder | Kind::AutoencoderUnbounded => {
                 let eps = tensor(normals(noise, m * f), m, f, d).mul_scalar(config.input_noise);
-                let out = self.body.net(1, self.body.net(0, x + eps));
+                let out = body.net(1, body.net(0, x + eps));
                 if self.kind == Kind::Autoencoder {
                     ((activation::sigmoid(out) - t).powi_scalar(2) * w).mean()
                 } else {
@@ -598,12 +632,12 @@ impl Net {
             }
             Kind::Vae => {
                 let y = tensor(b.t.iter().map(|&u| logit(f64::from(u)) as f32).collect(), m, 1, d);
-                let enc = self.body.net(0, Tensor::cat(vec![x.clone(), y.clone()], 1));
+                let enc = body.net(0, Tensor::cat(vec![x.clone(), y.clone()], 1));
                 let mu = enc.clone().narrow(1, 0, VAE_LATENT);
                 let logvar = enc.narrow(1, VAE_LATENT, VAE_LATENT).clamp(-10.0, 10.0);
                 let eps = tensor(normals(noise, m * VAE_LATENT), m, VAE_LATENT, d);
                 let z = mu.clone() + logvar.clone().mul_scalar(0.5).exp() * eps;
-                let dec = self.body.net(1, Tensor::cat(vec![x, z], 1));
+                let dec = body.net(1, Tensor::cat(vec![x, z], 1));
                 let my = dec.clone().narrow(1, 0, 1);
                 let ls = dec.narrow(1, 1, 1).clamp(-7.0, 5.0);
                 let nll = ((y - my) * ls.clone().neg().exp()).powi_scalar(2).mul_scalar(0.5) + ls;
@@ -611,23 +645,23 @@ impl Net {
                     (mu.powi_scalar(2) + logvar.clone().exp() - logvar).add_scalar(-1.0).sum_dim(1).mul_scalar(0.5);
                 ((nll + kl) * w).mean()
             }
-            Kind::Flow => (spline::log_density(self.body.net(0, x), t).neg() * w).mean(),
+            Kind::Flow => (spline::log_density(body.net(0, x), t).neg() * w).mean(),
             Kind::FlowMatching => {
                 let (x0, tau): (Vec<f32>, Vec<f32>) =
                     (0..m).map(|_| (noise.uniform() as f32, noise.uniform() as f32)).unzip();
                 let x0 = tensor(x0, m, 1, d);
                 let tau = tensor(tau, m, 1, d);
                 let xt = x0.clone() * tau.clone().neg().add_scalar(1.0) + t.clone() * tau.clone();
-                let v = self.body.net(0, Tensor::cat(vec![x, xt, tau], 1));
+                let v = body.net(0, Tensor::cat(vec![x, xt, tau], 1));
                 ((v - (t - x0)).powi_scalar(2) * w).mean()
             }
         }
     }
 
-    /// Run network `i` on feature rows (`cols` per row) without autodiff, in chunks.
-    fn run(&self, i: usize, x: &[f32], cols: usize) -> Result<Vec<f32>> {
+    /// Run network `i` of `body` on feature rows (`cols` per row) without autodiff, in chunks.
+    fn run(&self, body: &Body, i: usize, x: &[f32], cols: usize) -> Result<Vec<f32>> {
         let device = self.device.clone().without_autodiff();
-        let body = self.body.valid();
+        let body = body.valid();
         let mut out = Vec::new();
         for part in x.chunks(CHUNK * cols) {
             let n = part.len() / cols;
@@ -638,7 +672,7 @@ impl Net {
 
     /// Integrate the flow-matching ODE from starting points `x0` (one per replicated row:
     /// `x` holds each feature row `reps` times in a row).
-    fn transport(&self, x: &[f32], mut y: Vec<f32>) -> Result<Vec<f32>> {
+    fn transport(&self, body: &Body, x: &[f32], mut y: Vec<f32>) -> Result<Vec<f32>> {
         let f = self.features_per_row();
         let dt = 1.0 / FM_STEPS as f32;
         let velocity = |y: &[f32], tau: f32| -> Result<Vec<f32>> {
@@ -648,7 +682,7 @@ impl Net {
                 input.push(yk);
                 input.push(tau);
             }
-            self.run(0, &input, f + 2)
+            self.run(body, 0, &input, f + 2)
         };
         for step in 0..FM_STEPS {
             let tau = step as f32 * dt;
@@ -663,7 +697,7 @@ impl Net {
     }
 
     /// Estimates (values, before clamping into the preimage) for the first `n` rows of `f`.
-    fn estimate(&self, f: &Features, n: usize, want: Want) -> Result<Vec<f64>> {
+    fn estimate(&self, body: &Body, f: &Features, n: usize, want: Want) -> Result<Vec<f64>> {
         let cols = self.features_per_row();
         let x = &f.x[..n * cols];
         let noise = |k: usize| match want {
@@ -672,11 +706,11 @@ impl Net {
         };
         let u: Vec<f64> = match self.kind {
             Kind::Hybrid | Kind::Inpainting => {
-                self.run(0, x, cols)?.into_iter().map(|v| sigmoid(f64::from(v))).collect()
+                self.run(body, 0, x, cols)?.into_iter().map(|v| sigmoid(f64::from(v))).collect()
             }
             Kind::Autoencoder | Kind::AutoencoderUnbounded => {
-                let latent = self.run(0, x, cols)?;
-                let out = self.run(1, &latent, AE_LATENT)?;
+                let latent = self.run(body, 0, x, cols)?;
+                let out = self.run(body, 1, &latent, AE_LATENT)?;
                 if self.kind == Kind::AutoencoderUnbounded {
                     let (m, s) = self.value_norm;
                     return Ok(out.into_iter().map(|z| m + s * f64::from(z)).collect());
@@ -684,7 +718,7 @@ impl Net {
                 out.into_iter().map(|v| sigmoid(f64::from(v))).collect()
             }
             Kind::Flow => {
-                let p = self.run(0, x, cols)?;
+                let p = self.run(body, 0, x, cols)?;
                 (0..n)
                     .map(|k| {
                         let s = Spline::new(&p[k * spline::PARAMS..(k + 1) * spline::PARAMS]);
@@ -721,7 +755,7 @@ impl Net {
                         }
                     }
                 }
-                let dec = self.run(1, &input, cols + VAE_LATENT)?;
+                let dec = self.run(body, 1, &input, cols + VAE_LATENT)?;
                 let gh = spline::gauss_hermite(VAE_Y_NODES);
                 let sqrt_pi = std::f64::consts::PI.sqrt();
                 (0..n)
@@ -756,7 +790,7 @@ impl Net {
                         y0.push(if let Want::Sample(_) = want { noise(k).uniform() } else { s } as f32);
                     }
                 }
-                let y = self.transport(&rep, y0)?;
+                let y = self.transport(body, &rep, y0)?;
                 y.chunks(starts.len()).map(|c| c.iter().map(|&v| f64::from(v)).sum::<f64>() / c.len() as f64).collect()
             }
         };
@@ -842,7 +876,7 @@ impl Net {
         };
         out.copy_from_slice(rows.values);
         let f = self.features(&rows, &bounds(&self.scheme, rows.values)?)?;
-        let est = self.estimate(&f, f.len(), want)?;
+        let est = self.estimate(&self.body, &f, f.len(), want)?;
         for (k, &i) in f.rows.iter().enumerate() {
             out[i] = if self.kind.bounded() { clamp_into(est[k] as f32, f.lo[k], f.hi[k]) } else { est[k] as f32 };
         }
