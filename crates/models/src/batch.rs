@@ -544,13 +544,22 @@ impl<'m> Upsampler<'m> {
         }
         // The groups in parallel (each reads its own rows only; the first error in group order).
         let (model, how, seed) = (&*self.model, self.how, self.seed);
-        let grouped = in_parallel(&mut tasks, |(at, _, first_row)| {
+        let grouped = in_parallel(&mut tasks, |(at, members, first_row)| {
             let table: Vec<(&str, &[f32])> = at.iter().map(|&i| (names[i], slice(i))).collect();
             let mut outs: Vec<Vec<f32>> = at.iter().map(|&i| vec![0f32; slice(i).len()]).collect();
             let mut refs: Vec<&mut [f32]> = outs.iter_mut().map(|v| v.as_mut_slice()).collect();
-            model.upsample_table(&table, how, seed, *first_row, &mut refs)?;
-            Ok(outs)
+            let mut fallbacks = model.table(&table, how, seed, *first_row, &mut refs, true)?;
+            // Only the members' outputs are taken from this table.
+            fallbacks.retain(|n| at[..*members].iter().any(|&i| names[i] == n));
+            Ok((outs, fallbacks))
         })?;
+        let grouped: Vec<Vec<Vec<f32>>> = grouped
+            .into_iter()
+            .map(|(outs, fallbacks)| {
+                self.fallbacks.extend(fallbacks);
+                outs
+            })
+            .collect();
         for ((at, members, _), outs) in tasks.iter().zip(grouped) {
             for (&i, out) in at.iter().zip(outs).take(*members) {
                 if known[i] && !done[i] {

@@ -410,6 +410,21 @@ impl Model {
         first_row: u64,
         outputs: &mut [&mut [f32]],
     ) -> Result<()> {
+        self.table(inputs, how, seed, first_row, outputs, false).map(drop)
+    }
+
+    /// [`Model::upsample_table`]; where `lenient`, a container network that reads a column
+    /// `inputs` lacks is not run, and its columns among `inputs` take their own prior (their
+    /// names are returned) instead of the error.
+    pub(crate) fn table(
+        &self,
+        inputs: &[(&str, &[f32])],
+        how: Estimate,
+        seed: u64,
+        first_row: u64,
+        outputs: &mut [&mut [f32]],
+        lenient: bool,
+    ) -> Result<Vec<String>> {
         if inputs.len() != outputs.len() {
             return Err(Error::LengthMismatch {
                 what: "input vs output columns",
@@ -419,22 +434,32 @@ impl Model {
         }
         let known: Vec<Option<usize>> = inputs.iter().map(|c| self.find(c.0).ok().map(|f| f.0)).collect();
         // Each container network some input takes its values from runs once for all its fields.
-        let mut from_nets: std::collections::HashMap<usize, Vec<Vec<f32>>> = std::collections::HashMap::new();
+        let mut from_nets: std::collections::HashMap<usize, Option<Vec<Vec<f32>>>> = std::collections::HashMap::new();
         if how != Estimate::Sample {
             for i in known.iter().flatten() {
                 if let Choice::Container { net, .. } = self.columns[*i].choice
                     && !from_nets.contains_key(&net)
                 {
-                    from_nets.insert(net, self.container_outputs(net, &[], inputs)?);
+                    let outputs = match self.container_outputs(net, &[], inputs) {
+                        Ok(v) => Some(v),
+                        Err(Error::MissingColumn { .. }) if lenient => None,
+                        Err(e) => return Err(e),
+                    };
+                    from_nets.insert(net, outputs);
                 }
             }
         }
+        let mut fallbacks = Vec::new();
         for ((&(name, values), out), &i) in inputs.iter().zip(outputs.iter_mut()).zip(&known) {
             let container = i.and_then(|i| match self.columns[i].choice {
-                Choice::Container { net, .. } => from_nets.get(&net).map(|v| (net, v)),
+                Choice::Container { net, .. } => from_nets.get(&net).map(|v| (net, v.as_ref())),
                 _ => None,
             });
-            if let Some((net, v)) = container {
+            if let (Some((_, None)), Some(i)) = (container, i) {
+                // Lenient, and the network cannot run on these inputs: the column's own prior.
+                self.upsample_own(i, values, how, seed, first_row, out)?;
+                fallbacks.push(name.to_string());
+            } else if let Some((net, Some(v))) = container {
                 let j = self.containers[net].fields.iter().position(|f| f == name).unwrap_or_default();
                 if v[j].len() != out.len() {
                     return Err(Error::LengthMismatch {
@@ -492,7 +517,7 @@ impl Model {
                 self.settle(i, values, out)?;
             }
         }
-        Ok(())
+        Ok(fallbacks)
     }
 
     /// Every field of container network `net` upsampled: its fields and context read from `own`

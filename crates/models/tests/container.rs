@@ -389,6 +389,65 @@ fn a_stream_without_some_of_a_network_s_fields_falls_back_to_the_columns_priors(
     }
 }
 
+/// A relation group whose joint member and a member taking its values from a container network
+/// meet a stream that lacks one of the network's fields (the TTree sample's GN2v00 beside DL1dv01
+/// in a jet's b-tagging container, applied to the RNTuple sample): the group's task gives that
+/// member its own prior, the joint member the relation, and the upsampler names the first.
+#[test]
+fn a_group_member_whose_network_lacks_a_field_takes_its_own_prior() {
+    use models::{Group, Method, Relation};
+    let s = Scheme::atlas(7).unwrap();
+    let mut st = 5u64;
+    let mut u = move || {
+        st = st.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1_442_695_040_888_963_407);
+        ((st >> 11) as f64 + 0.5) / (1u64 << 53) as f64
+    };
+    let n = 3000;
+    let mut cols: Vec<Vec<f32>> = vec![Vec::new(); 4];
+    for _ in 0..n {
+        let (a, b) = (0.5 * u(), 0.3 * u());
+        for (c, v) in cols.iter_mut().zip([1.0 - a - b, a, b, 3.0 * a]) {
+            c.push(v as f32);
+        }
+    }
+    let names = ["t.p1", "t.p2", "t.p3", "t.q"];
+    let group = Group::new(Relation::SumToOne, ["t.p1", "t.p2", "t.p3"]).unwrap();
+    let fit = |force| {
+        let request = FitRequest {
+            columns: names.iter().zip(&cols).map(|(n, c)| Column::new(n, &c[..2000], &c[2000..])).collect(),
+            groups: vec![group.clone()],
+            options: FitOptions { force: Some(force), ..FitOptions::default() },
+            ..FitRequest::new(s)
+        };
+        serde_json::to_value(
+            serde_json::from_str::<serde_json::Value>(&Model::fit_request(&request).unwrap().to_json().unwrap())
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    // Every column from the container network, but t.p1 from the relation (spliced in from the
+    // constraint's model, with its group).
+    let mut v = fit(Method::Container(Kind::Hybrid));
+    let joint = fit(Method::Constraint);
+    v["groups"] = joint["groups"].clone();
+    v["columns"][0]["choice"] = serde_json::json!({"kind": "constraint"});
+    let model = Model::from_json(&v.to_string()).unwrap();
+    assert_eq!(model.column("t.p2").unwrap().choice_name(), "container-hybrid");
+    // A stream without t.q.
+    let c: Vec<Vec<f32>> = cols.iter().map(|v| compressed(&s, &v[2000..])).collect();
+    let b = RecordBatch::try_from_iter(
+        names[..3].iter().zip(&c).map(|(n, v)| (*n, Arc::new(Float32Array::from(v.clone())) as _)),
+    )
+    .unwrap();
+    let mut up = Upsampler::new(&model, Estimate::Mean, 0);
+    let out = up.upsample(&b).unwrap();
+    assert_eq!(up.fallbacks().collect::<Vec<_>>(), ["t.p2", "t.p3"]);
+    for f in 0..3 {
+        let y = float_values(out.column(f).as_ref()).unwrap();
+        assert!(c[f].iter().zip(&y).all(|(c, y)| quant_bounds::preimage(&s, *c).unwrap().contains(*y)), "{}", names[f]);
+    }
+}
+
 #[test]
 fn damaged_container_networks_are_errors_naming_the_field() {
     let g = gated();

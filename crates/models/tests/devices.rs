@@ -5,7 +5,7 @@
 #![cfg(any(feature = "wgpu", feature = "cuda"))]
 
 use float_bits::Scheme;
-use models::neural::{Config, Device, Net, Rows};
+use models::neural::{Config, ContainerNet, Device, Fields, Net, Rows};
 use models::{Estimate, Kind, Seed};
 use std::time::Instant;
 
@@ -113,4 +113,63 @@ fn agrees_with_flex(device: &Device, name: &str) {
         );
         assert!(rc < bound && rg < bound && (rg - rc).abs() < tolerance, "{kind}: flex {rc}, {name} {rg}");
     }
+    container_agrees_with_flex(device, name, &pt, &x);
+}
+
+/// A container network (the MLP; fields x and 3x, context pt) the same way: fitted on flex and
+/// moved, then fitted on the device.
+fn container_agrees_with_flex(device: &Device, name: &str, pt: &[f32], x: &[f32]) {
+    let s = Scheme::atlas(7).unwrap();
+    let b: Vec<f32> = x.iter().map(|x| 3.0 * x).collect();
+    let split = |r: std::ops::Range<usize>| -> [&[f32]; 2] { [&x[r.clone()], &b[r]] };
+    let (fit, stop, test) = (split(0..4_000), split(8_000..10_000), split(10_000..16_000));
+    let train = Fields { fields: &fit, context: &[&pt[..4_000]] };
+    let valid = Fields { fields: &stop, context: &[&pt[8_000..10_000]] };
+    let c: Vec<Vec<f32>> = test
+        .iter()
+        .map(|v| {
+            let mut c = v.to_vec();
+            s.compress_in_place(&mut c).unwrap();
+            c
+        })
+        .collect();
+    let c_refs = [c[0].as_slice(), c[1].as_slice()];
+    let rows = Fields { fields: &c_refs, context: &[&pt[10_000..]] };
+    let cfg = Config { epochs: 4, ..Config::default() };
+    let fit_on = |d: &Device| ContainerNet::fit_with(d, Kind::Hybrid, &[s, s], train, valid, cfg, &|_| {}).unwrap();
+    let estimate = |net: &ContainerNet| -> Vec<Vec<f32>> {
+        let mut out = vec![vec![0f32; c[0].len()]; 2];
+        let mut views: Vec<&mut [f32]> = out.iter_mut().map(Vec::as_mut_slice).collect();
+        net.upsample(rows, Estimate::Mean, &mut views).unwrap();
+        out
+    };
+    let t = Instant::now();
+    let (cpu, _) = fit_on(&Device::flex());
+    let cpu_fit = t.elapsed().as_secs_f64();
+    let a = estimate(&cpu);
+    let moved = ContainerNet::from_file(&cpu.to_file().unwrap()).unwrap().to_device(device);
+    let m = estimate(&moved);
+    let mut worst = 0.0f64;
+    for f in 0..2 {
+        for i in 0..c[f].len() {
+            let p = quant_bounds::preimage(&s, c[f][i]).unwrap();
+            assert!(p.contains(m[f][i]), "container: {name} output outside its preimage");
+            let w = f64::from(p.hi()) - f64::from(p.lo());
+            if w > 0.0 {
+                worst = worst.max((f64::from(a[f][i]) - f64::from(m[f][i])).abs() / w);
+            }
+        }
+    }
+    assert!(worst < 1e-3, "container: flex and {name} differ by {worst} of an interval");
+    let t = Instant::now();
+    let (gpu, report) = fit_on(device);
+    let gpu_fit = t.elapsed().as_secs_f64();
+    let g = estimate(&gpu);
+    let (rc, rg) = (ratio(&a[0], &c[0], test[0]), ratio(&g[0], &c[0], test[0]));
+    println!(
+        "container hybrid (x with 3x): flex {rc:.4}, {name} {rg:.4} of x's compressed MSE; {} epochs; same network \
+         differs by {worst:.2e} of an interval; fit {cpu_fit:.2} s on flex, {gpu_fit:.2} s on {name}",
+        report.epochs
+    );
+    assert!(rc < 0.8 && rg < 0.8 && (rg - rc).abs() < 0.06, "container: flex {rc}, {name} {rg}");
 }

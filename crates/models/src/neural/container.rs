@@ -625,6 +625,11 @@ impl ContainerNet {
         Ok(())
     }
 
+    /// The same network on another device (e.g. a GPU for inference).
+    pub fn to_device(self, device: &Device) -> ContainerNet {
+        ContainerNet { body: self.body.valid().to_device(device), device: device.clone(), ..self }
+    }
+
     /// The network as stored in a model file.
     pub fn to_file(&self) -> Result<ContainerFile> {
         let bytes = self
