@@ -693,7 +693,6 @@ impl Model {
                 }
             }
         }
-        let mut chosen_nets = vec![false; nets.len()];
         // For group members: the validation, the identity's errors and the column's own best.
         let mut own: HashMap<&str, (Validation<'_>, Vec<f64>, Best)> = HashMap::new();
         for column in columns {
@@ -790,9 +789,6 @@ impl Model {
                     model.choice = Choice::Container { net: n, family };
                 }
             }
-            if let Choice::Container { net, .. } = model.choice {
-                chosen_nets[net] = true;
-            }
             let continuous = validation.continuous;
             model.prior = candidates.swap_remove(best.prior);
             model.sampler = match model.prior {
@@ -870,10 +866,14 @@ impl Model {
                 used.push(group.clone());
             }
         }
-        // Only the container networks some column chose are kept, renumbered.
+        // Only the container networks some column takes its values from are kept (a relation may
+        // have taken a column from its network since), renumbered.
+        let chosen: Vec<bool> = (0..nets.len())
+            .map(|n| out.iter().any(|c| matches!(c.choice, Choice::Container { net, .. } if net == n)))
+            .collect();
         let mut renumber = vec![0; nets.len()];
         let mut containers = Vec::new();
-        for (n, (c, chosen)) in nets.into_iter().zip(chosen_nets).enumerate() {
+        for (n, (c, chosen)) in nets.into_iter().zip(chosen).enumerate() {
             if chosen {
                 renumber[n] = containers.len();
                 containers.push(c.stored);

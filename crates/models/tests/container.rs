@@ -433,6 +433,21 @@ fn a_group_member_whose_network_lacks_a_field_takes_its_own_prior() {
     v["columns"][0]["choice"] = serde_json::json!({"kind": "constraint"});
     let model = Model::from_json(&v.to_string()).unwrap();
     assert_eq!(model.column("t.p2").unwrap().choice_name(), "container-hybrid");
+    // Through the gate, with the relation as a candidate too: every network the model keeps is
+    // one some column still takes its values from after the relations had their turn.
+    let request = FitRequest {
+        columns: names.iter().zip(&cols).map(|(n, c)| Column::new(n, &c[..2000], &c[2000..])).collect(),
+        groups: vec![group.clone()],
+        options: FitOptions { containers: Kinds::of(&[Kind::Hybrid]), ..FitOptions::default() },
+        ..FitRequest::new(s)
+    };
+    let gated = Model::fit_request(&request).unwrap();
+    let choices: Vec<&str> = names.iter().map(|n| gated.column(n).unwrap().choice_name()).collect();
+    println!("gate with the relation and a container network: {choices:?}");
+    for n in 0..gated.containers().len() {
+        let used = gated.columns().iter().any(|c| matches!(c.choice, Choice::Container { net, .. } if net == n));
+        assert!(used, "container network {n} kept though no column takes it: {choices:?}");
+    }
     // A stream without t.q.
     let c: Vec<Vec<f32>> = cols.iter().map(|v| compressed(&s, &v[2000..])).collect();
     let b = RecordBatch::try_from_iter(
