@@ -379,12 +379,13 @@ fn fit_container(
         use crate::neural::{Config, ContainerNet, Device, Fields};
         let s: Vec<Scheme> = fields.iter().map(|c| schemes.of(c.name).copied()).collect::<Result<_>>()?;
         let cut = fields[0].train.len() * 4 / 5;
-        let part = |cols: &[Column<'_>], f: &dyn Fn(&Column<'_>) -> Vec<f32>| -> Vec<Vec<f32>> {
-            cols.iter().map(f).collect()
-        };
-        let (fit_f, stop_f) = (part(fields, &|c| c.train[..cut].to_vec()), part(fields, &|c| c.train[cut..].to_vec()));
-        let (fit_c, stop_c) =
-            (part(context, &|c| c.train[..cut].to_vec()), part(context, &|c| c.train[cut..].to_vec()));
+        /// The training values of `cols` in `range`, borrowed.
+        fn part<'a>(cols: &[Column<'a>], range: std::ops::Range<usize>) -> Vec<&'a [f32]> {
+            cols.iter().map(|c| &c.train[range.clone()]).collect()
+        }
+        let n = fields[0].train.len();
+        let (fit_f, stop_f, fit_c, stop_c) =
+            (part(fields, 0..cut), part(fields, cut..n), part(context, 0..cut), part(context, cut..n));
         fn refs(v: &[Vec<f32>]) -> Vec<&[f32]> {
             v.iter().map(Vec::as_slice).collect()
         }
@@ -399,8 +400,8 @@ fn fit_container(
             &Device::flex(),
             kind,
             &s,
-            Fields { fields: &refs(&fit_f), context: &refs(&fit_c) },
-            Fields { fields: &refs(&stop_f), context: &refs(&stop_c) },
+            Fields { fields: &fit_f, context: &fit_c },
+            Fields { fields: &stop_f, context: &stop_c },
             Config { seed: opts.seed, ..Config::default() },
             &tell,
         )?;

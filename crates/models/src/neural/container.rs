@@ -9,7 +9,7 @@ use float_bits::Scheme;
 use super::{
     CHUNK, Config, Device, FitReport, INPAINT_LAYERS, MAX_HIDDEN, MAX_STOP_ROWS, Mlp, Noise, Training, bounds,
 };
-use super::{load_record, sigmoid, tensor, to_vec};
+use super::{load_record, sigmoid, stored_weights, tensor, to_vec};
 use crate::link::{least_squares, mean_sd};
 use crate::posterior::clamp_into;
 use crate::prior::certain;
@@ -632,12 +632,7 @@ impl ContainerNet {
 
     /// The network as stored in a model file.
     pub fn to_file(&self) -> Result<ContainerFile> {
-        let bytes = self
-            .body
-            .valid()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| Error::Network { operation: "serialising weights", source: Box::new(e) })?;
+        let (weights, sha256) = stored_weights(&self.body)?;
         Ok(ContainerFile {
             kind: self.kind,
             fields: self
@@ -654,8 +649,8 @@ impl ContainerNet {
                 .collect::<Result<_>>()?,
             ctx_norm: self.ctx_norm.clone(),
             hidden: self.hidden,
-            weights: crate::validate::hex(&bytes),
-            sha256: Some(crate::validate::sha256(&bytes)),
+            weights,
+            sha256: Some(sha256),
         })
     }
 

@@ -906,12 +906,7 @@ impl Net {
     /// # Ok::<(), models::Error>(())
     /// ```
     pub fn to_file(&self) -> Result<NetFile> {
-        let bytes = self
-            .body
-            .valid()
-            .into_record()
-            .into_bytes()
-            .map_err(|e| Error::Network { operation: "serialising weights", source: Box::new(e) })?;
+        let (weights, sha256) = stored_weights(&self.body)?;
         Ok(NetFile {
             kind: self.kind,
             scheme: crate::SchemeSpec::try_from(&self.scheme)?,
@@ -920,8 +915,8 @@ impl Net {
             width_norm: self.width_norm,
             value_norm: self.value_norm,
             hidden: self.hidden,
-            weights: crate::validate::hex(&bytes),
-            sha256: Some(crate::validate::sha256(&bytes)),
+            weights,
+            sha256: Some(sha256),
         })
     }
 
@@ -975,6 +970,17 @@ impl Net {
             device,
         })
     }
+}
+
+/// A network's weights as a model file stores them: its record (burnpack bytes) in hex, and
+/// the SHA-256 of those bytes.
+fn stored_weights<M: Module>(body: &M) -> Result<(String, String)> {
+    let bytes = body
+        .valid()
+        .into_record()
+        .into_bytes()
+        .map_err(|e| Error::Network { operation: "serialising weights", source: Box::new(e) })?;
+    Ok((crate::validate::hex(&bytes), crate::validate::sha256(&bytes)))
 }
 
 /// `module` with the weights of a record (burnpack `bytes`), or why they do not fit it.
